@@ -1,0 +1,42 @@
+"""landuse: construction-land 增存挂钩 (increase-stock linkage) assessment.
+
+Load a bureau's layers into a :class:`Workspace`, assess each county against
+a :class:`RuleSet` as of a date, and render maps, ledgers and a meeting report.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from landuse._errors import (
+    CRSError,
+    DatabaseError,
+    LanduseError,
+    LayerReadError,
+    OutputExistsError,
+    RuleSetError,
+    SchemaError,
+    WorkspaceError,
+)
+from landuse.schema import Problem
+from landuse.workspace import Workspace, load_workspace
+
+try:
+    __version__ = version("landuse")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "CRSError",
+    "DatabaseError",
+    "LanduseError",
+    "LayerReadError",
+    "OutputExistsError",
+    "Problem",
+    "RuleSetError",
+    "SchemaError",
+    "Workspace",
+    "WorkspaceError",
+    "__version__",
+    "load_workspace",
+]

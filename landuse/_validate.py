@@ -1,0 +1,212 @@
+"""Checks across layers: ids, counties, links between batches, supplies and idle land.
+
+Single-value checks (dates, enums, areas) live in :mod:`landuse.schema`;
+these need more than one row or one layer. Each finding is a
+:class:`~landuse.schema.Problem`: an error removes the row from its layer,
+a warning keeps it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from landuse.schema import LAYERS, Problem, _feature_id
+
+#: A batch whose linked supply and revocation areas exceed its approved area by more
+#: than this share is reported (attribute areas may overlap, hence the margin).
+OVERFLOW_TOLERANCE = 0.01
+
+
+def _problem(layer: str, frame: pd.DataFrame, i: object, fld: str | None, severity: str, zh: str,
+             en: str) -> Problem:
+    spec = LAYERS[layer]
+    row = frame.at[i, "source_row"]
+    fid = _feature_id(frame.at[i, spec.id_field], row) if spec.id_field else f"#{row}"
+    return Problem(layer, fid, fld, severity, zh, en, int(row))  # type: ignore[arg-type]
+
+
+def _duplicates(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    keys = {"counties": ["county_code"], "batches": ["batch_id"], "supplies": ["parcel_id"],
+            "idle": ["idle_id"], "quotas": ["county_code", "year"]}
+    for layer, cols in keys.items():
+        frame = layers[layer]
+        if frame.empty:
+            continue
+        dup = frame.duplicated(subset=cols, keep="first") & frame[cols].notna().all(axis=1)
+        for i in frame.index[dup]:
+            key = "、".join(str(frame.at[i, c]) for c in cols)
+            first = frame.loc[(frame[cols] == frame.loc[i, cols]).all(axis=1), "source_row"].iloc[0]
+            problems.append(_problem(
+                layer, frame, i, cols[0], "error",
+                f"编号重复：{key} 已在第 {first} 行出现，该行未参与计算",
+                f"duplicate id {key} (first on row {first}); this row is left out",
+            ))
+        layers[layer] = frame[~dup].reset_index(drop=True)
+
+
+def _locate(features: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Series:
+    """County code of the county containing each feature's representative point."""
+    out = pd.Series(pd.NA, index=features.index, dtype="string")
+    has = features.geometry.notna() & ~features.geometry.is_empty
+    if counties.empty or not has.any():
+        return out
+    points = gpd.GeoDataFrame(geometry=features.geometry[has].representative_point(), crs=features.crs)
+    hit = gpd.sjoin(points, counties[["county_code", "geometry"]], how="inner", predicate="within")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    out[hit.index] = hit["county_code"].astype("string")
+    return out
+
+
+def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    counties = layers["counties"]
+    known = set(counties["county_code"].dropna())
+    batch_county = layers["batches"].set_index("batch_id")["county_code"]
+    for layer in ("batches", "supplies", "idle"):
+        frame = layers[layer]
+        if frame.empty:
+            continue
+        located = _locate(frame, counties)
+        given = frame["county_code"]
+        has_geom = frame.geometry.notna()
+        outside = has_geom & located.isna() & ~counties.empty
+        for i in frame.index[outside]:
+            problems.append(_problem(layer, frame, i, "geometry", "warning",
+                                     "图形位于所有县区之外（代表点不在任何县区内）",
+                                     "the feature lies outside every county (its representative point is in none)"))
+        differ = given.notna() & located.notna() & (given != located)
+        for i in frame.index[differ]:
+            problems.append(_problem(
+                layer, frame, i, "county_code", "warning",
+                f"行政区代码 {given[i]} 与图形所在县区 {located[i]} 不一致，以属性为准",
+                f"county_code {given[i]} differs from the county the feature lies in ({located[i]}); "
+                "the attribute is kept",
+            ))
+        filled = given.fillna(located)
+        if layer == "supplies":
+            via_batch = frame["batch_id"].map(batch_county).astype("string")
+            filled = filled.fillna(via_batch)
+        if layer == "idle":
+            supplies = layers["supplies"]
+            via_parcel = frame["parcel_id"].map(supplies.set_index("parcel_id")["county_code"]).astype("string")
+            filled = filled.fillna(via_parcel)
+        unknown = filled.notna() & ~filled.isin(known) & bool(known)
+        for i in frame.index[unknown]:
+            problems.append(_problem(layer, frame, i, "county_code", "warning",
+                                     f"行政区代码 {filled[i]} 不在县区图层中",
+                                     f"county_code {filled[i]} is not in the counties layer"))
+        lost = filled.isna()
+        for i in frame.index[lost]:
+            problems.append(_problem(layer, frame, i, "county_code", "error",
+                                     "无法确定所属县区（没有行政区代码，图形也不在任何县区内），该行未参与计算",
+                                     "no county: no county_code and no geometry inside a county; "
+                                     "the row is left out"))
+        frame = frame.assign(county_code=filled.astype("string"))
+        layers[layer] = frame[~lost].reset_index(drop=True)
+        if layer == "batches":
+            batch_county = layers["batches"].set_index("batch_id")["county_code"]
+
+
+def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    batches = layers["batches"].set_index("batch_id")
+    supplies = layers["supplies"]
+    if not supplies.empty:
+        # A supply that names its batch only by name is linked by that name.
+        if batches["batch_name"].notna().any():
+            by_name = batches.reset_index().dropna(subset=["batch_name"]).drop_duplicates("batch_name")
+            by_name = by_name.set_index("batch_name")["batch_id"]
+            fill = supplies["batch_id"].isna() & supplies["batch_name"].notna()
+            supplies.loc[fill, "batch_id"] = supplies.loc[fill, "batch_name"].map(by_name)
+        named = supplies["batch_id"].notna()
+        unknown = named & ~supplies["batch_id"].isin(batches.index)
+        for i in supplies.index[unknown]:
+            problems.append(_problem(
+                "supplies", supplies, i, "batch_id", "warning",
+                f"批次编号 {supplies.at[i, 'batch_id']} 在批次图层中不存在，按未注明批次处理（按空间位置关联）",
+                f"batch_id {supplies.at[i, 'batch_id']} matches no batch; treated as naming no batch "
+                "(linked by location)",
+            ))
+        approval = supplies["batch_id"].map(batches["approval_date"])
+        early = named & ~unknown & (supplies["supply_date"] < approval)
+        for i in supplies.index[early]:
+            problems.append(_problem(
+                "supplies", supplies, i, "supply_date", "warning",
+                f"供地日期 {supplies.at[i, 'supply_date']:%Y-%m-%d} 早于批次批准日期 {approval[i]:%Y-%m-%d}",
+                f"supply_date {supplies.at[i, 'supply_date']:%Y-%m-%d} is before the batch's approval "
+                f"({approval[i]:%Y-%m-%d})",
+            ))
+        supplies["batch_id"] = supplies["batch_id"].where(~unknown)
+        layers["supplies"] = supplies
+    revocations = layers["revocations"]
+    if not revocations.empty:
+        unknown = ~revocations["batch_id"].isin(batches.index)
+        for i in revocations.index[unknown]:
+            problems.append(_problem("revocations", revocations, i, "batch_id", "warning",
+                                     f"批次编号 {revocations.at[i, 'batch_id']} 在批次图层中不存在，该记录不计入任何批次",
+                                     f"batch_id {revocations.at[i, 'batch_id']} matches no batch; "
+                                     "the row counts for no batch"))
+    idle = layers["idle"]
+    if not idle.empty:
+        linked = idle["parcel_id"].notna()
+        parcels = supplies.set_index("parcel_id") if not supplies.empty else None
+        unknown = linked & (~idle["parcel_id"].isin(parcels.index) if parcels is not None else True)
+        for i in idle.index[unknown]:
+            problems.append(_problem("idle", idle, i, "parcel_id", "warning",
+                                     f"电子监管号 {idle.at[i, 'parcel_id']} 在供地图层中不存在",
+                                     f"parcel_id {idle.at[i, 'parcel_id']} matches no supply parcel"))
+        if parcels is not None:
+            # An idle ledger without geometry takes its parcel's, for maps and zonal statistics.
+            borrow = idle.geometry.isna() & linked & ~unknown
+            if borrow.any():
+                idle.loc[borrow, "geometry"] = idle.loc[borrow, "parcel_id"].map(parcels.geometry).values
+                idle.loc[borrow, "geom_ha"] = idle.loc[borrow, "geometry"].area / 10_000
+        odd = idle["disposal"].notna() & idle["disposal_date"].isna()
+        for i in idle.index[odd]:
+            problems.append(_problem("idle", idle, i, "disposal_date", "warning",
+                                     "有处置方式但没有处置日期，不计为已处置",
+                                     "a disposal without a disposal_date; not counted as disposed"))
+        odd = idle["disposal"].isna() & idle["disposal_date"].notna()
+        for i in idle.index[odd]:
+            problems.append(_problem("idle", idle, i, "disposal", "warning",
+                                     "有处置日期但没有处置方式，不计为已处置",
+                                     "a disposal_date without a disposal method; not counted as disposed"))
+        layers["idle"] = idle
+
+
+def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    batches = layers["batches"]
+    if batches.empty:
+        return
+    supplied = layers["supplies"].groupby("batch_id")["area_ha"].sum()
+    revoked = layers["revocations"].groupby("batch_id")["area_ha"].sum()
+    total = supplied.reindex(batches["batch_id"]).fillna(0).to_numpy() + revoked.reindex(
+        batches["batch_id"]).fillna(0).to_numpy()
+    over = total > batches["approved_ha"].to_numpy() * (1 + OVERFLOW_TOLERANCE)
+    for i in batches.index[over]:
+        pos = batches.index.get_loc(i)
+        problems.append(_problem(
+            "batches", batches, i, "approved_ha", "warning",
+            f"供地与失效撤回核减面积合计 {total[pos]:.4f} 公顷，超过批准面积 {batches.at[i, 'approved_ha']:.4f} 公顷",
+            f"supplied plus revoked area {total[pos]:.4f} ha exceeds the approved "
+            f"{batches.at[i, 'approved_ha']:.4f} ha",
+        ))
+
+
+def cross_check(layers: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Check layers against each other; return the kept rows and the problems.
+
+    Checks duplicate ids, fills a missing county code from the county that
+    contains the feature (or, for a supply, from its batch; for an idle
+    parcel, from its supply), and reports features outside every county,
+    supplies naming no existing batch or dated before its approval,
+    revocations of unknown batches, and batches whose supplies and
+    revocations exceed the approved area.
+    """
+    layers = {k: v.copy() for k, v in layers.items()}
+    problems: list[Problem] = []
+    _duplicates(layers, problems)
+    _counties(layers, problems)
+    _links(layers, problems)
+    _overflow(layers, problems)
+    layers["counties"] = layers["counties"].sort_values("county_code").reset_index(drop=True)
+    return layers, problems

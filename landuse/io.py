@@ -1,0 +1,520 @@
+"""Reading and writing: the only module that touches files.
+
+Vector layers are read through pyogrio with Arrow (Shapefile in GBK or
+UTF-8, GeoPackage, GeoJSON, FlatGeobuf, FileGDB); ledgers through pandas
+(CSV in UTF-8, UTF-8 with BOM or GBK; XLSX with the header on any of the
+first rows). A damaged vector file is salvaged record by record through
+fiona, which reads what it can where pyogrio stops at the first bad byte.
+Every output is written to a temporary file beside its target and moved
+into place, so a failure never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from landuse._errors import LayerReadError, OutputExistsError
+from landuse.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
+
+__all__ = [
+    "LandCover",
+    "RawLayer",
+    "atomic_path",
+    "discover",
+    "open_landcover",
+    "read_table",
+    "read_vector",
+    "write_csv",
+]
+
+VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".fgb", ".gdb", ".kml", ".gml"}
+TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".dbf"}
+RASTER_SUFFIXES = {".tif", ".tiff", ".img", ".vrt"}
+LANDCOVER_NAMES = ("landcover", "land_cover", "clcd", "土地覆盖", "地表覆盖", "土地覆被", "地类")
+_SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".xml")
+
+
+@dataclass
+class RawLayer:
+    """One layer as read, before normalisation.
+
+    Attributes
+    ----------
+    layer : str
+        Canonical layer name it stands for.
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The rows as read, source column names kept.
+    source : str
+        Human-readable origin: ``批次.gpkg:批次``, ``供地.shp``...
+    rows : numpy.ndarray
+        Row number of each row in the source (spreadsheet line, or feature
+        number from 1), for messages.
+    problems : list of Problem
+        What went wrong while reading (salvaged records, guessed encoding).
+    """
+
+    layer: str
+    frame: pd.DataFrame
+    source: str
+    rows: np.ndarray
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LandCover:
+    """A land-cover raster: where it is and what it covers.
+
+    The pixels are read by :func:`open_landcover`; nothing else opens it.
+    """
+
+    path: str
+    crs: str | None
+    bounds: tuple[float, float, float, float]
+    resolution: tuple[float, float]
+    nodata: float | None
+    shape: tuple[int, int]
+
+
+# --- reading -------------------------------------------------------------------------------
+def _fail(path: Path | str, zh: str, en: str) -> LayerReadError:
+    return LayerReadError(f"无法读取 {path}：{zh}", f"cannot read {path}: {en}")
+
+
+def _guess_dbf_encoding(dbf: Path) -> str | None:
+    """Guess a .dbf's text encoding when no .cpg names it: UTF-8, else GBK."""
+    with open(dbf, "rb") as f:
+        head = f.read(32)
+        if len(head) < 32:
+            return None
+        header_len = int.from_bytes(head[8:10], "little")
+        f.seek(0)
+        sample = f.read(header_len + 2_000_000)
+    if all(b < 0x80 for b in sample):
+        return None
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # A cut in the middle of a multi-byte character at the end of the sample is fine.
+        if err.start < len(sample) - 4:
+            return "GB18030"
+    return "UTF-8"
+
+
+def _shapefile_encoding(path: Path) -> tuple[str | None, str | None]:
+    """Return (encoding, how it was decided) for a shapefile or lone .dbf."""
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        cpg = next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ".cpg"), cpg)
+    if cpg.exists():
+        text = cpg.read_text(encoding="ascii", errors="ignore").strip().upper()
+        if text in {"GBK", "GB2312", "CP936", "936", "GB18030"}:
+            return "GB18030", "cpg"
+        if text.replace("-", "") in {"UTF8", "65001"}:
+            return "UTF-8", "cpg"
+        return text or None, "cpg"
+    dbf = path.with_suffix(".dbf")
+    if not dbf.exists():
+        dbf = next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ".dbf"), dbf)
+    return (_guess_dbf_encoding(dbf) if dbf.exists() else None), "guess"
+
+
+def read_vector(path: str | os.PathLike, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read one vector layer through pyogrio with Arrow.
+
+    Parameters
+    ----------
+    path : path-like
+        A Shapefile, GeoPackage, GeoJSON, FlatGeobuf or FileGDB.
+    layer : str, optional
+        The layer inside a multi-layer source.
+
+    Returns
+    -------
+    frame : geopandas.GeoDataFrame
+        The features with their source column names; CRS as stored.
+    notes : list of str
+        Remarks for the analyst (an encoding that was guessed, records
+        salvaged from a damaged file), ``"zh|en"`` each.
+
+    Raises
+    ------
+    LayerReadError
+        When the file is empty or unreadable even record by record.
+    """
+    path = Path(path)
+    notes: list[str] = []
+    if path.is_file() and path.stat().st_size == 0:
+        raise _fail(path, "文件为空（0 字节）", "the file is empty (0 bytes)")
+    encoding = None
+    if path.suffix.lower() in {".shp", ".dbf"}:
+        encoding, how = _shapefile_encoding(path)
+        if how == "guess" and encoding:
+            notes.append(f"没有 .cpg 文件，按内容判断编码为 {encoding}|no .cpg file; encoding guessed as {encoding}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, encoding=encoding)
+    except Exception as err:  # pyogrio raises several GDAL error types
+        frame, salvaged = _salvage(path, layer, encoding, err)
+        notes.append(salvaged)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame)
+    return frame, notes
+
+
+def _salvage(
+    path: Path, layer: str | None, encoding: str | None, err: Exception
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Read what records fiona can from a file pyogrio could not read whole."""
+    import fiona  # only here: fiona reads records one by one where pyogrio stops
+
+    reason = str(err).splitlines()[0][:200]
+    records: list[dict] = []
+    geoms = []
+    total = None
+    try:
+        kwargs = {"encoding": encoding} if encoding else {}
+        with fiona.open(path, layer=layer, **kwargs) as src:
+            crs = src.crs.to_wkt() if src.crs else None
+            total = len(src)
+            it = iter(src)
+            while True:
+                try:
+                    rec = next(it)
+                except StopIteration:
+                    break
+                except Exception:
+                    break
+                records.append(dict(rec.properties or {}))
+                geoms.append(rec.geometry)
+    except Exception as err2:
+        raise _fail(path, f"文件已损坏或格式不支持（{reason}）", f"damaged or unsupported file ({reason})") from err2
+    if not records:
+        raise _fail(path, f"文件已损坏，没有可读记录（{reason}）", f"damaged file, no readable record ({reason})")
+    from shapely.geometry import shape
+
+    geometry = [shape(g) if g is not None else None for g in geoms]
+    frame = gpd.GeoDataFrame(pd.DataFrame.from_records(records), geometry=geometry, crs=crs)
+    shown = f"{total}" if total is not None else "?"
+    note = (
+        f"文件已损坏，仅读出 {len(records)} / {shown} 条记录（{reason}）"
+        f"|damaged file: only {len(records)} of {shown} records could be read ({reason})"
+    )
+    return frame, note
+
+
+_HEADER_SCAN_ROWS = 15
+
+
+def _find_header(preview: pd.DataFrame, layer: str | None) -> int:
+    """Return the 0-based row of the header: the first row naming known fields."""
+    best_row, best_hits = 0, -1
+    for i in range(min(len(preview), _HEADER_SCAN_ROWS)):
+        cells = [c for c in preview.iloc[i].tolist() if isinstance(c, str) and c.strip()]
+        if layer is not None:
+            mapping, _ = rename_columns(cells, layer)
+            hits = len(mapping)
+        else:
+            hits = sum(layer_for_name(c) is None for c in cells) if len(cells) >= 2 else 0
+        if hits > best_hits and (hits >= 2 or (layer is None and hits)):
+            best_row, best_hits = i, hits
+            if layer is not None and hits >= 2:
+                break
+    return best_row
+
+
+def read_table(path: str | os.PathLike, layer: str | None = None) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Read a CSV or Excel ledger, finding its header row.
+
+    CSV files may be UTF-8 (with or without BOM) or GBK. In Excel
+    workbooks the first sheet whose name is a layer name is read, else the
+    first sheet; title rows above the header are skipped.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The rows, every cell as text or its native Excel type.
+    rows : numpy.ndarray
+        Spreadsheet line of each row (1-based, as Excel shows it).
+    notes : list of str
+        Remarks (``"zh|en"``), e.g. a header found below title rows.
+
+    Raises
+    ------
+    LayerReadError
+        When the file is empty, not a table, or in an unknown encoding.
+    """
+    path = Path(path)
+    notes: list[str] = []
+    if path.stat().st_size == 0:
+        raise _fail(path, "文件为空（0 字节）", "the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".xlsx", ".xlsm", ".xls"}:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+            if not sheets:
+                raise _fail(path, "工作簿没有工作表", "the workbook has no sheet")
+            name = next((s for s in sheets if layer_for_name(str(s))), next(iter(sheets)))
+            raw = sheets[name]
+        elif suffix == ".dbf":
+            encoding, _ = _shapefile_encoding(path)
+            raw = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding)
+            return pd.DataFrame(raw), np.arange(1, len(raw) + 1), notes
+        else:
+            raw = None
+            for enc in ("utf-8-sig", "gb18030"):
+                try:
+                    raw = pd.read_csv(path, header=None, dtype=str, encoding=enc, keep_default_na=False,
+                                      skip_blank_lines=False)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            if raw is None:
+                raise _fail(path, "文本编码无法识别（应为 UTF-8 或 GBK）", "unknown text encoding (use UTF-8 or GBK)")
+            raw = raw.replace("", np.nan)
+    except LayerReadError:
+        raise
+    except Exception as err:
+        reason = str(err).splitlines()[0][:200]
+        raise _fail(path, f"不是可读的表格（{reason}）", f"not a readable table ({reason})") from err
+    raw = raw.dropna(how="all", axis=1)
+    if raw.empty:
+        raise _fail(path, "表格没有内容", "the table has no content")
+    header = _find_header(raw, layer)
+    if header:
+        notes.append(f"表头位于第 {header + 1} 行，其上 {header} 行已跳过|header found on line {header + 1}; "
+                     f"{header} line(s) above it skipped")
+    columns = [str(c).strip() if pd.notna(c) else f"column{j + 1}" for j, c in enumerate(raw.iloc[header])]
+    frame = raw.iloc[header + 1 :].copy()
+    frame.columns = columns
+    lines = frame.index.to_numpy() + 1  # read with header=None: index 0 is line 1
+    keep = ~frame.isna().all(axis=1).to_numpy()
+    frame = frame[keep].reset_index(drop=True)
+    return frame, lines[keep], notes
+
+
+# --- finding layers ------------------------------------------------------------------------
+def _safe_extract(zip_path: Path, into: Path) -> None:
+    """Extract a zip, refusing any entry that would land outside ``into``."""
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except zipfile.BadZipFile as err:
+        raise _fail(zip_path, "不是有效的 zip 文件", "not a valid zip file") from err
+    with archive:
+        root = into.resolve()
+        for info in archive.infolist():
+            name = info.filename
+            target = (into / name).resolve()
+            if name.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", name) or not target.is_relative_to(root):
+                raise _fail(zip_path, f"压缩包内的条目 “{name}” 指向压缩包之外，已拒绝解压",
+                            f"entry '{name}' points outside the archive; refused")
+        for info in archive.infolist():
+            name = info.filename
+            # Chinese Windows zips store GBK names without the UTF-8 flag.
+            if not info.flag_bits & 0x800:
+                with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+                    name = name.encode("cp437").decode("gb18030")
+            target = into / name
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+
+
+@contextlib.contextmanager
+def opened(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a local folder or file for ``path``, extracting a zip first."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="landuse-") as tmp:
+            _safe_extract(path, Path(tmp))
+            entries = [p for p in Path(tmp).iterdir() if not p.name.startswith(("__MACOSX", "."))]
+            # A zip of one folder is that folder.
+            if len(entries) == 1 and entries[0].is_dir() and entries[0].suffix.lower() != ".gdb":
+                yield entries[0]
+            else:
+                yield Path(tmp)
+    else:
+        yield path
+
+
+@dataclass
+class Sources:
+    """What :func:`discover` found: where each layer is, and what it ignored."""
+
+    layers: dict[str, list[tuple[Path, str | None]]]
+    landcover: Path | None
+    ignored: list[Path]
+
+
+def discover(root: Path) -> Sources:
+    """Find the workspace's layers in a folder or a single GeoPackage.
+
+    A layer is found by its file stem or layer name, English or Chinese
+    (see :data:`landuse.schema.LAYERS`); several sources for one layer are
+    all returned, the caller decides.
+    """
+    found: dict[str, list[tuple[Path, str | None]]] = {}
+    ignored: list[Path] = []
+    landcover: Path | None = None
+    rasters: list[Path] = []
+
+    def add(name: str | None, path: Path, sublayer: str | None) -> bool:
+        if name is None:
+            return False
+        found.setdefault(name, []).append((path, sublayer))
+        return True
+
+    def container(path: Path) -> None:
+        try:
+            names = [str(n) for n, _ in pyogrio.list_layers(path)]
+        except Exception as err:
+            raise _fail(path, f"无法列出图层（{str(err).splitlines()[0][:200]}）",
+                        f"cannot list layers ({str(err).splitlines()[0][:200]})") from err
+        hits = [n for n in names if add(layer_for_name(n), path, n)]
+        if not hits:
+            if len(names) == 1 and add(layer_for_name(path.stem), path, names[0]):
+                return
+            ignored.append(path)
+
+    if root.is_file() or root.suffix.lower() == ".gdb":
+        if root.suffix.lower() in RASTER_SUFFIXES:
+            raise _fail(root, "工作区应为文件夹、GeoPackage 或 zip，而不是栅格",
+                        "a workspace is a folder, a GeoPackage or a zip, not a raster")
+        container(root)
+        return Sources(found, None, ignored)
+    if not root.exists():
+        raise _fail(root, "路径不存在", "no such file or folder")
+    files = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    stems_with_shp = {p.with_suffix("").name for p in files if p.suffix.lower() == ".shp"}
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix in {".gpkg", ".gdb"}:
+            container(path)
+        elif suffix in VECTOR_SUFFIXES or suffix in TABLE_SUFFIXES:
+            if suffix == ".dbf" and path.with_suffix("").name in stems_with_shp:
+                continue
+            if suffix in {".json"} and path.stem.endswith((".qmd",)):
+                continue
+            if not add(layer_for_name(path.stem), path, None):
+                ignored.append(path)
+        elif suffix in RASTER_SUFFIXES:
+            rasters.append(path)
+        elif suffix in _SHAPEFILE_SIDECARS or path.is_dir() or suffix in {".md", ".txt", ".qml", ".aux"}:
+            continue
+        elif suffix == ".xml" or path.name.lower().endswith(".aux.xml"):
+            continue
+        else:
+            ignored.append(path)
+    named = [p for p in rasters if _key(p.stem) in {_key(n) for n in LANDCOVER_NAMES}]
+    if named:
+        landcover = named[0]
+    elif len(rasters) == 1:
+        landcover = rasters[0]
+    ignored.extend(p for p in rasters if p != landcover)
+    return Sources(found, landcover, ignored)
+
+
+def read_layer(layer: str, path: Path, sublayer: str | None, root: Path) -> RawLayer:
+    """Read one discovered layer source into a :class:`RawLayer`."""
+    shown = str(path.relative_to(root)) if path.is_relative_to(root) and path != root else path.name
+    if sublayer is not None and path.suffix.lower() in {".gpkg", ".gdb"}:
+        shown = f"{shown}:{sublayer}"
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        frame, rows, notes = read_table(path, layer)
+    else:
+        frame, notes = read_vector(path, sublayer)
+        rows = np.arange(1, len(frame) + 1)
+    problems = []
+    for note in notes:
+        zh, _, en = note.partition("|")
+        severity = "error" if "损坏" in zh else "warning"
+        problems.append(Problem(layer, None, None, severity, f"{shown}：{zh}", f"{shown}: {en}", None, shown))
+    if suffix == ".dbf" and LAYERS[layer].geometry == "either":
+        problems.append(Problem(layer, None, None, "warning", f"{shown}：找不到 .shp，仅读取属性表",
+                                f"{shown}: no .shp beside it; attributes only", None, shown))
+    return RawLayer(layer, frame, shown, np.asarray(rows), problems)
+
+
+def open_landcover(path: str | os.PathLike) -> LandCover:
+    """Describe a land-cover raster without reading its pixels.
+
+    Raises
+    ------
+    LayerReadError
+        When the file is not a raster GDAL can read.
+    """
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            return LandCover(
+                path=str(path),
+                crs=src.crs.to_wkt() if src.crs else None,
+                bounds=tuple(src.bounds),
+                resolution=tuple(src.res),
+                nodata=src.nodata,
+                shape=(src.height, src.width),
+            )
+    except rasterio.errors.RasterioIOError as err:
+        raise _fail(path, f"不是可读的栅格（{err}）", f"not a readable raster ({err})") from err
+
+
+# --- writing -------------------------------------------------------------------------------
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; move it into place on success.
+
+    A failure inside the block removes the temporary file and leaves any
+    existing ``target`` untouched.
+
+    Raises
+    ------
+    OutputExistsError
+        When ``target`` exists and ``overwrite`` is False.
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise OutputExistsError(f"输出文件 {target} 已存在：如需覆盖请加 --overwrite",
+                                f"output {target} exists: pass --overwrite to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_csv(frame: pd.DataFrame, target: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    """Write ``frame`` as CSV in UTF-8 with BOM (Excel opens it in Chinese), atomically."""
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return Path(target)
+
+
+def write_text(text: str, target: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    """Write UTF-8 text to ``target`` atomically."""
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)

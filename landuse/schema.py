@@ -1,0 +1,632 @@
+"""Canonical layers and fields, their aliases, type coercion and problems.
+
+A bureau's data names the same thing many ways: ``county_code``, 行政区代码,
+``XZQDM``; dates arrive as ``2018/9/30``, ``20180930`` or Excel serial
+numbers; areas in hectares or, with a ``(亩)`` suffix, in 亩. This module
+holds the one table of canonical names and turns any of those spellings into
+typed canonical columns, reporting each value it cannot use as a
+:class:`Problem` rather than dropping it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from landuse.units import M2_PER_HA, MU_PER_HA
+
+__all__ = [
+    "LAYERS",
+    "FieldSpec",
+    "LayerSpec",
+    "Problem",
+    "canonical_columns",
+    "coerce_layer",
+    "layer_for_name",
+    "parse_dates",
+    "problems_frame",
+    "rename_columns",
+]
+
+Severity = Literal["error", "warning"]
+Kind = Literal["text", "code6", "date", "area", "number", "year", "enum"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, named down to the feature and field.
+
+    Attributes
+    ----------
+    layer : str
+        Canonical layer name (``batches``...) or ``workspace``.
+    feature_id : str or None
+        The feature's id (``batch_id``...), or ``#<row>`` when it has none.
+    field : str or None
+        Canonical field name the problem is about.
+    severity : {"error", "warning"}
+        An error keeps the row out of the computation; a warning keeps it in.
+    message : str
+        What is wrong and what to do, in Chinese.
+    message_en : str
+        The same in English.
+    row : int or None
+        The row in the source (spreadsheet line or feature number, from 1).
+    source : str or None
+        The file or table the row came from.
+    """
+
+    layer: str
+    feature_id: str | None
+    field: str | None
+    severity: Severity
+    message: str
+    message_en: str = ""
+    row: int | None = None
+    source: str | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """Return the message in ``lang``."""
+        return self.message_en if lang == "en" and self.message_en else self.message
+
+
+PROBLEM_COLUMNS = ["layer", "feature_id", "field", "severity", "message", "message_en", "row", "source"]
+
+
+def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
+    """Return problems as a DataFrame with :data:`PROBLEM_COLUMNS`."""
+    rows = [asdict(p) for p in problems]
+    frame = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A canonical field: its name, kind, aliases and (for enums) values."""
+
+    name: str
+    kind: Kind
+    label: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A canonical layer: names it is found by, its id field and its fields."""
+
+    name: str
+    label: str
+    label_en: str
+    names: tuple[str, ...]
+    geometry: Literal["polygons", "table", "either"]
+    required: bool
+    id_field: str | None
+    fields: tuple[FieldSpec, ...]
+
+    def field(self, name: str) -> FieldSpec:
+        """Return the field spec called ``name``."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+_CODE = ("county_code", "行政区代码", "行政区划代码", "县区代码", "区县代码", "XZQDM", "XZQHDM", "adcode")
+_PARCEL = ("parcel_id", "电子监管号", "电子监管编号", "DZJGH", "宗地编号", "宗地代码", "ZDBH", "ZDDM")
+_BATCH = ("batch_id", "批次编号", "批次号", "批次代码", "所属批次编号", "PCBH", "PCDM")
+_BATCH_NAME = ("batch_name", "批次名称", "所属批次", "PCMC")
+_PRICE = ("land_price_wan", "成交价款", "成交价格", "出让价款", "土地价款", "CJJG", "CRJK", "land_price")
+_START = ("agreed_start", "约定动工日期", "约定开工日期", "约定动工时间", "约定开工时间", "YDKGSJ", "YDKGRQ")
+_PROJECT = ("project_name", "项目名称", "XMMC")
+_HOLDER = ("holder", "土地使用权人", "受让人", "受让单位", "用地单位", "SRR", "TDSYQR", "YDDW")
+
+APPROVERS: dict[str, tuple[str, ...]] = {
+    "国务院": ("国务院", "state council", "statecouncil", "GWY"),
+    "省政府": ("省政府", "省人民政府", "province", "provincial government", "SZF"),
+}
+COMPENSATION: dict[str, tuple[str, ...]] = {
+    "未实施": ("未实施", "未", "否", "none", "not implemented", "no"),
+    "部分实施": ("部分实施", "部分", "partial", "partly", "partly implemented"),
+    "已实施": ("已实施", "全部实施", "已", "是", "implemented", "yes", "full"),
+}
+REVOCATION_KINDS: dict[str, tuple[str, ...]] = {
+    "lapse": ("失效", "自动失效", "lapse", "lapsed"),
+    "withdraw": ("撤回", "withdraw", "withdrawn", "withdrawal"),
+    "reduce": ("核减", "reduce", "reduced", "reduction"),
+}
+IDLE_CAUSES: dict[str, tuple[str, ...]] = {
+    "企业原因": ("企业原因", "企业", "企业自身原因", "enterprise"),
+    "政府原因": ("政府原因", "政府", "非企业原因", "government"),
+    "政府企业共同原因": ("政府企业共同原因", "共同原因", "政府和企业共同原因", "both", "joint"),
+}
+
+
+def _fields(*specs: FieldSpec) -> tuple[FieldSpec, ...]:
+    return specs
+
+
+LAYERS: dict[str, LayerSpec] = {
+    "counties": LayerSpec(
+        "counties", "县区", "counties", ("counties", "county", "县区", "行政区", "行政区划", "XZQ"),
+        "polygons", True, "county_code",
+        _fields(
+            FieldSpec("county_code", "code6", "行政区代码", _CODE + ("代码", "code"), required=True),
+            FieldSpec("county_name", "text", "行政区名称",
+                      ("county_name", "行政区名称", "行政区划名称", "县区名称", "区县名称", "名称",
+                       "XZQMC", "XZQHMC", "name", "county"), required=True),
+        ),
+    ),
+    "batches": LayerSpec(
+        "batches", "批次", "approval batches",
+        ("batches", "batch", "批次", "批次范围", "报批", "批地", "PC"),
+        "polygons", True, "batch_id",
+        _fields(
+            FieldSpec("batch_id", "text", "批次编号", _BATCH, required=True),
+            FieldSpec("batch_name", "text", "批次名称", _BATCH_NAME),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("approval_no", "text", "批准文号", ("approval_no", "批准文号", "批复文号", "文号", "PZWH")),
+            FieldSpec("approval_date", "date", "批准日期",
+                      ("approval_date", "批准日期", "批复日期", "批准时间", "批复时间", "PZRQ", "PZSJ"),
+                      required=True),
+            FieldSpec("approver", "enum", "批准机关",
+                      ("approver", "批准机关", "批准单位", "审批机关", "PZJG", "SPJG"), values=APPROVERS),
+            FieldSpec("approved_ha", "area", "批准面积",
+                      ("approved_ha", "approved", "批准面积", "批复面积", "总面积", "面积", "PZMJ", "ZMJ",
+                       "MJ", "area", "area_ha")),
+            FieldSpec("compensation", "enum", "征收补偿实施情况",
+                      ("compensation", "征收补偿实施情况", "补偿实施情况", "征收补偿安置方案实施情况",
+                       "征收补偿", "ZSBC", "BCSS"), values=COMPENSATION),
+        ),
+    ),
+    "supplies": LayerSpec(
+        "supplies", "供地", "land supplies",
+        ("supplies", "supply", "供地", "供应", "土地供应", "供地宗地", "GD"),
+        "either", True, "parcel_id",
+        _fields(
+            FieldSpec("parcel_id", "text", "电子监管号", _PARCEL, required=True),
+            FieldSpec("batch_id", "text", "批次编号", _BATCH + ("批次",)),
+            FieldSpec("batch_name", "text", "批次名称", _BATCH_NAME),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("supply_date", "date", "供地日期",
+                      ("supply_date", "供地日期", "供地时间", "供应日期", "合同签订日期", "签订日期",
+                       "GDRQ", "GDSJ", "QDRQ", "HTQDRQ"), required=True),
+            FieldSpec("supply_method", "text", "供地方式",
+                      ("supply_method", "供地方式", "供应方式", "GDFS", "GYFS")),
+            FieldSpec("area_ha", "area", "供地面积",
+                      ("area_ha", "area", "供地面积", "供应面积", "宗地面积", "出让面积", "面积", "GDMJ",
+                       "GYMJ", "ZDMJ", "MJ")),
+            FieldSpec("land_use", "text", "土地用途", ("land_use", "土地用途", "用途", "TDYT", "YT")),
+            FieldSpec("agreed_start", "date", "约定动工日期", _START),
+            FieldSpec("agreed_completion", "date", "约定竣工日期",
+                      ("agreed_completion", "约定竣工日期", "约定竣工时间", "YDJGSJ", "YDJGRQ")),
+            FieldSpec("actual_start", "date", "实际动工日期",
+                      ("actual_start", "实际动工日期", "实际开工日期", "实际动工时间", "实际开工时间",
+                       "SJKGSJ", "SJKGRQ")),
+            FieldSpec("actual_completion", "date", "实际竣工日期",
+                      ("actual_completion", "实际竣工日期", "实际竣工时间", "SJJGSJ", "SJJGRQ")),
+            FieldSpec("land_price_wan", "number", "成交价款", _PRICE),
+            FieldSpec("total_investment_wan", "number", "总投资",
+                      ("total_investment_wan", "total_investment", "总投资", "计划总投资", "ZTZ")),
+            FieldSpec("invested_wan", "number", "已投资",
+                      ("invested_wan", "invested", "已投资", "已完成投资", "累计投资", "完成投资", "YTZ",
+                       "WCTZ")),
+            FieldSpec("developed_ha", "area", "已开发面积",
+                      ("developed_ha", "developed", "已开发面积", "开发面积", "已建面积", "KFMJ", "YKFMJ")),
+            FieldSpec("project_name", "text", "项目名称", _PROJECT),
+            FieldSpec("holder", "text", "土地使用权人", _HOLDER),
+        ),
+    ),
+    "idle": LayerSpec(
+        "idle", "闲置土地", "idle land",
+        ("idle", "idle_land", "闲置土地", "闲置", "闲置土地台账", "闲置土地整改工作台账", "XZTD"),
+        "either", False, "idle_id",
+        _fields(
+            FieldSpec("idle_id", "text", "闲置编号",
+                      ("idle_id", "闲置编号", "闲置土地编号", "XZBH", "编号"), required=True),
+            FieldSpec("parcel_id", "text", "电子监管号", _PARCEL),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("area_ha", "area", "闲置面积",
+                      ("area_ha", "area", "闲置面积", "面积", "XZMJ", "MJ")),
+            FieldSpec("identified_date", "date", "认定日期",
+                      ("identified_date", "认定日期", "认定时间", "RDRQ", "RDSJ")),
+            FieldSpec("cause", "enum", "闲置原因", ("cause", "闲置原因", "原因", "XZYY"), values=IDLE_CAUSES),
+            FieldSpec("disposal", "text", "处置方式",
+                      ("disposal", "处置方式", "处置措施", "CZFS")),
+            FieldSpec("disposal_date", "date", "处置日期",
+                      ("disposal_date", "处置日期", "处置时间", "处置完成日期", "CZRQ", "CZSJ")),
+            FieldSpec("land_price_wan", "number", "成交价款", _PRICE),
+            FieldSpec("agreed_start", "date", "约定动工日期", _START),
+            FieldSpec("project_name", "text", "项目名称", _PROJECT),
+            FieldSpec("holder", "text", "土地使用权人", _HOLDER),
+            FieldSpec("responsible_unit", "text", "责任单位", ("responsible_unit", "责任单位", "ZRDW")),
+            FieldSpec("deadline", "date", "整改期限",
+                      ("deadline", "整改期限", "处置期限", "完成时限", "ZGQX")),
+        ),
+    ),
+    "revocations": LayerSpec(
+        "revocations", "失效撤回核减", "lapses, withdrawals and reductions",
+        ("revocations", "revocation", "失效撤回核减", "失效撤回", "撤回核减", "批文失效撤回核减"),
+        "table", False, None,
+        _fields(
+            FieldSpec("batch_id", "text", "批次编号", _BATCH, required=True),
+            FieldSpec("kind", "enum", "类型", ("kind", "type", "类型", "类别", "处置类型", "LX"),
+                      required=True, values=REVOCATION_KINDS),
+            FieldSpec("area_ha", "area", "面积",
+                      ("area_ha", "area", "面积", "核减面积", "撤回面积", "失效面积", "MJ"), required=True),
+            FieldSpec("date", "date", "日期", ("date", "日期", "时间", "批准日期", "RQ"), required=True),
+        ),
+    ),
+    "quotas": LayerSpec(
+        "quotas", "计划指标", "plan quotas",
+        ("quotas", "quota", "计划指标", "计划", "新增建设用地计划", "指标"),
+        "table", False, None,
+        _fields(
+            FieldSpec("county_code", "code6", "行政区代码", _CODE, required=True),
+            FieldSpec("year", "year", "年度", ("year", "年度", "年份", "ND", "NF"), required=True),
+            FieldSpec("plan_base_ha", "area", "因素法计划指标",
+                      ("plan_base_ha", "plan_base", "plan", "因素法计划指标", "因素法测算的新增建设用地计划",
+                       "新增建设用地计划", "计划指标", "因素法测算结果"), required=True),
+            FieldSpec("scale_quota_ha", "area", "城镇工矿规模指标",
+                      ("scale_quota_ha", "scale_quota", "城镇工矿规模指标", "规模指标")),
+        ),
+    ),
+}
+
+
+def canonical_columns(layer: str) -> list[str]:
+    """Return the canonical field names of ``layer``, in order."""
+    return [f.name for f in LAYERS[layer].fields]
+
+
+# --- names ---------------------------------------------------------------------------------
+_UNIT_SUFFIX = re.compile(
+    r"^(?P<stem>.*?)\s*(?:[(\[]\s*(?P<u1>亩|mu|公顷|ha|hm2|hm²|平方米|m2|m²|万元)\s*[)\]]"
+    r"|_(?P<u2>mu|ha|m2))$"
+)
+_UNIT_FACTOR = {"亩": 1 / MU_PER_HA, "mu": 1 / MU_PER_HA, "公顷": 1.0, "ha": 1.0, "hm2": 1.0,
+                "hm²": 1.0, "平方米": 1 / M2_PER_HA, "m2": 1 / M2_PER_HA, "m²": 1 / M2_PER_HA}
+
+
+def _key(name: object) -> str:
+    """Fold a column or layer name: full-width to half-width, case, separators."""
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    return re.sub(r"[\s_\-]+", "", text)
+
+
+def _split_unit(name: object) -> tuple[str, float | None]:
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    m = _UNIT_SUFFIX.match(text)
+    if m is None:
+        return _key(text), None
+    unit = m.group("u1") or m.group("u2")
+    return _key(m.group("stem")), _UNIT_FACTOR.get(unit)
+
+
+def layer_for_name(name: str) -> str | None:
+    """Return the canonical layer a file stem or layer name stands for.
+
+    Examples
+    --------
+    >>> layer_for_name("批次"), layer_for_name("Idle_Land"), layer_for_name("roads")
+    ('batches', 'idle', None)
+    """
+    key = _key(name)
+    for spec in LAYERS.values():
+        if key in {_key(n) for n in spec.names}:
+            return spec.name
+    return None
+
+
+def rename_columns(
+    columns: Iterable[object], layer: str
+) -> tuple[dict[object, str], dict[str, float]]:
+    """Map source columns of ``layer`` to canonical names.
+
+    Parameters
+    ----------
+    columns : iterable
+        The source column names.
+    layer : str
+        Canonical layer name.
+
+    Returns
+    -------
+    mapping : dict
+        Source column → canonical name, for the columns recognised. When
+        several source columns match one field, the alias listed first wins
+        (``DZJGH`` before ``ZDBH``); the others are left as they are.
+    factors : dict
+        Canonical area field → factor to hectares, for columns whose name
+        carries a unit (``面积(亩)`` → 1/15).
+
+    Examples
+    --------
+    >>> m, f = rename_columns(["XZQDM", "闲置面积(亩)", "处置日期"], "idle")
+    >>> m["XZQDM"], m["闲置面积(亩)"], f
+    ('county_code', 'area_ha', {'area_ha': 0.06666666666666667})
+    """
+    spec = LAYERS[layer]
+    split = {col: _split_unit(col) for col in columns if str(col) != "geometry"}
+    mapping: dict[object, str] = {}
+    factors: dict[str, float] = {}
+    for fs in spec.fields:
+        keys = [_key(a) for a in (fs.name, *fs.aliases)]
+        best: tuple[int, object, float | None] | None = None
+        for col, (key, factor) in split.items():
+            if col in mapping or key not in keys:
+                continue
+            rank = keys.index(key)
+            if best is None or rank < best[0]:
+                best = (rank, col, factor)
+        if best is not None:
+            mapping[best[1]] = fs.name
+            if best[2] is not None and fs.kind == "area":
+                factors[fs.name] = best[2]
+    return mapping, factors
+
+
+# --- values --------------------------------------------------------------------------------
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_DATE_PATTERNS = (
+    # 2018-09-30, 2018/9/30, 2018.09.30, 2018年9月30日, with an optional time after
+    re.compile(r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?(?:[ T].*)?$"),
+    # 20180930
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\.0+)?$"),
+)
+_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse dates in every spelling a bureau's data uses.
+
+    ISO text, ``2018/9/30``, ``2018.09.30``, ``20180930``, ``2018年9月30日``,
+    Excel serial numbers (days since 1899-12-30) and real date or datetime
+    values all give the same day. Times of day are dropped.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Raw values of one column.
+
+    Returns
+    -------
+    dates : pandas.Series
+        ``datetime64[ns]`` days, NaT where missing or unparseable.
+    bad : pandas.Series of bool
+        True where a value was present but could not be read as a date.
+
+    Examples
+    --------
+    >>> s = pd.Series(["2018-09-30", "2018/9/30", "2018.09.30", "20180930",
+    ...                "2018年9月30日", 43373, None, "soon"])
+    >>> dates, bad = parse_dates(s)
+    >>> dates.dt.strftime("%Y-%m-%d").tolist()[:6]
+    ['2018-09-30', '2018-09-30', '2018-09-30', '2018-09-30', '2018-09-30', '2018-09-30']
+    >>> bad.tolist()
+    [False, False, False, False, False, False, False, True]
+    """
+    values = pd.Series(values)
+    index = values.index
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        dates = pd.to_datetime(values).dt.tz_localize(None) if getattr(
+            values.dt, "tz", None) else pd.to_datetime(values)
+        return dates.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=index)
+    out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    present = values.notna()
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        numeric = pd.to_numeric(values, errors="coerce")
+        text = pd.Series(pd.NA, index=index, dtype="string")
+        text[present] = numeric[present].map(lambda v: f"{v:.0f}" if float(v).is_integer() else str(v))
+    else:
+        # Real date objects (from XLSX or GPKG) first; everything else as text.
+        is_stamp = pd.Series(False, index=index)
+        if values.dtype == object:
+            is_stamp = values.map(lambda v: isinstance(v, np.datetime64) or hasattr(v, "year"))
+        if is_stamp.any():
+            out[is_stamp] = pd.to_datetime(values[is_stamp].astype(object), errors="coerce").values
+        text = values.where(~is_stamp).astype("string").str.strip()
+        text = text.where(text != "")
+        present = present & (is_stamp | text.notna())
+    todo = text.notna()
+    # The common spellings go through pandas' C parser first, for speed.
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        if todo.any():
+            parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            hit = parsed.notna()
+            out[hit[hit].index] = parsed[hit].values
+            todo[hit[hit].index] = False
+    for pattern in _DATE_PATTERNS:
+        if not todo.any():
+            break
+        parts = text[todo].str.extract(pattern)
+        hit = parts["y"].notna()
+        if hit.any():
+            ymd = parts[hit].astype("int64").rename(columns={"y": "year", "m": "month", "d": "day"})
+            out[ymd.index] = pd.to_datetime(ymd, errors="coerce").values
+            todo[ymd.index] = False
+    serial = text[todo].str.match(_SERIAL).fillna(False)
+    if serial.any():
+        idx = serial[serial].index
+        days = pd.to_numeric(text[idx], errors="coerce")
+        ok = days.between(1, 2_958_465)  # Excel's valid range, 1900-01-01 .. 9999-12-31
+        out[idx[ok.to_numpy()]] = (_EXCEL_EPOCH + pd.to_timedelta(days[ok].astype("int64"), unit="D")).values
+    bad = present & out.isna()
+    return out.dt.normalize(), bad
+
+
+def _code6(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return county codes as 6-digit text and a mask of unusable ones."""
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"\.0+$", "", regex=True)
+    # A 9- or 12-digit township or village code starts with the county's 6 digits.
+    text = text.where(~text.str.fullmatch(r"\d{9}|\d{12}").fillna(False), text.str[:6])
+    text = text.where(text != "")
+    ok = text.str.fullmatch(r"\d{6}").fillna(False)
+    bad = text.notna() & ~ok
+    return text.where(ok), bad
+
+
+def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd.Series, pd.Series]:
+    lookup = {_key(alias): canon for canon, aliases in choices.items() for alias in (canon, *aliases)}
+    text = values.astype("string").str.strip()
+    text = text.where(text != "")
+    keys = text.map(lambda v: _key(v) if isinstance(v, str) else v)
+    out = keys.map(lambda k: lookup.get(k) if isinstance(k, str) else None)
+    # Fuller names (河南省人民政府, 中华人民共和国国务院) hold a known value inside them.
+    missing = out.isna() & text.notna()
+    if missing.any():
+        for canon in choices:
+            contains = missing & text.str.contains(canon, regex=False).fillna(False)
+            out[contains] = canon
+            missing &= ~contains
+        if "省政府" in choices:
+            prov = missing & text.str.contains(r"省.*政府", regex=True).fillna(False)
+            out[prov] = "省政府"
+    out = out.astype("string")
+    return out, text.notna() & out.isna()
+
+
+def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return pd.to_numeric(values, errors="coerce").astype("float64"), pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    text = text.where(text != "")
+    out = pd.to_numeric(text, errors="coerce").astype("float64")
+    return out, text.notna() & out.isna()
+
+
+def _text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(values.dtype):
+        # Ids read as numbers (1.0) are text that lost its type: give back "1".
+        values = values.map(lambda v: f"{v:.0f}" if pd.notna(v) and float(v).is_integer() else v)
+    text = values.astype("string").str.strip()
+    return text.where(text != "")
+
+
+def coerce_layer(
+    frame: pd.DataFrame,
+    layer: str,
+    *,
+    source: str | None = None,
+    factors: Mapping[str, float] | None = None,
+    ids: pd.Series | None = None,
+    rows: pd.Series | None = None,
+) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """Coerce a renamed frame's canonical columns to their types.
+
+    Missing optional columns are added empty; areas are converted to
+    hectares by ``factors``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The layer with canonical column names (see :func:`rename_columns`).
+    layer : str
+        Canonical layer name.
+    source : str, optional
+        File or table name, for problems.
+    factors : mapping, optional
+        Area field → factor to hectares.
+    ids, rows : pandas.Series, optional
+        Feature ids and source row numbers, on ``frame``'s index, for problems.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Typed canonical columns, then any other columns as they were.
+    problems : list of Problem
+        One per value that could not be read.
+    errors : pandas.Series of bool
+        True for rows with an error (to keep out of the computation).
+    """
+    spec = LAYERS[layer]
+    factors = dict(factors or {})
+    frame = frame.copy()
+    problems: list[Problem] = []
+    errors = pd.Series(False, index=frame.index)
+    if ids is None:
+        ids = pd.Series([None] * len(frame), index=frame.index, dtype="object")
+    if rows is None:
+        rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+
+    raw_values = frame.copy()
+
+    def report(mask: pd.Series, fs: FieldSpec, severity: Severity, zh: str, en: str) -> None:
+        for i in mask[mask].index:
+            raw = raw_values.at[i, fs.name]
+            problems.append(Problem(
+                layer, _feature_id(ids[i], rows[i]), fs.name, severity,
+                f"{fs.label}（{fs.name}）的值 “{raw}” {zh}",
+                f"{fs.name} value '{raw}' {en}", int(rows[i]), source,
+            ))
+
+    for fs in spec.fields:
+        if fs.name not in frame.columns:
+            frame[fs.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
+            raw_values[fs.name] = frame[fs.name]
+        col = frame[fs.name]
+        if fs.kind == "text":
+            frame[fs.name] = _text(col)
+        elif fs.kind == "code6":
+            frame[fs.name], bad = _code6(col)
+            report(bad, fs, "warning", "不是 6 位行政区代码，已按空值处理（将按空间位置确定县区）",
+                   "is not a 6-digit county code; treated as empty (the county is found by location)")
+        elif fs.kind == "date":
+            frame[fs.name], bad = parse_dates(col)
+            sev: Severity = "error" if fs.required or fs.name == "disposal_date" else "warning"
+            report(bad, fs, sev, "无法识别为日期（可用 2018-09-30、2018/9/30、20180930、2018年9月30日）",
+                   "is not a date (use 2018-09-30, 2018/9/30, 20180930 or 2018年9月30日)")
+            if sev == "error":
+                errors |= bad
+        elif fs.kind in ("area", "number", "year"):
+            values, bad = _numbers(col)
+            sev = "error" if fs.required else "warning"
+            report(bad, fs, sev, "不是数字", "is not a number")
+            if fs.required:
+                errors |= bad
+            if fs.kind == "area":
+                values = values * factors.get(fs.name, 1.0)
+                nonpositive = values <= 0
+                report(nonpositive, fs, "error", "面积必须大于 0", "area must be greater than 0")
+                errors |= nonpositive
+            if fs.kind == "year":
+                values = values.round().astype("Int64")
+            frame[fs.name] = values
+        elif fs.kind == "enum":
+            frame[fs.name], bad = _enum(col, fs.values)
+            allowed = " | ".join(fs.values)
+            sev = "error" if fs.required else "warning"
+            report(bad, fs, sev, f"不是可识别的取值（应为 {allowed}）", f"is not one of {allowed}")
+            if fs.required:
+                errors |= bad
+    for fs in spec.fields:
+        if fs.required and fs.name != spec.id_field:
+            empty = frame[fs.name].isna() & ~errors
+            if fs.kind == "area" and spec.geometry != "table":
+                continue  # a missing area may come from the geometry; checked there
+            for i in empty[empty].index:
+                problems.append(Problem(
+                    layer, _feature_id(ids[i], rows[i]), fs.name, "error",
+                    f"缺少必填字段 {fs.label}（{fs.name}）的值，该行未参与计算",
+                    f"required field {fs.name} is empty; the row is left out",
+                    int(rows[i]), source,
+                ))
+            errors |= empty
+    canonical = [f.name for f in spec.fields]
+    others = [c for c in frame.columns if c not in canonical]
+    return frame[canonical + others], problems, errors
+
+
+def _feature_id(value: object, row: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return f"#{row}"
+    return str(value)
