@@ -609,21 +609,30 @@ class _Table:
         if positive and value <= 0:
             raise self.error(name, "应大于 0", "must be greater than 0", value)
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            span = f"[{lo}, {hi}]" if hi is not None else f"≥ {lo}"
-            raise self.error(name, f"应在 {span} 之内", f"must be in {span}", value)
+            if lo is not None and hi is not None:
+                zh, en = f"应在 [{lo:g}, {hi:g}] 之内", f"must be in [{lo:g}, {hi:g}]"
+            elif lo is not None:
+                zh, en = f"应 ≥ {lo:g}", f"must be ≥ {lo:g}"
+            else:
+                zh, en = f"应 ≤ {hi:g}", f"must be ≤ {hi:g}"
+            raise self.error(name, zh, en, value)
         return float(value)
 
     def share(self, name: str) -> float:
         """A fraction in [0, 1]: 0.75 means 75 %."""
-        value = self.data[name]
-        if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value <= 100:
+        value = self.number(name)
+        if not 0.0 <= value <= 1.0:
+            hint_zh = hint_en = ""
+            if 1.0 < value <= 100.0:
+                hint_zh = f"；若指 {value:g}%，应写作 {value / 100:g}"
+                hint_en = f"; if you meant {value:g} %, write {value / 100:g}"
             raise self.error(
                 name,
-                f"应为 [0, 1] 之间的比例（{value}% 应写作 {value / 100:g}）",
-                f"must be a fraction in [0, 1] (write {value}% as {value / 100:g})",
-                value,
+                f"应为 [0, 1] 之间的比例{hint_zh}",
+                f"must be a fraction in [0, 1]{hint_en}",
+                self.data[name],
             )
-        return self.number(name, lo=0.0, hi=1.0)
+        return value
 
     def multiplier(self, name: str) -> float:
         """A factor applied to the plan: 1.10 means +10 %, 0.80 means −20 %."""
@@ -631,7 +640,8 @@ class _Table:
         if value > _MAX_MULTIPLIER:
             raise self.error(
                 name,
-                f"应为计划的倍率，如 1.10 表示奖励 10%；大于 {_MAX_MULTIPLIER:g} 的值视为误写的百分数",
+                f"应为计划的倍率，如 1.10 表示奖励 10%；"
+                f"大于 {_MAX_MULTIPLIER:g} 的值视为误写的百分数",
                 f"must be a factor of the plan, e.g. 1.10 for +10 %; values above "
                 f"{_MAX_MULTIPLIER:g} are refused as likely percentages",
                 self.data[name],
