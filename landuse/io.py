@@ -518,3 +518,22 @@ def write_text(text: str, target: str | os.PathLike, *, overwrite: bool = True) 
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
+
+
+@contextlib.contextmanager
+def landcover_dataset(landcover: LandCover) -> Iterator[object]:
+    """Open the land-cover raster for reading pixels (a rasterio dataset).
+
+    Raises
+    ------
+    LayerReadError
+        When the file has gone or is unreadable.
+    """
+    import rasterio
+
+    try:
+        src = rasterio.open(landcover.path)
+    except rasterio.errors.RasterioIOError as err:
+        raise _fail(landcover.path, f"不是可读的栅格（{err}）", f"not a readable raster ({err})") from err
+    with src:
+        yield src
