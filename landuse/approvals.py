@@ -1,0 +1,196 @@
+"""The two-year rule: approvals that lapse, are withdrawn or are reduced.
+
+From 驻政办〔2018〕163号 §2(1)1, after 自然资规〔2018〕1号: an approval by the
+State Council or the province
+
+* unused for two years, with the compensation plan not implemented,
+  lapses automatically (失效);
+* with compensation implemented (even partly), nothing supplied and the land
+  class on site unchanged, is withdrawn (撤回);
+* by the province, partly supplied, the rest unsupplied with its land class
+  unchanged, is reduced (核减) by the rest.
+
+The planning scale, annual plan and farmland-balance indicators of what
+lapses, is withdrawn or reduced return to the county: the candidate's area
+is the indicator returned.
+
+"Land class unchanged" comes from the land-cover raster (built-up share of
+the unsupplied part at most the rule set's threshold), else from a
+``site_unchanged`` attribute; where neither says, the candidate needs a
+field check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landuse.rules import RuleSet
+from landuse.supply import EPS_HA, SupplyLinks
+
+__all__ = ["CANDIDATE_COLUMNS", "approval_candidates", "unsupplied_parts"]
+
+#: Columns of the candidates table, shared by approval and suspected-idle candidates.
+CANDIDATE_COLUMNS = [
+    "kind", "kind_label", "county_code", "batch_id", "parcel_id", "area_ha", "supplied_ha", "years",
+    "idle_years", "approval_date", "approver", "compensation", "cause", "reason", "reason_en", "basis",
+    "built_share", "developed_share", "invested_share", "needs_field_check", "measure", "measure_en",
+    "idle_fee_wan", "land_price_wan", "indicator_return_ha", "holder", "project_name", "geometry",
+]
+
+
+def candidates_frame(frame: pd.DataFrame | None, crs: object) -> gpd.GeoDataFrame:
+    """Return ``frame`` with exactly :data:`CANDIDATE_COLUMNS` (empty when None)."""
+    if frame is None or frame.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in CANDIDATE_COLUMNS})
+        frame["geometry"] = gpd.GeoSeries([], crs=crs)
+    out = pd.DataFrame(frame).reindex(columns=CANDIDATE_COLUMNS)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
+
+KIND_LABELS = {
+    "lapse": ("失效", "lapse"),
+    "withdraw": ("撤回", "withdraw"),
+    "reduce": ("核减", "reduce"),
+    "suspected_idle": ("疑似闲置", "suspected idle"),
+}
+
+
+def _ts(date: dt.date | str | pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(date).normalize()
+
+
+def unsupplied_parts(
+    batches: gpd.GeoDataFrame, links: SupplyLinks, as_of: dt.date | str | pd.Timestamp
+) -> gpd.GeoSeries:
+    """Return each batch's outline less the supply parcels dated on or before ``as_of``."""
+    pieces = links.pieces[links.pieces["supply_date"] <= _ts(as_of)]
+    out = batches.set_index("batch_id").geometry.copy()
+    if pieces.empty:
+        return out
+    supplied = pieces.dissolve(by="batch_id").geometry
+    has = out.index.isin(supplied.index)
+    out[has] = shapely.difference(out[has].to_numpy(), supplied.reindex(out.index[has]).to_numpy())
+    return out
+
+
+def approval_candidates(
+    batches: gpd.GeoDataFrame,
+    ledger: pd.DataFrame,
+    rules: RuleSet,
+    as_of: dt.date | str | pd.Timestamp,
+    *,
+    remainder: gpd.GeoSeries,
+    built_share: pd.Series | None = None,
+) -> gpd.GeoDataFrame:
+    """Find the batches the two-year rule applies to.
+
+    Parameters
+    ----------
+    batches : geopandas.GeoDataFrame
+        The workspace's batches.
+    ledger : pandas.DataFrame
+        From :func:`landuse.supply.batch_ledger`, measured at ``as_of``.
+    rules : RuleSet
+    as_of : date
+    remainder : geopandas.GeoSeries
+        The unsupplied part of each batch (by ``batch_id``).
+    built_share : pandas.Series, optional
+        Built-up share of each remainder from the land-cover raster.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per candidate: ``kind`` (``lapse`` | ``withdraw`` |
+        ``reduce``), ``batch_id``, ``county_code``, ``area_ha`` (the
+        unsupplied area, also the indicator returned), ``reason`` /
+        ``reason_en``, ``basis`` (``raster`` | ``attribute`` |
+        ``field_check``), ``built_share``, ``needs_field_check`` and the
+        remainder's geometry.
+    """
+    t = _ts(as_of)
+    key = f"{t:%Y-%m-%d}"
+    ar = rules.approvals
+    b = batches.set_index("batch_id")
+    supplied = ledger[f"S@{key}"].reindex(b.index).fillna(0.0)
+    unsupplied = ledger[f"U@{key}"].reindex(b.index).fillna(0.0)
+    months = int(round(ar.lapse_years * 12))
+    old = (b["approval_date"] + pd.DateOffset(months=months)) < t
+    eligible = b["approver"].isin(ar.approvers) & old & (unsupplied > EPS_HA)
+    nothing = supplied <= EPS_HA
+
+    share = built_share.reindex(b.index) if built_share is not None else pd.Series(np.nan, index=b.index)
+    attr = b["site_unchanged"] if "site_unchanged" in b.columns else pd.Series(pd.NA, index=b.index)
+    limit = rules.landcover.unchanged_max_built_share
+    unchanged = pd.Series(pd.NA, index=b.index, dtype="boolean")
+    unchanged[share.notna()] = (share[share.notna()] <= limit).to_numpy()
+    basis = pd.Series(np.where(share.notna(), "raster", "field_check"), index=b.index)
+    use_attr = share.isna() & attr.notna()
+    unchanged[use_attr] = attr[use_attr].astype("boolean")
+    basis[use_attr] = "attribute"
+
+    comp = b["compensation"]
+    years = ((t - b["approval_date"]).dt.days / 365.25).round(1)
+    lapse = eligible & nothing & ((comp == "未实施") | comp.isna()).fillna(False)
+    withdraw = eligible & nothing & comp.isin(["部分实施", "已实施"]) & unchanged.fillna(True)
+    reduce = eligible & ~nothing & b["approver"].isin(ar.reduce_approvers) & unchanged.fillna(True)
+
+    rows = []
+    for kind, mask in (("lapse", lapse), ("withdraw", withdraw), ("reduce", reduce)):
+        if not mask.any():
+            continue
+        sel = b[mask]
+        frame = pd.DataFrame({
+            "kind": kind,
+            "kind_label": KIND_LABELS[kind][0],
+            "batch_id": sel.index.astype("string"),
+            "parcel_id": pd.Series(pd.NA, index=sel.index, dtype="string"),
+            "county_code": sel["county_code"],
+            "area_ha": unsupplied[mask],
+            "supplied_ha": supplied[mask],
+            "approval_date": sel["approval_date"],
+            "approver": sel["approver"],
+            "compensation": sel["compensation"],
+            "years": years[mask],
+            "basis": basis[mask] if kind != "lapse" else "attribute",
+            "built_share": share[mask].round(4),
+        }, index=sel.index)
+        frame["needs_field_check"] = unchanged[mask].isna().to_numpy() if kind != "lapse" else (
+            sel["compensation"].isna().to_numpy())
+        frame["reason"], frame["reason_en"] = _reasons(kind, frame, limit)
+        frame["geometry"] = remainder.reindex(sel.index).to_numpy()
+        rows.append(frame)
+    if not rows:
+        return candidates_frame(None, batches.crs)
+    out = pd.concat(rows, ignore_index=True)
+    out["indicator_return_ha"] = out["area_ha"]
+    return candidates_frame(out, batches.crs)
+
+
+def _reasons(kind: str, frame: pd.DataFrame, limit: float) -> tuple[pd.Series, pd.Series]:
+    years = frame["years"].map("{:.1f}".format).astype("string")
+    share = frame["built_share"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}").astype("string")
+    site_zh = np.where(frame["built_share"].notna(), "，现场建设用地占比 " + share, "")
+    site_en = np.where(frame["built_share"].notna(), ", built-up share on site " + share, "")
+    check_zh = np.where(frame["needs_field_check"], "；现场地类需实地核查", "")
+    check_en = np.where(frame["needs_field_check"], "; land class on site needs a field check", "")
+    if kind == "lapse":
+        comp_zh = np.where(frame["compensation"].isna(), "征收补偿实施情况不明（需核实）", "未实施征收补偿安置方案")
+        comp_en = np.where(frame["compensation"].isna(), "compensation status unknown (verify)",
+                           "compensation plan not implemented")
+        zh = "批准已满 " + years + " 年未供地，" + comp_zh + "，批准文件自动失效"
+        en = "approved " + years + " years ago, nothing supplied, " + comp_en + ": the approval lapses"
+    elif kind == "withdraw":
+        zh = "批准已满 " + years + " 年未供地，征收补偿已（部分）实施" + site_zh + "，现场地类与批准前一致，报原批准机关撤回" + check_zh
+        en = ("approved " + years + " years ago, nothing supplied, compensation (partly) implemented"
+              + site_en + ", land class unchanged: withdraw the approval" + check_en)
+    else:
+        zh = ("省政府批准已满 " + years + " 年，部分供地，剩余 " + frame["area_ha"].map("{:.4f}".format).astype("string")
+              + " 公顷未供" + site_zh + "，报省政府核减" + check_zh)
+        en = ("province approval " + years + " years old, partly supplied, "
+              + frame["area_ha"].map("{:.4f}".format).astype("string") + " ha unsupplied" + site_en
+              + ": reduce the approval" + check_en)
+    return pd.Series(zh, index=frame.index), pd.Series(en, index=frame.index)

@@ -1,0 +1,415 @@
+"""One county assessment as of a date: :func:`assess` and :class:`Assessment`.
+
+Data flows one way: the :class:`~landuse.workspace.Workspace` goes through
+the analyses (:mod:`~landuse.supply`, :mod:`~landuse.idle`,
+:mod:`~landuse.approvals`, :mod:`~landuse.raster`) into the judgment of
+:mod:`~landuse.linkage`; the result is an :class:`Assessment` that maps,
+reports and tables read and never recompute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from landuse import approvals, idle, linkage, supply
+from landuse._errors import SchemaError
+from landuse.io import write_csv
+from landuse.rules import RuleSet, load_ruleset
+from landuse.schema import Problem, problems_frame
+from landuse.workspace import Workspace
+
+__all__ = ["Assessment", "assess", "save_assessment"]
+
+ProgressFn = Callable[[str], None]
+
+
+@dataclass(eq=False)
+class Assessment:
+    """The outcome of :func:`assess`: every figure and the rows behind it.
+
+    Attributes
+    ----------
+    rules : RuleSet
+    as_of : datetime.date
+    workspace : Workspace
+        The input, kept so each figure can be traced to its rows.
+    counties : geopandas.GeoDataFrame
+        One row per county: for each task ``<ID>_rate``, ``<ID>_target``,
+        ``<ID>_met``, ``<ID>_gap_ha``; ``tasks_met``, ``outcome``,
+        ``plan_base_ha``, ``plan_next_ha``, ``suspended``,
+        ``combined_disposal_rate``, ``rank``, ``ranking``, then details.
+    tasks : list of linkage.TaskResult
+        Each task's per-county numerators and denominators.
+    batches : geopandas.GeoDataFrame
+        Per batch: approved, supplied, revoked and unsupplied hectares as of
+        the date and at the baseline, and the windows it falls in.
+    supplies : geopandas.GeoDataFrame
+        Supplied parcels with their patrol status (正常使用 ... 疑似闲置).
+    idle : geopandas.GeoDataFrame
+        The idle-land ledger with status, idle years and measures.
+    candidates : geopandas.GeoDataFrame
+        Lapse / withdraw / reduce candidates and suspected idle parcels.
+    problems : pandas.DataFrame
+        Input and analysis problems.
+    """
+
+    rules: RuleSet
+    as_of: dt.date
+    workspace: Workspace
+    counties: gpd.GeoDataFrame
+    tasks: list[linkage.TaskResult]
+    batches: gpd.GeoDataFrame
+    supplies: gpd.GeoDataFrame
+    idle: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    problems: pd.DataFrame
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def county(self, key: str) -> pd.Series:
+        """Return one county's row, by code or name (Chinese or a unique prefix)."""
+        frame = self.counties
+        hit = frame[(frame["county_code"] == key) | (frame["county_name"] == key)]
+        if hit.empty:
+            hit = frame[frame["county_name"].astype("string").str.startswith(key).fillna(False)]
+        if len(hit) != 1:
+            names = "、".join(f"{c} {n}" for c, n in zip(frame["county_code"], frame["county_name"], strict=True))
+            raise SchemaError(f"找不到县区 “{key}”：可选 {names}", f"no county '{key}'; choose one of: {names}")
+        return hit.iloc[0]
+
+    def __repr__(self) -> str:
+        awards = int((self.counties["outcome"] == "award").sum())
+        return (f"<Assessment {self.rules.id} as of {self.as_of}: {len(self.counties)} counties, "
+                f"{awards} award, {len(self.counties) - awards} penalty>")
+
+
+def _as_date(value: dt.date | str | pd.Timestamp) -> dt.date:
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError) as err:
+        raise SchemaError(f"无法识别的日期 “{value}”（应为 2018-12-31）",
+                          f"not a date: '{value}' (use 2018-12-31)") from err
+
+
+def assess(
+    workspace: Workspace,
+    rules: RuleSet | str = "zhumadian-2018",
+    as_of: dt.date | str | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    raster: bool = True,
+) -> Assessment:
+    """Assess every county of ``workspace`` against ``rules`` as of a date.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        From :func:`landuse.load_workspace`.
+    rules : RuleSet or str, default "zhumadian-2018"
+        A rule set, a bundled name or a TOML path.
+    as_of : date or str, optional
+        The day of the assessment; default the last deciding task's deadline.
+    progress : callable, optional
+        Called with the name of each step.
+    engine : {"local", "dask"}
+        Run the supply analysis on this machine or on a Dask cluster.
+    scheduler : str, optional
+        With ``engine="dask"``: a ``tcp://`` scheduler address; default a
+        local cluster.
+    raster : bool, default True
+        Use the land-cover raster (zonal statistics) when the workspace has one.
+
+    Returns
+    -------
+    Assessment
+
+    Raises
+    ------
+    WorkspaceError
+        When a required layer is missing.
+
+    Examples
+    --------
+    >>> from landuse import load_workspace
+    >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31")
+    >>> len(a.counties)
+    10
+    >>> sorted(a.counties["outcome"].unique())
+    ['award', 'penalty']
+    """
+    if isinstance(rules, str | os.PathLike):
+        rules = load_ruleset(rules)
+    workspace.require()
+    if as_of is None:
+        as_of = max(t.deadline for t in rules.tasks)
+    t = _as_date(as_of)
+
+    def step(name: str) -> None:
+        if progress:
+            progress(name)
+
+    measured = {min(t, task.deadline) for task in rules.tasks}
+    baselines = {task.baseline for task in rules.tasks if task.baseline is not None}
+    dates = sorted({t, *measured, *baselines})
+    step("supply")
+    if engine == "dask":
+        from landuse import distributed
+
+        links = distributed.link_supplies(workspace, until=max(dates), scheduler=scheduler)
+    elif engine == "local":
+        links = supply.link_supplies(workspace.batches, workspace.supplies, until=max(dates))
+    else:
+        raise SchemaError(f"未知的计算引擎 “{engine}”（应为 local 或 dask）",
+                          f"unknown engine '{engine}' (use local or dask)")
+    ledger, supply_problems = supply.batch_ledger(workspace, links, dates)
+
+    step("tasks")
+    results = []
+    codes = pd.Index(workspace.counties["county_code"], name="county_code")
+    for task in rules.tasks:
+        on = min(t, task.deadline)
+        if task.measure == "supply_rate":
+            measure = supply.county_supply_rates(workspace.batches, ledger, task.window, on)
+        elif task.measure == "stock_disposal_rate":
+            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, on)
+        else:
+            measure = idle.county_idle_disposal(workspace.idle, rules, on)
+        results.append(linkage.judge_task(task, measure, codes, t))
+
+    step("landcover")
+    use_raster = raster and workspace.landcover is not None
+    remainder = approvals.unsupplied_parts(workspace.batches, links, t)
+    parcel_built = remainder_built = None
+    if use_raster:
+        from landuse.raster import class_shares
+
+        remainder_built = class_shares(remainder, workspace.landcover, rules.landcover)["built_share"]
+        parcel_built = class_shares(workspace.supplies.geometry, workspace.landcover,
+                                    rules.landcover)["built_share"]
+
+    step("candidates")
+    ledger_idle = idle.idle_ledger(workspace, rules, t)
+    parcels = idle.parcel_status(workspace, rules, t, built_share=parcel_built)
+    approval_cands = approvals.approval_candidates(
+        workspace.batches, ledger, rules, t, remainder=remainder, built_share=remainder_built
+    )
+    suspected = _suspected_candidates(parcels, ledger_idle, rules, workspace)
+    parts = [c for c in (approval_cands, suspected) if not c.empty]
+    candidates = approvals.candidates_frame(pd.concat(parts, ignore_index=True) if parts else None,
+                                            workspace.crs)
+    ledger_idle, candidates = _typical_and_sample(ledger_idle, candidates, rules)
+
+    step("linkage")
+    year = t.year + rules.award.plan_year_offset
+    quotas = workspace.quotas
+    plan_base = quotas[quotas["year"] == year].set_index("county_code")["plan_base_ha"]
+    stock = _stock(workspace, ledger, ledger_idle, t)
+    combined = _combined(results)
+    counties = linkage.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
+                                      stock_ha=stock, combined=combined)
+    counties = gpd.GeoDataFrame(
+        counties, geometry=workspace.counties.set_index("county_code").geometry.reindex(
+            counties["county_code"]).to_numpy(), crs=workspace.crs)
+
+    batches = _batch_detail(workspace, ledger, rules, t, links)
+    problems = problems_frame([*workspace.problems, *supply_problems, *_no_quota(counties, year)])
+    return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
+                      candidates, problems, extra={"plan_year": year, "dates": dates})
+
+
+def _no_quota(counties: pd.DataFrame, year: int) -> list[Problem]:
+    missing = counties[counties["plan_base_ha"].isna()]
+    return [Problem("quotas", str(code), "plan_base_ha", "warning",
+                    f"{name}（{code}）没有 {year} 年的因素法计划指标，无法计算下一年度计划",
+                    f"{code} has no factor-method plan for {year}; next year's plan cannot be computed")
+            for code, name in zip(missing["county_code"], missing["county_name"], strict=True)]
+
+
+def _stock(workspace: Workspace, ledger: pd.DataFrame, ledger_idle: pd.DataFrame, t: dt.date) -> pd.Series:
+    """Unsupplied (all approvals to date) plus undisposed idle hectares, by county."""
+    key = f"{pd.Timestamp(t):%Y-%m-%d}"
+    b = workspace.batches.set_index("batch_id")
+    approved = b["approval_date"] <= pd.Timestamp(t)
+    unsupplied = ledger.loc[b.index[approved], f"U@{key}"].groupby(b.loc[approved, "county_code"]).sum()
+    idle_left = ledger_idle.loc[~ledger_idle["disposed"]].groupby("county_code")["area_ha"].sum()
+    return unsupplied.add(idle_left, fill_value=0.0)
+
+
+def _combined(results: list[linkage.TaskResult]) -> pd.Series:
+    """Combined disposal rate from the (first) stock and idle disposal tasks."""
+    parts = [r.frame for r in results if r.task.measure in ("stock_disposal_rate", "idle_disposal_rate")]
+    seen: set[str] = set()
+    chosen = []
+    for r in results:
+        if r.task.measure in ("stock_disposal_rate", "idle_disposal_rate") and r.task.measure not in seen:
+            seen.add(r.task.measure)
+            chosen.append(r.frame)
+    if not parts:
+        return pd.Series(dtype="float64")
+    done = sum(f["done_ha"] for f in chosen)
+    base = sum(f["base_ha"] for f in chosen)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (done / base).clip(0.0, 1.0).where(base > supply.EPS_HA)
+
+
+def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t: dt.date,
+                  links: supply.SupplyLinks) -> gpd.GeoDataFrame:
+    key = f"{pd.Timestamp(t):%Y-%m-%d}"
+    b = workspace.batches.copy()
+    led = ledger.reindex(b["batch_id"])
+    b["supplied_ha"] = led[f"S@{key}"].to_numpy()
+    b["revoked_ha"] = led[f"R@{key}"].to_numpy()
+    b["unsupplied_ha"] = led[f"U@{key}"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = b["approved_ha"] - b["revoked_ha"]
+        b["supply_rate"] = (b["supplied_ha"] / base).where(base > supply.EPS_HA)
+    b["capped"] = led[f"capped@{key}"].to_numpy()
+    for task in rules.tasks:
+        if task.window is not None:
+            d1, d2 = (pd.Timestamp(d) for d in task.window)
+            b[f"in_{task.id}"] = b["approval_date"].between(d1, d2)
+        if task.baseline is not None:
+            k0 = f"{pd.Timestamp(task.baseline):%Y-%m-%d}"
+            b[f"unsupplied_baseline_ha_{task.id}"] = led[f"U@{k0}"].to_numpy()
+    b["approval_year"] = b["approval_date"].dt.year.astype("Int64")
+    counted = links.pieces[links.pieces["supply_date"] <= pd.Timestamp(t)]
+    b["supplies"] = b["batch_id"].map(counted.groupby("batch_id")["parcel_id"].nunique()).fillna(0).astype("int64")
+    return b
+
+
+def _suspected_candidates(parcels: gpd.GeoDataFrame, ledger_idle: pd.DataFrame, rules: RuleSet,
+                          workspace: Workspace) -> gpd.GeoDataFrame:
+    """Suspected idle parcels not yet on the task list, with cause and measure."""
+    listed = set(ledger_idle["parcel_id"].dropna())
+    sus = parcels[parcels["suspected_idle"] & ~parcels["parcel_id"].isin(listed)]
+    years = sus["years_since_start"]
+    cause = pd.Series(pd.NA, index=sus.index, dtype="string")
+    measures = idle._measures(cause, years, sus["land_price_wan"], rules)
+    out = pd.DataFrame({
+        "kind": "suspected_idle",
+        "kind_label": approvals.KIND_LABELS["suspected_idle"][0],
+        "batch_id": sus["batch_id"].astype("string"),
+        "parcel_id": sus["parcel_id"].astype("string"),
+        "county_code": sus["county_code"],
+        "area_ha": sus["area_ha"],
+        "years": years,
+        "idle_years": years,
+        "cause": cause,
+        "reason": sus["idle_reason"],
+        "reason_en": sus["idle_reason_en"],
+        "basis": sus["developed_basis"],
+        "needs_field_check": True,
+        "developed_share": sus["developed_share"],
+        "invested_share": sus["invested_share"],
+        "measure": measures["measure"],
+        "measure_en": measures["measure_en"],
+        "idle_fee_wan": measures["idle_fee_wan"],
+        "land_price_wan": sus["land_price_wan"],
+        "holder": sus["holder"],
+        "project_name": sus["project_name"],
+        "geometry": sus.geometry,
+    })
+    return approvals.candidates_frame(out, workspace.crs)
+
+
+def _typical_and_sample(ledger_idle: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, rules: RuleSet,
+                        *, per_county: int | None = None, seed: int | None = None
+                        ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Flag typical idle cases (largest × longest) and a seeded per-county field sample.
+
+    The pool is the undisposed task list plus suspected idle parcels.
+    """
+    per_county = rules.sampling.per_county if per_county is None else per_county
+    seed = rules.sampling.seed if seed is None else seed
+    ledger_idle = ledger_idle.copy()
+    candidates = candidates.copy()
+    pool_l = ledger_idle.loc[~ledger_idle["disposed"], ["idle_id", "county_code", "area_ha", "idle_years"]]
+    pool_l = pool_l.assign(source="idle", key=pool_l["idle_id"].astype("string"))
+    is_sus = candidates["kind"] == "suspected_idle" if "kind" in candidates else pd.Series(dtype=bool)
+    pool_c = candidates.loc[is_sus, ["parcel_id", "county_code", "area_ha", "idle_years"]]
+    pool_c = pool_c.assign(source="candidates", key=pool_c["parcel_id"].astype("string"))
+    pool = pd.concat([pool_l.drop(columns="idle_id"), pool_c.drop(columns="parcel_id")])
+    pool["score"] = pool["area_ha"] * pool["idle_years"].fillna(0.0)
+    pool = pool.sort_values(["score", "key"], ascending=[False, True], kind="stable")
+    typical = pool.head(rules.sampling.typical_cases)
+    rng = np.random.default_rng(seed)
+    ordered = pool.sort_values(["county_code", "key"], kind="stable")
+    picks = []
+    for _, group in ordered.groupby("county_code", sort=True):
+        n = min(per_county, len(group))
+        if n:
+            picks.append(group.iloc[np.sort(rng.choice(len(group), size=n, replace=False))])
+    sample = pd.concat(picks) if picks else pool.iloc[0:0]
+    for frame, src in ((ledger_idle, "idle"), (candidates, "candidates")):
+        frame["typical"] = False
+        frame["sample"] = False
+        frame.loc[typical.index[typical["source"] == src], "typical"] = True
+        frame.loc[sample.index[sample["source"] == src], "sample"] = True
+    return ledger_idle, candidates
+
+
+def resample(assessment: Assessment, *, per_county: int, seed: int) -> Assessment:
+    """Return ``assessment`` with a new field-check sample of ``per_county`` parcels."""
+    ledger_idle, candidates = _typical_and_sample(
+        assessment.idle, assessment.candidates, assessment.rules, per_county=per_county, seed=seed
+    )
+    return Assessment(assessment.rules, assessment.as_of, assessment.workspace, assessment.counties,
+                      assessment.tasks, assessment.batches, assessment.supplies, ledger_idle, candidates,
+                      assessment.problems, assessment.extra)
+
+
+# --- tables --------------------------------------------------------------------------------
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop geometry; booleans as true/false; dates as ISO text; NaN as empty."""
+    out = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) == "boolean":
+            out[col] = s.map({True: "true", False: "false"}).astype("object").where(s.notna(), "")
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            out[col] = s.dt.strftime("%Y-%m-%d").where(s.notna(), "")
+    return out
+
+
+def tables(assessment: Assessment) -> dict[str, pd.DataFrame]:
+    """Return the assessment's tables as written to CSV (no geometry)."""
+    counties = _plain(assessment.counties)
+    problems = assessment.problems[["layer", "feature_id", "field", "severity", "message", "message_en",
+                                    "row", "source"]]
+    return {
+        "counties": counties,
+        "batches": _plain(assessment.batches),
+        "idle": _plain(assessment.idle),
+        "candidates": _plain(assessment.candidates),
+        "supplies": _plain(assessment.supplies),
+        "problems": problems,
+    }
+
+
+def save_assessment(assessment: Assessment, out_dir: str | os.PathLike, *, overwrite: bool = False) -> list[Path]:
+    """Write ``counties.csv``, ``batches.csv``, ``idle.csv``, ``candidates.csv``,
+    ``supplies.csv`` and ``problems.csv`` (UTF-8 with BOM) into ``out_dir``.
+
+    Each file is written atomically; with ``overwrite`` False an existing
+    file is an error and nothing is written.
+    """
+    out = Path(out_dir)
+    frames = tables(assessment)
+    targets = {name: out / f"{name}.csv" for name in frames}
+    if not overwrite:
+        from landuse._errors import OutputExistsError
+
+        existing = [str(p) for p in targets.values() if p.exists()]
+        if existing:
+            raise OutputExistsError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --overwrite",
+                                    f"outputs exist: {', '.join(existing)}; pass --overwrite to replace them")
+    return [write_csv(frames[name], path) for name, path in targets.items()]

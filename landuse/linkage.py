@@ -1,0 +1,193 @@
+r"""The linkage: tasks judged, awards and penalties, suspension, treatment, ranking.
+
+From 驻政办〔2018〕163号 §1: a county that completes every deciding task on
+time gets next year's plan at the factor-method result times the award
+multiplier (×1.10); one that misses any is cut (×0.80) and its new
+construction land applications are suspended, except the exempt project
+kinds. Scale indicators (§1.2) and development zones (§1.4) favour counties
+with little stock that complete their tasks and cut those with much stock
+that do not. Counties are ranked by the combined disposal rate
+
+.. math::
+
+    \frac{\sum (U_b(T_0) - U_b(T)) + \sum_{\text{disposed}} a_i}
+         {\sum U_b(T_0) + \sum a_i}
+
+top ones commended, bottom ones criticised (§4.3). Every figure comes from
+the :class:`~landuse.rules.RuleSet`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from landuse.rules import RuleSet, Task
+
+__all__ = ["TaskResult", "judge_counties", "judge_task", "rank_counties"]
+
+#: Rates are compared with this slack so that 0.75 computed as 0.7499999999 meets 0.75.
+RATE_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task measured for every county.
+
+    Attributes
+    ----------
+    task : Task
+    measured_on : datetime.date
+        The date the rate is measured at: the deadline once passed, else
+        the as-of date.
+    decided : bool
+        True once the deadline has passed; before it ``met`` is empty.
+    frame : pandas.DataFrame
+        By ``county_code``: ``done_ha``, ``base_ha``, ``rate``, ``target``,
+        ``met`` (nullable bool), ``gap_ha``, ``no_task``.
+    """
+
+    task: Task
+    measured_on: dt.date
+    decided: bool
+    frame: pd.DataFrame
+
+
+def judge_task(task: Task, measure: pd.DataFrame, counties: pd.Index, as_of: dt.date) -> TaskResult:
+    """Judge one task from its measure (``done_ha``, ``base_ha``, ``rate`` by county).
+
+    A task is judged at its deadline: once ``as_of`` has reached it, ``met``
+    says whether the rate reached the target; before, ``met`` is empty
+    (pending). A county with nothing to do (zero base) has no task: empty
+    rate, ``met`` true, no gap. The gap is the hectares still to supply or
+    dispose of to reach the target.
+    """
+    decided = pd.Timestamp(as_of) >= pd.Timestamp(task.deadline)
+    frame = measure.reindex(counties)
+    frame[["done_ha", "base_ha"]] = frame[["done_ha", "base_ha"]].fillna(0.0)
+    no_task = frame["rate"].isna()
+    frame["target"] = task.target
+    reached = frame["rate"] + RATE_EPS >= task.target
+    met = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    if decided:
+        met[:] = reached.to_numpy()
+    met[no_task] = True
+    frame["met"] = met
+    frame["reached"] = reached | no_task
+    frame["gap_ha"] = (task.target * frame["base_ha"] - frame["done_ha"]).clip(lower=0.0).where(~no_task, 0.0)
+    frame["no_task"] = no_task
+    measured_on = min(pd.Timestamp(as_of), pd.Timestamp(task.deadline)).date()
+    return TaskResult(task, measured_on, bool(decided), frame)
+
+
+def rank_counties(combined: pd.Series, rules: RuleSet) -> pd.DataFrame:
+    """Rank counties by combined disposal rate, highest first, ties by county code.
+
+    Counties with nothing to dispose of (NaN) are not ranked. The top
+    ``rules.ranking.commend`` are commended; the bottom
+    ``rules.ranking.criticize`` criticised, never the same county twice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        By ``county_code``: ``rank`` (nullable int) and ``ranking``
+        (``commend`` | ``criticize`` | empty).
+    """
+    ranked = combined.dropna()
+    order = sorted(ranked.index, key=lambda code: (-ranked[code], str(code)))
+    out = pd.DataFrame({"rank": pd.Series(pd.NA, index=combined.index, dtype="Int64"),
+                        "ranking": pd.Series(pd.NA, index=combined.index, dtype="string")})
+    n = len(order)
+    top = min(rules.ranking.commend, n)
+    bottom = min(rules.ranking.criticize, n - top)
+    for position, code in enumerate(order, start=1):
+        out.at[code, "rank"] = position
+        if position <= top:
+            out.at[code, "ranking"] = "commend"
+        elif position > n - bottom:
+            out.at[code, "ranking"] = "criticize"
+    return out
+
+
+def judge_counties(
+    results: list[TaskResult],
+    rules: RuleSet,
+    as_of: dt.date,
+    *,
+    counties: pd.DataFrame,
+    plan_base: pd.Series,
+    stock_ha: pd.Series,
+    combined: pd.Series,
+) -> pd.DataFrame:
+    """Decide each county's outcome, plan, suspension, treatment and rank.
+
+    Parameters
+    ----------
+    results : list of TaskResult
+        Every task of the rule set.
+    rules : RuleSet
+    as_of : date
+    counties : pandas.DataFrame
+        ``county_code`` and ``county_name``.
+    plan_base : pandas.Series
+        Factor-method plan (ha) for the plan year, by county.
+    stock_ha : pandas.Series
+        Unsupplied plus undisposed idle hectares as of ``as_of``, by county.
+    combined : pandas.Series
+        Combined disposal rate by county (NaN: nothing to dispose of).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per county in the column order of ``counties.csv``.
+    """
+    codes = pd.Index(counties["county_code"], name="county_code")
+    out = pd.DataFrame({"county_code": codes, "county_name": counties["county_name"].to_numpy()}, index=codes)
+    deciding = set(rules.award.deciding)
+    met_cols, reached_cols, milestone_missed = [], [], pd.Series(False, index=codes)
+    for res in results:
+        f = res.frame.reindex(codes)
+        tid = res.task.id
+        out[f"{tid}_rate"] = f["rate"]
+        out[f"{tid}_target"] = res.task.target
+        out[f"{tid}_met"] = f["met"]
+        out[f"{tid}_gap_ha"] = f["gap_ha"]
+        if tid in deciding:
+            met_cols.append(f["met"])
+            reached_cols.append(f["reached"])
+        elif res.task.milestone:
+            milestone_missed |= (f["met"] == False).fillna(False)  # noqa: E712 (nullable bool)
+    met = pd.concat(met_cols, axis=1) if met_cols else pd.DataFrame(index=codes)
+    reached = pd.concat(reached_cols, axis=1) if reached_cols else pd.DataFrame(index=codes)
+    missed = (met == False).any(axis=1)  # noqa: E712
+    final = met.notna().all(axis=1)
+    # Before the deadline the outcome is what the county gets if it stays as it is.
+    award = ~missed & reached.all(axis=1)
+    out["tasks_met"] = (met == True).sum(axis=1).astype("int64")  # noqa: E712
+    out["outcome"] = np.where(award, "award", "penalty")
+    multiplier = np.where(award, rules.award.met_multiplier, rules.award.missed_multiplier)
+    base = plan_base.reindex(codes)
+    out["plan_base_ha"] = base
+    out["plan_next_ha"] = base * multiplier
+    out["suspended"] = missed & rules.suspension.on_missed
+    out["combined_disposal_rate"] = combined.reindex(codes)
+    ranks = rank_counties(out["combined_disposal_rate"], rules)
+    out["rank"] = ranks["rank"]
+    out["ranking"] = ranks["ranking"]
+    # Extra columns after the notice's: finality, milestone warning, treatments.
+    out["outcome_final"] = final
+    out["milestone_missed"] = milestone_missed
+    out["plan_multiplier"] = multiplier
+    stock = stock_ha.reindex(codes).fillna(0.0)
+    out["stock_ha"] = stock
+    tr = rules.treatment
+    little = stock <= stock.quantile(tr.little_stock_quantile) if len(stock) else stock.astype(bool)
+    out["little_stock"] = little
+    out["scale_treatment"] = np.select([little & award, ~little & ~award], [tr.scale_favoured, tr.scale_cut], "")
+    out["devzone_treatment"] = np.select(
+        [little & award, ~little & ~award], [tr.devzone_supported, tr.devzone_suspended], ""
+    )
+    return out.reset_index(drop=True)
