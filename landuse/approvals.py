@@ -117,7 +117,7 @@ def approval_candidates(
     b = batches.set_index("batch_id")
     supplied = ledger[f"S@{key}"].reindex(b.index).fillna(0.0)
     unsupplied = ledger[f"U@{key}"].reindex(b.index).fillna(0.0)
-    months = int(round(ar.lapse_years * 12))
+    months = round(ar.lapse_years * 12)
     old = (b["approval_date"] + pd.DateOffset(months=months)) < t
     eligible = b["approver"].isin(ar.approvers) & old & (unsupplied > EPS_HA)
     nothing = supplied <= EPS_HA

@@ -25,6 +25,7 @@ the unsupplied-stock disposal rate against baseline :math:`T_0` is
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -40,8 +41,8 @@ from landuse.workspace import Workspace
 __all__ = [
     "SupplyLinks",
     "batch_ledger",
-    "county_supply_rates",
     "county_stock_disposal",
+    "county_supply_rates",
     "link_supplies",
 ]
 
@@ -92,7 +93,7 @@ class SupplyLinks:
             codes, uniques = pd.factorize(tangled["batch_id"])
             order = np.argsort(codes, kind="stable")
             bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-            unions = [shapely.union_all(geoms[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+            unions = [shapely.union_all(geoms[order[a:b]]) for a, b in itertools.pairwise(bounds)]
             total = pd.concat([total, pd.Series(shapely.area(unions) / M2_PER_HA, index=uniques)])
         tab = self.tabular[self.tabular["supply_date"] <= t]
         if not tab.empty:
