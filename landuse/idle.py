@@ -141,12 +141,10 @@ def idle_ledger(
     idle = workspace.idle.copy()
     supplies = workspace.supplies.set_index("parcel_id") if not workspace.supplies.empty else None
     if supplies is not None:
-        via = idle["parcel_id"].map(supplies["agreed_start"])
-        idle["agreed_start"] = idle["agreed_start"].fillna(via)
-        price = idle["parcel_id"].map(supplies["land_price_wan"])
-        idle["land_price_wan"] = idle["land_price_wan"].fillna(price)
-        for col in ("project_name", "holder"):
-            idle[col] = idle[col].fillna(idle["parcel_id"].map(supplies[col]))
+        # Attributes the ledger lacks come from its supply parcel.
+        for col in ("agreed_start", "land_price_wan", "project_name", "holder"):
+            via = supplies[col].reindex(idle["parcel_id"]).to_numpy()
+            idle[col] = idle[col].fillna(pd.Series(via, index=idle.index, dtype=idle[col].dtype))
     idle["disposed"] = disposed_mask(idle, rules, t)
     idle["status"] = np.where(idle["disposed"], "disposed", "undisposed")
     years = _years(t, idle["agreed_start"])

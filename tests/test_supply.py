@@ -1,0 +1,153 @@
+"""Supply analysis: S_b, R_b, U_b and the rates, against hand-computed answers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _ws import A, B, batch, build, counties, sq, supply
+
+from landuse.supply import batch_ledger, county_stock_disposal, county_supply_rates, link_supplies
+
+T = "2018-12-31"
+
+
+def ledger_at(ws, *dates):
+    links = link_supplies(ws.batches, ws.supplies)
+    led, problems = batch_ledger(ws, links, dates or (T,))
+    return led, problems
+
+
+def test_overlapping_supplies_count_once():
+    # B1 is 200 m × 200 m = 4 ha; P1 and P2 are 1 ha each and overlap by 50 m × 100 m = 0.5 ha.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200))],
+        supplies=[supply("P1", "B1", "2018-03-01", sq(0, 0)), supply("P2", "B1", "2018-04-01", sq(50, 0))],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"S@{T}"] == pytest.approx(1.5)
+    assert led.at["B1", f"U@{T}"] == pytest.approx(2.5)
+
+
+def test_supply_partly_outside_its_batch_counts_inside_only():
+    # P1 (1 ha) sticks 30 m out of B1's right edge: 70 m × 100 m = 0.7 ha inside.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200))],
+        supplies=[supply("P1", "B1", "2018-03-01", sq(130, 0))],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"S@{T}"] == pytest.approx(0.7)
+
+
+def test_supply_without_batch_id_is_linked_by_location_to_each_batch_it_overlaps():
+    # P1 (100 m square, x 50..150) straddles B1 (x 0..100) and B2 (x 100..200): half in each.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0)), batch("B2", A, "2014-01-01", sq(100, 0))],
+        supplies=[supply("P1", None, "2018-03-01", sq(50, 0))],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"S@{T}"] == pytest.approx(0.5)
+    assert led.at["B2", f"S@{T}"] == pytest.approx(0.5)
+
+
+def test_supply_naming_a_batch_is_not_counted_in_a_neighbour_it_touches():
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0)), batch("B2", A, "2014-01-01", sq(100, 0))],
+        supplies=[supply("P1", "B1", "2018-03-01", sq(50, 0))],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"S@{T}"] == pytest.approx(0.5)
+    assert led.at["B2", f"S@{T}"] == 0.0
+
+
+def test_supply_without_geometry_adds_its_area_to_its_batch():
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200))],
+        supplies=[supply("P1", "B1", "2018-03-01", sq(0, 0)),
+                  supply("P2", "B1", "2018-03-01", None, area_ha=0.6, county_code=A)],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"S@{T}"] == pytest.approx(1.6)
+
+
+def test_revocations_reduce_the_base_and_cap_the_supply():
+    # B1 4 ha; 1 ha revoked in 2018; supplies 3.5 ha → capped at 4 − 1 = 3 ha.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200))],
+        supplies=[supply("P1", "B1", "2018-03-01", sq(0, 0, 200, 175))],
+        revocations=[{"batch_id": "B1", "kind": "核减", "area_ha": 1.0, "date": "2018-06-01"},
+                     {"batch_id": "B1", "kind": "核减", "area_ha": 9.0, "date": "2019-06-01"}],
+    )
+    led, problems = ledger_at(ws, "2018-05-31", T)
+    assert led.at["B1", "R@2018-05-31"] == 0.0
+    assert led.at["B1", f"R@{T}"] == pytest.approx(1.0)
+    assert led.at["B1", f"S@{T}"] == pytest.approx(3.0)
+    assert led.at["B1", f"U@{T}"] == pytest.approx(0.0)
+    assert bool(led.at["B1", f"capped@{T}"])
+    assert [(p.layer, p.feature_id, p.field) for p in problems] == [("batches", "B1", "approved_ha")]
+    rates = county_supply_rates(ws.batches, led, (pd.Timestamp("2013-01-01"), pd.Timestamp("2017-12-31")), T)
+    assert rates.at[A, "rate"] == pytest.approx(1.0)
+    assert rates.at[A, "base_ha"] == pytest.approx(3.0)
+
+
+def test_revocations_are_capped_at_the_approved_area():
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0))],
+        revocations=[{"batch_id": "B1", "kind": "失效", "area_ha": 3.0, "date": "2018-06-01"}],
+        supplies=[],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"R@{T}"] == pytest.approx(1.0)
+    assert led.at["B1", f"U@{T}"] == pytest.approx(0.0)
+
+
+def test_window_and_as_of_boundaries_are_inclusive():
+    # Four 1 ha batches on and just outside the 2013–2017 window, each fully supplied on T or T+1.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("in_first", A, "2013-01-01", sq(0, 0)),
+                 batch("in_last", A, "2017-12-31", sq(200, 0)),
+                 batch("before", A, "2012-12-31", sq(400, 0)),
+                 batch("after", A, "2018-01-01", sq(600, 0))],
+        supplies=[supply("P1", "in_first", T, sq(0, 0)),
+                  supply("P2", "in_last", "2019-01-01", sq(200, 0)),
+                  supply("P3", "before", T, sq(400, 0))],
+    )
+    led, _ = ledger_at(ws)
+    window = (pd.Timestamp("2013-01-01"), pd.Timestamp("2017-12-31"))
+    rates = county_supply_rates(ws.batches, led, window, T)
+    assert rates.at[A, "base_ha"] == pytest.approx(2.0)  # in_first + in_last
+    assert rates.at[A, "done_ha"] == pytest.approx(1.0)  # P1 dated on T counts, P2 the day after does not
+    assert rates.at[A, "rate"] == pytest.approx(0.5)
+
+
+def test_stock_disposal_is_the_fall_since_the_baseline():
+    # B1 (2014, 4 ha): 1 ha supplied before T0, 1 ha after; 0.5 ha revoked after T0.
+    # U(T0) = 3, U(T) = 4 − 2 − 0.5 = 1.5 → disposed 1.5 / 3 = 50 %.
+    ws = build(
+        counties=counties(A, B),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200)),
+                 batch("B9", B, "2016-01-01", sq(10_000, 0))],
+        supplies=[supply("P1", "B1", "2017-06-01", sq(0, 0)), supply("P2", "B1", "2018-06-01", sq(100, 0))],
+        revocations=[{"batch_id": "B1", "kind": "撤回", "area_ha": 0.5, "date": "2018-07-01"}],
+    )
+    led, _ = ledger_at(ws, "2018-01-01", T)
+    window = (pd.Timestamp("2009-01-01"), pd.Timestamp("2015-12-31"))
+    out = county_stock_disposal(ws.batches, led, window, "2018-01-01", T)
+    assert out.at[A, "base_ha"] == pytest.approx(3.0)
+    assert out.at[A, "done_ha"] == pytest.approx(1.5)
+    assert out.at[A, "rate"] == pytest.approx(0.5)
+    assert B not in out.index  # B's only batch is outside the window: no task
+
+
+def test_supply_rate_of_a_county_without_batches_in_window_is_no_task():
+    ws = build(counties=counties(A), batches=[batch("B1", A, "2011-01-01", sq(0, 0))], supplies=[])
+    led, _ = ledger_at(ws)
+    window = (pd.Timestamp("2013-01-01"), pd.Timestamp("2017-12-31"))
+    assert county_supply_rates(ws.batches, led, window, T).empty
