@@ -12,6 +12,7 @@ into place, so a failure never leaves a half-written file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -94,6 +95,15 @@ def _fail(path: Path | str, zh: str, en: str) -> LayerReadError:
     return LayerReadError(f"无法读取 {path}：{zh}", f"cannot read {path}: {en}")
 
 
+def _utf8(data: bytes) -> bool:
+    """True when ``data`` is UTF-8, allowing one character cut short at its end."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.reason == "unexpected end of data" and err.start >= len(data) - 3
+    return True
+
+
 def _guess_dbf_encoding(dbf: Path) -> str | None:
     """Guess a .dbf's text encoding when no .cpg names it: UTF-8, else GBK."""
     with open(dbf, "rb") as f:
@@ -105,13 +115,59 @@ def _guess_dbf_encoding(dbf: Path) -> str | None:
         sample = f.read(header_len + 2_000_000)
     if all(b < 0x80 for b in sample):
         return None
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as err:
-        # A cut in the middle of a multi-byte character at the end of the sample is fine.
-        if err.start < len(sample) - 4:
-            return "GB18030"
-    return "UTF-8"
+    # Field names hold 10 bytes: a UTF-8 writer may cut a Chinese name mid-character,
+    # so each name is tested on its own, a cut at its end allowed.
+    descriptors = sample[32:header_len]
+    names = [descriptors[i:i + 11].split(b"\0")[0] for i in range(0, len(descriptors) - 1, 32)]
+    if all(_utf8(n) for n in names) and _utf8(sample[header_len:]):
+        return "UTF-8"
+    return "GB18030"
+
+
+@functools.cache
+def _cut_names() -> dict[bytes, str]:
+    """Map the first 10 UTF-8 bytes of each long non-ASCII alias to the alias.
+
+    A .dbf field name holds 10 bytes: written in UTF-8, ``批准日期`` (12 bytes)
+    comes back as ``批准日`` plus one stray byte. Those 10 bytes still say which
+    alias it was, when no other alias starts with the same 10 bytes.
+    """
+    found: dict[bytes, set[str]] = {}
+    for spec in LAYERS.values():
+        for fs in spec.fields:
+            for alias in (fs.name, *fs.aliases):
+                raw = alias.encode("utf-8")
+                if not alias.isascii() and len(raw) > _DBF_NAME_BYTES:
+                    found.setdefault(raw[:_DBF_NAME_BYTES], set()).add(alias)
+    return {cut: next(iter(aliases)) for cut, aliases in found.items() if len(aliases) == 1}
+
+
+_DBF_NAME_BYTES = 10
+
+
+def _redecode(frame: pd.DataFrame, encoding: str) -> tuple[pd.DataFrame, list[str]]:
+    """Decode a frame read as Latin-1 (every byte kept) in its real ``encoding``.
+
+    Returns the frame and the field names that were cut mid-character.
+    """
+    names: dict[str, str] = {}
+    cut: list[str] = []
+    for col in frame.columns:
+        if col == "geometry":
+            continue
+        raw = str(col).encode("latin-1")
+        try:
+            names[col] = raw.decode(encoding)
+        except UnicodeDecodeError:
+            known = _cut_names().get(raw)
+            names[col] = known or raw.decode(encoding, errors="ignore")
+            cut.append(f"{raw.decode(encoding, errors='ignore')}…→{known or '?'}")
+    frame = frame.rename(columns=names)
+    for col in frame.columns:
+        if col != "geometry" and (pd.api.types.is_string_dtype(frame[col].dtype)):
+            text = frame[col].astype("string")
+            frame[col] = text.str.encode("latin-1").str.decode(encoding, errors="replace")
+    return frame, cut
 
 
 def _shapefile_encoding(path: Path) -> tuple[str | None, str | None]:
@@ -160,6 +216,10 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> tuple[gpd.
     if path.is_file() and path.stat().st_size == 0:
         raise _fail(path, "文件为空（0 字节）", "the file is empty (0 bytes)")
     encoding = None
+    if path.suffix.lower() == ".shp":
+        cut = _shp_cut_short(path)
+        if cut:
+            notes.append(cut)
     if path.suffix.lower() in {".shp", ".dbf"}:
         encoding, how = _shapefile_encoding(path)
         if how == "guess" and encoding:
@@ -167,13 +227,43 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> tuple[gpd.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, encoding=encoding)
+            try:
+                frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, encoding=encoding)
+            except UnicodeDecodeError:
+                if path.suffix.lower() not in {".shp", ".dbf"}:
+                    raise
+                # A UTF-8 .dbf whose field names were cut mid-character: read every byte
+                # as Latin-1, then decode names and values in the real encoding.
+                frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, encoding="ISO-8859-1")
+                frame, cut = _redecode(frame, encoding or "utf-8")
+                if cut:
+                    notes.append(f"字段名在 .dbf 中被截断（每个字段名只存 10 字节），按前 10 字节识别："
+                                 f"{'、'.join(cut)}|field names cut short in the .dbf (10 bytes each), "
+                                 f"recognised by their first 10 bytes: {', '.join(cut)}")
     except Exception as err:  # pyogrio raises several GDAL error types
         frame, salvaged = _salvage(path, layer, encoding, err)
         notes.append(salvaged)
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame)
     return frame, notes
+
+
+def _shp_cut_short(path: Path) -> str | None:
+    """Say so when a .shp is shorter than its header declares (a cut copy or download).
+
+    GDAL reads such a file without complaint and gives the lost records no
+    geometry; the header's file length (in 16-bit words) tells.
+    """
+    with open(path, "rb") as f:
+        head = f.read(28)
+    actual = path.stat().st_size
+    declared = None if len(head) < 28 else int.from_bytes(head[24:28], "big") * 2
+    if declared is not None and declared <= actual:
+        return None
+    shown = "?" if declared is None else f"{declared:,}"
+    return (f"文件已损坏：.shp 应有 {shown} 字节，实际只有 {actual:,} 字节（文件被截断），其后的记录没有几何图形"
+            f"|damaged file: the .shp should hold {shown} bytes but has {actual:,} (cut short); "
+            "the records past the cut have no geometry")
 
 
 def _salvage(
@@ -416,9 +506,7 @@ def discover(root: Path) -> Sources:
                 ignored.append(path)
         elif suffix in RASTER_SUFFIXES:
             rasters.append(path)
-        elif suffix in _SHAPEFILE_SIDECARS or path.is_dir() or suffix in {".md", ".txt", ".qml", ".aux"}:
-            continue
-        elif suffix == ".xml" or path.name.lower().endswith(".aux.xml"):
+        elif suffix in _SHAPEFILE_SIDECARS or path.is_dir() or suffix in {".md", ".txt", ".qml", ".aux"} or suffix == ".xml" or path.name.lower().endswith(".aux.xml"):
             continue
         else:
             ignored.append(path)

@@ -159,7 +159,7 @@ LAYERS: dict[str, LayerSpec] = {
         "counties", "县区", "counties", ("counties", "county", "县区", "行政区", "行政区划", "XZQ"),
         "polygons", True, "county_code",
         _fields(
-            FieldSpec("county_code", "code6", "行政区代码", _CODE + ("代码", "code"), required=True),
+            FieldSpec("county_code", "code6", "行政区代码", (*_CODE, "代码", "code"), required=True),
             FieldSpec("county_name", "text", "行政区名称",
                       ("county_name", "行政区名称", "行政区划名称", "县区名称", "区县名称", "名称",
                        "XZQMC", "XZQHMC", "name", "county"), required=True),
@@ -193,7 +193,7 @@ LAYERS: dict[str, LayerSpec] = {
         "either", True, "parcel_id",
         _fields(
             FieldSpec("parcel_id", "text", "电子监管号", _PARCEL, required=True),
-            FieldSpec("batch_id", "text", "批次编号", _BATCH + ("批次",)),
+            FieldSpec("batch_id", "text", "批次编号", (*_BATCH, "批次")),
             FieldSpec("batch_name", "text", "批次名称", _BATCH_NAME),
             FieldSpec("county_code", "code6", "行政区代码", _CODE),
             FieldSpec("supply_date", "date", "供地日期",
@@ -326,6 +326,9 @@ def layer_for_name(name: str) -> str | None:
     return None
 
 
+_DBF_NAME_LEN = 10
+
+
 def rename_columns(
     columns: Iterable[object], layer: str
 ) -> tuple[dict[object, str], dict[str, float]]:
@@ -343,7 +346,10 @@ def rename_columns(
     mapping : dict
         Source column → canonical name, for the columns recognised. When
         several source columns match one field, the alias listed first wins
-        (``DZJGH`` before ``ZDBH``); the others are left as they are.
+        (``DZJGH`` before ``ZDBH``); the others are left as they are. A
+        name of exactly 10 characters also matches the first 10 characters
+        of a longer alias, as a shapefile's ``.dbf`` cuts it
+        (``approval_d`` → ``approval_date``).
     factors : dict
         Canonical area field → factor to hectares, for columns whose name
         carries a unit (``面积(亩)`` → 1/15).
@@ -356,15 +362,25 @@ def rename_columns(
     """
     spec = LAYERS[layer]
     split = {col: _split_unit(col) for col in columns if str(col) != "geometry"}
+    # A .dbf keeps 10 characters of a field name: ``approval_date`` comes back as ``approval_d``.
+    cut = {col for col in split if len(unicodedata.normalize("NFKC", str(col)).strip()) == _DBF_NAME_LEN}
     mapping: dict[object, str] = {}
     factors: dict[str, float] = {}
     for fs in spec.fields:
-        keys = [_key(a) for a in (fs.name, *fs.aliases)]
+        aliases = (fs.name, *fs.aliases)
+        keys = [_key(a) for a in aliases]
+        truncated = [_key(a[:_DBF_NAME_LEN]) if a.isascii() and len(a) > _DBF_NAME_LEN else None
+                     for a in aliases]
         best: tuple[int, object, float | None] | None = None
         for col, (key, factor) in split.items():
-            if col in mapping or key not in keys:
+            if col in mapping:
                 continue
-            rank = keys.index(key)
+            if key in keys:
+                rank = keys.index(key)
+            elif col in cut and key in truncated:
+                rank = len(keys) + truncated.index(key)
+            else:
+                continue
             if best is None or rank < best[0]:
                 best = (rank, col, factor)
         if best is not None:
@@ -382,7 +398,7 @@ _DATE_PATTERNS = (
     # 20180930
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\.0+)?$"),
 )
-_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")  # 10000..99999: 1927..2173; "2018" is not a day
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -475,23 +491,29 @@ def _code6(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return text.where(ok), bad
 
 
+def _fold(text: pd.Series) -> pd.Series:
+    """Vectorised :func:`_key`: full-width to half-width, case, separators."""
+    folded = text.str.normalize("NFKC").str.strip().str.lower()
+    return folded.str.replace(r"[\s_\-]+", "", regex=True)
+
+
 def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd.Series, pd.Series]:
     lookup = {_key(alias): canon for canon, aliases in choices.items() for alias in (canon, *aliases)}
     text = values.astype("string").str.strip()
     text = text.where(text != "")
-    keys = text.map(lambda v: _key(v) if isinstance(v, str) else v)
-    out = keys.map(lambda k: lookup.get(k) if isinstance(k, str) else None)
+    # Built as "string" from the start: mapping a column with no hit gives a null-typed
+    # Arrow column under pandas 3, which then refuses to take a value.
+    out = _fold(text).map(lookup).astype(object).astype("string")
     # Fuller names (河南省人民政府, 中华人民共和国国务院) hold a known value inside them.
-    missing = out.isna() & text.notna()
+    missing = (out.isna() & text.notna()).to_numpy(dtype=bool, copy=True)
     if missing.any():
         for canon in choices:
-            contains = missing & text.str.contains(canon, regex=False).fillna(False)
+            contains = missing & text.str.contains(canon, regex=False).fillna(False).to_numpy(dtype=bool)
             out[contains] = canon
             missing &= ~contains
         if "省政府" in choices:
-            prov = missing & text.str.contains(r"省.*政府", regex=True).fillna(False)
+            prov = missing & text.str.contains(r"省.*政府", regex=True).fillna(False).to_numpy(dtype=bool)
             out[prov] = "省政府"
-    out = out.astype("string")
     return out, text.notna() & out.isna()
 
 

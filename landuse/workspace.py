@@ -293,10 +293,19 @@ def normalise_layers(
     )
 
 
+def _geometry_name(frame: pd.DataFrame) -> str | None:
+    """Return the active geometry column of ``frame``, or None (a table, or no active column)."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return None
+    try:
+        name = frame.geometry.name
+    except AttributeError:  # a GeoDataFrame read from a table has no active geometry
+        return None
+    return name if name in frame.columns else None
+
+
 def _has_geometry(frame: pd.DataFrame) -> bool:
-    return isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns and bool(
-        frame.geometry.notna().any()
-    )
+    return _geometry_name(frame) is not None and bool(frame.geometry.notna().any())
 
 
 def _choose_crs(by_layer: dict[str, RawLayer], assume: str | int | CRS | None) -> CRS:
@@ -340,8 +349,8 @@ def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object) -> tuple[
     geometry = None
     if spec.geometry != "table" and _has_geometry(frame):
         geometry = frame.geometry
-    attrs = pd.DataFrame(frame.drop(columns=[frame.geometry.name]) if isinstance(frame, gpd.GeoDataFrame)
-                         and frame.geometry.name in frame.columns else frame)
+    geometry_name = _geometry_name(frame)
+    attrs = pd.DataFrame(frame.drop(columns=[geometry_name]) if geometry_name else frame)
     attrs = attrs[[c for c in attrs.columns if c in mapping]].rename(columns=mapping)
     ids = attrs[spec.id_field].astype("string").str.strip() if spec.id_field else None
     attrs, coerce_problems, errors = coerce_layer(

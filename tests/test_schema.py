@@ -240,7 +240,8 @@ def test_parse_dates_column_dtypes(dtype):
     dates, bad = parse_dates(pd.Series(values, dtype=dtype))
     assert dates.dtype == "datetime64[ns]"
     assert dates.iloc[:2].tolist() == [SEPT_30, SEPT_30]
-    assert pd.isna(dates.iloc[2]) and pd.isna(dates.iloc[3])
+    assert pd.isna(dates.iloc[2])
+    assert pd.isna(dates.iloc[3])
     assert bad.tolist() == [False, False, False, True]
 
 
@@ -279,7 +280,8 @@ def test_parse_dates_keeps_index():
 
 def test_parse_dates_empty():
     dates, bad = parse_dates(pd.Series([], dtype=object))
-    assert len(dates) == 0 and len(bad) == 0
+    assert len(dates) == 0
+    assert len(bad) == 0
 
 
 # --- values --------------------------------------------------------------------------------
@@ -387,7 +389,7 @@ def test_unknown_enum_values(layer, field, columns, severity):
 def test_unparseable_required_date_is_an_error():
     ids = pd.Series(["B1", "B2"])
     frame = pd.DataFrame({"batch_id": ids, "approval_date": ["2016-05-01", "去年"]})
-    out, problems, errors = coerce_layer(frame, "batches", ids=ids,
+    _out, problems, errors = coerce_layer(frame, "batches", ids=ids,
                                          rows=pd.Series([5, 6]))
     (problem,) = problems
     assert (problem.layer, problem.feature_id, problem.field, problem.severity, problem.row) == (
@@ -397,7 +399,7 @@ def test_unparseable_required_date_is_an_error():
 
 
 def test_unparseable_optional_date_is_a_warning():
-    out, problems, errors = _coerce("supplies", parcel_id=["P1"], supply_date=["2018-01-01"],
+    _out, problems, errors = _coerce("supplies", parcel_id=["P1"], supply_date=["2018-01-01"],
                                     agreed_start=["尽快"])
     (problem,) = problems
     assert (problem.field, problem.severity) == ("agreed_start", "warning")
@@ -406,7 +408,7 @@ def test_unparseable_optional_date_is_a_warning():
 
 @pytest.mark.parametrize("area", [0, -1.5, "0", "-3"])
 def test_nonpositive_area_is_an_error(area):
-    out, problems, errors = _coerce("revocations", batch_id=["B1"], kind=["核减"],
+    _out, problems, errors = _coerce("revocations", batch_id=["B1"], kind=["核减"],
                                     area_ha=[area], date=["2018-01-01"])
     (problem,) = problems
     assert (problem.field, problem.severity) == ("area_ha", "error")
@@ -440,7 +442,7 @@ def test_year_is_an_integer():
 
 
 def test_missing_required_value_is_an_error_per_row():
-    out, problems, errors = _coerce("revocations", batch_id=["B1", "B2"], kind=["核减", "撤回"],
+    _out, problems, errors = _coerce("revocations", batch_id=["B1", "B2"], kind=["核减", "撤回"],
                                     area_ha=[1.0, None], date=["2018-01-01", "2018-02-01"])
     (problem,) = problems
     assert (problem.feature_id, problem.field, problem.severity) == ("#2", "area_ha", "error")
@@ -451,7 +453,8 @@ def test_coerce_adds_missing_columns_in_canonical_order():
     out, problems, errors = _coerce("counties", county_code=["411702"], county_name=["驿城区"],
                                     extra=["kept"])
     assert list(out.columns) == [*canonical_columns("counties"), "extra"]
-    assert problems == [] and not errors.any()
+    assert problems == []
+    assert not errors.any()
 
 
 # --- problems ------------------------------------------------------------------------------

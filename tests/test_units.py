@@ -25,7 +25,7 @@ def test_constants():
     assert M2_PER_HA == 10_000
     assert MU_PER_HA == 15
     # One 市亩 is 666.67 m².
-    assert M2_PER_HA / MU_PER_HA == pytest.approx(666.6667, abs=1e-4)
+    assert pytest.approx(666.6667, abs=1e-4) == M2_PER_HA / MU_PER_HA
 
 
 def test_a_100_m_square_is_one_hectare_and_15_mu():
