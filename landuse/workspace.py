@@ -129,7 +129,12 @@ class Workspace:
         WorkspaceError
             Naming each required layer that is missing.
         """
-        missing = [n for n, spec in LAYERS.items() if spec.required and self.layer(n).empty]
+        # A required layer must be there; only the counties must also have rows
+        # (no batches or no supplies is a county with nothing to do, not an error).
+        missing = [
+            n for n, spec in LAYERS.items()
+            if spec.required and (n not in self.sources or (n == "counties" and self.counties.empty))
+        ]
         if missing:
             zh = "、".join(f"{LAYERS[n].label}（{n}）" for n in missing)
             raise WorkspaceError(
