@@ -24,11 +24,35 @@ from landuse._errors import SchemaError
 from landuse.io import write_csv
 from landuse.rules import RuleSet, load_ruleset
 from landuse.schema import Problem, problems_frame
+from landuse.units import MU_PER_HA
 from landuse.workspace import Workspace
 
-__all__ = ["Assessment", "assess", "save_assessment"]
+__all__ = ["Assessment", "CountyQuota", "assess", "save_assessment", "tables"]
 
 ProgressFn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CountyQuota:
+    """One county's tasks, gaps and prospects (see :meth:`Assessment.quota`).
+
+    ``suspended`` is true when the county has missed a deciding task, or
+    would miss one if it stayed as it is when the deadline comes;
+    ``project_allowed`` says whether ``project_kind`` may still apply.
+    """
+
+    county_code: str
+    county_name: str
+    as_of: dt.date
+    tasks: pd.DataFrame
+    outcome: str
+    outcome_final: bool
+    plan_base_ha: float
+    plan_next_ha: float
+    suspended: bool
+    exempt_project_kinds: tuple[str, ...]
+    project_kind: str | None
+    project_allowed: bool | None
 
 
 @dataclass(eq=False)
@@ -83,6 +107,55 @@ class Assessment:
             names = "、".join(f"{c} {n}" for c, n in zip(frame["county_code"], frame["county_name"], strict=True))
             raise SchemaError(f"找不到县区 “{key}”：可选 {names}", f"no county '{key}'; choose one of: {names}")
         return hit.iloc[0]
+
+    def quota(self, key: str, *, project_kind: str | None = None) -> CountyQuota:
+        """One county's position: tasks, gaps, days to deadlines, and what it gets.
+
+        Parameters
+        ----------
+        key : str
+            County code or name.
+        project_kind : str, optional
+            A project kind (e.g. 重大民生项目): may it still apply for new
+            construction land?
+
+        Returns
+        -------
+        CountyQuota
+
+        Examples
+        --------
+        >>> from landuse import load_workspace
+        >>> a = assess(load_workspace(), "zhumadian-2018", "2018-10-31")
+        >>> q = a.quota("遂平县")
+        >>> list(q.tasks["task"])
+        ['T1', 'T2', 'T3', 'T4']
+        >>> int(q.tasks.loc[q.tasks["task"] == "T2", "days_left"].iloc[0])
+        61
+        """
+        row = self.county(key)
+        as_of = pd.Timestamp(self.as_of)
+        records = []
+        for res in self.tasks:
+            f = res.frame.reindex([row["county_code"]]).iloc[0]
+            records.append({
+                "task": res.task.id, "label": res.task.label, "label_en": res.task.label_en,
+                "milestone": res.task.milestone, "deadline": res.task.deadline,
+                "days_left": max((pd.Timestamp(res.task.deadline) - as_of).days, 0),
+                "rate": f["rate"], "target": res.task.target, "met": f["met"],
+                "done_ha": f["done_ha"], "base_ha": f["base_ha"], "gap_ha": f["gap_ha"],
+                "gap_mu": f["gap_ha"] * MU_PER_HA, "no_task": bool(f["no_task"]),
+            })
+        exempt = self.rules.suspension.exempt_project_kinds
+        suspended = bool(row["suspended"]) or (row["outcome"] == "penalty" and self.rules.suspension.on_missed)
+        allowed = None if project_kind is None else (not suspended or project_kind in exempt)
+        return CountyQuota(
+            county_code=str(row["county_code"]), county_name=str(row["county_name"]),
+            as_of=self.as_of, tasks=pd.DataFrame(records), outcome=str(row["outcome"]),
+            outcome_final=bool(row["outcome_final"]), plan_base_ha=row["plan_base_ha"],
+            plan_next_ha=row["plan_next_ha"], suspended=suspended, exempt_project_kinds=exempt,
+            project_kind=project_kind, project_allowed=allowed,
+        )
 
     def __repr__(self) -> str:
         awards = int((self.counties["outcome"] == "award").sum())
