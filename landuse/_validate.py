@@ -26,6 +26,15 @@ def _problem(layer: str, frame: pd.DataFrame, i: object, fld: str | None, severi
     return Problem(layer, fid, fld, severity, zh, en, int(row))  # type: ignore[arg-type]
 
 
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """Return ``keys.map(table)`` in ``table``'s dtype.
+
+    pandas casts an empty mapping Series to float first, which fails for dates;
+    ``table`` must have unique labels.
+    """
+    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=table.dtype)
+
+
 def _duplicates(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     keys = {"counties": ["county_code"], "batches": ["batch_id"], "supplies": ["parcel_id"],
             "idle": ["idle_id"], "quotas": ["county_code", "year"]}
@@ -84,11 +93,12 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             ))
         filled = given.fillna(located)
         if layer == "supplies":
-            via_batch = frame["batch_id"].map(batch_county).astype("string")
+            via_batch = _lookup(frame["batch_id"], batch_county).astype("string")
             filled = filled.fillna(via_batch)
         if layer == "idle":
             supplies = layers["supplies"]
-            via_parcel = frame["parcel_id"].map(supplies.set_index("parcel_id")["county_code"]).astype("string")
+            via_parcel = _lookup(frame["parcel_id"], supplies.set_index("parcel_id")["county_code"])
+            via_parcel = via_parcel.astype("string")
             filled = filled.fillna(via_parcel)
         unknown = filled.notna() & ~filled.isin(known) & bool(known)
         for i in frame.index[unknown]:
@@ -126,7 +136,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 f"batch_id {supplies.at[i, 'batch_id']} matches no batch; treated as naming no batch "
                 "(linked by location)",
             ))
-        approval = supplies["batch_id"].map(batches["approval_date"])
+        approval = _lookup(supplies["batch_id"], batches["approval_date"])
         early = named & ~unknown & (supplies["supply_date"] < approval)
         for i in supplies.index[early]:
             problems.append(_problem(

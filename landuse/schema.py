@@ -534,6 +534,10 @@ def _text(values: pd.Series) -> pd.Series:
     return text.where(text != "")
 
 
+#: The areas a feature is measured by: zero or less keeps the row out.
+_FEATURE_AREAS = frozenset({"approved_ha", "area_ha"})
+
+
 def coerce_layer(
     frame: pd.DataFrame,
     layer: str,
@@ -617,9 +621,22 @@ def coerce_layer(
                 errors |= bad
             if fs.kind == "area":
                 values = values * factors.get(fs.name, 1.0)
-                nonpositive = values <= 0
-                report(nonpositive, fs, "error", "面积必须大于 0", "area must be greater than 0")
-                errors |= nonpositive
+                if fs.name in _FEATURE_AREAS:
+                    nonpositive = values <= 0
+                    report(nonpositive, fs, "error", "面积必须大于 0，该行未参与计算",
+                           "area must be greater than 0; the row is left out")
+                    errors |= nonpositive
+                else:
+                    # Other areas may be 0 (nothing developed yet, no scale quota).
+                    negative = values < 0
+                    if fs.required:
+                        report(negative, fs, "error", "面积不能为负，该行未参与计算",
+                               "area must not be negative; the row is left out")
+                        errors |= negative
+                    else:
+                        report(negative, fs, "warning", "面积不能为负，已按空值处理",
+                               "area must not be negative; treated as empty")
+                        values = values.mask(negative)
             if fs.kind == "year":
                 values = values.round().astype("Int64")
             frame[fs.name] = values

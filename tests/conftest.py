@@ -88,6 +88,15 @@ def to_frame(rows: list[dict[str, Any]], layer: str, crs: Any = EPSG) -> pd.Data
 
 _VECTOR_SUFFIX = {"shp": ".shp", "geojson": ".geojson", "fgb": ".fgb", "gpkgs": ".gpkg"}
 
+def _write(frame: pd.DataFrame, path: Path, **kwargs: Any) -> None:
+    with warnings.catch_warnings():
+        # GDAL says when it cuts a shapefile field name to 10 bytes; pyogrio warns when
+        # a layer is written without a CRS, which some tests do on purpose.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        pyogrio.write_dataframe(frame, path, **kwargs)
+
+
 def write_workspace(
     root: Path,
     layers: Mapping[str, list[dict[str, Any]] | pd.DataFrame | None],
@@ -130,7 +139,7 @@ def write_workspace(
     if fmt == "gpkg":
         target = root / "workspace.gpkg"
         for layer, frame in frames.items():
-            pyogrio.write_dataframe(frame, target, layer=names.get(layer, layer), append=target.exists())
+            _write(frame, target, layer=names.get(layer, layer), append=target.exists())
         return target
     folder = root / "workspace"
     folder.mkdir(exist_ok=True)
@@ -139,10 +148,7 @@ def write_workspace(
         stem = names.get(layer, layer)
         if isinstance(frame, gpd.GeoDataFrame):
             kwargs = {"encoding": encoding} if encoding and suffix == ".shp" else {}
-            with warnings.catch_warnings():
-                # GDAL cuts shapefile field names to 10 characters, and says so.
-                warnings.simplefilter("ignore", RuntimeWarning)
-                pyogrio.write_dataframe(frame, folder / f"{stem}{suffix}", **kwargs)
+            _write(frame, folder / f"{stem}{suffix}", **kwargs)
         else:
             frame.to_csv(folder / f"{stem}.csv", index=False, encoding="utf-8")
     if fmt == "zip":
