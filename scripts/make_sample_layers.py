@@ -84,13 +84,19 @@ LAND_USES = np.array(["工业用地", "住宅用地", "商服用地", "公共管
 LAND_USE_P = np.array([0.45, 0.22, 0.12, 0.13, 0.08])
 IDLE_METHODS_ENTERPRISE = ("征缴土地闲置费", "无偿收回", "动工开发")
 IDLE_METHODS_GOVERNMENT = (
-    "延长动工开发期限", "调整土地用途或规划条件", "安排临时使用", "协议有偿收回", "置换土地",
+    "延长动工开发期限",
+    "调整土地用途或规划条件",
+    "安排临时使用",
+    "协议有偿收回",
+    "置换土地",
 )
 CLCD = {1: "耕地", 2: "林地", 3: "灌木", 4: "草地", 5: "水体", 7: "裸地", 8: "建设用地", 9: "湿地"}
+# fmt: off
 CLCD_COLORS = {
     1: (250, 227, 156), 2: (68, 111, 51), 3: (51, 160, 44), 4: (171, 211, 123),
     5: (30, 105, 180), 7: (207, 189, 163), 8: (226, 66, 144), 9: (42, 165, 165),
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class Profile:
     town_km: float  # radius of the built-up county seat on the land-cover raster
 
 
+# fmt: off
 PROFILES: tuple[Profile, ...] = (
     Profile("411702", "驿城区", (114.03, 32.98), 58, 0.80, 0.84, 0.30, 0.70, 10, 0.82,
             (("失效", "2018-06-12"), ("核减", "2018-11-20")), 5.0),
@@ -124,7 +131,7 @@ PROFILES: tuple[Profile, ...] = (
             (("核减", "2018-08-16"),), 3.2),
     Profile("411723", "平舆县", (114.62, 32.96), 36, 0.78, 0.83, 0.32, None, 0, 0.80,
             (("失效", "2018-04-18"), ("失效", "2018-12-06")), 3.0),
-    Profile("411724", "正阳县", (114.39, 32.61), 40, 0.715, 0.715, 0.27, 0.60, 5, 0.78,
+    Profile("411724", "正阳县", (114.39, 32.61), 40, 0.68, 0.68, 0.27, 0.60, 5, 0.78,
             (("撤回", "2018-07-10"),), 2.8),
     Profile("411725", "确山县", (114.03, 32.80), 30, 0.79, 0.85, 0.26, 0.35, 7, 0.80,
             (("核减", "2018-11-28"),), 2.6),
@@ -137,6 +144,7 @@ PROFILES: tuple[Profile, ...] = (
     Profile("411729", "新蔡县", (114.98, 32.75), 46, 0.76, 0.80, 0.11, 0.30, 11, 0.78,
             (), 3.0),
 )
+# fmt: on
 
 
 def county_rng(stage: int, code: str) -> np.random.Generator:
@@ -357,8 +365,9 @@ def make_batches(
     for prof, county, seat in zip(PROFILES, counties_plane.geometry, seats, strict=True):
         crng = county_rng(0, prof.code)
         blocks = place_batches(crng, county, seat, prof.n_batches)
-        years = crng.choice(np.arange(2009, 2019), size=len(blocks),
-                            p=YEAR_WEIGHTS / YEAR_WEIGHTS.sum())
+        years = crng.choice(
+            np.arange(2009, 2019), size=len(blocks), p=YEAR_WEIGHTS / YEAR_WEIGHTS.sum()
+        )
         approvals = uniform_dates(
             crng,
             np.array([f"{y}-01-05" for y in years], dtype="datetime64[D]"),
@@ -372,18 +381,27 @@ def make_batches(
             cells = blocks[i]
             geom = shapely.union_all(cells, grid_size=0.01)
             b = len(batch_rows)
-            batch_rows.append({
-                "county": prof.code, "county_name": prof.name, "year": y, "seq": seq_in_year[y],
-                "group": _group(y), "approval": approvals[i], "geometry": geom,
-                "geom_ha": geom.area / 1e4, "n_cells": len(cells),
-            })
+            batch_rows.append(
+                {
+                    "county": prof.code,
+                    "county_name": prof.name,
+                    "year": y,
+                    "seq": seq_in_year[y],
+                    "group": _group(y),
+                    "approval": approvals[i],
+                    "geometry": geom,
+                    "geom_ha": geom.area / 1e4,
+                    "n_cells": len(cells),
+                }
+            )
             for j, c in enumerate(cells):
                 cell_rows.append({"batch": b, "cell": j, "geometry": c, "area_ha": c.area / 1e4})
     batches = pd.DataFrame(batch_rows)
     cells = pd.DataFrame(cell_rows)
     n = len(batches)
     batches["batch_id"] = [
-        f"{c}-{y}-{s:03d}" for c, y, s in zip(batches.county, batches.year, batches.seq, strict=True)
+        f"{c}-{y}-{s:03d}"
+        for c, y, s in zip(batches.county, batches.year, batches.seq, strict=True)
     ]
     # The State Council approves few, large batches; the province most.
     state = (batches.geom_ha > 12) & (rng.random(n) < 0.25)
@@ -417,8 +435,12 @@ def plan_supply(
     taken: set[int] = set()
     for kind, date in prof.revocations:
         ok = [
-            b for b in old if b not in taken
-            and (kind != "核减" or (bat.at[b, "approver"] == "省政府" and bat.at[b, "n_cells"] >= 2))
+            b
+            for b in old
+            if b not in taken
+            and (
+                kind != "核减" or (bat.at[b, "approver"] == "省政府" and bat.at[b, "n_cells"] >= 2)
+            )
         ]
         b = int(ok[0])
         taken.add(b)
@@ -436,9 +458,7 @@ def plan_supply(
         return float(a_batch[bat.group == g].sum())
 
     rev_b = {r["batch"]: r for r in revocations}
-    pre_fixed = {
-        g: float(area[(group == g) & fixed & (status == PRE)].sum()) for g in "OMNX"
-    }
+    pre_fixed = {g: float(area[(group == g) & fixed & (status == PRE)].sum()) for g in "OMNX"}
 
     def revoked(groups: str, by: np.datetime64) -> float:
         out = 0.0
@@ -463,12 +483,19 @@ def plan_supply(
     m18 = float(np.clip(0.5 * need, 0.0, (q13 + q4) * free["M"] / max(free["M"] + free["N"], 1)))
     o18 = max(need - m18, 0.0)
     n18 = q13 + q4 - m18
-    late_share = q13 / max(q13 + q4, 1e-9)
+    q13_share = q13 / max(q13 + q4, 1e-9)
     budget = {
-        ("O", PRE): pre_o, ("O", Q13): 0.5 * o18, ("O", Q4): 0.5 * o18,
-        ("M", PRE): pre_m, ("M", Q13): late_share * m18, ("M", Q4): (1 - late_share) * m18,
-        ("N", PRE): pre_n, ("N", Q13): late_share * n18, ("N", Q4): (1 - late_share) * n18,
-        ("X", Q13): 0.10 * free["X"], ("X", Q4): 0.08 * free["X"],
+        ("O", PRE): pre_o,
+        ("O", Q13): 0.5 * o18,
+        ("O", Q4): 0.5 * o18,
+        ("M", PRE): pre_m,
+        ("M", Q13): q13_share * m18,
+        ("M", Q4): (1 - q13_share) * m18,
+        ("N", PRE): pre_n,
+        ("N", Q13): q13_share * n18,
+        ("N", Q4): (1 - q13_share) * n18,
+        ("X", Q13): 0.10 * free["X"],
+        ("X", Q4): 0.08 * free["X"],
     }
     # Propensity: per batch, older more likely; a little per cell so some batches split.
     b_prop = rng.random(len(bat)) + 0.06 * (2018 - bat.year.to_numpy())
@@ -498,9 +525,7 @@ def plan_supply(
     return status, revocations
 
 
-def supply_dates(
-    rng: np.random.Generator, status: np.ndarray, approval: np.ndarray
-) -> np.ndarray:
+def supply_dates(rng: np.random.Generator, status: np.ndarray, approval: np.ndarray) -> np.ndarray:
     """Supply date of each cell from its state (NaT when never supplied)."""
     n = len(status)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -541,22 +566,23 @@ def make_supplies(
     # Spill-overs: the parcel reaches 15-40 m past the batch edge (outside every batch).
     spill = roll < 0.05
     d = rng.uniform(15, 40, n)
-    geom[spill] = shapely.union(
-        geom[spill],
-        shapely.difference(shapely.buffer(geom[spill], d[spill], join_style="mitre"),
-                           batch_geom[spill]),
-    )
+    # Cut the grown parcel down rather than glue a strip on: one piece, no hairline gaps.
+    reach = shapely.buffer(geom[spill], d[spill], join_style="mitre")
+    geom[spill] = shapely.difference(reach, shapely.difference(batch_geom[spill], geom[spill]))
     # Overlaps: the parcel reaches into a neighbouring parcel of the same batch.
     overlap = (roll >= 0.05) & (roll < 0.09)
     by_batch = sup.groupby("batch").indices
     for i in np.flatnonzero(overlap):
-        mates = [j for j in by_batch[sup.batch.iat[i]] if j != i
-                 and shapely.touches(sup.geometry.iat[i], sup.geometry.iat[j])]
+        mates = [
+            j
+            for j in by_batch[sup.batch.iat[i]]
+            if j != i  # sharing an edge
+            and shapely.intersection(sup.geometry.iat[i], sup.geometry.iat[j]).length > 10
+        ]
         if mates:
             j = mates[0]
-            geom[i] = shapely.union(
-                geom[i], shapely.intersection(shapely.buffer(geom[i], d[i], join_style="mitre"),
-                                              sup.geometry.iat[j]))
+            reach = shapely.buffer(geom[i], d[i], join_style="mitre")
+            geom[i] = shapely.intersection(reach, shapely.union(geom[i], sup.geometry.iat[j]))
     # Some parcels were entered without their batch: linked only by location.
     sup["pcbh"] = np.where((roll >= 0.09) & (roll < 0.15), "", sup.pcbh)
     sup["geometry"] = shapely.set_precision(geom, 0.01)
@@ -566,8 +592,11 @@ def make_supplies(
     stock_rows = []
     all_batches = shapely.union_all(batches.geometry.to_numpy()).buffer(50)
     for prof, county in zip(PROFILES, counties_plane.geometry, strict=True):
-        seat = gpd.GeoSeries(gpd.points_from_xy([prof.seat[0]], [prof.seat[1]]),
-                             crs=GEOGRAPHIC).to_crs(PLANE).iloc[0]
+        seat = (
+            gpd.GeoSeries(gpd.points_from_xy([prof.seat[0]], [prof.seat[1]]), crs=GEOGRAPHIC)
+            .to_crs(PLANE)
+            .iloc[0]
+        )
         k = int(rng.integers(1, 3))
         while k:
             a = rng.uniform(0.8, 4.0) * 1e4
@@ -576,12 +605,25 @@ def make_supplies(
             box = shapely.set_precision(shapely.box(x, y, x + w, y + a / w), 0.01)
             if county.buffer(-300).contains(box) and not box.intersects(all_batches):
                 year = int(rng.integers(2010, 2019))
-                stock_rows.append({
-                    "batch": -1, "cell": 0, "geometry": box, "area_ha": box.area / 1e4,
-                    "status": PRE if year < 2018 else Q13, "pcbh": "", "county": prof.code,
-                    "quirk": "stock", "date": pd.Timestamp(uniform_dates(
-                        rng, f"{year}-01-10", f"{year}-12-20" if year < 2018 else "2018-09-20")),
-                })
+                stock_rows.append(
+                    {
+                        "batch": -1,
+                        "cell": 0,
+                        "geometry": box,
+                        "area_ha": box.area / 1e4,
+                        "status": PRE if year < 2018 else Q13,
+                        "pcbh": "",
+                        "county": prof.code,
+                        "quirk": "stock",
+                        "date": pd.Timestamp(
+                            uniform_dates(
+                                rng,
+                                f"{year}-01-10",
+                                f"{year}-12-20" if year < 2018 else "2018-09-20",
+                            )
+                        ),
+                    }
+                )
                 k -= 1
     sup = pd.concat([sup, pd.DataFrame(stock_rows)], ignore_index=True)
     sup["date"] = pd.to_datetime(sup.date)
@@ -598,7 +640,8 @@ def add_supply_attributes(rng: np.random.Generator, sup: pd.DataFrame) -> pd.Dat
     use = np.where(narrow, "交通运输用地", rng.choice(LAND_USES, size=n, p=LAND_USE_P))
     public = np.isin(use, ["交通运输用地", "公共管理与公共服务用地"])
     method = np.where(
-        public & (rng.random(n) < 0.9), "划拨",
+        public & (rng.random(n) < 0.9),
+        "划拨",
         np.where((use == "工业用地") & (rng.random(n) < 0.2), "协议出让", "出让(招拍挂)"),
     )
     date = sup.date.to_numpy().astype("datetime64[D]")
@@ -612,21 +655,28 @@ def add_supply_attributes(rng: np.random.Generator, sup: pd.DataFrame) -> pd.Dat
     price_per_ha = np.where(method == "协议出让", rng.uniform(140, 200, n), price_per_ha)
     invest_per_ha = np.select(
         [use == "工业用地", use == "商服用地", use == "住宅用地", use == "交通运输用地"],
-        [rng.uniform(2500, 6000, n), rng.uniform(6000, 15000, n), rng.uniform(8000, 20000, n),
-         rng.uniform(800, 2000, n)],
+        [
+            rng.uniform(2500, 6000, n),
+            rng.uniform(6000, 15000, n),
+            rng.uniform(8000, 20000, n),
+            rng.uniform(800, 2000, n),
+        ],
         rng.uniform(1500, 4000, n),
     )
     agreed_start = date + rng.integers(182, 366, n) * DAY
     agreed_end = agreed_start + rng.integers(730, 1096, n) * DAY
     # Started? Most by now; a few never (suspected idle, Order 53); a few start in 2019.
     due = agreed_start <= T_YEAR_END
-    started = np.where(due, rng.random(n) > 0.10, rng.random(n) < 0.15) & (sup.status != LATE)
+    started = np.where(due, rng.random(n) > 0.05, rng.random(n) < 0.15) & (sup.status != LATE)
     actual = agreed_start + np.round(rng.normal(30, 90, n)).astype(int) * DAY
     early = uniform_dates(rng, date + 60 * DAY, np.maximum(date + 60 * DAY, T_YEAR_END))
     actual = np.minimum(np.maximum(np.where(due, actual, early), date + 30 * DAY), T_YEAR_END)
     late_start = (~started) & (agreed_start < np.datetime64("2017-07-01")) & (rng.random(n) < 0.2)
-    actual = np.where(late_start, uniform_dates(rng, np.datetime64("2019-01-05"),
-                                                np.datetime64("2019-03-25")), actual)
+    actual = np.where(
+        late_start,
+        uniform_dates(rng, np.datetime64("2019-01-05"), np.datetime64("2019-03-25")),
+        actual,
+    )
     has_start = started | late_start
     elapsed = ((T_YEAR_END - actual) / DAY) / np.maximum((agreed_end - actual) / DAY, 1)
     dev = np.clip(elapsed * rng.uniform(0.8, 1.15, n), 0.05, 1.0)
@@ -636,7 +686,10 @@ def add_supply_attributes(rng: np.random.Generator, sup: pd.DataFrame) -> pd.Dat
     dev = np.where(started, dev, 0.0)
     invest = invest_per_ha * area * inflation
     sup = sup.assign(
-        land_use=use, method=method, agreed_start=agreed_start, agreed_end=agreed_end,
+        land_use=use,
+        method=method,
+        agreed_start=agreed_start,
+        agreed_end=agreed_end,
         actual_start=np.where(has_start, actual, np.datetime64("NaT")),
         price_wan=np.round(price_per_ha * area * inflation, 2),
         total_invest_wan=np.round(invest, 2),
@@ -669,8 +722,10 @@ def make_idle(sup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue
         rng = county_rng(2, prof.code)
         pool = sup.index[
-            (sup.county == prof.code) & (sup.date <= "2016-03-31")
-            & sup.land_use.isin(["工业用地", "商服用地", "住宅用地"]) & (sup.method != "划拨")
+            (sup.county == prof.code)
+            & (sup.date <= "2016-03-31")
+            & sup.land_use.isin(["工业用地", "商服用地", "住宅用地"])
+            & (sup.method != "划拨")
         ].to_numpy()
         pool = pool[rng.permutation(len(pool))]
         n_link = min(len(pool), round(prof.n_idle * 0.75))
@@ -679,8 +734,9 @@ def make_idle(sup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             cause = str(rng.choice(["企业原因", "政府原因", "政府企业共同原因"], p=[0.5, 0.3, 0.2]))
             if k < n_link:
                 i = int(pool[k])
-                lo = max(as_days(sup.at[i, "agreed_start"]) + 400 * DAY,
-                         np.datetime64("2016-01-10"))
+                lo = max(
+                    as_days(sup.at[i, "agreed_start"]) + 400 * DAY, np.datetime64("2016-01-10")
+                )
                 identified = uniform_dates(rng, lo, max(lo, np.datetime64("2018-10-25")))
                 part = 1.0 if rng.random() < 0.7 else rng.uniform(0.5, 0.95)
                 area = sup.at[i, "area_ha"] * part
@@ -689,10 +745,19 @@ def make_idle(sup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 i, parcel = -1, ""
                 identified = uniform_dates(rng, "2016-01-10", "2018-10-25")
                 area = rng.uniform(0.6, 6.0)
-            rows.append({"county": prof.code, "name": prof.name, "supply": i,
-                         "parcel_id": parcel, "area_mu": round(area * MU_PER_HA, 2),
-                         "identified": identified, "cause": cause, "method": "",
-                         "disposal_date": np.datetime64("NaT")})
+            rows.append(
+                {
+                    "county": prof.code,
+                    "name": prof.name,
+                    "supply": i,
+                    "parcel_id": parcel,
+                    "area_mu": round(area * MU_PER_HA, 2),
+                    "identified": identified,
+                    "cause": cause,
+                    "method": "",
+                    "disposal_date": np.datetime64("NaT"),
+                }
+            )
         if prof.t4 is not None:
             mu = np.array([r["area_mu"] for r in rows])
             # The parcels disposed of by 2018-12-31: the subset whose share is nearest the design.
@@ -709,17 +774,22 @@ def make_idle(sup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                     lo, hi = np.datetime64("2019-01-03"), np.datetime64("2019-03-28")
                 else:
                     continue
-                methods = (IDLE_METHODS_ENTERPRISE if r["cause"] == "企业原因" else
-                           IDLE_METHODS_GOVERNMENT if r["cause"] == "政府原因" else
-                           IDLE_METHODS_ENTERPRISE + IDLE_METHODS_GOVERNMENT)
+                methods = (
+                    IDLE_METHODS_ENTERPRISE
+                    if r["cause"] == "企业原因"
+                    else IDLE_METHODS_GOVERNMENT
+                    if r["cause"] == "政府原因"
+                    else IDLE_METHODS_ENTERPRISE + IDLE_METHODS_GOVERNMENT
+                )
                 r["method"] = str(rng.choice(methods))
                 r["disposal_date"] = uniform_dates(rng, min(lo, hi), hi)
         frames.append(pd.DataFrame(rows))
     idle = pd.concat(frames, ignore_index=True)
     idle["idle_id"] = [
         f"XZ{c}-{d.year}-{s:03d}"
-        for c, d, s in zip(idle.county, idle.identified,
-                           idle.groupby("county").cumcount() + 1, strict=True)
+        for c, d, s in zip(
+            idle.county, idle.identified, idle.groupby("county").cumcount() + 1, strict=True
+        )
     ]
     # A linked parcel stays unstarted, unless "动工开发" is its disposal.
     for _, r in idle[idle.supply >= 0].iterrows():
@@ -765,10 +835,19 @@ def make_landcover(
     shape = (round((maxy - miny) / res), round((maxx - minx) / res))
     transform = from_origin(minx, maxy, res, res)
 
-    def burn(shapes: Iterable, value: int | None = None, **kw: object) -> np.ndarray:
-        pairs = ((g, 1 if value is None else value) for g in shapes)
-        return features.rasterize(pairs, out_shape=shape, transform=transform, fill=0,
-                                  dtype="uint8", **kw).astype(bool)
+    def burn(shapes: Iterable, **kw: object) -> np.ndarray:
+        """Mask of the pixels whose centre falls in ``shapes`` (or that they touch)."""
+        geoms = [g for g in shapes if g is not None and not g.is_empty]
+        if not geoms:
+            return np.zeros(shape, dtype=bool)
+        return features.rasterize(
+            ((g, 1) for g in geoms),
+            out_shape=shape,
+            transform=transform,
+            fill=0,
+            dtype="uint8",
+            **kw,
+        ).astype(bool)
 
     def plane_xy(lon: float, lat: float) -> tuple[float, float]:
         p = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=GEOGRAPHIC).to_crs(PLANE)
@@ -781,8 +860,11 @@ def make_landcover(
 
     # Hills in the south-west (泌阳, west 确山, west 驿城区): forest, shrub, grass.
     hill = np.zeros(shape, dtype="float32")
-    for lon, lat, radius in ((113.35, 32.75, 45000), (113.85, 32.62, 22000),
-                             (113.65, 32.95, 15000)):
+    for lon, lat, radius in (
+        (113.35, 32.75, 45000),
+        (113.85, 32.62, 22000),
+        (113.65, 32.95, 15000),
+    ):
         cx, cy = plane_xy(lon, lat)
         dist = np.sqrt((ys[:, None] - cy) ** 2 + (xs[None, :] - cx) ** 2)
         hill = np.maximum(hill, np.clip(1.3 - dist / radius, 0, 1))
@@ -793,18 +875,25 @@ def make_landcover(
     lc[inside & (score > 1.6) & (score <= 1.9) & (hill > 0.2)] = 3
     patches = smooth_noise(rng, shape, 0.4 * px)
     lc[inside & (hill > 0.3) & (patches > 1.2) & (lc == 1)] = 4
-    lc[inside & (patches < -1.75) & (lc == 1)] = 7
+    lc[inside & (patches < -2.1) & (lc == 1)] = 7
 
-    # Villages: dense on the plain, sparse in the hills.
-    box = shapely.box(minx, miny, maxx, maxy)
-    n_vill = int(box.area / 1e6 * 0.7)
-    vx = rng.uniform(minx, maxx, n_vill)
-    vy = rng.uniform(miny, maxy, n_vill)
+    # Villages: about one per km² on the plain, fewer in the hills, strung along a lane.
+    n_vill = int((maxx - minx) * (maxy - miny) / 1e6)
+    vx, vy = rng.uniform(minx, maxx, n_vill), rng.uniform(miny, maxy, n_vill)
     col = np.clip(((vx - minx) / res).astype(int), 0, shape[1] - 1)
     row = np.clip(((maxy - vy) / res).astype(int), 0, shape[0] - 1)
     keep = rng.random(n_vill) > 0.8 * hill[row, col]
-    villages = shapely.buffer(shapely.points(vx[keep], vy[keep]),
-                              rng.uniform(60, 190, int(keep.sum())), quad_segs=4)
+    length, heading = rng.uniform(0, 450, n_vill), rng.uniform(0, np.pi, n_vill)
+    lanes = shapely.linestrings(
+        np.stack(
+            [
+                np.column_stack([vx, vy]),
+                np.column_stack([vx + length * np.cos(heading), vy + length * np.sin(heading)]),
+            ],
+            axis=1,
+        )[keep]
+    )
+    villages = shapely.buffer(lanes, rng.uniform(50, 150, n_vill)[keep], quad_segs=3)
     lc[inside & burn(villages)] = 8
 
     # County seats: irregular built-up blobs.
@@ -821,8 +910,12 @@ def make_landcover(
     ns_x, _ = plane_xy(114.05, 33.0)
     _, ew_y = plane_xy(114.0, 33.02)
     roads = [
-        shapely.LineString(np.column_stack([ns_x + 2500 * np.sin(6 * t), miny + t * (maxy - miny)])),
-        shapely.LineString(np.column_stack([minx + t * (maxx - minx), ew_y + 3000 * np.sin(5 * t)])),
+        shapely.LineString(
+            np.column_stack([ns_x + 2500 * np.sin(6 * t), miny + t * (maxy - miny)])
+        ),
+        shapely.LineString(
+            np.column_stack([minx + t * (maxx - minx), ew_y + 3000 * np.sin(5 * t)])
+        ),
     ]
     lc[inside & burn(shapely.buffer(roads, 25), all_touched=True)] = 8
 
@@ -834,13 +927,20 @@ def make_landcover(
         yr = y0 + amp * np.sin(9 * t + phase) + 800 * np.sin(37 * t + 2 * phase)
         rivers.append(shapely.LineString(np.column_stack([xr, yr])))
     lakes = []
-    for lon, lat, rx, ry in ((113.62, 32.98, 2600, 1500), (113.95, 32.66, 2000, 1400),
-                             (114.22, 33.06, 4500, 2600), (113.50, 32.80, 1800, 1200)):
+    for lon, lat, rx, ry in (
+        (113.62, 32.98, 2600, 1500),
+        (113.95, 32.66, 2000, 1400),
+        (114.22, 33.06, 4500, 2600),
+        (113.50, 32.80, 1800, 1200),
+    ):
         cx, cy = plane_xy(lon, lat)
         a = np.linspace(0, 2 * np.pi, 73)[:-1]
         wobble = 1 + 0.15 * np.sin(3 * a + rng.uniform(0, 6)) + 0.08 * np.sin(7 * a)
-        lakes.append(shapely.Polygon(np.column_stack(
-            [cx + rx * wobble * np.cos(a), cy + ry * wobble * np.sin(a)])))
+        lakes.append(
+            shapely.Polygon(
+                np.column_stack([cx + rx * wobble * np.cos(a), cy + ry * wobble * np.sin(a)])
+            )
+        )
     marsh = burn(shapely.buffer(lakes, 250)) & (patches > -0.3)
     lc[inside & marsh] = 9
     lc[inside & burn(shapely.buffer(rivers, 45), all_touched=True)] = 5
@@ -859,8 +959,13 @@ def make_landcover(
     lc[burn(cleared.geometry)] = 7
     build = done[started].reset_index(drop=True)
     if len(build):
-        ids = features.rasterize(((g, i + 1) for i, g in enumerate(build.geometry)),
-                                 out_shape=shape, transform=transform, fill=0, dtype="int32")
+        ids = features.rasterize(
+            ((g, i + 1) for i, g in enumerate(build.geometry)),
+            out_shape=shape,
+            transform=transform,
+            fill=0,
+            dtype="int32",
+        )
         r, c = np.nonzero(ids)
         k = ids[r, c] - 1
         ang = build.dev_angle.to_numpy()[k]
@@ -883,8 +988,9 @@ def _reset(path: Path) -> None:
 def write_shapefile(gdf: gpd.GeoDataFrame, path: Path) -> None:
     """GBK shapefile with a ``.cpg`` reading GBK and a fixed DBF date."""
     _reset(path)
-    pyogrio.write_dataframe(gdf, path, encoding="GBK",
-                            layer_options={"DBF_DATE_LAST_UPDATE": EXPORT_STAMP})
+    pyogrio.write_dataframe(
+        gdf, path, encoding="GBK", layer_options={"DBF_DATE_LAST_UPDATE": EXPORT_STAMP}
+    )
     path.with_suffix(".cpg").write_text("GBK", encoding="ascii")
 
 
@@ -893,10 +999,23 @@ def write_xlsx(idle: pd.DataFrame, path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "闲置土地"
-    headers = ["序号", "闲置编号", "电子监管号", "行政区代码", "闲置面积(亩)", "认定日期",
-               "闲置原因", "处置方式", "处置日期", "责任单位", "整改期限"]
+    headers = [
+        "序号",
+        "闲置编号",
+        "电子监管号",
+        "行政区代码",
+        "闲置面积(亩)",
+        "认定日期",
+        "闲置原因",
+        "处置方式",
+        "处置日期",
+        "责任单位",
+        "整改期限",
+    ]
     ws.append(["驻马店市闲置土地整改工作台账"])
-    ws.append(["填报单位：驻马店市国土资源局（示例数据）        面积单位：亩        截至：2019年1月15日"])
+    ws.append(
+        ["填报单位：驻马店市国土资源局（示例数据）        面积单位：亩        截至：2019年1月15日"]
+    )
     ws.append(headers)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
@@ -907,19 +1026,29 @@ def write_xlsx(idle: pd.DataFrame, path: Path) -> None:
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for k, r in enumerate(idle.itertuples(), start=1):
         deadline = "2019年6月30日" if r.cause == "政府原因" else "2018年12月20日"
-        ws.append([
-            k, r.idle_id, r.parcel_id or None, r.county_code or None, r.area_mu,
-            _date(r.identified), r.cause, r.method or None,
-            _date(r.disposal_date) if pd.notna(r.disposal_date) else None,
-            r.unit, deadline,
-        ])
+        ws.append(
+            [
+                k,
+                r.idle_id,
+                r.parcel_id or None,
+                r.county_code or None,
+                r.area_mu,
+                _date(r.identified),
+                r.cause,
+                r.method or None,
+                _date(r.disposal_date) if pd.notna(r.disposal_date) else None,
+                r.unit,
+                deadline,
+            ]
+        )
         row = ws.max_row
         ws.cell(row, 4).number_format = "@"
         ws.cell(row, 5).number_format = "0.00"
         ws.cell(row, 6).number_format = "yyyy-mm-dd"
         ws.cell(row, 9).number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGHIJK", (6, 18, 22, 11, 13, 12, 16, 22, 12, 18, 15),
-                             strict=True):
+    for letter, width in zip(
+        "ABCDEFGHIJK", (6, 18, 22, 11, 13, 12, 16, 22, 12, 18, 15), strict=True
+    ):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A4"
     stamp = datetime.fromisoformat(EXPORT_STAMP)
@@ -934,16 +1063,30 @@ def write_xlsx(idle: pd.DataFrame, path: Path) -> None:
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + iso.encode(), data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2019, 1, 15, 0, 0, 0)), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(info.filename, date_time=(2019, 1, 15, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 def write_raster(lc: np.ndarray, transform: rasterio.Affine, path: Path) -> None:
+    """landcover.tif: uint8 CLCD codes, deflate, tiled, with a colour table."""
     profile = {
-        "driver": "GTiff", "height": lc.shape[0], "width": lc.shape[1], "count": 1,
-        "dtype": "uint8", "crs": PLANE, "transform": transform, "nodata": 0,
-        "compress": "deflate", "zlevel": 9, "predictor": 2, "tiled": True,
-        "blockxsize": 512, "blockysize": 512,
+        "driver": "GTiff",
+        "height": lc.shape[0],
+        "width": lc.shape[1],
+        "count": 1,
+        "dtype": "uint8",
+        "crs": PLANE,
+        "transform": transform,
+        "nodata": 0,
+        "compress": "deflate",
+        "zlevel": 9,
+        "predictor": 2,
+        "tiled": True,
+        "blockxsize": 512,
+        "blockysize": 512,
     }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(lc, 1)
@@ -952,6 +1095,145 @@ def write_raster(lc: np.ndarray, transform: rasterio.Affine, path: Path) -> None
             SOURCE="SYNTHETIC sample land cover for the landuse package (not real data)",
             CLASSES="; ".join(f"{k}={v}" for k, v in CLCD.items()),
         )
+
+
+def settle_batches(
+    rng: np.random.Generator,
+    batches: pd.DataFrame,
+    cells: pd.DataFrame,
+    revocations: list[dict],
+) -> None:
+    """Compensation follows supply (a supplied batch was expropriated); pick illegal uses."""
+    supplied = set(batches.batch_id.reindex(cells.batch[cells.status != NEVER]))
+    rev_kind = {r["batch"]: r["kind"] for r in revocations}
+    comp = []
+    for b, batch_id in batches.batch_id.items():
+        kind = rev_kind.get(b)
+        if kind == "失效":
+            comp.append("未实施")
+        elif kind == "撤回":
+            comp.append(str(rng.choice(["部分实施", "已实施"])))
+        elif batch_id in supplied:
+            comp.append("已实施" if rng.random() < 0.85 else "部分实施")
+        else:
+            comp.append(str(rng.choice(["未实施", "部分实施", "已实施"], p=[0.35, 0.3, 0.35])))
+    batches["compensation"] = comp
+    # A few unsupplied batches are built on all the same (used before supply, illegally).
+    unsupplied = batches.index[
+        ~batches.batch_id.isin(supplied)
+        & ~batches.index.isin(list(rev_kind))
+        & (batches.year <= 2017)
+    ]
+    batches["illegal"] = batches.index.isin(rng.choice(unsupplied, size=3, replace=False))
+
+
+def write_batches(rng: np.random.Generator, batches: pd.DataFrame, path: Path) -> None:
+    """批次.gpkg: Chinese field names, approval dates spelt three ways."""
+    n = len(batches)
+    spell = rng.choice([fmt_iso, fmt_slash, fmt_chinese], size=n, p=[0.6, 0.25, 0.15])
+    state_no = rng.integers(100, 999, n)
+    province_no = rng.integers(10, 400, n)
+    doc_no = [
+        f"国土资函〔{y}〕{a}号" if who == "国务院" else f"豫政土〔{y}〕{b}号"
+        for who, y, a, b in zip(batches.approver, batches.year, state_no, province_no, strict=True)
+    ]
+    kind = np.where(rng.random(n) < 0.8, "城市建设用地", "村镇建设用地")
+    names = [
+        f"{c}{y}年度第{s}批次{k}"
+        for c, y, s, k in zip(batches.county_name, batches.year, batches.seq, kind, strict=True)
+    ]
+    gdf = gpd.GeoDataFrame(
+        {
+            "批次编号": batches.batch_id,
+            "批次名称": names,
+            "行政区代码": batches.county,
+            "批准文号": doc_no,
+            "批准日期": [f(d) for f, d in zip(spell, batches.approval, strict=True)],
+            "批准机关": batches.approver,
+            "批准面积": batches.approved_ha.round(4),
+            "征收补偿实施情况": batches.compensation,
+        },
+        geometry=batches.geometry.to_numpy(),
+        crs=PLANE,
+    )
+    path.unlink(missing_ok=True)
+    pyogrio.write_dataframe(gdf, path, layer="批次")
+
+
+def write_supplies(rng: np.random.Generator, sup: pd.DataFrame, path: Path) -> None:
+    """供地.shp: national pinyin field codes, dates as text, ~10 % without a county code."""
+    n = len(sup)
+    slash = rng.random(n) < 0.1
+
+    def text_dates(values: pd.Series) -> list[str]:
+        return [
+            "" if pd.isna(d) else (fmt_slash(d) if s else fmt_iso(d))
+            for d, s in zip(values, slash, strict=True)
+        ]
+
+    # The contract area usually equals the mapped one; now and then it is off by up to 2 %.
+    gdmj = sup.area_ha * np.where(rng.random(n) < 0.08, rng.uniform(0.98, 1.02, n), 1.0)
+    no_county = rng.random(n) < 0.1
+    gdf = gpd.GeoDataFrame(
+        {
+            "DZJGH": sup.parcel_id,
+            "PCBH": sup.pcbh,
+            "XZQDM": np.where(no_county, "", sup.county),
+            "GDRQ": [fmt_compact(d) for d in sup.date],
+            "GDFS": sup.method,
+            "GDMJ": gdmj.round(4),
+            "TDYT": sup.land_use,
+            "YDKGSJ": text_dates(sup.agreed_start),
+            "YDJGSJ": text_dates(sup.agreed_end),
+            "SJKGSJ": text_dates(sup.actual_start),
+            "CJJG": sup.price_wan,
+            "ZTZ": sup.total_invest_wan,
+            "YTZ": sup.invested_wan,
+            "KFMJ": sup.developed_ha,
+        },
+        geometry=sup.geometry.to_numpy(),
+        crs=PLANE,
+    )
+    write_shapefile(gdf, path)
+
+
+def write_revocations(
+    batches: pd.DataFrame, sup: pd.DataFrame, revocations: list[dict], path: Path
+) -> None:
+    """失效撤回核减.csv (UTF-8 with BOM); a reduction cuts the unsupplied rest as of its date."""
+    rows = []
+    for r in sorted(revocations, key=lambda r: r["date"]):
+        b = r["batch"]
+        area = batches.at[b, "approved_ha"]
+        if r["kind"] == "核减":
+            geom = batches.at[b, "geometry"]
+            mine = sup[
+                ((sup.pcbh == batches.at[b, "batch_id"]) | (sup.pcbh == ""))
+                & (sup.date <= pd.Timestamp(r["date"]))
+                & shapely.intersects(sup.geometry.to_numpy(), geom)
+            ]
+            covered = shapely.union_all(mine.geometry.to_numpy()).intersection(geom).area / 1e4
+            area = np.floor((area - covered) * 1e4) / 1e4  # down: S + R never exceeds A
+        rows.append([batches.at[b, "batch_id"], r["kind"], f"{area:.4f}", fmt_dotted(r["date"])])
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(["批次编号", "类型", "面积", "日期"])
+        w.writerows(rows)
+
+
+def write_quotas(rng: np.random.Generator, batches: pd.DataFrame, path: Path) -> None:
+    """计划指标.csv (GBK): factor-method plans for 2018 and 2019, scale indicators for 2018."""
+    approved = batches.groupby("county").approved_ha.sum()
+    with path.open("w", encoding="gbk", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(["行政区代码", "年度", "因素法计划指标", "城镇工矿规模指标"])
+        for prof in PROFILES:
+            base = 30 + 120 * (approved[prof.code] / approved.max())
+            plan18 = base * rng.uniform(0.95, 1.05)
+            plan19 = base * rng.uniform(0.9, 1.1)
+            scale = base * rng.uniform(3.5, 5.0)
+            w.writerow([prof.code, 2018, f"{plan18:.2f}", f"{scale:.2f}"])
+            w.writerow([prof.code, 2019, f"{plan19:.2f}", ""])  # not yet issued
 
 
 def write_workspace(out: Path, res: float) -> None:
@@ -966,8 +1248,9 @@ def write_workspace(out: Path, res: float) -> None:
     for prof in PROFILES:
         bat = batches[batches.county == prof.code]
         mask = cells.batch.isin(bat.index).to_numpy()
-        status, revs = plan_supply(county_rng(1, prof.code), prof, bat,
-                                   cells[mask].reset_index(drop=True))
+        status, revs = plan_supply(
+            county_rng(1, prof.code), prof, bat, cells[mask].reset_index(drop=True)
+        )
         cells.loc[mask, "status"] = status
         revocations += revs
     approval = batches.approval.reindex(cells.batch).to_numpy().astype("datetime64[D]")
@@ -979,126 +1262,23 @@ def write_workspace(out: Path, res: float) -> None:
         cells.loc[ok[rng.integers(len(ok))], "date"] = pd.Timestamp(day)
     sup = make_supplies(rng, batches, cells, counties_plane)
     idle, sup = make_idle(sup)
-
-    # Compensation follows supply: a supplied batch was expropriated.
-    supplied = set(sup.pcbh) | set(
-        batches.batch_id.reindex(cells.batch[cells.status != NEVER]).tolist())
-    rev_kind = {r["batch"]: r["kind"] for r in revocations}
-    comp = []
-    for b, row in batches.iterrows():
-        kind = rev_kind.get(b)
-        if kind == "失效":
-            comp.append("未实施")
-        elif kind == "撤回":
-            comp.append(str(rng.choice(["部分实施", "已实施"])))
-        elif row.batch_id in supplied:
-            comp.append("已实施" if rng.random() < 0.85 else "部分实施")
-        else:
-            comp.append(str(rng.choice(["未实施", "部分实施", "已实施"], p=[0.35, 0.3, 0.35])))
-    batches["compensation"] = comp
-    unsupplied = batches.index[~batches.batch_id.isin(supplied)
-                               & ~batches.index.isin(list(rev_kind))
-                               & (batches.year <= 2017)]
-    batches["illegal"] = batches.index.isin(rng.choice(unsupplied, size=3, replace=False))
+    settle_batches(rng, batches, cells, revocations)
 
     out.mkdir(parents=True, exist_ok=True)
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{EXPORT_STAMP}T00:00:00Z"})
-
-    # 县区.shp
     write_shapefile(counties, out / "县区.shp")
-
-    # 批次.gpkg
-    spell = rng.choice([fmt_iso, fmt_slash, fmt_chinese], size=len(batches), p=[0.6, 0.25, 0.15])
-    doc_no = np.where(
-        batches.approver == "国务院",
-        [f"国土资函〔{y}〕{n}号" for y, n in zip(batches.year, rng.integers(100, 999, len(batches)),
-                                                strict=True)],
-        [f"豫政土〔{y}〕{n}号" for y, n in zip(batches.year, rng.integers(10, 400, len(batches)),
-                                              strict=True)],
-    )
-    kind = np.where(rng.random(len(batches)) < 0.8, "城市建设用地", "村镇建设用地")
-    batch_gdf = gpd.GeoDataFrame({
-        "批次编号": batches.batch_id,
-        "批次名称": [f"{n}{y}年度第{s}批次{k}" for n, y, s, k in
-                 zip(batches.county_name, batches.year, batches.seq, kind, strict=True)],
-        "行政区代码": batches.county,
-        "批准文号": doc_no,
-        "批准日期": [f(d) for f, d in zip(spell, batches.approval, strict=True)],
-        "批准机关": batches.approver,
-        "批准面积": batches.approved_ha.round(4),
-        "征收补偿实施情况": batches.compensation,
-    }, geometry=batches.geometry.to_numpy(), crs=PLANE)
-    path = out / "批次.gpkg"
-    path.unlink(missing_ok=True)
-    pyogrio.write_dataframe(batch_gdf, path, layer="批次")
-
-    # 供地.shp
-    n = len(sup)
-    slash = rng.random(n) < 0.1
-
-    def opt_date(values: pd.Series) -> list[str]:
-        return ["" if pd.isna(d) else (fmt_slash(d) if s else fmt_iso(d))
-                for d, s in zip(values, slash, strict=True)]
-
-    gdmj = sup.area_ha * np.where(rng.random(n) < 0.08, rng.uniform(0.98, 1.02, n), 1.0)
-    sup_gdf = gpd.GeoDataFrame({
-        "DZJGH": sup.parcel_id,
-        "PCBH": sup.pcbh,
-        "XZQDM": np.where(rng.random(n) < 0.1, "", sup.county),
-        "GDRQ": [fmt_compact(d) for d in sup.date],
-        "GDFS": sup.method,
-        "GDMJ": gdmj.round(4),
-        "TDYT": sup.land_use,
-        "YDKGSJ": opt_date(sup.agreed_start),
-        "YDJGSJ": opt_date(sup.agreed_end),
-        "SJKGSJ": opt_date(sup.actual_start),
-        "CJJG": sup.price_wan,
-        "ZTZ": sup.total_invest_wan,
-        "YTZ": sup.invested_wan,
-        "KFMJ": sup.developed_ha,
-    }, geometry=sup.geometry.to_numpy(), crs=PLANE)
-    write_shapefile(sup_gdf, out / "供地.shp")
-
-    # 闲置土地.xlsx: two linked rows lack their county code (the parcel locates them).
+    write_batches(rng, batches, out / "批次.gpkg")
+    write_supplies(rng, sup, out / "供地.shp")
+    # Two linked idle rows lack their county code: the parcel they name locates them.
     idle["county_code"] = idle.county
-    blank = idle.index[idle.supply >= 0].to_numpy()
-    idle.loc[rng.choice(blank, size=2, replace=False), "county_code"] = ""
-    idle["unit"] = np.where(rng.random(len(idle)) < 0.8, idle.name + "国土资源局",
-                            idle.name + "人民政府")
+    linked = idle.index[idle.supply >= 0].to_numpy()
+    idle.loc[rng.choice(linked, size=2, replace=False), "county_code"] = ""
+    idle["unit"] = np.where(
+        rng.random(len(idle)) < 0.8, idle.name + "国土资源局", idle.name + "人民政府"
+    )
     write_xlsx(idle, out / "闲置土地.xlsx")
-
-    # 失效撤回核减.csv: a reduction cuts the unsupplied rest as of its date.
-    rev_rows = []
-    for r in sorted(revocations, key=lambda r: r["date"]):
-        b = r["batch"]
-        area = batches.at[b, "approved_ha"]
-        if r["kind"] == "核减":
-            mine = sup[(sup.pcbh == batches.at[b, "batch_id"]) | (sup.pcbh == "")]
-            mine = mine[mine.date <= pd.Timestamp(r["date"])]
-            covered = shapely.intersection(shapely.union_all(mine.geometry.to_numpy()),
-                                           batches.at[b, "geometry"]).area / 1e4
-            area = np.floor((area - covered) * 1e4) / 1e4
-        rev_rows.append([batches.at[b, "batch_id"], r["kind"], f"{area:.4f}",
-                         fmt_dotted(r["date"])])
-    with (out / "失效撤回核减.csv").open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f, lineterminator="\r\n")
-        w.writerow(["批次编号", "类型", "面积", "日期"])
-        w.writerows(rev_rows)
-
-    # 计划指标.csv (GBK)
-    area_by_county = batches.groupby("county").approved_ha.sum()
-    with (out / "计划指标.csv").open("w", encoding="gbk", newline="") as f:
-        w = csv.writer(f, lineterminator="\r\n")
-        w.writerow(["行政区代码", "年度", "因素法计划指标", "城镇工矿规模指标"])
-        for prof in PROFILES:
-            base = 30 + 120 * (area_by_county[prof.code] / area_by_county.max())
-            plan18 = round(float(base * rng.uniform(0.95, 1.05)), 2)
-            plan19 = round(float(base * rng.uniform(0.9, 1.1)), 2)
-            scale = round(float(base * rng.uniform(3.5, 5.0)), 2)
-            w.writerow([prof.code, 2018, f"{plan18:.2f}", f"{scale:.2f}"])
-            w.writerow([prof.code, 2019, f"{plan19:.2f}", ""])
-
-    # landcover.tif
+    write_revocations(batches, sup, revocations, out / "失效撤回核减.csv")
+    write_quotas(rng, batches, out / "计划指标.csv")
     lc, transform = make_landcover(rng, counties_plane, batches, sup, res)
     write_raster(lc, transform, out / "landcover.tif")
 
@@ -1106,8 +1286,9 @@ def write_workspace(out: Path, res: float) -> None:
 # --- the check -----------------------------------------------------------------------------
 
 
-def _supplied_ha(batches: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame,
-                 as_of: np.datetime64) -> np.ndarray:
+def _supplied_ha(
+    batches: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame, as_of: np.datetime64
+) -> np.ndarray:
     """S_b(T): batch ∩ union of supplies dated <= T naming b, or naming no batch and overlapping."""
     s = supplies[supplies.date <= as_of]
     named = batches[["批次编号", "geometry"]].rename(columns={"批次编号": "batch_id"})
@@ -1126,8 +1307,12 @@ def expected_outcome(folder: Path) -> pd.DataFrame:
     batches = gpd.read_file(folder / "批次.gpkg", layer="批次")
     supplies = gpd.read_file(folder / "供地.shp")
     revs = pd.read_csv(folder / "失效撤回核减.csv", encoding="utf-8-sig", dtype=str)
-    idle = pd.read_excel(folder / "闲置土地.xlsx", sheet_name="闲置土地", header=2,
-                         dtype={"行政区代码": str, "电子监管号": str})
+    idle = pd.read_excel(
+        folder / "闲置土地.xlsx",
+        sheet_name="闲置土地",
+        header=2,
+        dtype={"行政区代码": str, "电子监管号": str},
+    )
     quotas = pd.read_csv(folder / "计划指标.csv", encoding="gbk", dtype={"行政区代码": str})
 
     supplies["PCBH"] = supplies.PCBH.fillna("")
@@ -1150,20 +1335,32 @@ def expected_outcome(folder: Path) -> pd.DataFrame:
     s2, r2 = unsupplied(T_YEAR_END)
     s0, r0 = unsupplied(T0)
     u0, u2 = a - s0 - r0, a - s2 - r2
-    in_supply = ((batches.approval >= SUPPLY_WINDOW[0]) & (batches.approval <= SUPPLY_WINDOW[1]))
-    in_stock = ((batches.approval >= STOCK_WINDOW[0]) & (batches.approval <= STOCK_WINDOW[1]))
-    per_batch = pd.DataFrame({
-        "county": batches["行政区代码"], "sup": in_supply.to_numpy(), "stk": in_stock.to_numpy(),
-        "s1": s1, "d1": a - r1, "s2": s2, "d2": a - r2, "u0": u0, "disp": u0 - u2,
-    })
+    in_supply = (batches.approval >= SUPPLY_WINDOW[0]) & (batches.approval <= SUPPLY_WINDOW[1])
+    in_stock = (batches.approval >= STOCK_WINDOW[0]) & (batches.approval <= STOCK_WINDOW[1])
+    per_batch = pd.DataFrame(
+        {
+            "county": batches["行政区代码"],
+            "sup": in_supply.to_numpy(),
+            "stk": in_stock.to_numpy(),
+            "s1": s1,
+            "d1": a - r1,
+            "s2": s2,
+            "d2": a - r2,
+            "u0": u0,
+            "disp": u0 - u2,
+        }
+    )
 
     # Idle: area in 亩; a missing county code comes from the linked parcel's location.
     idle["area_ha"] = idle["闲置面积(亩)"] / MU_PER_HA
     done = idle["处置方式"].notna() & (idle["处置日期"].map(parse_date) <= T_YEAR_END)
     idle["done_ha"] = np.where(done, idle.area_ha, 0.0)
     where = supplies.set_index("DZJGH").geometry.representative_point()
-    located = gpd.sjoin(gpd.GeoDataFrame(geometry=where, crs=supplies.crs),
-                        counties.to_crs(supplies.crs), predicate="within").XZQDM
+    located = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=where, crs=supplies.crs),
+        counties.to_crs(supplies.crs),
+        predicate="within",
+    ).XZQDM
     idle["county"] = idle["行政区代码"].fillna(idle["电子监管号"].map(located))
 
     rows = []
@@ -1173,24 +1370,33 @@ def expected_outcome(folder: Path) -> pd.DataFrame:
         sb, kb = b[b.sup], b[b.stk]
         i = idle[idle.county == code]
         rate = {
-            "T1": sb.s1.sum() / sb.d1.sum(), "T2": sb.s2.sum() / sb.d2.sum(),
+            "T1": sb.s1.sum() / sb.d1.sum(),
+            "T2": sb.s2.sum() / sb.d2.sum(),
             "T3": kb.disp.sum() / kb.u0.sum(),
             "T4": i.done_ha.sum() / i.area_ha.sum() if i.area_ha.sum() > 0 else np.nan,
         }
         met = {t: bool(np.isnan(v) or v >= TARGETS[t]) for t, v in rate.items()}
         award = met["T2"] and met["T3"] and met["T4"]
         denom = kb.u0.sum() + i.area_ha.sum()
-        rows.append({
-            "code": code, "name": name, **rate,
-            "missed": ",".join(t for t in ("T1", "T2", "T3", "T4") if not met[t]) or "-",
-            "outcome": "award x1.10" if award else "penalty x0.80",
-            "plan_2019_ha": plan[code] * (AWARD if award else PENALTY),
-            "combined": (kb.disp.sum() + i.done_ha.sum()) / denom if denom else np.nan,
-            "supply_base_ha": sb.d2.sum(), "supplied_ha": sb.s2.sum(),
-            "stock_t0_ha": kb.u0.sum(), "stock_disposed_ha": kb.disp.sum(),
-            "idle_ha": i.area_ha.sum(), "idle_disposed_ha": i.done_ha.sum(),
-            "n_batches": len(b), "n_idle": len(i),
-        })
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                **rate,
+                "missed": ",".join(t for t in ("T1", "T2", "T3", "T4") if not met[t]) or "-",
+                "outcome": "award x1.10" if award else "penalty x0.80",
+                "plan_2019_ha": plan[code] * (AWARD if award else PENALTY),
+                "combined": (kb.disp.sum() + i.done_ha.sum()) / denom if denom else np.nan,
+                "supply_base_ha": sb.d2.sum(),
+                "supplied_ha": sb.s2.sum(),
+                "stock_t0_ha": kb.u0.sum(),
+                "stock_disposed_ha": kb.disp.sum(),
+                "idle_ha": i.area_ha.sum(),
+                "idle_disposed_ha": i.done_ha.sum(),
+                "n_batches": len(b),
+                "n_idle": len(i),
+            }
+        )
     table = pd.DataFrame(rows)
     order = table.sort_values(["combined", "code"], ascending=[False, True]).code
     table["rank"] = table.code.map({c: k for k, c in enumerate(order, start=1)})
@@ -1242,8 +1448,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(args.out)
         write_workspace(args.out, args.res)
         for p in sorted(args.out.iterdir()):
-            print(f"{p.stat().st_size:>10,d}  {p.relative_to(REPO) if p.is_relative_to(REPO) else p}",
-                  file=sys.stderr)
+            print(
+                f"{p.stat().st_size:>10,d}  {p.relative_to(REPO) if p.is_relative_to(REPO) else p}",
+                file=sys.stderr,
+            )
     print(format_outcome(expected_outcome(args.out)))
     return 0
 
