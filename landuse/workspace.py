@@ -37,7 +37,7 @@ from landuse.schema import (
 )
 from landuse.units import M2_PER_HA
 
-__all__ = ["Workspace", "empty_layer", "load_workspace", "normalise_layers"]
+__all__ = ["Workspace", "county_areas", "empty_layer", "load_workspace", "normalise_layers"]
 
 #: Relative difference between an attribute area and its geometry's area that is reported.
 AREA_TOLERANCE = 0.05
@@ -91,6 +91,9 @@ class Workspace:
         Where the workspace was read from.
     sources : dict
         Canonical layer → the file or table it was read from.
+    source_crs : dict
+        Canonical layer → the CRS its geometry was stored in (None when the
+        source had none), for the layers read with geometry.
     """
 
     counties: gpd.GeoDataFrame
@@ -104,6 +107,7 @@ class Workspace:
     problems: list[Problem] = field(default_factory=list)
     source: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    source_crs: dict[str, CRS | None] = field(default_factory=dict)
 
     def layer(self, name: str) -> pd.DataFrame:
         """Return the layer called ``name`` (canonical name)."""
@@ -295,6 +299,7 @@ def normalise_layers(
         idle=layers["idle"], revocations=layers["revocations"], quotas=layers["quotas"],
         crs=work_crs, landcover=landcover, problems=problems, source=source,
         sources={raw.layer: raw.source for raw in raws},
+        source_crs={raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)},
     )
 
 
@@ -507,6 +512,47 @@ def _reconcile_areas(out: gpd.GeoDataFrame, raw: RawLayer, rows: pd.Series) -> t
         ))
     out[area_field] = attr.fillna(geom)
     return out, problems, errors
+
+
+def county_areas(workspace: Workspace) -> pd.DataFrame:
+    """Count and sum the batches, supply parcels and idle parcels of each county.
+
+    Every area is the layer's attribute area in hectares (the geometry's
+    where the attribute is missing), with nothing netted: a summary of the
+    input, not the assessment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per county code, the counties layer's first (in code order),
+        then any code found only in the other layers: ``county_code``,
+        ``county_name``, ``batches``, ``approved_ha``, ``supplies``,
+        ``supplied_ha``, ``idle``, ``idle_ha``.
+
+    Examples
+    --------
+    >>> table = county_areas(load_workspace())
+    >>> len(table), bool(table["approved_ha"].gt(0).all())
+    (10, True)
+    """
+    parts = []
+    for layer, count, area, area_field in (("batches", "batches", "approved_ha", "approved_ha"),
+                                           ("supplies", "supplies", "supplied_ha", "area_ha"),
+                                           ("idle", "idle", "idle_ha", "area_ha")):
+        frame = workspace.layer(layer)
+        grouped = frame.groupby("county_code", dropna=False)[area_field]
+        parts.append(pd.DataFrame({count: grouped.size(), area: grouped.sum(min_count=1)}))
+    table = pd.concat(parts, axis=1)
+    names = workspace.counties.set_index("county_code")["county_name"]
+    codes = list(names.index) + sorted(c for c in table.index if c not in set(names.index) and pd.notna(c))
+    table = table.reindex(codes)
+    table.index.name = "county_code"
+    counts = ["batches", "supplies", "idle"]
+    table[counts] = table[counts].fillna(0).astype("int64")
+    table[["approved_ha", "supplied_ha", "idle_ha"]] = table[["approved_ha", "supplied_ha", "idle_ha"]].fillna(0.0)
+    table.insert(0, "county_name", names.reindex(table.index).astype("string"))
+    return table.reset_index()[["county_code", "county_name", "batches", "approved_ha", "supplies",
+                                "supplied_ha", "idle", "idle_ha"]]
 
 
 def problem_counts(problems: list[Problem]) -> dict[str, int]:

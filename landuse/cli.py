@@ -1,0 +1,425 @@
+"""The ``landuse`` command: thin adapters over the library.
+
+Everything shared lives here once: the options every command takes
+(``--lang``, ``-v``, ``-q``), logging to stderr, loading a workspace with
+progress, and the error handling of :class:`LanduseGroup`. A command is a
+function decorated with :func:`command`; it reads through the library and
+prints data to stdout, progress and messages to stderr.
+
+Exit codes: 0 success; 1 a runtime failure, printed as one line (no
+traceback unless ``-v``), or errors found by ``landuse check``; 2 a usage
+error (click's own, naming the option).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
+from rich.console import Console
+from rich.table import Table
+
+from landuse import __version__
+from landuse._errors import LanduseError
+from landuse.schema import LAYERS, Problem, problems_frame
+from landuse.units import mu_from_ha
+from landuse.workspace import Workspace, county_areas, load_workspace
+
+__all__ = ["LanduseGroup", "Settings", "cli", "command", "main"]
+
+LANGS = ("zh", "en")
+LOG = logging.getLogger("landuse")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Settings:
+    """What the shared options chose: the language and how much to say on stderr."""
+
+    lang: str = "zh"
+    verbosity: int = 0  # -1 quiet, 0 normal, 1 -v, 2 -vv
+
+    def t(self, zh: str, en: str) -> str:
+        """Return ``zh`` or ``en`` by the chosen language."""
+        return en if self.lang == "en" else zh
+
+
+pass_settings = click.make_pass_decorator(Settings, ensure=True)
+
+
+# --- shared options ------------------------------------------------------------------------
+def _store_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Settings).lang = value
+
+
+def _store_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        ctx.ensure_object(Settings).verbosity = value
+
+
+def _store_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Settings).verbosity = -1
+
+
+def shared_options(*, group: bool) -> Callable[[F], F]:
+    """Add ``--lang``, ``-v`` and ``-q`` to the group or to one command.
+
+    On the group they carry the defaults (and ``LANDUSE_LANG``); on a command
+    they override the group's only when given, so ``landuse --lang en check``
+    and ``landuse check --lang en`` both work.
+    """
+    options = [
+        click.option(
+            "--lang", type=click.Choice(LANGS), default="zh" if group else None,
+            envvar="LANDUSE_LANG" if group else None, show_envvar=group, show_default=group,
+            expose_value=False, is_eager=True, callback=_store_lang,
+            help="输出语言 / output language: zh 中文, en English.",
+        ),
+        click.option(
+            "-v", "--verbose", count=True, expose_value=False, callback=_store_verbose,
+            help="显示进度，出错时显示调用栈（-vv 更详细）/ show progress, and tracebacks on failure.",
+        ),
+        click.option(
+            "-q", "--quiet", is_flag=True, expose_value=False, callback=_store_quiet,
+            help="只显示错误 / show errors only.",
+        ),
+    ]
+
+    def decorate(f: F) -> F:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def _check_crs(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        text = f"EPSG:{text}"
+    try:
+        CRS.from_user_input(text)
+    except ProjCRSError as err:
+        raise click.BadParameter(
+            f"无法识别的坐标系 “{value}”，例如 EPSG:4490、EPSG:4547 / unknown CRS '{value}', "
+            "e.g. EPSG:4490 or EPSG:4547"
+        ) from err
+    return text
+
+
+def _check_workspace(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None or "://" in value or Path(value).exists():
+        return value
+    raise click.BadParameter(f"路径不存在 / no such file or folder: {value}")
+
+
+crs_option = click.option(
+    "--crs", metavar="EPSG", callback=_check_crs,
+    help="没有坐标系的图层按此坐标系读取 / CRS of layers that have none, e.g. EPSG:4490.",
+)
+workspace_argument = click.argument("workspace", required=False, callback=_check_workspace)
+
+
+# --- the group and its error handling ------------------------------------------------------
+class LanduseGroup(click.Group):
+    """A click group that turns failures into one line on stderr and exit code 1.
+
+    A :class:`~landuse.LanduseError` prints its message in the chosen
+    language; any other exception prints ``内部错误 / internal error: …``.
+    With ``-v`` the traceback is printed first. Click's own exceptions (usage
+    errors, exit, abort) pass through untouched.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except LanduseError as err:
+            settings = ctx.ensure_object(Settings)
+            _fail(settings, settings.t("错误：", "error: ") + err.message(settings.lang), err)
+        except BrokenPipeError:
+            # `landuse check | head`: the reader left; nothing more to say.
+            _silence_stdout()
+            raise click.exceptions.Exit(1) from None
+        except Exception as err:  # anything else is our bug: say so in one line
+            _fail(ctx.ensure_object(Settings), f"内部错误 / internal error: {type(err).__name__}: {err}", err)
+
+
+def _fail(settings: Settings, line: str, err: BaseException) -> None:
+    if settings.verbosity > 0:
+        click.echo("".join(traceback.format_exception(err)).rstrip(), err=True)
+    click.echo(" ".join(line.split()), err=True)
+    raise click.exceptions.Exit(1) from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+@click.group(cls=LanduseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@shared_options(group=True)
+@click.version_option(version=__version__, prog_name="landuse", message="%(prog)s %(version)s")
+def cli() -> None:
+    """landuse：建设用地“增存挂钩”考核（供地率、处置率、奖惩）。
+
+    Construction-land 增存挂钩 assessment for land bureaus: supply and
+    disposal rates per county, awards and penalties.
+
+    不给工作区时使用内置的驻马店示例 / without a WORKSPACE the bundled
+    Zhumadian sample is used.
+
+    \b
+    $ landuse info
+    $ landuse check 驻马店数据/ --lang en
+    $ landuse --help
+    """
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[F], click.Command]:
+    """Register a subcommand of :data:`cli` with the shared options.
+
+    Use it like ``click.command``; the function is the command's callback and
+    its docstring is its ``--help``.
+    """
+
+    def decorate(f: F) -> click.Command:
+        return cli.command(*args, **kwargs)(shared_options(group=False)(f))
+
+    return decorate
+
+
+# --- helpers for commands ------------------------------------------------------------------
+class _StderrHandler(logging.Handler):
+    """Writes each record as a line to the current stderr (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _configure_logging(settings: Settings) -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(settings.verbosity, logging.DEBUG)
+    if not any(isinstance(h, _StderrHandler) for h in LOG.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        LOG.addHandler(handler)
+    LOG.setLevel(level)
+    LOG.propagate = False
+
+
+_STEP_WORDS = {"read": ("读取", "reading"), "normalise": ("规范化", "normalising"),
+               "validate": ("校验", "validating")}
+
+
+def load(settings: Settings, workspace: str | None, crs: str | None) -> Workspace:
+    """Load ``workspace`` (the bundled sample when None), logging progress to stderr."""
+    _configure_logging(settings)
+
+    def progress(step: str) -> None:
+        verb, _, what = step.partition(" ")
+        zh, en = _STEP_WORDS.get(verb, (verb, verb))
+        LOG.info(settings.t(f"{zh} {what}".strip(), f"{en} {what}".strip()))
+
+    LOG.info(settings.t(f"工作区：{workspace or '内置示例'}", f"workspace: {workspace or 'bundled sample'}"))
+    return load_workspace(workspace, crs=crs, progress=progress)
+
+
+def stdout_console() -> Console:
+    """A rich console on stdout; wide and plain when stdout is not a terminal."""
+    stream = sys.stdout
+    if stream.isatty():
+        return Console(file=stream)
+    return Console(file=stream, width=160, no_color=True, highlight=False, soft_wrap=False)
+
+
+def layer_label(layer: str, settings: Settings) -> str:
+    """The layer's name in the chosen language (``批次`` / ``batches``)."""
+    spec = LAYERS.get(layer)
+    if spec is None:
+        return settings.t({"workspace": "工作区", "landcover": "土地覆盖"}.get(layer, layer), layer)
+    return settings.t(spec.label, layer)
+
+
+def problem_summary(problems: list[Problem], settings: Settings) -> str:
+    """One line: how many errors and warnings."""
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return settings.t("没有发现问题", "no problems found")
+    return settings.t(f"共 {len(problems)} 个问题：{errors} 个错误，{warnings} 个警告",
+                      f"{len(problems)} problems: {errors} errors, {warnings} warnings")
+
+
+# --- commands ------------------------------------------------------------------------------
+@command("check")
+@workspace_argument
+@crs_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
+              show_default=True, help="输出格式 / output format.")
+@pass_settings
+def check(settings: Settings, workspace: str | None, crs: str | None, fmt: str) -> None:
+    """检查工作区数据，列出问题；有错误时退出码为 1。
+
+    Check a workspace and list its problems (layer, feature, field, row,
+    severity, message); exit code 1 when any is an error. An error keeps its
+    row out of every computation, a warning keeps it in.
+
+    WORKSPACE：文件夹、GeoPackage 或 zip / a folder, a GeoPackage or a zip.
+
+    \b
+    $ landuse check
+    $ landuse check 驻马店数据/
+    $ landuse check 批次.gpkg --crs EPSG:4490 --lang en
+    $ landuse check 数据.zip --format csv > 问题清单.csv
+    """
+    ws = load(settings, workspace, crs)
+    problems = sorted(ws.problems, key=lambda p: p.severity != "error")  # errors first, stable
+    if fmt == "csv":
+        frame = problems_frame(problems)
+        frame["message"] = [p.text(settings.lang) for p in problems]
+        frame = frame.drop(columns="message_en")
+        click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+    elif problems:
+        table = Table(title=settings.t(f"数据问题：{ws.source}", f"data problems: {ws.source}"))
+        for zh, en in (("图层", "layer"), ("要素", "feature"), ("字段", "field"), ("行", "row"),
+                       ("级别", "severity"), ("说明", "message")):
+            table.add_column(settings.t(zh, en), overflow="fold")
+        for p in problems:
+            severity = settings.t("错误", "error") if p.severity == "error" else settings.t("警告", "warning")
+            table.add_row(layer_label(p.layer, settings), p.feature_id or "", p.field or "",
+                          "" if p.row is None else str(p.row),
+                          f"[red]{severity}[/]" if p.severity == "error" else severity, p.text(settings.lang))
+        stdout_console().print(table)
+    LOG.warning(problem_summary(ws.problems, settings))
+    if ws.has_errors:
+        raise click.exceptions.Exit(1)
+
+
+@command("info")
+@workspace_argument
+@crs_option
+@pass_settings
+def info(settings: Settings, workspace: str | None, crs: str | None) -> None:
+    """概览工作区：图层、坐标系、日期范围、各县区面积（公顷、亩）。
+
+    Summarise a workspace: its layers (source file, rows, CRS), the plane
+    areas are measured on, the range of approval and supply dates, and the
+    areas of batches, supply parcels and idle land per county in 公顷 and 亩.
+
+    \b
+    $ landuse info
+    $ landuse info 驻马店数据/ --lang en
+    $ landuse info 批次.shp所在文件夹/ --crs EPSG:4547
+    """
+    ws = load(settings, workspace, crs)
+    out = stdout_console()
+    t = settings.t
+    out.print(t(f"工作区：{ws.source}", f"workspace: {ws.source}"))
+
+    layers = Table(title=t("图层", "layers"))
+    for zh, en in (("图层", "layer"), ("来源", "source"), ("行数", "rows"), ("未用行", "left out"),
+                   ("坐标系", "CRS")):
+        layers.add_column(t(zh, en), justify="right" if en in ("rows", "left out") else "left")
+    left_out = _rows_left_out(ws.problems)
+    for name in LAYERS:
+        source = ws.sources.get(name)
+        if source is None:
+            layers.add_row(layer_label(name, settings), t("（无）", "(none)"), "", "", "")
+            continue
+        if name in ws.source_crs:
+            crs_text = _crs_text(ws.source_crs[name], settings)
+        else:
+            crs_text = t("表格", "table")
+        layers.add_row(layer_label(name, settings), source, f"{len(ws.layer(name)):,}",
+                       f"{left_out.get(name, 0):,}", crs_text)
+    if ws.landcover is not None:
+        rows, cols = ws.landcover.shape
+        layers.add_row(layer_label("landcover", settings), Path(ws.landcover.path).name,
+                       f"{rows} × {cols}", "", _crs_text(ws.landcover.crs, settings))
+    out.print(layers)
+    out.print(t(f"面积计算平面：{_crs_text(ws.crs, settings)}", f"areas measured on: {_crs_text(ws.crs, settings)}"))
+
+    for layer, field, zh, en in (("batches", "approval_date", "批准日期", "approval dates"),
+                                 ("supplies", "supply_date", "供地日期", "supply dates"),
+                                 ("idle", "identified_date", "闲置认定日期", "idle identified")):
+        dates = ws.layer(layer)[field].dropna()
+        if dates.empty:
+            out.print(t(f"{zh}：无", f"{en}: none"))
+        else:
+            first, last = f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}"
+            out.print(t(f"{zh}：{first} 至 {last}（{len(dates):,} 条）",
+                        f"{en}: {first} to {last} ({len(dates):,} rows)"))
+
+    areas = county_areas(ws)
+    table = Table(title=t("各县区面积（公顷 / 亩）", "areas per county (ha / mu)"))
+    for zh, en, right in (("代码", "code", False), ("县区", "county", False), ("批次", "batches", True),
+                          ("批准面积", "approved", True), ("供地宗数", "supplies", True),
+                          ("供地面积", "supplied", True), ("闲置宗数", "idle", True),
+                          ("闲置面积", "idle area", True)):
+        table.add_column(t(zh, en), justify="right" if right else "left")
+    total = areas.sum(numeric_only=True)
+    for row in [*areas.itertuples(index=False), None]:
+        if row is None:
+            table.add_section()
+            code, name, values = "", t("合计", "total"), total
+        else:
+            code, name, values = row.county_code, row.county_name, row._asdict()
+        table.add_row(
+            code, name if isinstance(name, str) else "—", f"{int(values['batches']):,}",
+            _ha_mu(values["approved_ha"]), f"{int(values['supplies']):,}", _ha_mu(values["supplied_ha"]),
+            f"{int(values['idle']):,}", _ha_mu(values["idle_ha"]),
+        )
+    out.print(table)
+    if ws.problems:
+        LOG.warning(problem_summary(ws.problems, settings) + t("；运行 landuse check 查看",
+                                                             "; run `landuse check` to see them"))
+
+
+def _ha_mu(ha: float) -> str:
+    return f"{ha:,.2f} / {mu_from_ha(ha):,.1f}"
+
+
+def _rows_left_out(problems: list[Problem]) -> dict[str, int]:
+    rows: dict[str, set[int]] = {}
+    for p in problems:
+        if p.severity == "error" and p.row is not None:
+            rows.setdefault(p.layer, set()).add(p.row)
+    return {layer: len(r) for layer, r in rows.items()}
+
+
+def _crs_text(crs: CRS | str | None, settings: Settings) -> str:
+    if crs is None:
+        return settings.t("无（需 --crs）", "none (needs --crs)")
+    crs = CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg} {crs.name}" if epsg else crs.name
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the ``landuse`` command (the console entry point)."""
+    cli.main(args=argv, prog_name="landuse")
+
+
+
+if __name__ == "__main__":
+    main()

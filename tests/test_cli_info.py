@@ -1,0 +1,103 @@
+"""``landuse info``: layers, CRS, date ranges and areas per county."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+import landuse.workspace
+from landuse.cli import cli
+from landuse.workspace import county_areas, load_workspace
+
+
+@pytest.fixture
+def run(monkeypatch):
+    monkeypatch.delenv("LANDUSE_LANG", raising=False)
+
+    def invoke(*args, env=None):
+        return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+
+    return invoke
+
+
+def test_info(run, make_workspace):
+    result = run("info", make_workspace(names={"batches": "批次"}))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for text in ("workspace.gpkg:批次", "县区", "供地", "失效撤回核减", "表格",
+                 "EPSG:4547 CGCS2000 / 3-degree Gauss-Kruger CM 114E",
+                 "面积计算平面：EPSG:4547",
+                 "批准日期：2015-03-01 至 2016-05-01（2 条）",
+                 "供地日期：2017-03-01 至 2018-06-01（2 条）",
+                 "各县区面积（公顷 / 亩）", "驿城区", "西平县", "合计"):
+        assert text in out, text
+    county_a = next(line for line in out.splitlines() if "411702" in line)
+    # B1 4 ha = 60 亩; two 1 ha parcels; one 1 ha idle parcel.
+    assert "4.00 / 60.0" in county_a
+    assert "2.00 / 30.0" in county_a
+    assert "1.00 / 15.0" in county_a
+    total = next(line for line in out.splitlines() if "合计" in line)
+    assert "5.00 / 75.0" in total
+    assert result.stderr == ""
+
+
+def test_info_in_english(run, make_workspace):
+    result = run("--lang", "en", "info", make_workspace())
+    assert result.exit_code == 0
+    for text in ("layers", "source", "rows", "areas measured on: EPSG:4547",
+                 "approval dates: 2015-03-01 to 2016-05-01 (2 rows)", "areas per county (ha / mu)",
+                 "total", "table"):
+        assert text in result.stdout, text
+
+
+def test_info_shows_layers_left_out_and_missing_crs(run, make_workspace):
+    result = run("info", make_workspace(fmt="shp", crs=None, omit=("idle",)))
+    assert result.exit_code == 0
+    assert "无（需 --crs）" in result.stdout
+    assert "（无）" in result.stdout  # no idle layer
+    assert "运行 landuse check 查看" in result.stderr
+
+
+def test_info_counts_rows_left_out(run, make_workspace, layers):
+    layers["supplies"][0]["area_ha"] = -1
+    result = run("info", make_workspace(layers))
+    supplies = next(line for line in result.stdout.splitlines() if "供地 " in line and "gpkg" in line)
+    assert supplies.split("│")[3].strip() == "1"  # rows kept
+    assert supplies.split("│")[4].strip() == "1"  # rows left out
+
+
+def test_info_of_a_missing_path_is_a_usage_error(run, tmp_path):
+    result = run("info", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert "WORKSPACE" in result.stderr
+
+
+def test_info_without_workspace_uses_the_sample(run, make_workspace, monkeypatch):
+    path = make_workspace()
+    monkeypatch.setattr(landuse.workspace, "sample_workspace", lambda: path)
+    result = run("info")
+    assert result.exit_code == 0
+    assert str(path) in result.stdout
+
+
+def test_info_on_the_bundled_sample(run):
+    result = run("info")
+    assert result.exit_code == 0, result.output
+    assert "layers/zhumadian" in result.stdout
+    assert "EPSG:4547" in result.stdout
+    for name in ("驿城区", "西平县", "上蔡县", "平舆县", "正阳县", "确山县", "泌阳县", "汝南县",
+                 "遂平县", "新蔡县"):
+        assert name in result.stdout
+
+
+def test_county_areas(make_workspace, layers):
+    layers["supplies"][1]["county_code"] = "411799"  # a code no county has
+    ws = load_workspace(make_workspace(layers))
+    table = county_areas(ws)
+    assert table["county_code"].tolist() == ["411702", "411721", "411799"]
+    assert table["batches"].tolist() == [1, 1, 0]
+    assert table["approved_ha"].tolist() == pytest.approx([4.0, 1.0, 0.0])
+    assert table["supplies"].tolist() == [1, 0, 1]
+    assert table["supplied_ha"].tolist() == pytest.approx([1.0, 0.0, 1.0])
+    assert table["idle_ha"].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert table["county_name"].isna().tolist() == [False, False, True]
