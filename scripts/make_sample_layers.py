@@ -563,12 +563,17 @@ def make_supplies(
     geom = sup.geometry.to_numpy().copy()
     batch_geom = batches.geometry.reindex(sup.batch).to_numpy()
     roll = rng.random(n)
-    # Spill-overs: the parcel reaches 15-40 m past the batch edge (outside every batch).
+    # Spill-overs: the parcel was drawn 8-25 m off to one side, past the batch edge (into no
+    # other batch: batches keep 80 m apart). The cells are boxes, so the hull of the cell and
+    # its shifted copy is the cell swept along the shift; the part inside the batch that is
+    # not the cell is cut away again.
     spill = roll < 0.05
-    d = rng.uniform(15, 40, n)
-    # Cut the grown parcel down rather than glue a strip on: one piece, no hairline gaps.
-    reach = shapely.buffer(geom[spill], d[spill], join_style="mitre")
-    geom[spill] = shapely.difference(reach, shapely.difference(batch_geom[spill], geom[spill]))
+    d = rng.uniform(8, 25, n)
+    heading = rng.uniform(0, 2 * np.pi, n)
+    for i in np.flatnonzero(spill):
+        shifted = affinity.translate(geom[i], d[i] * np.cos(heading[i]), d[i] * np.sin(heading[i]))
+        swept = shapely.convex_hull(shapely.union(geom[i], shifted))
+        geom[i] = shapely.difference(swept, shapely.difference(batch_geom[i], geom[i]))
     # Overlaps: the parcel reaches into a neighbouring parcel of the same batch.
     overlap = (roll >= 0.05) & (roll < 0.09)
     by_batch = sup.groupby("batch").indices
@@ -986,10 +991,13 @@ def _reset(path: Path) -> None:
 
 
 def write_shapefile(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    """GBK shapefile with a ``.cpg`` reading GBK and a fixed DBF date."""
+    """GBK shapefile with a ``.cpg`` reading GBK, fitted field widths and a fixed DBF date."""
     _reset(path)
     pyogrio.write_dataframe(
-        gdf, path, encoding="GBK", layer_options={"DBF_DATE_LAST_UPDATE": EXPORT_STAMP}
+        gdf,
+        path,
+        encoding="GBK",
+        layer_options={"DBF_DATE_LAST_UPDATE": EXPORT_STAMP, "RESIZE": "YES"},
     )
     path.with_suffix(".cpg").write_text("GBK", encoding="ascii")
 
