@@ -39,7 +39,9 @@ __all__ = [
     "open_landcover",
     "read_table",
     "read_vector",
+    "write_bytes",
     "write_csv",
+    "write_gpkg",
 ]
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".fgb", ".gdb", ".kml", ".gml"}
@@ -91,6 +93,12 @@ class LandCover:
 
 
 # --- reading -------------------------------------------------------------------------------
+def _reason(err: BaseException) -> str:
+    """The first line of a library's error, without GDAL's generic advice."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.split("; It might help")[0][:200]
+
+
 def _fail(path: Path | str, zh: str, en: str) -> LayerReadError:
     return LayerReadError(f"无法读取 {path}：{zh}", f"cannot read {path}: {en}")
 
@@ -272,7 +280,7 @@ def _salvage(
     """Read what records fiona can from a file pyogrio could not read whole."""
     import fiona  # only here: fiona reads records one by one where pyogrio stops
 
-    reason = str(err).splitlines()[0][:200]
+    reason = _reason(err)
     records: list[dict] = []
     geoms = []
     total = None
@@ -379,7 +387,7 @@ def read_table(path: str | os.PathLike, layer: str | None = None) -> tuple[pd.Da
     except LayerReadError:
         raise
     except Exception as err:
-        reason = str(err).splitlines()[0][:200]
+        reason = _reason(err)
         raise _fail(path, f"不是可读的表格（{reason}）", f"not a readable table ({reason})") from err
     raw = raw.dropna(how="all", axis=1)
     if raw.empty:
@@ -451,6 +459,8 @@ class Sources:
     layers: dict[str, list[tuple[Path, str | None]]]
     landcover: Path | None
     ignored: list[Path]
+    #: Containers (GeoPackage, FileGDB) in a folder that could not be opened.
+    unreadable: list[tuple[Path, LayerReadError]] = field(default_factory=list)
 
 
 def discover(root: Path) -> Sources:
@@ -462,6 +472,7 @@ def discover(root: Path) -> Sources:
     """
     found: dict[str, list[tuple[Path, str | None]]] = {}
     ignored: list[Path] = []
+    unreadable: list[tuple[Path, LayerReadError]] = []
     landcover: Path | None = None
     rasters: list[Path] = []
 
@@ -472,11 +483,12 @@ def discover(root: Path) -> Sources:
         return True
 
     def container(path: Path) -> None:
+        if path.is_file() and path.stat().st_size == 0:
+            raise _fail(path, "文件为空（0 字节）", "the file is empty (0 bytes)")
         try:
             names = [str(n) for n, _ in pyogrio.list_layers(path)]
         except Exception as err:
-            raise _fail(path, f"无法列出图层（{str(err).splitlines()[0][:200]}）",
-                        f"cannot list layers ({str(err).splitlines()[0][:200]})") from err
+            raise _fail(path, f"无法列出图层（{_reason(err)}）", f"cannot list layers ({_reason(err)})") from err
         hits = [n for n in names if add(layer_for_name(n), path, n)]
         if not hits:
             if len(names) == 1 and add(layer_for_name(path.stem), path, names[0]):
@@ -496,7 +508,11 @@ def discover(root: Path) -> Sources:
     for path in files:
         suffix = path.suffix.lower()
         if suffix in {".gpkg", ".gdb"}:
-            container(path)
+            # One bad GeoPackage in a folder is a problem of its layer, not of the workspace.
+            try:
+                container(path)
+            except LayerReadError as err:
+                unreadable.append((path, err))
         elif suffix in VECTOR_SUFFIXES or suffix in TABLE_SUFFIXES:
             if suffix == ".dbf" and path.with_suffix("").name in stems_with_shp:
                 continue
@@ -516,7 +532,7 @@ def discover(root: Path) -> Sources:
     elif len(rasters) == 1:
         landcover = rasters[0]
     ignored.extend(p for p in rasters if p != landcover)
-    return Sources(found, landcover, ignored)
+    return Sources(found, landcover, ignored, unreadable)
 
 
 def read_layer(layer: str, path: Path, sublayer: str | None, root: Path) -> RawLayer:
@@ -625,3 +641,97 @@ def landcover_dataset(landcover: LandCover) -> Iterator[object]:
         raise _fail(landcover.path, f"不是可读的栅格（{err}）", f"not a readable raster ({err})") from err
     with src:
         yield src
+
+
+def write_bytes(data: bytes, target: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    """Write ``data`` (a PNG, an XLSX workbook...) to ``target`` atomically."""
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+_LAYER_STYLES_DDL = """
+CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    f_table_catalog TEXT(256),
+    f_table_schema TEXT(256),
+    f_table_name TEXT(256),
+    f_geometry_column TEXT(256),
+    styleName TEXT(30),
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT(30),
+    ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+)
+"""
+
+
+def write_gpkg(
+    layers: dict[str, gpd.GeoDataFrame],
+    target: str | os.PathLike,
+    styles: dict[str, str] | None = None,
+    *,
+    sld: dict[str, str] | None = None,
+    overwrite: bool = True,
+) -> Path:
+    """Write layers into one GeoPackage with QGIS styles, atomically.
+
+    Each layer is written through pyogrio (Arrow); each style is stored in
+    the standard QGIS ``layer_styles`` table as the layer's default, so QGIS
+    opens the layer with those colours and that legend.
+
+    Parameters
+    ----------
+    layers : dict of str to geopandas.GeoDataFrame
+        Layer name → features (a missing geometry is written as NULL).
+    target : path
+        The ``.gpkg`` file.
+    styles : dict of str to str, optional
+        Layer name → QGIS style (QML text).
+    sld : dict of str to str, optional
+        Layer name → the same style as OGC SLD, for other GIS.
+    overwrite : bool, default True
+        Replace an existing ``target``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import sqlite3
+
+    styles = styles or {}
+    sld = sld or {}
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        tmp.unlink()  # GDAL creates the GeoPackage itself; an empty file is not one
+        for name, frame in layers.items():
+            with warnings.catch_warnings():
+                # A layer of mixed Polygon / MultiPolygon is written as MultiPolygon.
+                warnings.simplefilter("ignore", UserWarning)
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True,
+                                        promote_to_multi=True)
+        if styles:
+            con = sqlite3.connect(tmp)
+            try:
+                with con:
+                    geometry_columns = dict(con.execute(
+                        "SELECT table_name, column_name FROM gpkg_geometry_columns"))
+                    con.execute(_LAYER_STYLES_DDL)
+                    # Register the table as GDAL and QGIS do, so GeoPackage validators accept it.
+                    con.execute(
+                        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                        "description, last_change) VALUES ('layer_styles', 'attributes', "
+                        "'layer_styles', 'QGIS layer styles', "
+                        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+                    con.executemany(
+                        "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                        "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
+                        "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', NULL)",
+                        [(name, geometry_columns.get(name, "geom"), name, qml, sld.get(name, ""),
+                          f"landuse: {name}") for name, qml in styles.items()],
+                    )
+            finally:
+                con.close()
+    return Path(target)

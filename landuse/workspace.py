@@ -32,6 +32,7 @@ from landuse.schema import (
     _feature_id,
     canonical_columns,
     coerce_layer,
+    layer_for_name,
     problems_frame,
     rename_columns,
 )
@@ -216,6 +217,9 @@ def load_workspace(
                 raws.append(read_layer(layer, file, sub, root))
             except LayerReadError as err:
                 problems.append(Problem(layer, None, None, "error", err.zh, err.en, None, file.name))
+        for file, err in sources.unreadable:
+            problems.append(Problem(layer_for_name(file.stem) or "workspace", None, None, "error",
+                                    err.zh, err.en, None, file.name))
         for ignored in sources.ignored:
             problems.append(Problem(
                 "workspace", None, None, "warning",

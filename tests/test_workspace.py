@@ -628,3 +628,56 @@ def test_progress_is_reported(make_workspace):
     load_workspace(make_workspace(), progress=steps.append)
     assert "validate" in steps
     assert any(s.startswith("read ") for s in steps)
+
+
+# --- bad input never crashes ---------------------------------------------------------------
+def test_truncated_shapefile_in_a_workspace(make_workspace):
+    path = make_workspace(fmt="shp")
+    shp = path / "supplies.shp"
+    with open(shp, "r+b") as f:
+        f.truncate(shp.stat().st_size - 60)  # the second parcel loses its geometry
+    ws = load_workspace(path)
+    damaged = _one(ws, layer="supplies", feature_id=None)
+    assert damaged.severity == "error"
+    assert "supplies.shp" in damaged.message
+    assert "cut short" in damaged.message_en
+    # A supply may lack geometry: the parcel is kept with its attribute area.
+    assert len(ws.supplies) == 2
+    assert ws.supplies.geometry.isna().tolist() == [False, True]
+    assert len(ws.batches) == 2
+
+
+def test_dbf_without_shp_in_a_workspace(make_workspace):
+    path = make_workspace(fmt="shp")
+    for suffix in (".shp", ".shx"):
+        (path / f"batches{suffix}").unlink()
+    ws = load_workspace(path)
+    problem = _one(ws, layer="batches", field="geometry")
+    assert (problem.feature_id, problem.severity) == (None, "error")
+    assert "batches.dbf" in problem.message
+    assert ws.batches.empty
+    assert len(ws.counties) == 2
+    assert_accounted(ws, "batches", 2)
+
+
+@pytest.mark.parametrize("name", ["batches.gpkg", "batches.geojson", "batches.csv"])
+def test_empty_file_in_a_workspace(make_workspace, name):
+    path = make_workspace(fmt="gpkgs", omit=("batches",))
+    (path / name).touch()
+    ws = load_workspace(path)
+    problem = _one(ws, layer="batches")
+    assert (problem.feature_id, problem.field, problem.severity) == (None, None, "error")
+    assert "0 字节" in problem.message
+    assert "\n" not in problem.message
+    assert len(ws.counties) == 2
+    assert len(ws.supplies) == 2
+
+
+def test_garbage_file_in_a_workspace(make_workspace):
+    path = make_workspace(fmt="gpkgs", omit=("batches",))
+    (path / "批次.geojson").write_bytes(b"\x00\xff not json at all")
+    ws = load_workspace(path)
+    problem = _one(ws, layer="batches")
+    assert problem.severity == "error"
+    assert "批次.geojson" in problem.message
+    assert "\n" not in problem.message
