@@ -81,17 +81,31 @@ def shared_options(*, group: bool) -> Callable[[F], F]:
     """
     options = [
         click.option(
-            "--lang", type=click.Choice(LANGS), default="zh" if group else None,
-            envvar="LANDUSE_LANG" if group else None, show_envvar=group, show_default=group,
-            expose_value=False, is_eager=True, callback=_store_lang,
+            "--lang",
+            type=click.Choice(LANGS),
+            default="zh" if group else None,
+            envvar="LANDUSE_LANG" if group else None,
+            show_envvar=group,
+            show_default=group,
+            expose_value=False,
+            is_eager=True,
+            callback=_store_lang,
             help="输出语言 / output language: zh 中文, en English.",
         ),
         click.option(
-            "-v", "--verbose", count=True, expose_value=False, callback=_store_verbose,
+            "-v",
+            "--verbose",
+            count=True,
+            expose_value=False,
+            callback=_store_verbose,
             help="显示进度，出错时显示调用栈（-vv 更详细）/ show progress, and tracebacks on failure.",
         ),
         click.option(
-            "-q", "--quiet", is_flag=True, expose_value=False, callback=_store_quiet,
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=_store_quiet,
             help="只显示错误 / show errors only.",
         ),
     ]
@@ -127,7 +141,9 @@ def _check_workspace(_ctx: click.Context, _param: click.Parameter, value: str | 
 
 
 crs_option = click.option(
-    "--crs", metavar="EPSG", callback=_check_crs,
+    "--crs",
+    metavar="EPSG",
+    callback=_check_crs,
     help="没有坐标系的图层按此坐标系读取 / CRS of layers that have none, e.g. EPSG:4490.",
 )
 workspace_argument = click.argument("workspace", required=False, callback=_check_workspace)
@@ -156,7 +172,11 @@ class LanduseGroup(click.Group):
             _silence_stdout()
             raise click.exceptions.Exit(1) from None
         except Exception as err:  # anything else is our bug: say so in one line
-            _fail(ctx.ensure_object(Settings), f"内部错误 / internal error: {type(err).__name__}: {err}", err)
+            _fail(
+                ctx.ensure_object(Settings),
+                f"内部错误 / internal error: {type(err).__name__}: {err}",
+                err,
+            )
 
 
 def _fail(settings: Settings, line: str, err: BaseException) -> None:
@@ -218,7 +238,9 @@ class _StderrHandler(logging.Handler):
 
 
 def _configure_logging(settings: Settings) -> None:
-    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(settings.verbosity, logging.DEBUG)
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
+        settings.verbosity, logging.DEBUG
+    )
     if not any(isinstance(h, _StderrHandler) for h in LOG.handlers):
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -227,8 +249,11 @@ def _configure_logging(settings: Settings) -> None:
     LOG.propagate = False
 
 
-_STEP_WORDS = {"read": ("读取", "reading"), "normalise": ("规范化", "normalising"),
-               "validate": ("校验", "validating")}
+_STEP_WORDS = {
+    "read": ("读取", "reading"),
+    "normalise": ("规范化", "normalising"),
+    "validate": ("校验", "validating"),
+}
 
 
 def load(settings: Settings, workspace: str | None, crs: str | None) -> Workspace:
@@ -240,7 +265,11 @@ def load(settings: Settings, workspace: str | None, crs: str | None) -> Workspac
         zh, en = _STEP_WORDS.get(verb, (verb, verb))
         LOG.info(settings.t(f"{zh} {what}".strip(), f"{en} {what}".strip()))
 
-    LOG.info(settings.t(f"工作区：{workspace or '内置示例'}", f"workspace: {workspace or 'bundled sample'}"))
+    LOG.info(
+        settings.t(
+            f"工作区：{workspace or '内置示例'}", f"workspace: {workspace or 'bundled sample'}"
+        )
+    )
     return load_workspace(workspace, crs=crs, progress=progress)
 
 
@@ -266,16 +295,24 @@ def problem_summary(problems: list[Problem], settings: Settings) -> str:
     warnings = len(problems) - errors
     if not problems:
         return settings.t("没有发现问题", "no problems found")
-    return settings.t(f"共 {len(problems)} 个问题：{errors} 个错误，{warnings} 个警告",
-                      f"{len(problems)} problems: {errors} errors, {warnings} warnings")
+    return settings.t(
+        f"共 {len(problems)} 个问题：{errors} 个错误，{warnings} 个警告",
+        f"{len(problems)} problems: {errors} errors, {warnings} warnings",
+    )
 
 
 # --- commands ------------------------------------------------------------------------------
 @command("check")
 @workspace_argument
 @crs_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
-              show_default=True, help="输出格式 / output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="输出格式 / output format.",
+)
 @pass_settings
 def check(settings: Settings, workspace: str | None, crs: str | None, fmt: str) -> None:
     """检查工作区数据，列出问题；有错误时退出码为 1。
@@ -301,14 +338,29 @@ def check(settings: Settings, workspace: str | None, crs: str | None, fmt: str) 
         click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
     elif problems:
         table = Table(title=settings.t(f"数据问题：{ws.source}", f"data problems: {ws.source}"))
-        for zh, en in (("图层", "layer"), ("要素", "feature"), ("字段", "field"), ("行", "row"),
-                       ("级别", "severity"), ("说明", "message")):
+        for zh, en in (
+            ("图层", "layer"),
+            ("要素", "feature"),
+            ("字段", "field"),
+            ("行", "row"),
+            ("级别", "severity"),
+            ("说明", "message"),
+        ):
             table.add_column(settings.t(zh, en), overflow="fold")
         for p in problems:
-            severity = settings.t("错误", "error") if p.severity == "error" else settings.t("警告", "warning")
-            table.add_row(layer_label(p.layer, settings), p.feature_id or "", p.field or "",
-                          "" if p.row is None else str(p.row),
-                          f"[red]{severity}[/]" if p.severity == "error" else severity, p.text(settings.lang))
+            severity = (
+                settings.t("错误", "error")
+                if p.severity == "error"
+                else settings.t("警告", "warning")
+            )
+            table.add_row(
+                layer_label(p.layer, settings),
+                p.feature_id or "",
+                p.field or "",
+                "" if p.row is None else str(p.row),
+                f"[red]{severity}[/]" if p.severity == "error" else severity,
+                p.text(settings.lang),
+            )
         stdout_console().print(table)
     LOG.warning(problem_summary(ws.problems, settings))
     if ws.has_errors:
@@ -337,8 +389,13 @@ def info(settings: Settings, workspace: str | None, crs: str | None) -> None:
     out.print(t(f"工作区：{ws.source}", f"workspace: {ws.source}"))
 
     layers = Table(title=t("图层", "layers"))
-    for zh, en in (("图层", "layer"), ("来源", "source"), ("行数", "rows"), ("未用行", "left out"),
-                   ("坐标系", "CRS")):
+    for zh, en in (
+        ("图层", "layer"),
+        ("来源", "source"),
+        ("行数", "rows"),
+        ("未用行", "left out"),
+        ("坐标系", "CRS"),
+    ):
         layers.add_column(t(zh, en), justify="right" if en in ("rows", "left out") else "left")
     left_out = _rows_left_out(ws.problems)
     for name in LAYERS:
@@ -350,32 +407,59 @@ def info(settings: Settings, workspace: str | None, crs: str | None) -> None:
             crs_text = _crs_text(ws.source_crs[name], settings)
         else:
             crs_text = t("表格", "table")
-        layers.add_row(layer_label(name, settings), source, f"{len(ws.layer(name)):,}",
-                       f"{left_out.get(name, 0):,}", crs_text)
+        layers.add_row(
+            layer_label(name, settings),
+            source,
+            f"{len(ws.layer(name)):,}",
+            f"{left_out.get(name, 0):,}",
+            crs_text,
+        )
     if ws.landcover is not None:
         rows, cols = ws.landcover.shape
-        layers.add_row(layer_label("landcover", settings), Path(ws.landcover.path).name,
-                       f"{rows} × {cols}", "", _crs_text(ws.landcover.crs, settings))
+        layers.add_row(
+            layer_label("landcover", settings),
+            Path(ws.landcover.path).name,
+            f"{rows} × {cols}",
+            "",
+            _crs_text(ws.landcover.crs, settings),
+        )
     out.print(layers)
-    out.print(t(f"面积计算平面：{_crs_text(ws.crs, settings)}", f"areas measured on: {_crs_text(ws.crs, settings)}"))
+    out.print(
+        t(
+            f"面积计算平面：{_crs_text(ws.crs, settings)}",
+            f"areas measured on: {_crs_text(ws.crs, settings)}",
+        )
+    )
 
-    for layer, field, zh, en in (("batches", "approval_date", "批准日期", "approval dates"),
-                                 ("supplies", "supply_date", "供地日期", "supply dates"),
-                                 ("idle", "identified_date", "闲置认定日期", "idle identified")):
+    for layer, field, zh, en in (
+        ("batches", "approval_date", "批准日期", "approval dates"),
+        ("supplies", "supply_date", "供地日期", "supply dates"),
+        ("idle", "identified_date", "闲置认定日期", "idle identified"),
+    ):
         dates = ws.layer(layer)[field].dropna()
         if dates.empty:
             out.print(t(f"{zh}：无", f"{en}: none"))
         else:
             first, last = f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}"
-            out.print(t(f"{zh}：{first} 至 {last}（{len(dates):,} 条）",
-                        f"{en}: {first} to {last} ({len(dates):,} rows)"))
+            out.print(
+                t(
+                    f"{zh}：{first} 至 {last}（{len(dates):,} 条）",
+                    f"{en}: {first} to {last} ({len(dates):,} rows)",
+                )
+            )
 
     areas = county_areas(ws)
     table = Table(title=t("各县区面积（公顷 / 亩）", "areas per county (ha / mu)"))
-    for zh, en, right in (("代码", "code", False), ("县区", "county", False), ("批次", "batches", True),
-                          ("批准面积", "approved", True), ("供地宗数", "supplies", True),
-                          ("供地面积", "supplied", True), ("闲置宗数", "idle", True),
-                          ("闲置面积", "idle area", True)):
+    for zh, en, right in (
+        ("代码", "code", False),
+        ("县区", "county", False),
+        ("批次", "batches", True),
+        ("批准面积", "approved", True),
+        ("供地宗数", "supplies", True),
+        ("供地面积", "supplied", True),
+        ("闲置宗数", "idle", True),
+        ("闲置面积", "idle area", True),
+    ):
         table.add_column(t(zh, en), justify="right" if right else "left")
     total = areas.sum(numeric_only=True)
     for row in [*areas.itertuples(index=False), None]:
@@ -385,14 +469,21 @@ def info(settings: Settings, workspace: str | None, crs: str | None) -> None:
         else:
             code, name, values = row.county_code, row.county_name, row._asdict()
         table.add_row(
-            code, name if isinstance(name, str) else "—", f"{int(values['batches']):,}",
-            _ha_mu(values["approved_ha"]), f"{int(values['supplies']):,}", _ha_mu(values["supplied_ha"]),
-            f"{int(values['idle']):,}", _ha_mu(values["idle_ha"]),
+            code,
+            name if isinstance(name, str) else "—",
+            f"{int(values['batches']):,}",
+            _ha_mu(values["approved_ha"]),
+            f"{int(values['supplies']):,}",
+            _ha_mu(values["supplied_ha"]),
+            f"{int(values['idle']):,}",
+            _ha_mu(values["idle_ha"]),
         )
     out.print(table)
     if ws.problems:
-        LOG.warning(problem_summary(ws.problems, settings) + t("；运行 landuse check 查看",
-                                                             "; run `landuse check` to see them"))
+        LOG.warning(
+            problem_summary(ws.problems, settings)
+            + t("；运行 landuse check 查看", "; run `landuse check` to see them")
+        )
 
 
 def _ha_mu(ha: float) -> str:
@@ -418,7 +509,6 @@ def _crs_text(crs: CRS | str | None, settings: Settings) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run the ``landuse`` command (the console entry point)."""
     cli.main(args=argv, prog_name="landuse")
-
 
 
 if __name__ == "__main__":

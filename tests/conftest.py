@@ -31,9 +31,11 @@ X0, Y0 = 500_000.0, 3_650_000.0
 EPSG = 4547
 COUNTY_A, COUNTY_B = "411702", "411721"
 
+
 def square(x: float, y: float, size: float = 100.0) -> BaseGeometry:
     """Return a ``size`` m square whose lower-left corner is ``(X0 + x, Y0 + y)``."""
     return box(X0 + x, Y0 + y, X0 + x + size, Y0 + y + size)
+
 
 def base_layers() -> dict[str, list[dict[str, Any]]]:
     """Return a healthy workspace as plain rows; ``geometry`` holds a shapely polygon.
@@ -47,28 +49,68 @@ def base_layers() -> dict[str, list[dict[str, Any]]]:
     return {
         "counties": [
             {"county_code": COUNTY_A, "county_name": "驿城区", "geometry": square(0, 0, 10_000)},
-            {"county_code": COUNTY_B, "county_name": "西平县", "geometry": square(10_000, 0, 10_000)},
+            {
+                "county_code": COUNTY_B,
+                "county_name": "西平县",
+                "geometry": square(10_000, 0, 10_000),
+            },
         ],
         "batches": [
-            {"batch_id": "B1", "county_code": COUNTY_A, "approval_no": "豫政土〔2016〕12号",
-             "approval_date": "2016-05-01", "approver": "省政府", "approved_ha": 4.0,
-             "compensation": "已实施", "geometry": square(1_000, 1_000, 200)},
-            {"batch_id": "B2", "county_code": COUNTY_B, "approval_no": "国土资函〔2015〕3号",
-             "approval_date": "2015-03-01", "approver": "国务院", "approved_ha": 1.0,
-             "compensation": "未实施", "geometry": square(11_000, 1_000, 100)},
+            {
+                "batch_id": "B1",
+                "county_code": COUNTY_A,
+                "approval_no": "豫政土〔2016〕12号",
+                "approval_date": "2016-05-01",
+                "approver": "省政府",
+                "approved_ha": 4.0,
+                "compensation": "已实施",
+                "geometry": square(1_000, 1_000, 200),
+            },
+            {
+                "batch_id": "B2",
+                "county_code": COUNTY_B,
+                "approval_no": "国土资函〔2015〕3号",
+                "approval_date": "2015-03-01",
+                "approver": "国务院",
+                "approved_ha": 1.0,
+                "compensation": "未实施",
+                "geometry": square(11_000, 1_000, 100),
+            },
         ],
         "supplies": [
-            {"parcel_id": "4117022017B00001", "batch_id": "B1", "county_code": COUNTY_A,
-             "supply_date": "2017-03-01", "supply_method": "出让", "area_ha": 1.0,
-             "land_use": "工业用地", "geometry": square(1_000, 1_000)},
-            {"parcel_id": "4117022018B00002", "batch_id": "B1", "county_code": COUNTY_A,
-             "supply_date": "2018-06-01", "supply_method": "划拨", "area_ha": 1.0,
-             "land_use": "公共管理与公共服务用地", "geometry": square(1_100, 1_000)},
+            {
+                "parcel_id": "4117022017B00001",
+                "batch_id": "B1",
+                "county_code": COUNTY_A,
+                "supply_date": "2017-03-01",
+                "supply_method": "出让",
+                "area_ha": 1.0,
+                "land_use": "工业用地",
+                "geometry": square(1_000, 1_000),
+            },
+            {
+                "parcel_id": "4117022018B00002",
+                "batch_id": "B1",
+                "county_code": COUNTY_A,
+                "supply_date": "2018-06-01",
+                "supply_method": "划拨",
+                "area_ha": 1.0,
+                "land_use": "公共管理与公共服务用地",
+                "geometry": square(1_100, 1_000),
+            },
         ],
         "idle": [
-            {"idle_id": "I1", "parcel_id": "4117022017B00001", "county_code": COUNTY_A,
-             "area_ha": 1.0, "identified_date": "2018-01-15", "cause": "企业原因",
-             "disposal": None, "disposal_date": None, "geometry": square(1_000, 1_000)},
+            {
+                "idle_id": "I1",
+                "parcel_id": "4117022017B00001",
+                "county_code": COUNTY_A,
+                "area_ha": 1.0,
+                "identified_date": "2018-01-15",
+                "cause": "企业原因",
+                "disposal": None,
+                "disposal_date": None,
+                "geometry": square(1_000, 1_000),
+            },
         ],
         "revocations": [
             {"batch_id": "B2", "kind": "失效", "area_ha": 0.5, "date": "2018-03-01"},
@@ -79,6 +121,7 @@ def base_layers() -> dict[str, list[dict[str, Any]]]:
         ],
     }
 
+
 def to_frame(rows: list[dict[str, Any]], layer: str, crs: Any = EPSG) -> pd.DataFrame:
     """Turn rows into a GeoDataFrame (polygon layers) or a DataFrame (tables)."""
     frame = pd.DataFrame(rows)
@@ -86,7 +129,9 @@ def to_frame(rows: list[dict[str, Any]], layer: str, crs: Any = EPSG) -> pd.Data
         return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
     return frame
 
+
 _VECTOR_SUFFIX = {"shp": ".shp", "geojson": ".geojson", "fgb": ".fgb", "gpkgs": ".gpkg"}
+
 
 def _write(frame: pd.DataFrame, path: Path, **kwargs: Any) -> None:
     with warnings.catch_warnings():
@@ -160,10 +205,12 @@ def write_workspace(
         return target
     return folder
 
+
 @pytest.fixture
 def layers() -> dict[str, list[dict[str, Any]]]:
     """A fresh, healthy set of rows to break (see :func:`base_layers`)."""
     return copy.deepcopy(base_layers())
+
 
 @pytest.fixture
 def make_workspace(tmp_path: Path) -> Callable[..., Path]:
@@ -185,12 +232,13 @@ def make_workspace(tmp_path: Path) -> Callable[..., Path]:
 
     return make
 
+
 def problems_of(workspace: Any, **match: Any) -> list[Any]:
     """Return the workspace's problems whose attributes equal ``match``."""
     return [p for p in workspace.problems if all(getattr(p, k) == v for k, v in match.items())]
+
 
 @pytest.fixture
 def find_problems() -> Callable[..., list[Any]]:
     """The :func:`problems_of` helper, as a fixture."""
     return problems_of
-

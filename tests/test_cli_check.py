@@ -43,8 +43,21 @@ def test_errors_exit_1_with_a_table_on_stdout(run, broken):
     result = run("check", broken)
     assert result.exit_code == 1
     out = result.stdout
-    for text in ("图层", "要素", "字段", "级别", "说明", "B2", "approval_date", "错误", "去年",
-                 "B1", "approver", "警告", "批次"):
+    for text in (
+        "图层",
+        "要素",
+        "字段",
+        "级别",
+        "说明",
+        "B2",
+        "approval_date",
+        "错误",
+        "去年",
+        "B1",
+        "approver",
+        "警告",
+        "批次",
+    ):
         assert text in out
     assert out.index("去年") < out.index("市政府")  # errors first
     assert result.stderr.strip() == "共 3 个问题：1 个错误，2 个警告"
@@ -61,12 +74,23 @@ def test_warnings_only_exit_0(run, make_workspace, layers):
 
 @pytest.mark.parametrize("where", ["group", "command", "env"])
 def test_english(run, broken, where):
-    args = {"group": ("--lang", "en", "check", broken), "command": ("check", broken, "--lang", "en"),
-            "env": ("check", broken)}[where]
+    args = {
+        "group": ("--lang", "en", "check", broken),
+        "command": ("check", broken, "--lang", "en"),
+        "env": ("check", broken),
+    }[where]
     result = run(*args, env={"LANDUSE_LANG": "en"} if where == "env" else None)
     assert result.exit_code == 1
-    for text in ("layer", "feature", "severity", "message", "error", "warning", "approval_date",
-                 "is not a date"):
+    for text in (
+        "layer",
+        "feature",
+        "severity",
+        "message",
+        "error",
+        "warning",
+        "approval_date",
+        "is not a date",
+    ):
         assert text in result.stdout
     assert "图层" not in result.stdout
     assert result.stderr.strip() == "3 problems: 1 errors, 2 warnings"
@@ -81,8 +105,15 @@ def test_csv_format(run, broken):
     result = run("check", broken, "--format", "csv", "--lang", "en")
     assert result.exit_code == 1
     frame = pd.read_csv(io.StringIO(result.stdout))
-    assert frame.columns.tolist() == ["layer", "feature_id", "field", "severity", "message", "row",
-                                      "source"]
+    assert frame.columns.tolist() == [
+        "layer",
+        "feature_id",
+        "field",
+        "severity",
+        "message",
+        "row",
+        "source",
+    ]
     assert frame["severity"].tolist()[0] == "error"
     assert frame.at[0, "feature_id"] == "B2"
     assert frame.at[0, "message"].startswith("approval_date value '去年' is not a date")

@@ -24,12 +24,21 @@ def test_info(run, make_workspace):
     result = run("info", make_workspace(names={"batches": "批次"}))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for text in ("workspace.gpkg:批次", "县区", "供地", "失效撤回核减", "表格",
-                 "EPSG:4547 CGCS2000 / 3-degree Gauss-Kruger CM 114E",
-                 "面积计算平面：EPSG:4547",
-                 "批准日期：2015-03-01 至 2016-05-01（2 条）",
-                 "供地日期：2017-03-01 至 2018-06-01（2 条）",
-                 "各县区面积（公顷 / 亩）", "驿城区", "西平县", "合计"):
+    for text in (
+        "workspace.gpkg:批次",
+        "县区",
+        "供地",
+        "失效撤回核减",
+        "表格",
+        "EPSG:4547 CGCS2000 / 3-degree Gauss-Kruger CM 114E",
+        "面积计算平面：EPSG:4547",
+        "批准日期：2015-03-01 至 2016-05-01（2 条）",
+        "供地日期：2017-03-01 至 2018-06-01（2 条）",
+        "各县区面积（公顷 / 亩）",
+        "驿城区",
+        "西平县",
+        "合计",
+    ):
         assert text in out, text
     county_a = next(line for line in out.splitlines() if "411702" in line)
     # B1 4 ha = 60 亩; two 1 ha parcels; one 1 ha idle parcel.
@@ -44,9 +53,16 @@ def test_info(run, make_workspace):
 def test_info_in_english(run, make_workspace):
     result = run("--lang", "en", "info", make_workspace())
     assert result.exit_code == 0
-    for text in ("layers", "source", "rows", "areas measured on: EPSG:4547",
-                 "approval dates: 2015-03-01 to 2016-05-01 (2 rows)", "areas per county (ha / mu)",
-                 "total", "table"):
+    for text in (
+        "layers",
+        "source",
+        "rows",
+        "areas measured on: EPSG:4547",
+        "approval dates: 2015-03-01 to 2016-05-01 (2 rows)",
+        "areas per county (ha / mu)",
+        "total",
+        "table",
+    ):
         assert text in result.stdout, text
 
 
@@ -61,7 +77,9 @@ def test_info_shows_layers_left_out_and_missing_crs(run, make_workspace):
 def test_info_counts_rows_left_out(run, make_workspace, layers):
     layers["supplies"][0]["area_ha"] = -1
     result = run("info", make_workspace(layers))
-    supplies = next(line for line in result.stdout.splitlines() if "供地 " in line and "gpkg" in line)
+    supplies = next(
+        line for line in result.stdout.splitlines() if "供地 " in line and "gpkg" in line
+    )
     assert supplies.split("│")[3].strip() == "1"  # rows kept
     assert supplies.split("│")[4].strip() == "1"  # rows left out
 
@@ -85,8 +103,18 @@ def test_info_on_the_bundled_sample(run):
     assert result.exit_code == 0, result.output
     assert "layers/zhumadian" in result.stdout
     assert "EPSG:4547" in result.stdout
-    for name in ("驿城区", "西平县", "上蔡县", "平舆县", "正阳县", "确山县", "泌阳县", "汝南县",
-                 "遂平县", "新蔡县"):
+    for name in (
+        "驿城区",
+        "西平县",
+        "上蔡县",
+        "平舆县",
+        "正阳县",
+        "确山县",
+        "泌阳县",
+        "汝南县",
+        "遂平县",
+        "新蔡县",
+    ):
         assert name in result.stdout
 
 

@@ -50,7 +50,9 @@ def test_zone_choice(lon, zone, epsg, epsg_prefixed):
 
 
 def test_prefixed_zone_carries_the_zone_in_its_false_easting():
-    params = {p.name: p.value for p in gk_zone_crs(114.0, zone_prefix=True).coordinate_operation.params}
+    params = {
+        p.name: p.value for p in gk_zone_crs(114.0, zone_prefix=True).coordinate_operation.params
+    }
     assert params["False easting"] == pytest.approx(38_500_000)
 
 
@@ -95,8 +97,10 @@ def test_areas_agree_across_the_zone_plane_and_lon_lat():
     # A 1 km square on the zone-38 plane near 114°E 33°N, taken to lon/lat and back.
     square = box(500_000, 3_650_000, 501_000, 3_651_000)
     to_geo = pyproj.Transformer.from_crs(4547, 4490, always_xy=True)
-    geo = shapely.transform(shapely.segmentize(square, 10), lambda c: np.column_stack(
-        to_geo.transform(c[:, 0], c[:, 1])))
+    geo = shapely.transform(
+        shapely.segmentize(square, 10),
+        lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1])),
+    )
     plane = measuring_crs(4490, geo.bounds)
     back = pyproj.Transformer.from_crs(4490, plane, always_xy=True)
     area = shapely.transform(geo, lambda c: np.column_stack(back.transform(c[:, 0], c[:, 1]))).area
@@ -109,8 +113,10 @@ def _metres(lon0, lat0, lon1, lat1):
     return geod.inv(lon0, lat0, lon1, lat1)[2]
 
 
-@pytest.mark.parametrize(("lon", "lat"), [(114.0, 33.0), (116.397, 39.909), (121.47, 31.23),
-                                          (87.6, 43.8), (113.26, 23.13)])
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [(114.0, 33.0), (116.397, 39.909), (121.47, 31.23), (87.6, 43.8), (113.26, 23.13)],
+)
 def test_gcj02_offset_is_a_few_hundred_metres(lon, lat):
     glon, glat = gcj02_from_wgs84([lon], [lat])
     offset = _metres(lon, lat, glon[0], glat[0])

@@ -27,8 +27,11 @@ from landuse.io import (
     write_csv,
 )
 
-CHINESE = {"批次编号": ["B1", "B2"], "批准机关": ["河南省人民政府", "国务院"],
-           "批准日期": ["2016-05-01", "2015-03-01"]}
+CHINESE = {
+    "批次编号": ["B1", "B2"],
+    "批准机关": ["河南省人民政府", "国务院"],
+    "批准日期": ["2016-05-01", "2015-03-01"],
+}
 
 
 def _write_shp(path: Path, columns: dict, *, encoding: str | None = None) -> Path:
@@ -63,7 +66,11 @@ def test_gbk_shapefile_without_cpg_is_guessed(tmp_path):
 
 @pytest.mark.parametrize("cpg", [True, False])
 def test_utf8_shapefile(tmp_path, cpg):
-    columns = {"PCBH": ["B1", "B2"], "PZJG": ["河南省人民政府", "国务院"], "PCMC": ["驿城区2016年第一批次", "西平"]}
+    columns = {
+        "PCBH": ["B1", "B2"],
+        "PZJG": ["河南省人民政府", "国务院"],
+        "PCMC": ["驿城区2016年第一批次", "西平"],
+    }
     shp = _write_shp(tmp_path / "batches.shp", columns)
     if not cpg:
         shp.with_suffix(".cpg").unlink()
@@ -84,8 +91,16 @@ def test_utf8_shapefile_with_chinese_names_cut_mid_character(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("GBK", "GB18030"), ("936", "GB18030"), ("CP936", "GB18030"), ("gb2312\n", "GB18030"),
-     ("UTF-8", "UTF-8"), ("utf8", "UTF-8"), ("65001", "UTF-8"), ("LATIN1", "LATIN1")],
+    [
+        ("GBK", "GB18030"),
+        ("936", "GB18030"),
+        ("CP936", "GB18030"),
+        ("gb2312\n", "GB18030"),
+        ("UTF-8", "UTF-8"),
+        ("utf8", "UTF-8"),
+        ("65001", "UTF-8"),
+        ("LATIN1", "LATIN1"),
+    ],
 )
 def test_cpg_spellings(tmp_path, text, expected):
     shp = _write_shp(tmp_path / "layer.shp", {"a": ["x", "y"]})
@@ -122,8 +137,9 @@ def test_shp_cut_inside_its_header_is_a_read_error(tmp_path):
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("name", ["batches.shp", "批次.gpkg", "batches.geojson", "供地.csv",
-                                  "供地.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["batches.shp", "批次.gpkg", "batches.geojson", "供地.csv", "供地.xlsx"]
+)
 def test_empty_file(tmp_path, name):
     path = tmp_path / name
     path.touch()
@@ -145,7 +161,9 @@ def test_garbage_file(tmp_path, name):
 
 
 def test_dbf_without_shp_is_read_as_attributes(tmp_path):
-    shp = _write_shp(tmp_path / "供地.shp", {"DZJGH": ["P1", "P2"], "GDRQ": ["2017-01-01", "2018-01-01"]})
+    shp = _write_shp(
+        tmp_path / "供地.shp", {"DZJGH": ["P1", "P2"], "GDRQ": ["2017-01-01", "2018-01-01"]}
+    )
     for suffix in (".shp", ".shx"):
         shp.with_suffix(suffix).unlink()
     dbf = shp.with_suffix(".dbf")
@@ -185,8 +203,9 @@ def test_xlsx_picks_the_sheet_named_for_a_layer(tmp_path):
     path = tmp_path / "ledger.xlsx"
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame({"说明": ["封面"]}).to_excel(writer, sheet_name="封面", index=False)
-        pd.DataFrame({"批次编号": ["B1"], "类型": ["核减"]}).to_excel(writer, sheet_name="失效撤回核减",
-                                                                      index=False)
+        pd.DataFrame({"批次编号": ["B1"], "类型": ["核减"]}).to_excel(
+            writer, sheet_name="失效撤回核减", index=False
+        )
     frame, rows, _ = read_table(path, "revocations")
     assert frame.columns.tolist() == ["批次编号", "类型"]
     assert rows.tolist() == [2]
@@ -267,14 +286,26 @@ def test_zip_with_gbk_names(tmp_path):
 
 # --- discovery -----------------------------------------------------------------------------
 def test_discover_finds_layers_by_english_and_chinese_names(tmp_path):
-    for name in ("县区.geojson", "batches.fgb", "供地.csv", "闲置土地.xlsx", "notes.md", "roads.shp",
-                 "landcover.tif", "hillshade.tif", "批次.prj"):
+    for name in (
+        "县区.geojson",
+        "batches.fgb",
+        "供地.csv",
+        "闲置土地.xlsx",
+        "notes.md",
+        "roads.shp",
+        "landcover.tif",
+        "hillshade.tif",
+        "批次.prj",
+    ):
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "subdir").mkdir()
     sources = discover(tmp_path)
     assert {k: [p.name for p, _ in v] for k, v in sources.layers.items()} == {
-        "counties": ["县区.geojson"], "batches": ["batches.fgb"], "supplies": ["供地.csv"],
-        "idle": ["闲置土地.xlsx"]}
+        "counties": ["县区.geojson"],
+        "batches": ["batches.fgb"],
+        "supplies": ["供地.csv"],
+        "idle": ["闲置土地.xlsx"],
+    }
     assert sources.landcover == tmp_path / "landcover.tif"
     assert sorted(p.name for p in sources.ignored) == ["hillshade.tif", "roads.shp"]
 
@@ -286,8 +317,11 @@ def test_discover_geopackage_layers(tmp_path):
         pyogrio.write_dataframe(frame, gpkg, layer=name, append=gpkg.exists())
     pyogrio.write_dataframe(pd.DataFrame({"a": [1]}), gpkg, layer="计划指标", append=True)
     sources = discover(gpkg)
-    assert sources.layers == {"counties": [(gpkg, "县区")], "batches": [(gpkg, "批次")],
-                              "quotas": [(gpkg, "计划指标")]}
+    assert sources.layers == {
+        "counties": [(gpkg, "县区")],
+        "batches": [(gpkg, "批次")],
+        "quotas": [(gpkg, "计划指标")],
+    }
 
 
 def test_discover_missing_path(tmp_path):
@@ -310,6 +344,7 @@ def test_atomic_path_moves_into_place(tmp_path):
 def test_atomic_path_failure_leaves_the_old_file(tmp_path):
     target = tmp_path / "report.csv"
     target.write_text("old")
+
     def fail() -> None:
         with atomic_path(target) as tmp:
             tmp.write_text("half")
@@ -324,7 +359,10 @@ def test_atomic_path_failure_leaves_the_old_file(tmp_path):
 def test_atomic_path_refuses_to_overwrite(tmp_path):
     target = tmp_path / "report.csv"
     target.write_text("old")
-    with pytest.raises(OutputExistsError, match="--overwrite"), atomic_path(target, overwrite=False):
+    with (
+        pytest.raises(OutputExistsError, match="--overwrite"),
+        atomic_path(target, overwrite=False),
+    ):
         pass
     assert target.read_text() == "old"
 

@@ -188,11 +188,13 @@ def test_rename_columns_area_unit_suffix(column, factor):
 
 
 def test_mu_column_is_converted_to_hectares():
-    frame = pd.DataFrame({"批次编号": ["B1"], "类型": ["核减"], "面积(亩)": [15.0],
-                          "日期": ["2018-03-01"]})
+    frame = pd.DataFrame(
+        {"批次编号": ["B1"], "类型": ["核减"], "面积(亩)": [15.0], "日期": ["2018-03-01"]}
+    )
     mapping, factors = rename_columns(frame.columns, "revocations")
-    out, problems, errors = coerce_layer(frame.rename(columns=mapping), "revocations",
-                                         factors=factors)
+    out, problems, errors = coerce_layer(
+        frame.rename(columns=mapping), "revocations", factors=factors
+    )
     assert out.at[0, "area_ha"] == pytest.approx(1.0)
     assert problems == []
     assert not errors.any()
@@ -302,8 +304,9 @@ def _coerce(layer, **columns):
     ],
 )
 def test_county_code_is_six_digit_text(values, expected):
-    out, problems, errors = _coerce("quotas", county_code=values, year=[2019] * 2,
-                                    plan_base_ha=[1.0] * 2)
+    out, problems, errors = _coerce(
+        "quotas", county_code=values, year=[2019] * 2, plan_base_ha=[1.0] * 2
+    )
     assert [None if pd.isna(v) else v for v in out["county_code"]] == expected
     assert str(out["county_code"].dtype) == "string"
     # An empty code in quotas (a required field) is an error; others pass.
@@ -312,12 +315,17 @@ def test_county_code_is_six_digit_text(values, expected):
 
 
 def test_bad_county_code_is_a_warning_and_treated_as_empty():
-    out, problems, _ = _coerce("batches", batch_id=["B1"], county_code=["驿城区"],
-                               approval_date=["2016-05-01"])
+    out, problems, _ = _coerce(
+        "batches", batch_id=["B1"], county_code=["驿城区"], approval_date=["2016-05-01"]
+    )
     assert pd.isna(out.at[0, "county_code"])
     (problem,) = problems
     assert (problem.layer, problem.feature_id, problem.field, problem.severity) == (
-        "batches", "#1", "county_code", "warning")
+        "batches",
+        "#1",
+        "county_code",
+        "warning",
+    )
 
 
 @pytest.mark.parametrize(
@@ -335,8 +343,9 @@ def test_bad_county_code_is_a_warning_and_treated_as_empty():
     ],
 )
 def test_batch_enums(field, raw, canonical):
-    out, problems, _ = _coerce("batches", batch_id=["B1"], approval_date=["2016-05-01"],
-                               **{field: [raw]})
+    out, problems, _ = _coerce(
+        "batches", batch_id=["B1"], approval_date=["2016-05-01"], **{field: [raw]}
+    )
     assert out.at[0, field] == canonical
     assert problems == []
 
@@ -346,8 +355,9 @@ def test_batch_enums(field, raw, canonical):
     [("失效", "lapse"), ("撤回", "withdraw"), ("核减", "reduce"), ("Withdraw", "withdraw")],
 )
 def test_revocation_kinds(raw, canonical):
-    out, problems, _ = _coerce("revocations", batch_id=["B1"], kind=[raw], area_ha=[1.0],
-                               date=["2018-01-01"])
+    out, problems, _ = _coerce(
+        "revocations", batch_id=["B1"], kind=[raw], area_ha=[1.0], date=["2018-01-01"]
+    )
     assert out.at[0, "kind"] == canonical
     assert problems == []
 
@@ -365,12 +375,24 @@ def test_idle_causes(raw, canonical):
 @pytest.mark.parametrize(
     ("layer", "field", "columns", "severity"),
     [
-        ("batches", "approver", {"batch_id": ["B1"], "approval_date": ["2016-05-01"],
-                                 "approver": ["市政府"]}, "warning"),
-        ("batches", "compensation", {"batch_id": ["B1"], "approval_date": ["2016-05-01"],
-                                     "compensation": ["不清楚"]}, "warning"),
-        ("revocations", "kind", {"batch_id": ["B1"], "kind": ["注销"], "area_ha": [1.0],
-                                 "date": ["2018-01-01"]}, "error"),
+        (
+            "batches",
+            "approver",
+            {"batch_id": ["B1"], "approval_date": ["2016-05-01"], "approver": ["市政府"]},
+            "warning",
+        ),
+        (
+            "batches",
+            "compensation",
+            {"batch_id": ["B1"], "approval_date": ["2016-05-01"], "compensation": ["不清楚"]},
+            "warning",
+        ),
+        (
+            "revocations",
+            "kind",
+            {"batch_id": ["B1"], "kind": ["注销"], "area_ha": [1.0], "date": ["2018-01-01"]},
+            "error",
+        ),
         ("idle", "cause", {"idle_id": ["I1"], "cause": ["天气原因"]}, "warning"),
     ],
 )
@@ -389,18 +411,23 @@ def test_unknown_enum_values(layer, field, columns, severity):
 def test_unparseable_required_date_is_an_error():
     ids = pd.Series(["B1", "B2"])
     frame = pd.DataFrame({"batch_id": ids, "approval_date": ["2016-05-01", "去年"]})
-    _out, problems, errors = coerce_layer(frame, "batches", ids=ids,
-                                         rows=pd.Series([5, 6]))
+    _out, problems, errors = coerce_layer(frame, "batches", ids=ids, rows=pd.Series([5, 6]))
     (problem,) = problems
     assert (problem.layer, problem.feature_id, problem.field, problem.severity, problem.row) == (
-        "batches", "B2", "approval_date", "error", 6)
+        "batches",
+        "B2",
+        "approval_date",
+        "error",
+        6,
+    )
     assert "去年" in problem.message
     assert errors.tolist() == [False, True]
 
 
 def test_unparseable_optional_date_is_a_warning():
-    _out, problems, errors = _coerce("supplies", parcel_id=["P1"], supply_date=["2018-01-01"],
-                                    agreed_start=["尽快"])
+    _out, problems, errors = _coerce(
+        "supplies", parcel_id=["P1"], supply_date=["2018-01-01"], agreed_start=["尽快"]
+    )
     (problem,) = problems
     assert (problem.field, problem.severity) == ("agreed_start", "warning")
     assert not errors.any()
@@ -408,22 +435,29 @@ def test_unparseable_optional_date_is_a_warning():
 
 @pytest.mark.parametrize("area", [0, -1.5, "0", "-3"])
 def test_nonpositive_area_is_an_error(area):
-    _out, problems, errors = _coerce("revocations", batch_id=["B1"], kind=["核减"],
-                                    area_ha=[area], date=["2018-01-01"])
+    _out, problems, errors = _coerce(
+        "revocations", batch_id=["B1"], kind=["核减"], area_ha=[area], date=["2018-01-01"]
+    )
     (problem,) = problems
     assert (problem.field, problem.severity) == ("area_ha", "error")
     assert errors.tolist() == [True]
 
 
 def test_numbers_accept_thousands_separators_and_report_text():
-    out, problems, errors = _coerce("supplies", parcel_id=["P1", "P2"],
-                                    supply_date=["2018-01-01"] * 2,
-                                    land_price_wan=["1,234.5", "面议"])
+    out, problems, errors = _coerce(
+        "supplies",
+        parcel_id=["P1", "P2"],
+        supply_date=["2018-01-01"] * 2,
+        land_price_wan=["1,234.5", "面议"],
+    )
     assert out.at[0, "land_price_wan"] == pytest.approx(1234.5)
     assert pd.isna(out.at[1, "land_price_wan"])
     (problem,) = problems
-    assert (problem.feature_id, problem.field, problem.severity) == ("#2", "land_price_wan",
-                                                                   "warning")
+    assert (problem.feature_id, problem.field, problem.severity) == (
+        "#2",
+        "land_price_wan",
+        "warning",
+    )
     assert not errors.any()
 
 
@@ -434,24 +468,29 @@ def test_ids_read_as_numbers_become_text():
 
 
 def test_year_is_an_integer():
-    out, problems, _ = _coerce("quotas", county_code=["411702"], year=["2019"],
-                               plan_base_ha=[10.0])
+    out, problems, _ = _coerce("quotas", county_code=["411702"], year=["2019"], plan_base_ha=[10.0])
     assert out.at[0, "year"] == 2019
     assert str(out["year"].dtype) == "Int64"
     assert problems == []
 
 
 def test_missing_required_value_is_an_error_per_row():
-    _out, problems, errors = _coerce("revocations", batch_id=["B1", "B2"], kind=["核减", "撤回"],
-                                    area_ha=[1.0, None], date=["2018-01-01", "2018-02-01"])
+    _out, problems, errors = _coerce(
+        "revocations",
+        batch_id=["B1", "B2"],
+        kind=["核减", "撤回"],
+        area_ha=[1.0, None],
+        date=["2018-01-01", "2018-02-01"],
+    )
     (problem,) = problems
     assert (problem.feature_id, problem.field, problem.severity) == ("#2", "area_ha", "error")
     assert errors.tolist() == [False, True]
 
 
 def test_coerce_adds_missing_columns_in_canonical_order():
-    out, problems, errors = _coerce("counties", county_code=["411702"], county_name=["驿城区"],
-                                    extra=["kept"])
+    out, problems, errors = _coerce(
+        "counties", county_code=["411702"], county_name=["驿城区"], extra=["kept"]
+    )
     assert list(out.columns) == [*canonical_columns("counties"), "extra"]
     assert problems == []
     assert not errors.any()
@@ -459,12 +498,22 @@ def test_coerce_adds_missing_columns_in_canonical_order():
 
 # --- problems ------------------------------------------------------------------------------
 def test_problem_text_and_frame():
-    p = Problem("batches", "B1", "approval_date", "error", "日期无法识别", "bad date", 3, "批次.shp")
+    p = Problem(
+        "batches", "B1", "approval_date", "error", "日期无法识别", "bad date", 3, "批次.shp"
+    )
     assert p.text() == "日期无法识别"
     assert p.text("en") == "bad date"
     assert Problem("batches", None, None, "warning", "只有中文").text("en") == "只有中文"
     frame = problems_frame([p])
-    assert frame.columns.tolist() == ["layer", "feature_id", "field", "severity", "message",
-                                      "message_en", "row", "source"]
+    assert frame.columns.tolist() == [
+        "layer",
+        "feature_id",
+        "field",
+        "severity",
+        "message",
+        "message_en",
+        "row",
+        "source",
+    ]
     assert frame.at[0, "row"] == 3
     assert problems_frame([]).empty

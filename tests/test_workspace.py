@@ -18,7 +18,14 @@ from landuse import LayerReadError, Workspace, WorkspaceError, load_workspace
 from landuse.schema import LAYERS
 from landuse.units import mu_from_ha
 
-HEALTHY_COUNTS = {"counties": 2, "batches": 2, "supplies": 2, "idle": 1, "revocations": 1, "quotas": 2}
+HEALTHY_COUNTS = {
+    "counties": 2,
+    "batches": 2,
+    "supplies": 2,
+    "idle": 1,
+    "revocations": 1,
+    "quotas": 2,
+}
 
 
 def counts(ws: Workspace) -> dict[str, int]:
@@ -51,8 +58,10 @@ def test_healthy_workspace_in_every_format(make_workspace, fmt):
     assert batches["batch_id"].tolist() == ["B1", "B2"]
     assert batches["approved_ha"].tolist() == [4.0, 1.0]
     assert batches["geom_ha"].tolist() == pytest.approx([4.0, 1.0])
-    assert batches["approval_date"].tolist() == [pd.Timestamp("2016-05-01"),
-                                                 pd.Timestamp("2015-03-01")]
+    assert batches["approval_date"].tolist() == [
+        pd.Timestamp("2016-05-01"),
+        pd.Timestamp("2015-03-01"),
+    ]
     assert ws.revocations["kind"].tolist() == ["lapse"]
     assert ws.quotas["year"].tolist() == [2019, 2019]
     ws.require()
@@ -78,8 +87,14 @@ def test_workspace_frames_have_canonical_columns_and_types(make_workspace):
 
 
 def test_geopackage_with_chinese_layer_names(make_workspace):
-    names = {"counties": "县区", "batches": "批次", "supplies": "供地", "idle": "闲置土地",
-             "revocations": "失效撤回核减", "quotas": "计划指标"}
+    names = {
+        "counties": "县区",
+        "batches": "批次",
+        "supplies": "供地",
+        "idle": "闲置土地",
+        "revocations": "失效撤回核减",
+        "quotas": "计划指标",
+    }
     path = make_workspace(names=names)
     assert sorted(n for n, _ in pyogrio.list_layers(path)) == sorted(names.values())
     ws = load_workspace(path)
@@ -149,34 +164,77 @@ def test_supplies_and_idle_as_tables(make_workspace, layers):
 # --- aliases end to end --------------------------------------------------------------------
 PINYIN = {
     "counties": {"county_code": "XZQDM", "county_name": "XZQMC"},
-    "batches": {"batch_id": "PCBH", "county_code": "XZQDM", "approval_no": "PZWH",
-                "approval_date": "PZRQ", "approver": "PZJG", "approved_ha": "PZMJ",
-                "compensation": "ZSBC"},
-    "supplies": {"parcel_id": "DZJGH", "batch_id": "PCBH", "county_code": "XZQDM",
-                 "supply_date": "GDRQ", "supply_method": "GYFS", "area_ha": "GDMJ",
-                 "land_use": "TDYT"},
-    "idle": {"idle_id": "XZBH", "parcel_id": "DZJGH", "county_code": "XZQDM", "area_ha": "XZMJ",
-             "identified_date": "RDRQ", "cause": "XZYY", "disposal": "CZFS", "disposal_date": "CZRQ"},
+    "batches": {
+        "batch_id": "PCBH",
+        "county_code": "XZQDM",
+        "approval_no": "PZWH",
+        "approval_date": "PZRQ",
+        "approver": "PZJG",
+        "approved_ha": "PZMJ",
+        "compensation": "ZSBC",
+    },
+    "supplies": {
+        "parcel_id": "DZJGH",
+        "batch_id": "PCBH",
+        "county_code": "XZQDM",
+        "supply_date": "GDRQ",
+        "supply_method": "GYFS",
+        "area_ha": "GDMJ",
+        "land_use": "TDYT",
+    },
+    "idle": {
+        "idle_id": "XZBH",
+        "parcel_id": "DZJGH",
+        "county_code": "XZQDM",
+        "area_ha": "XZMJ",
+        "identified_date": "RDRQ",
+        "cause": "XZYY",
+        "disposal": "CZFS",
+        "disposal_date": "CZRQ",
+    },
 }
 CHINESE = {
     "counties": {"county_code": "行政区代码", "county_name": "行政区名称"},
-    "batches": {"batch_id": "批次编号", "county_code": "行政区代码", "approval_no": "批准文号",
-                "approval_date": "批准日期", "approver": "批准机关", "approved_ha": "批准面积(亩)",
-                "compensation": "征收补偿实施情况"},
-    "supplies": {"parcel_id": "电子监管号", "batch_id": "批次编号", "county_code": "行政区代码",
-                 "supply_date": "供地日期", "supply_method": "供地方式", "area_ha": "供地面积_mu",
-                 "land_use": "土地用途"},
-    "idle": {"idle_id": "闲置编号", "parcel_id": "电子监管号", "county_code": "行政区代码",
-             "area_ha": "闲置面积（亩）", "identified_date": "认定日期", "cause": "闲置原因",
-             "disposal": "处置方式", "disposal_date": "处置日期"},
+    "batches": {
+        "batch_id": "批次编号",
+        "county_code": "行政区代码",
+        "approval_no": "批准文号",
+        "approval_date": "批准日期",
+        "approver": "批准机关",
+        "approved_ha": "批准面积(亩)",
+        "compensation": "征收补偿实施情况",
+    },
+    "supplies": {
+        "parcel_id": "电子监管号",
+        "batch_id": "批次编号",
+        "county_code": "行政区代码",
+        "supply_date": "供地日期",
+        "supply_method": "供地方式",
+        "area_ha": "供地面积_mu",
+        "land_use": "土地用途",
+    },
+    "idle": {
+        "idle_id": "闲置编号",
+        "parcel_id": "电子监管号",
+        "county_code": "行政区代码",
+        "area_ha": "闲置面积（亩）",
+        "identified_date": "认定日期",
+        "cause": "闲置原因",
+        "disposal": "处置方式",
+        "disposal_date": "处置日期",
+    },
     "revocations": {"batch_id": "批次编号", "kind": "类型", "area_ha": "面积(亩)", "date": "日期"},
     "quotas": {"county_code": "行政区代码", "year": "年度", "plan_base_ha": "因素法计划指标"},
 }
 
 
 def _in_mu(layers):
-    for name, field in (("batches", "approved_ha"), ("supplies", "area_ha"), ("idle", "area_ha"),
-                        ("revocations", "area_ha")):
+    for name, field in (
+        ("batches", "approved_ha"),
+        ("supplies", "area_ha"),
+        ("idle", "area_ha"),
+        ("revocations", "area_ha"),
+    ):
         for row in layers[name]:
             row[field] = mu_from_ha(row[field])
     return layers
@@ -195,8 +253,13 @@ def test_pinyin_shapefiles(make_workspace, encoding):
 
 @pytest.mark.parametrize("cpg", [True, False])
 def test_gbk_shapefiles_with_chinese_fields(make_workspace, layers, cpg):
-    path = make_workspace(_in_mu(layers), fmt="shp", columns=CHINESE, encoding="GBK",
-                          names={"batches": "批次", "supplies": "供地"})
+    path = make_workspace(
+        _in_mu(layers),
+        fmt="shp",
+        columns=CHINESE,
+        encoding="GBK",
+        names={"batches": "批次", "supplies": "供地"},
+    )
     if not cpg:
         for file in path.glob("*.cpg"):
             file.unlink()
@@ -223,9 +286,11 @@ def test_chinese_gpkg_with_mu_columns(make_workspace, layers):
 def test_csv_ledgers_in_gbk_and_utf8_bom(make_workspace):
     path = make_workspace(fmt="gpkgs", omit=("revocations", "quotas"))
     (path / "失效撤回核减.csv").write_bytes(
-        "批次编号,类型,面积(亩),日期\nB2,失效,7.5,2018年3月1日\n".encode("gbk"))
+        "批次编号,类型,面积(亩),日期\nB2,失效,7.5,2018年3月1日\n".encode("gbk")
+    )
     (path / "计划指标.csv").write_bytes(
-        "XZQDM,ND,因素法计划指标\n411702,2019,100\n411721.0,2019,80\n".encode("utf-8-sig"))
+        "XZQDM,ND,因素法计划指标\n411702,2019,100\n411721.0,2019,80\n".encode("utf-8-sig")
+    )
     ws = load_workspace(path)
     assert counts(ws) == HEALTHY_COUNTS
     assert ws.problems == []
@@ -241,8 +306,13 @@ SPELLINGS = ["2018-09-30", "2018/9/30", "2018.09.30", "20180930", "2018年9月30
 def test_every_date_spelling_in_a_layer(make_workspace, layers):
     template = layers["supplies"][0]
     layers["supplies"] = [
-        {**template, "parcel_id": f"P{i}", "supply_date": text, "area_ha": 0.25,
-         "geometry": square(1_000 + 50 * (i % 4), 1_000 + 50 * (i // 4), 50)}
+        {
+            **template,
+            "parcel_id": f"P{i}",
+            "supply_date": text,
+            "area_ha": 0.25,
+            "geometry": square(1_000 + 50 * (i % 4), 1_000 + 50 * (i // 4), 50),
+        }
         for i, text in enumerate(SPELLINGS)
     ]
     layers["idle"] = []
@@ -258,10 +328,20 @@ def test_real_dates_from_xlsx(make_workspace):
     sheet.title = "闲置土地"
     sheet.append(["驻马店市闲置土地整改工作台账"])
     sheet.append([])
-    sheet.append(["闲置编号", "电子监管号", "闲置面积(亩)", "认定日期", "处置方式", "处置日期",
-                  "闲置原因"])
-    sheet.append(["I1", "4117022017B00001", 15, dt.datetime(2018, 1, 15), "动工开发",
-                  dt.date(2018, 9, 30), "企业原因"])
+    sheet.append(
+        ["闲置编号", "电子监管号", "闲置面积(亩)", "认定日期", "处置方式", "处置日期", "闲置原因"]
+    )
+    sheet.append(
+        [
+            "I1",
+            "4117022017B00001",
+            15,
+            dt.datetime(2018, 1, 15),
+            "动工开发",
+            dt.date(2018, 9, 30),
+            "企业原因",
+        ]
+    )
     sheet.append(["I2", "4117022018B00002", 15, 43115, None, None, "政府原因"])
     sheet.append(["I3", "4117022018B00002", 7.5, "2018年1月15日", "无偿收回", "20180930", "企业"])
     book.save(path / "闲置土地.xlsx")
@@ -288,10 +368,14 @@ def test_real_dates_from_gpkg(make_workspace, layers):
         assert dtypes[field].startswith("datetime64")  # a real date-time field, not text
     ws = load_workspace(path)
     assert ws.problems == []
-    assert ws.batches["approval_date"].tolist() == [pd.Timestamp("2016-05-01"),
-                                                    pd.Timestamp("2015-03-01")]
-    assert ws.supplies["supply_date"].tolist() == [pd.Timestamp("2017-03-01"),
-                                                   pd.Timestamp("2018-06-01")]
+    assert ws.batches["approval_date"].tolist() == [
+        pd.Timestamp("2016-05-01"),
+        pd.Timestamp("2015-03-01"),
+    ]
+    assert ws.supplies["supply_date"].tolist() == [
+        pd.Timestamp("2017-03-01"),
+        pd.Timestamp("2018-06-01"),
+    ]
 
 
 # --- county codes --------------------------------------------------------------------------
@@ -315,7 +399,9 @@ def test_county_codes_as_six_digit_text(make_workspace, layers, codes, expected)
     assert ws.problems == []
 
 
-def test_missing_county_code_is_filled_from_the_county_containing_the_feature(make_workspace, layers):
+def test_missing_county_code_is_filled_from_the_county_containing_the_feature(
+    make_workspace, layers
+):
     for name in ("batches", "supplies", "idle"):
         for row in layers[name]:
             row["county_code"] = None
@@ -331,7 +417,11 @@ def test_county_code_differing_from_location_is_a_warning(make_workspace, layers
     ws = load_workspace(make_workspace(layers))
     (problem,) = ws.problems
     assert (problem.layer, problem.feature_id, problem.field, problem.severity) == (
-        "batches", "B1", "county_code", "warning")
+        "batches",
+        "B1",
+        "county_code",
+        "warning",
+    )
     assert ws.batches["county_code"].tolist() == [COUNTY_B, COUNTY_B]  # the attribute is kept
 
 
@@ -352,8 +442,9 @@ def test_lon_lat_and_plane_layers_give_the_same_areas(make_workspace, layers):
     geographic = load_workspace(make_workspace(geographic_layers, crs=4490))
     assert geographic.crs.to_epsg() == 4547  # zone 38 chosen for data near 114°E
     for name in ("counties", "batches", "supplies", "idle"):
-        np.testing.assert_allclose(geographic.layer(name)["geom_ha"],
-                                   projected.layer(name)["geom_ha"], rtol=1e-3)
+        np.testing.assert_allclose(
+            geographic.layer(name)["geom_ha"], projected.layer(name)["geom_ha"], rtol=1e-3
+        )
     assert geographic.problems == []
 
 
@@ -390,7 +481,9 @@ def test_layer_without_crs_loads_with_an_assumed_crs(make_workspace):
 
 def test_invalid_geometry_is_repaired_and_reported(make_workspace, layers):
     x, y = X0 + 1_000, Y0 + 1_000
-    bowtie = Polygon([(x, y), (x + 200, y + 200), (x + 200, y), (x, y + 200)])  # 2 ha, self-crossing
+    bowtie = Polygon(
+        [(x, y), (x + 200, y + 200), (x + 200, y), (x, y + 200)]
+    )  # 2 ha, self-crossing
     layers["batches"][0].update(geometry=bowtie, approved_ha=2.0)
     layers["idle"] = []
     ws = load_workspace(make_workspace(layers, omit=("idle",)))
@@ -431,8 +524,13 @@ def test_missing_optional_layers_are_fine(make_workspace):
 
 @pytest.mark.parametrize(
     ("layer", "field"),
-    [("batches", "approval_date"), ("supplies", "supply_date"), ("counties", "county_name"),
-     ("revocations", "kind"), ("quotas", "plan_base_ha")],
+    [
+        ("batches", "approval_date"),
+        ("supplies", "supply_date"),
+        ("counties", "county_name"),
+        ("revocations", "kind"),
+        ("quotas", "plan_base_ha"),
+    ],
 )
 def test_missing_required_field(make_workspace, layers, layer, field):
     for row in layers[layer]:
@@ -480,8 +578,15 @@ def test_unknown_enum_value(make_workspace, layers, layer, index, field, value, 
     assert_accounted(ws, layer, len(layers[layer]))
 
 
-@pytest.mark.parametrize(("layer", "id_field"), [("batches", "batch_id"), ("supplies", "parcel_id"),
-                                                  ("counties", "county_code"), ("idle", "idle_id")])
+@pytest.mark.parametrize(
+    ("layer", "id_field"),
+    [
+        ("batches", "batch_id"),
+        ("supplies", "parcel_id"),
+        ("counties", "county_code"),
+        ("idle", "idle_id"),
+    ],
+)
 def test_duplicate_ids(make_workspace, layers, layer, id_field):
     copy = dict(layers[layer][0])
     layers[layer].append(copy)
@@ -511,8 +616,14 @@ def test_missing_id_is_an_error(make_workspace, layers):
 
 @pytest.mark.parametrize(
     ("layer", "field", "value"),
-    [("batches", "approved_ha", 0.0), ("batches", "approved_ha", -4.0), ("supplies", "area_ha", 0.0),
-     ("supplies", "area_ha", -1.0), ("idle", "area_ha", -1.0), ("revocations", "area_ha", 0.0)],
+    [
+        ("batches", "approved_ha", 0.0),
+        ("batches", "approved_ha", -4.0),
+        ("supplies", "area_ha", 0.0),
+        ("supplies", "area_ha", -1.0),
+        ("idle", "area_ha", -1.0),
+        ("revocations", "area_ha", 0.0),
+    ],
 )
 def test_negative_or_zero_area(make_workspace, layers, layer, field, value):
     layers[layer][0][field] = value
@@ -534,8 +645,9 @@ def test_zero_developed_area_is_fine(make_workspace, layers):
     assert len(ws.supplies) == 2
 
 
-@pytest.mark.parametrize(("attribute", "warned"), [(4.19, False), (4.21, True), (3.7, True),
-                                                   (None, False)])
+@pytest.mark.parametrize(
+    ("attribute", "warned"), [(4.19, False), (4.21, True), (3.7, True), (None, False)]
+)
 def test_attribute_area_against_geometry_area(make_workspace, layers, attribute, warned):
     layers["batches"][0]["approved_ha"] = attribute  # the geometry is 4 ha
     ws = load_workspace(make_workspace(layers))
@@ -582,8 +694,9 @@ def test_feature_outside_every_county(make_workspace, layers, code, severity):
 
 
 def test_supplies_and_revocations_exceeding_the_approved_area(make_workspace, layers):
-    layers["revocations"].append({"batch_id": "B1", "kind": "核减", "area_ha": 2.5,
-                                  "date": "2018-06-01"})  # 1 + 1 + 2.5 > 4 ha
+    layers["revocations"].append(
+        {"batch_id": "B1", "kind": "核减", "area_ha": 2.5, "date": "2018-06-01"}
+    )  # 1 + 1 + 2.5 > 4 ha
     ws = load_workspace(make_workspace(layers))
     problem = _one(ws, layer="batches", field="approved_ha")
     assert (problem.feature_id, problem.severity) == ("B1", "warning")
