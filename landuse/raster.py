@@ -13,6 +13,7 @@ import warnings
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from landuse.io import LandCover, landcover_dataset
@@ -47,7 +48,8 @@ def class_shares(
     out = pd.DataFrame(
         {"built_share": np.nan, "cultivated_share": np.nan, "covered": False}, index=geometries.index
     )
-    present = geometries.notna() & ~geometries.is_empty
+    values = geometries.to_numpy()
+    present = pd.Series(~shapely.is_missing(values) & ~shapely.is_empty(values), index=geometries.index)
     if not present.any():
         return out
     geoms = geometries[present]
