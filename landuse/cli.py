@@ -503,7 +503,12 @@ def _crs_text(crs: CRS | str | None, settings: Settings) -> str:
         return settings.t("无（需 --crs）", "none (needs --crs)")
     crs = CRS.from_user_input(crs)
     epsg = crs.to_epsg()
-    return f"EPSG:{epsg} {crs.name}" if epsg else crs.name
+    if epsg:
+        return f"EPSG:{epsg} {crs.name}"
+    if crs.name != "unknown":
+        return crs.name
+    method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
+    return method or crs.to_wkt()[:60]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -150,7 +150,9 @@ class Workspace:
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n}={len(self.layer(n))}" for n in LAYERS)
-        return f"<Workspace {self.source!r} {counts} crs=EPSG:{self.crs.to_epsg()} problems={len(self.problems)}>"
+        epsg = self.crs.to_epsg()
+        crs = f"EPSG:{epsg}" if epsg else self.crs.name
+        return f"<Workspace {self.source!r} {counts} crs={crs} problems={len(self.problems)}>"
 
 
 def load_workspace(

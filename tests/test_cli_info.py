@@ -129,3 +129,16 @@ def test_county_areas(make_workspace, layers):
     assert table["supplied_ha"].tolist() == pytest.approx([1.0, 0.0, 1.0])
     assert table["idle_ha"].tolist() == pytest.approx([1.0, 0.0, 0.0])
     assert table["county_name"].isna().tolist() == [False, False, True]
+
+
+def test_info_on_national_data_measures_on_albers(run, make_workspace, layers):
+    from shapely.geometry import box
+
+    layers["counties"][0]["geometry"] = box(80.0, 35.0, 81.0, 36.0)
+    layers["counties"][1]["geometry"] = box(125.0, 45.0, 126.0, 46.0)
+    for name in ("batches", "supplies", "idle"):
+        for row in layers[name]:
+            row["geometry"] = box(125.1, 45.1, 125.11, 45.11)
+    result = run("info", make_workspace(layers, crs=4490))
+    assert result.exit_code == 0
+    assert "面积计算平面：Albers Equal Area" in result.stdout
