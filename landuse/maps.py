@@ -1,0 +1,1405 @@
+"""Folium maps of an :class:`~landuse.assessment.Assessment`: the outcome map.
+
+The outcome map colours each county by its award or penalty and lays the
+assessment's parcels over it: the unsupplied part of each approval batch
+(by approval year), supplied parcels (by patrol status), idle parcels
+(undisposed, disposed, suspected) and the two-year-rule candidates (lapse,
+withdraw, reduce). Every layer can be switched on and off; a legend, a
+title, a scale bar and a full-screen button come with it.
+
+Offline by default: bureau intranets often have no internet, so the saved
+page carries Leaflet's script and style inline (read from the installed
+``xstatic-leaflet`` package), loads no web font, icon or base-map tile, and
+addresses nothing on the network. A base map is added only when asked
+(``basemap="osm" | "tianditu" | "gaode"``); 高德 tiles are in GCJ-02, so the
+overlays are then shifted WGS84 → GCJ-02 for display (the assessment itself
+is never changed).
+
+Large layers stay usable: geometries are simplified on the measuring plane
+(a tolerance in metres) before they are reprojected to EPSG:4326 and their
+coordinates rounded; when the page would exceed its size budget the largest
+layers are simplified harder and then lose their smallest features, and the
+legend says so.
+
+Every text that comes from the data (names, ids, field values) is
+HTML-escaped in Python before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import html
+import json
+import logging
+import math
+import os
+import re
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landuse._errors import CRSError, LanduseError, SchemaError
+from landuse.crs import geometries_to_gcj02, measuring_crs
+from landuse.io import write_text
+from landuse.units import format_area, format_rate
+
+if TYPE_CHECKING:
+    import folium
+
+    from landuse.assessment import Assessment
+
+__all__ = [
+    "BASEMAPS",
+    "LayerStats",
+    "MapStats",
+    "map_html",
+    "map_outcomes",
+    "render_map",
+    "save_map",
+]
+
+log = logging.getLogger(__name__)
+
+#: Base maps :func:`map_outcomes` can add (none by default: the map stays offline).
+BASEMAPS = ("osm", "tianditu", "gaode")
+
+_BYTES_PER_MB = 1_000_000
+_MIN_UNSUPPLIED_HA = 0.001  # 10 m²: below this a batch counts as fully supplied on the map
+_PAGE_BYTES = 8_000  # folium's page around the data: map, controls, layer control
+_NOTE_BYTES = 250  # a legend note on a thinned layer
+_CANVAS_OVER = 5_000  # features in one layer above which it is drawn on canvas, not SVG
+_BOOST_UNDER = 2_000  # up to this many parcels, outlines thicken at city scale so each one shows
+
+
+
+# --- words -----------------------------------------------------------------------------------
+_WORDS: dict[str, tuple[str, str]] = {
+    "as_of": ("截至 {date}", "as of {date}"),
+    "summary": ("奖励 {award} 个县区，扣减 {penalty} 个", "{award} counties awarded, {penalty} penalised"),
+    "provisional_title": ("（暂定：考核截止日前，按当前完成情况）",
+                          " (provisional: before the deadline, as things stand)"),
+    "legend": ("图例", "Legend"),
+    "counties": ("县区考核结果", "County outcomes"),
+    "unsupplied": ("批而未供土地（按批准年份）", "Unsupplied approved land (by approval year)"),
+    "supplies": ("已供宗地（按巡查状态）", "Supplied parcels (by patrol status)"),
+    "idle_undisposed": ("闲置土地·未处置", "Idle land, undisposed"),
+    "idle_disposed": ("闲置土地·已处置", "Idle land, disposed"),
+    "suspected": ("疑似闲置（未列入台账）", "Suspected idle (not on the list)"),
+    "lapse": ("拟失效批次", "Lapse candidates"),
+    "withdraw": ("拟撤回批次", "Withdrawal candidates"),
+    "reduce": ("拟核减部分", "Reduction candidates"),
+    "idle_group": ("闲置土地", "Idle land"),
+    "candidates_group": ("失效、撤回、核减候选", "Lapse, withdrawal and reduction candidates"),
+    "award": ("奖励", "Award"),
+    "award_ms": ("奖励（节点任务未达标，预警）", "Award (milestone missed: warned)"),
+    "penalty": ("扣减", "Penalty"),
+    "award_long": ("奖励：年度任务全部达标，下一年度计划 {m}", "Award: every annual task met, next year's plan {m}"),
+    "award_ms_long": ("奖励，但节点任务未达标（预警）", "Award, but a milestone was missed (warning)"),
+    "penalty_long": ("扣减：有年度任务未达标，下一年度计划 {m}", "Penalty: an annual task missed, next year's plan {m}"),
+    "provisional": ("虚线边框：暂定结果（考核截止日前）", "Dashed outline: provisional (before the deadline)"),
+    "no_outcome": ("无考核结果", "No outcome"),
+    "met_yes": ("达标", "Met"),
+    "met_no": ("未达标", "Not met"),
+    "met_pending": ("待定", "Pending"),
+    "met_none": ("无任务", "No task"),
+    "task": ("任务", "Task"),
+    "rate": ("完成率", "Rate"),
+    "target": ("目标", "Target"),
+    "result": ("结果", "Result"),
+    "gap": ("差距", "Gap"),
+    "milestone_note": ("节点任务，只预警，不决定奖惩", "milestone: warned about, does not decide"),
+    "plan_base": ("因素法测算计划", "Factor-method plan"),
+    "plan_next": ("下一年度计划", "Next year's plan"),
+    "suspended": ("暂停受理新增建设用地申请", "New construction land applications suspended"),
+    "suspended_yes": ("是（{exempt}除外）", "yes (except {exempt})"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "combined": ("综合处置率", "Combined disposal rate"),
+    "rank": ("处置率排名", "Rank by disposal rate"),
+    "rank_of": ("第 {rank} 名（共 {n} 个）", "{rank} of {n}"),
+    "unranked": ("不参加排名（无处置任务）", "not ranked (nothing to dispose of)"),
+    "commend": ("通报表扬", "commended"),
+    "criticize": ("通报批评", "criticised"),
+    "scale": ("城镇工矿规模指标", "Urban and mining scale indicators"),
+    "devzone": ("开发区升级扩区", "Development-zone upgrades"),
+    "tasks_met": ("{k}/{n} 项年度任务达标", "{k}/{n} annual tasks met"),
+    "rank_short": ("第{rank}名", "#{rank}"),
+    "no_geometry": ("{layer}：{n} 条记录没有图形，未在图上显示", "{layer}: {n} rows have no geometry and are not drawn"),
+    "thinned": ("为控制文件大小，“{layer}”{what}", "To keep the file small, '{layer}' {what}"),
+    "thin_simplified": ("图形已简化（容差 {tol} 米）", "was simplified ({tol} m tolerance)"),
+    "thin_dropped": ("略去最小的 {n} 个图斑（共 {total} 个）", "lost its {n} smallest of {total} features"),
+    "and": ("，", " and "),
+    "idle_from_parcel": ("图形取自供地宗地", "outline from the supply parcel"),
+    "note_areas": ("图形仅示意位置，面积以统计表为准", "Outlines show location; areas are those of the tables"),
+    "fullscreen": ("全屏", "Full screen"),
+    "exit_fullscreen": ("退出全屏", "Exit full screen"),
+    "years": ("{y:.1f} 年", "{y:.1f} years"),
+    "wan": ("{v:,.2f} 万元", "{v:,.2f} ×10⁴ yuan"),
+    "undisposed": ("未处置", "undisposed"),
+    "disposed": ("已处置", "disposed"),
+}
+
+_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "batch_id": ("批次编号", "Batch"),
+    "batch_name": ("批次名称", "Batch name"),
+    "approval_no": ("批准文号", "Approval no."),
+    "approval_date": ("批准日期", "Approved on"),
+    "approver": ("批准机关", "Approved by"),
+    "approved_ha": ("批准面积", "Approved area"),
+    "supplied_ha": ("已供面积", "Supplied"),
+    "revoked_ha": ("失效撤回核减", "Lapsed, withdrawn, reduced"),
+    "unsupplied_ha": ("批而未供面积", "Unsupplied"),
+    "supply_rate": ("供地率", "Supply rate"),
+    "compensation": ("征收补偿实施情况", "Compensation"),
+    "county_code": ("行政区代码", "County code"),
+    "parcel_id": ("宗地编号", "Parcel"),
+    "project_name": ("项目名称", "Project"),
+    "holder": ("用地单位", "Holder"),
+    "supply_date": ("供地日期", "Supplied on"),
+    "supply_method": ("供地方式", "Supply method"),
+    "land_use": ("土地用途", "Land use"),
+    "area_ha": ("面积", "Area"),
+    "agreed_start": ("约定动工日期", "Agreed start"),
+    "actual_start": ("实际动工日期", "Actual start"),
+    "agreed_completion": ("约定竣工日期", "Agreed completion"),
+    "status": ("状态", "Status"),
+    "idle_reason": ("疑似闲置理由", "Why suspected"),
+    "idle_id": ("闲置编号", "Idle id"),
+    "identified_date": ("认定日期", "Identified on"),
+    "cause": ("闲置原因", "Cause"),
+    "disposal": ("处置方式", "Disposal"),
+    "disposal_date": ("处置日期", "Disposed on"),
+    "idle_years": ("闲置年限", "Years idle"),
+    "measure": ("处置措施", "Measure"),
+    "idle_fee_wan": ("土地闲置费", "Idle fee"),
+    "responsible_unit": ("责任单位", "Responsible unit"),
+    "deadline": ("整改期限", "Deadline"),
+    "kind": ("类型", "Kind"),
+    "reason": ("理由", "Reason"),
+    "indicator_return_ha": ("返还指标", "Indicators returned"),
+    "needs_field_check": ("需实地核查", "Field check needed"),
+    "located": ("位置", "Location"),
+    "tasks_in": ("计入任务", "Counts in"),
+}
+
+_PATROL_EN = {
+    "正常使用": "in normal use", "逾期开工": "start overdue", "逾期竣工": "completion overdue",
+    "疑似闲置": "suspected idle", "疑似低效": "suspected inefficient", "闲置土地": "idle land",
+    "低效土地": "inefficient land",
+}
+_KIND_WORDS = {"lapse": ("失效", "lapse"), "withdraw": ("撤回", "withdraw"), "reduce": ("核减", "reduce"),
+               "suspected_idle": ("疑似闲置", "suspected idle")}
+
+
+def _w(key: str, lang: str, **kw: object) -> str:
+    text = _WORDS[key][0 if lang == "zh" else 1]
+    return text.format(**kw) if kw else text
+
+
+def _e(value: object) -> str:
+    """Escape one value for HTML (quotes too: values may land in attributes)."""
+    return html.escape(str(value), quote=True)
+
+
+def _true(value: object) -> bool:
+    """True for a present, true value (Python, numpy or pandas boolean)."""
+    return not _missing(value) and bool(value)
+
+
+def _false(value: object) -> bool:
+    """True for a present, false value (not for a missing one)."""
+    return not _missing(value) and not bool(value)
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # array-likes are not missing scalars
+        return False
+
+
+# --- styles ----------------------------------------------------------------------------------
+_COUNTY_FILL = {"award": "#57b45a", "award_ms": "#d4ec8e", "penalty": "#f07a5a", "none": "#d9d9d9"}
+_OUTCOMES = list(_COUNTY_FILL)
+_COUNTY_EDGE = "#3d4a3d"
+_STATUS_COLOURS = {
+    "正常使用": "#4393c3", "逾期开工": "#fdb863", "逾期竣工": "#f6e08a", "疑似闲置": "#e08214",
+    "疑似低效": "#b2abd2", "闲置土地": "#8c2d04", "低效土地": "#5e3c99",
+}
+_IDLE_STYLE = {
+    "idle_undisposed": {"fillColor": "#b2182b", "color": "#67001f"},
+    "idle_disposed": {"fillColor": "#bdbdbd", "color": "#525252"},
+    "suspected": {"fillColor": "#ff8c00", "color": "#a35400"},
+}
+_CANDIDATE_STYLE = {
+    "lapse": {"color": "#111111", "dashArray": "3 3"},
+    "withdraw": {"color": "#c51b7d", "dashArray": "6 3"},
+    "reduce": {"color": "#00695c", "dashArray": "6 3"},
+}
+_YEAR_LIGHT, _YEAR_DARK = "#cbc9e2", "#3f007d"  # recent approvals light, old ones dark
+
+
+def _ramp(n: int, light: str = _YEAR_LIGHT, dark: str = _YEAR_DARK) -> list[str]:
+    """Return ``n`` colours from ``dark`` (first, oldest) to ``light`` (last, newest)."""
+    a = np.array([int(dark[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    b = np.array([int(light[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    steps = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
+    return ["#{:02x}{:02x}{:02x}".format(*np.rint(a + (b - a) * s).astype(int)) for s in steps]
+
+
+def _path_style(key: str, fill: str, edge: str, *, weight: float = 1.0, fill_opacity: float = 0.75,
+                dash: str | None = None, opacity: float = 1.0) -> dict[str, Any]:
+    style: dict[str, Any] = {"className": f"lu-{key.replace('_', '-')}", "color": edge, "weight": weight,
+                             "opacity": opacity, "fillColor": fill, "fillOpacity": fill_opacity}
+    if dash:
+        style["dashArray"] = dash
+    return style
+
+
+def _swatch(style: dict[str, Any]) -> str:
+    border = "dashed" if style.get("dashArray") else "solid"
+    fill = style["fillColor"] if style.get("fillOpacity", 0) >= 0.3 else "transparent"
+    return (f'<i class="lu-sw" style="background:{fill};border:2px {border} {style["color"]}"></i>')
+
+
+# --- value formatters (each returns escaped HTML text) ---------------------------------------
+Formatter = Callable[[object, str], str]
+
+
+def _f_text(value: object, lang: str) -> str:
+    return "" if _missing(value) else _e(value)
+
+
+def _f_date(value: object, lang: str) -> str:
+    if _missing(value):
+        return ""
+    try:
+        return _e(pd.Timestamp(value).strftime("%Y-%m-%d"))
+    except (ValueError, TypeError):
+        return _e(value)
+
+
+def _f_area(value: object, lang: str) -> str:
+    return "" if _missing(value) else _e(format_area(float(value), lang=lang))  # type: ignore[arg-type]
+
+
+def _f_rate(value: object, lang: str) -> str:
+    return "" if _missing(value) else _e(format_rate(float(value)))  # type: ignore[arg-type]
+
+
+def _f_years(value: object, lang: str) -> str:
+    return "" if _missing(value) else _e(_w("years", lang, y=float(value)))  # type: ignore[arg-type]
+
+
+def _f_wan(value: object, lang: str) -> str:
+    return "" if _missing(value) else _e(_w("wan", lang, v=float(value)))  # type: ignore[arg-type]
+
+
+def _f_bool(value: object, lang: str) -> str:
+    if _missing(value):
+        return ""
+    return _w("yes" if bool(value) else "no", lang)
+
+
+def _f_patrol(value: object, lang: str) -> str:
+    if _missing(value):
+        return ""
+    return _e(value if lang == "zh" else _PATROL_EN.get(str(value), str(value)))
+
+
+def _f_idle_status(value: object, lang: str) -> str:
+    if _missing(value):
+        return ""
+    return _w(str(value), lang) if str(value) in ("disposed", "undisposed") else _e(value)
+
+
+def _f_kind(value: object, lang: str) -> str:
+    if _missing(value):
+        return ""
+    words = _KIND_WORDS.get(str(value))
+    return _e(words[0 if lang == "zh" else 1] if words else value)
+
+
+# column, formatter; the label comes from _FIELD_LABELS
+_FIELDS: dict[str, list[tuple[str, Formatter]]] = {
+    "unsupplied": [
+        ("batch_name", _f_text), ("approval_no", _f_text), ("approval_date", _f_date),
+        ("approver", _f_text), ("approved_ha", _f_area), ("supplied_ha", _f_area),
+        ("revoked_ha", _f_area), ("unsupplied_ha", _f_area), ("supply_rate", _f_rate),
+        ("compensation", _f_text), ("tasks_in", _f_text), ("county_code", _f_text),
+    ],
+    "supplies": [
+        ("project_name", _f_text), ("holder", _f_text), ("batch_id", _f_text),
+        ("supply_date", _f_date), ("supply_method", _f_text), ("land_use", _f_text),
+        ("area_ha", _f_area), ("agreed_start", _f_date), ("actual_start", _f_date),
+        ("agreed_completion", _f_date), ("status", _f_patrol), ("idle_reason", _f_text),
+        ("county_code", _f_text),
+    ],
+    "idle": [
+        ("parcel_id", _f_text), ("project_name", _f_text), ("holder", _f_text),
+        ("area_ha", _f_area), ("identified_date", _f_date), ("cause", _f_text),
+        ("idle_years", _f_years), ("status", _f_idle_status), ("disposal", _f_text),
+        ("disposal_date", _f_date), ("measure", _f_text), ("idle_fee_wan", _f_wan),
+        ("responsible_unit", _f_text), ("deadline", _f_date), ("located", _f_text),
+        ("county_code", _f_text),
+    ],
+    "candidates": [
+        ("kind", _f_kind), ("batch_id", _f_text), ("parcel_id", _f_text), ("area_ha", _f_area),
+        ("approval_date", _f_date), ("approver", _f_text), ("compensation", _f_text),
+        ("reason", _f_text), ("measure", _f_text), ("idle_fee_wan", _f_wan),
+        ("indicator_return_ha", _f_area), ("needs_field_check", _f_bool), ("holder", _f_text),
+        ("project_name", _f_text), ("county_code", _f_text),
+    ],
+}
+# English text columns replace their Chinese ones when lang="en"
+_EN_COLUMNS = {"reason": "reason_en", "measure": "measure_en", "idle_reason": "idle_reason_en"}
+
+
+# --- statistics ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerStats:
+    """What one layer of the map holds.
+
+    Attributes
+    ----------
+    key : str
+        The layer's key: ``counties``, ``unsupplied``, ``supplies``,
+        ``idle_undisposed``, ``idle_disposed``, ``suspected``, ``lapse``,
+        ``withdraw``, ``reduce``.
+    name : str
+        The layer's name in the layer control.
+    features : int
+        Features drawn.
+    total : int
+        Features with a geometry before thinning.
+    no_geometry : int
+        Rows of the source without a geometry (not drawn).
+    tolerance_m : float
+        Simplification tolerance used, in metres on the measuring plane.
+    base_tolerance_m : float
+        The tolerance used when the size budget does not bite.
+    bytes : int
+        Estimated bytes of the layer's data in the page.
+    """
+
+    key: str
+    name: str
+    features: int
+    total: int
+    no_geometry: int
+    tolerance_m: float
+    base_tolerance_m: float
+    bytes: int
+
+    @property
+    def dropped(self) -> int:
+        """Features left out to keep within the size budget."""
+        return self.total - self.features
+
+    @property
+    def thinned(self) -> bool:
+        """True when the budget made this layer coarser or smaller."""
+        return self.dropped > 0 or self.tolerance_m > self.base_tolerance_m
+
+
+@dataclass(frozen=True)
+class MapStats:
+    """The size and content of an outcome map.
+
+    Attributes
+    ----------
+    bytes : int
+        Size of the HTML page: estimated by :func:`map_outcomes`, measured
+        by :func:`save_map` and :func:`render_map`.
+    budget_bytes : int
+        The size budget (``max_html_mb``).
+    layers : dict of str to LayerStats
+        By layer key, in drawing order.
+    path : pathlib.Path, optional
+        Where the page was written.
+    """
+
+    bytes: int
+    budget_bytes: int
+    layers: dict[str, LayerStats]
+    path: Path | None = None
+
+    @property
+    def thinned(self) -> tuple[str, ...]:
+        """Keys of the layers the budget thinned."""
+        return tuple(k for k, s in self.layers.items() if s.thinned)
+
+    @property
+    def features(self) -> dict[str, int]:
+        """Features drawn, by layer key."""
+        return {k: s.features for k, s in self.layers.items()}
+
+    @property
+    def megabytes(self) -> float:
+        """Size in MB (10⁶ bytes)."""
+        return self.bytes / _BYTES_PER_MB
+
+
+# --- input -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _TaskInfo:
+    id: str
+    label: str
+    label_en: str
+    target: float | None
+    milestone: bool
+    deciding: bool
+
+
+@dataclass
+class _Source:
+    """The parts of an assessment the map reads, on one projected plane."""
+
+    counties: gpd.GeoDataFrame
+    tasks: list[_TaskInfo]
+    title: tuple[str, str]
+    as_of: dt.date | None
+    rules: Any = None
+    overlays: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    no_geometry: dict[str, int] = field(default_factory=dict)
+
+
+def _plane(frame: gpd.GeoDataFrame, name: str, crs: Any = None) -> gpd.GeoDataFrame:
+    """Return ``frame`` on a projected plane (``crs`` when given), refusing a missing CRS."""
+    if frame.crs is None:
+        raise CRSError(f"图层 {name} 没有坐标系，无法制图：请先为它设置坐标系（如 EPSG:4547）",
+                       f"layer {name} has no CRS, so it cannot be mapped: set its CRS first "
+                       "(e.g. EPSG:4547)")
+    if crs is not None:
+        return frame if frame.crs == crs else frame.to_crs(crs)
+    if frame.crs.is_projected:
+        return frame
+    return frame.to_crs(measuring_crs(frame.crs, tuple(frame.total_bounds)))
+
+
+def _drawable(frame: gpd.GeoDataFrame) -> np.ndarray:
+    geoms = frame.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _tasks_from_columns(counties: pd.DataFrame) -> list[_TaskInfo]:
+    ids = [c[: -len("_rate")] for c in counties.columns
+           if c.endswith("_rate") and c != "combined_disposal_rate" and f"{c[:-5]}_met" in counties]
+    out = []
+    for tid in ids:
+        target = counties.get(f"{tid}_target")
+        value = float(target.dropna().iloc[0]) if target is not None and target.notna().any() else None
+        out.append(_TaskInfo(tid, tid, tid, value, milestone=False, deciding=True))
+    return out
+
+
+def _source(assessment: Assessment | gpd.GeoDataFrame) -> _Source:
+    if isinstance(assessment, gpd.GeoDataFrame):
+        counties = _plane(assessment, "counties")
+        return _Source(counties, _tasks_from_columns(counties), ("县区考核结果", "County outcomes"), None)
+    rules = assessment.rules
+    counties = _plane(assessment.counties, "counties")
+    deciding = set(rules.award.deciding)
+    tasks = [_TaskInfo(t.id, t.label, t.label_en, t.target, bool(t.milestone), t.id in deciding)
+             for t in rules.tasks]
+    src = _Source(counties, tasks, (rules.name, rules.name_en), assessment.as_of, rules)
+    crs = counties.crs
+    frames = {name: getattr(assessment, name, None) for name in ("batches", "supplies", "idle", "candidates")}
+    frames = {k: _plane(v, k, crs) for k, v in frames.items() if v is not None and len(v)}
+    extra = getattr(assessment, "extra", None) or {}
+    _overlays(src, frames, pd.Timestamp(assessment.as_of), extra.get("unsupplied_parts"))
+    return src
+
+
+def _overlays(src: _Source, frames: dict[str, gpd.GeoDataFrame], as_of: pd.Timestamp,
+              parts: gpd.GeoSeries | None) -> None:
+    """Split the assessment's frames into the map's overlay layers."""
+    if "batches" in frames:
+        src.overlays["unsupplied"] = _unsupplied(frames["batches"], frames.get("supplies"), as_of, parts)
+    supplies = frames.get("supplies")
+    if supplies is not None:
+        # A map as of a date shows the parcels supplied by then.
+        later = (supplies["supply_date"] > as_of).fillna(False).to_numpy() if "supply_date" in supplies else (
+            np.zeros(len(supplies), dtype=bool))
+        src.overlays["supplies"] = supplies[~later]
+    idle = frames.get("idle")
+    if idle is not None:
+        idle = _idle_geometry(idle, supplies)
+        disposed = idle["disposed"].fillna(False).astype(bool) if "disposed" in idle else (
+            idle["status"] == "disposed")
+        src.overlays["idle_undisposed"] = idle[~disposed.to_numpy()]
+        src.overlays["idle_disposed"] = idle[disposed.to_numpy()]
+    cands = frames.get("candidates")
+    if cands is not None and "kind" in cands:
+        for kind, key in (("suspected_idle", "suspected"), ("lapse", "lapse"), ("withdraw", "withdraw"),
+                          ("reduce", "reduce")):
+            src.overlays[key] = cands[(cands["kind"] == kind).fillna(False).to_numpy()]
+    for key, frame in list(src.overlays.items()):
+        ok = _drawable(frame)
+        if not ok.all():
+            src.no_geometry[key] = int((~ok).sum())
+        src.overlays[key] = frame[ok]
+
+
+def _unsupplied(batches: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None, as_of: pd.Timestamp,
+                parts: gpd.GeoSeries | None) -> gpd.GeoDataFrame:
+    """Each batch's unsupplied part: its outline less the parcels supplied on it by ``as_of``.
+
+    Uses the assessment's own ``extra["unsupplied_parts"]`` (by ``batch_id``)
+    when it carries them; otherwise cuts the parcels naming the batch, and
+    those naming none that overlap it, out of the outline.
+    """
+    b = batches
+    if "unsupplied_ha" in b:
+        keep = np.array(b["unsupplied_ha"].fillna(0.0) > _MIN_UNSUPPLIED_HA, dtype=bool)
+        if "approval_date" in b:
+            keep &= (b["approval_date"] <= as_of).fillna(False).to_numpy()
+        b = b[keep]
+    b = b[_drawable(b)].copy()
+    if b.empty:
+        return b
+    if parts is not None:
+        geoms = parts.reindex(b["batch_id"]).to_numpy()
+        b["geometry"] = np.where(shapely.is_missing(geoms), b.geometry.to_numpy(), geoms)
+    elif supplies is not None and len(supplies):
+        s = supplies[_drawable(supplies)]
+        if "supply_date" in s:
+            s = s[(s["supply_date"] <= as_of).fillna(False).to_numpy()]
+        named = s[s["batch_id"].isin(b["batch_id"]).fillna(False).to_numpy()][["batch_id", "geometry"]]
+        loose = s[s["batch_id"].isna().to_numpy()][["geometry"]]
+        if len(loose):
+            joined = gpd.sjoin(loose, b[["batch_id", "geometry"]], predicate="intersects")
+            named = pd.concat([named, joined[["batch_id", "geometry"]]], ignore_index=True)
+        if len(named):
+            cut = named.dissolve(by="batch_id").geometry
+            has = b["batch_id"].isin(cut.index).to_numpy()
+            geoms = b.geometry.to_numpy().copy()
+            geoms[has] = shapely.difference(geoms[has], cut.reindex(b.loc[has, "batch_id"]).to_numpy())
+            b["geometry"] = geoms
+    b = gpd.GeoDataFrame(b, geometry="geometry", crs=batches.crs)
+    return b[_drawable(b) & (shapely.area(b.geometry.to_numpy()) >= 1.0)]
+
+
+def _idle_geometry(idle: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Give idle rows without an outline the outline of their supply parcel."""
+    idle = idle.copy()
+    idle["located"] = pd.Series(pd.NA, index=idle.index, dtype="object")
+    if supplies is None or "parcel_id" not in idle or "parcel_id" not in supplies:
+        return idle
+    missing = ~_drawable(idle)
+    if not missing.any():
+        return idle
+    outline = supplies[_drawable(supplies)].drop_duplicates("parcel_id").set_index("parcel_id").geometry
+    found = idle.loc[missing, "parcel_id"].map(outline)
+    has = found.notna()
+    idx = found.index[has.to_numpy()]
+    idle.loc[idx, "geometry"] = found[has].to_numpy()
+    idle.loc[idx, "located"] = "from_parcel"
+    return idle
+
+
+# --- layers ----------------------------------------------------------------------------------
+@dataclass
+class _Layer:
+    """One overlay, ready to encode: projected rows and escaped texts."""
+
+    key: str
+    name: str
+    frame: gpd.GeoDataFrame
+    classes: np.ndarray
+    styles: list[dict[str, Any]]
+    props: list[str]  # JSON of each feature's properties (escaped HTML inside)
+    fields: list[str]
+    tolerance_m: float
+    digits: int
+    show: bool
+    z: int
+    droppable: bool = True
+    max_level: int = 2
+    labels: list[tuple[float, float, str]] | None = None  # plane x, y, html
+    legend: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    group: str = ""
+    # state of the budget loop: simplification level, features kept, their encoded text
+    level: int = 0
+    keep: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
+    encoded: list[str] = field(default_factory=list)
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        self.keep = np.ones(len(self.frame), dtype=bool)
+
+    @property
+    def tolerance(self) -> float:
+        """Simplification tolerance in metres at the current level (×4 a level)."""
+        return self.tolerance_m * 4.0 ** self.level
+
+    @property
+    def thinned(self) -> bool:
+        return self.level > 0 or not self.keep.all()
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _props(classes: np.ndarray, tips: Sequence[str], values: Sequence[Sequence[str]] | None = None,
+           popups: Sequence[str] | None = None) -> list[str]:
+    out = []
+    for i, (c, t) in enumerate(zip(classes, tips, strict=True)):
+        p: dict[str, Any] = {"c": int(c), "t": t}
+        if popups is not None:
+            p["h"] = popups[i]
+        elif values is not None:
+            p["p"] = list(values[i])
+        out.append(_json(p))
+    return out
+
+
+def _table(frame: pd.DataFrame, group: str, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Escaped field labels and per-row escaped values of a layer's popup table."""
+    labels, columns = [], []
+    for col, fmt in _FIELDS[group]:
+        src = _EN_COLUMNS.get(col, col) if lang == "en" else col
+        if src not in frame and col in frame:
+            src = col
+        if src not in frame:
+            continue
+        values = [fmt(v, lang) for v in frame[src].tolist()]
+        if not any(values):
+            continue
+        labels.append(_e(_FIELD_LABELS[col][0 if lang == "zh" else 1]))
+        columns.append(values)
+    rows = [list(r) for r in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
+    return labels, rows
+
+
+def _texts(frame: pd.DataFrame, col: str) -> list[str]:
+    if col not in frame:
+        return [""] * len(frame)
+    return [_f_text(v, "zh") for v in frame[col].tolist()]
+
+
+def _tip(*parts: list[str]) -> list[str]:
+    return [" · ".join(p for p in row if p) for row in zip(*parts, strict=True)]
+
+
+def _county_class(row: pd.Series) -> str:
+    outcome = row.get("outcome")
+    if _missing(outcome) or str(outcome) not in ("award", "penalty"):
+        return "none"
+    if outcome == "award":
+        return "award_ms" if _true(row.get("milestone_missed")) else "award"
+    return "penalty"
+
+
+def _outcome_word(kind: str, lang: str) -> str:
+    return {"award": _w("award", lang), "award_ms": _w("award", lang), "penalty": _w("penalty", lang)}.get(
+        kind, "")
+
+
+def _county_layer(src: _Source, lang: str) -> _Layer:
+    c = src.counties
+    ok = _drawable(c)
+    no_geom = int((~ok).sum())
+    if no_geom:
+        src.no_geometry["counties"] = no_geom
+    c = c[ok]
+    rules = src.rules
+    m_met = f"×{rules.award.met_multiplier:.2f}" if rules else ""
+    m_missed = f"×{rules.award.missed_multiplier:.2f}" if rules else ""
+    # Class i is outcome i; class i + len(_OUTCOMES) the same, provisional (dashed, paler).
+    styles = [_path_style("county", _COUNTY_FILL[name], _COUNTY_EDGE, weight=1.6,
+                          fill_opacity=0.32 if provisional else 0.55, dash="7 5" if provisional else None)
+              for provisional in (False, True) for name in _OUTCOMES]
+    final = c["outcome_final"].fillna(True).astype(bool).to_numpy() if "outcome_final" in c else (
+        np.ones(len(c), dtype=bool))
+    kinds = [_county_class(r) for _, r in c.iterrows()]
+    classes = np.array([_OUTCOMES.index(k) + (0 if f else len(_OUTCOMES)) for k, f in
+                        zip(kinds, final, strict=True)], dtype=int)
+    ranked = int(c["rank"].notna().sum()) if "rank" in c else 0
+    n_deciding = sum(t.deciding for t in src.tasks)
+    tips, popups, labels = [], [], []
+    points = _label_points(c.geometry.to_numpy())
+    for (_, row), kind, pt in zip(c.iterrows(), kinds, points, strict=True):
+        name = _f_text(row.get("county_name"), lang) or _f_text(row.get("county_code"), lang)
+        outcome = _outcome_word(kind, lang)
+        k = row.get("tasks_met")
+        tip = [name, outcome]
+        if not _missing(k) and n_deciding:
+            tip.append(_w("tasks_met", lang, k=int(k), n=n_deciding))
+        tips.append(" · ".join(t for t in tip if t))
+        popups.append(_county_popup(row, kind, src, lang, m_met, m_missed, ranked))
+        second = [outcome]
+        if not _missing(row.get("rank")):
+            second.append(_w("rank_short", lang, rank=int(row["rank"])))
+        labels.append((pt.x, pt.y, f"{name}<small>{' · '.join(x for x in second if x)}</small>"))
+    legend = [
+        (_w("award_long", lang, m=m_met) if rules else _w("award", lang), styles[0]),
+        (_w("award_ms_long", lang), styles[1]),
+        (_w("penalty_long", lang, m=m_missed) if rules else _w("penalty", lang), styles[2]),
+    ]
+    if "none" in kinds:
+        legend.append((_w("no_outcome", lang), styles[_OUTCOMES.index("none")]))
+    if not final.all():
+        legend.append((_w("provisional", lang), styles[len(_OUTCOMES)]))
+    return _Layer("counties", _w("counties", lang), c, classes, styles, _props(classes, tips, popups=popups),
+                  [], tolerance_m=20.0, digits=5, show=True, z=405, droppable=False, max_level=2,
+                  labels=labels, legend=legend)
+
+
+def _label_points(geoms: np.ndarray) -> list[shapely.Point]:
+    """A point well inside each polygon (pole of inaccessibility of its largest part)."""
+    from shapely.ops import polylabel
+
+    out = []
+    for g in geoms:
+        parts = shapely.get_parts(g)
+        big = parts[int(np.argmax(shapely.area(parts)))] if len(parts) else g
+        try:
+            out.append(polylabel(big, tolerance=max(math.sqrt(big.area) / 100.0, 1.0)))
+        except (shapely.errors.ShapelyError, ValueError):  # a degenerate ring: any inside point will do
+            out.append(shapely.point_on_surface(g))
+    return out
+
+
+def _met_word(met: object, rate: object, lang: str) -> tuple[str, str]:
+    if _missing(rate) and _true(met):
+        return _w("met_none", lang), "lu-none"
+    if _missing(met):
+        return _w("met_pending", lang), "lu-pending"
+    return (_w("met_yes", lang), "lu-yes") if bool(met) else (_w("met_no", lang), "lu-no")
+
+
+def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str, m_missed: str,
+                  ranked: int) -> str:
+    """The popup of one county: every task, the plan, the suspension and the rank (escaped)."""
+    zh = lang == "zh"
+    name = _f_text(row.get("county_name"), lang)
+    code = _f_text(row.get("county_code"), lang)
+    head = {"award": _w("award_long", lang, m=m_met), "award_ms": _w("award_ms_long", lang),
+            "penalty": _w("penalty_long", lang, m=m_missed), "none": _w("no_outcome", lang)}[kind]
+    if not m_met and kind != "none":
+        head = _outcome_word(kind, lang)
+    provisional = _false(row.get("outcome_final"))
+    if provisional:
+        head += _w("provisional_title", lang)
+    rows = []
+    for t in src.tasks:
+        rate = row.get(f"{t.id}_rate")
+        met = row.get(f"{t.id}_met")
+        word, cls = _met_word(met, rate, lang)
+        target = row.get(f"{t.id}_target", t.target)
+        gap = row.get(f"{t.id}_gap_ha")
+        gap_text = _f_area(gap, lang) if not _missing(gap) and float(gap) > 0 else "—"
+        label = _e(t.label if zh else t.label_en)
+        note = f"<br><small>{_w('milestone_note', lang)}</small>" if t.milestone else ""
+        rows.append(
+            f"<tr><td><b>{_e(t.id)}</b> <span class=\"lu-task\">{label}</span>{note}</td>"
+            f"<td class=\"lu-num\">{_f_rate(rate, lang) or '—'}</td>"
+            f"<td class=\"lu-num\">{'≥ ' + _f_rate(target, lang) if not _missing(target) else ''}</td>"
+            f"<td class=\"{cls}\">{word}</td><td class=\"lu-num\">{gap_text}</td></tr>")
+    facts = []
+
+    def fact(label_key: str, value: str) -> None:
+        if value:
+            facts.append(f"<tr><th>{_w(label_key, lang)}</th><td>{value}</td></tr>")
+
+    fact("plan_base", _f_area(row.get("plan_base_ha"), lang))
+    fact("plan_next", _f_area(row.get("plan_next_ha"), lang))
+    suspended = row.get("suspended")
+    if not _missing(suspended):
+        if bool(suspended):
+            exempt = src.rules.suspension.exempt_project_kinds if src.rules else ()
+            text = (_w("suspended_yes", lang, exempt=_e(("、" if zh else ", ").join(exempt)))
+                    if exempt else _w("yes", lang))
+        else:
+            text = _w("no", lang)
+        fact("suspended", text)
+    fact("combined", _f_rate(row.get("combined_disposal_rate"), lang))
+    rank = row.get("rank")
+    if "rank" in row:
+        if _missing(rank):
+            fact("rank", _w("unranked", lang))
+        else:
+            text = _w("rank_of", lang, rank=int(rank), n=ranked)
+            ranking = row.get("ranking")
+            if not _missing(ranking) and str(ranking) in ("commend", "criticize"):
+                text += " · " + _w(str(ranking), lang)
+            fact("rank", text)
+    fact("scale", _treatment(row.get("scale_treatment"), src, lang))
+    fact("devzone", _treatment(row.get("devzone_treatment"), src, lang))
+    heads = "".join(f"<th>{_w(k, lang)}</th>" for k in ("task", "rate", "target", "result", "gap"))
+    return (f'<div class="lu-pop lu-county-pop"><h4>{name} <small>{code}</small></h4>'
+            f'<p class="lu-head lu-{kind}">{head}</p>'
+            f'<table class="lu-tasks"><thead><tr>{heads}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'<table class="lu-facts">{"".join(facts)}</table></div>')
+
+
+def _treatment(value: object, src: _Source, lang: str) -> str:
+    if _missing(value) or not str(value):
+        return ""
+    if lang == "en" and src.rules is not None:
+        tr = src.rules.treatment
+        english = {tr.scale_favoured: tr.scale_favoured_en, tr.scale_cut: tr.scale_cut_en,
+                   tr.devzone_supported: tr.devzone_supported_en,
+                   tr.devzone_suspended: tr.devzone_suspended_en}
+        return _e(english.get(str(value), value))
+    return _e(value)
+
+
+def _unsupplied_layer(frame: gpd.GeoDataFrame, src: _Source, lang: str) -> _Layer:
+    years = frame["approval_year"] if "approval_year" in frame else frame["approval_date"].dt.year
+    years = pd.array(years, dtype="Int64")
+    present = sorted({int(y) for y in years.dropna()})
+    colours = _ramp(len(present))
+    styles = [_path_style("unsupplied", col, "#2d0a5a", weight=0.8, fill_opacity=0.8) for col in colours]
+    styles.append(_path_style("unsupplied", "#999999", "#555555", weight=0.8, fill_opacity=0.8))
+    lookup = {y: i for i, y in enumerate(present)}
+    classes = np.array([lookup.get(int(y), len(present)) if not _missing(y) else len(present) for y in years],
+                       dtype=int)
+    frame = frame.copy()
+    in_cols = [t.id for t in src.tasks if f"in_{t.id}" in frame]
+    frame["tasks_in"] = [", ".join(t for t in in_cols if _true(row[f"in_{t}"]))
+                         for _, row in frame[[f"in_{t}" for t in in_cols]].iterrows()] if in_cols else ""
+    labels, values = _table(frame, "unsupplied", lang)
+    area = [_f_area(v, lang) for v in frame["unsupplied_ha"].tolist()] if "unsupplied_ha" in frame else (
+        [""] * len(frame))
+    tips = _tip(_texts(frame, "batch_id"), area)
+    legend = [(str(y), s) for y, s in zip(present, styles, strict=False)]
+    return _Layer("unsupplied", _w("unsupplied", lang), frame, classes, styles,
+                  _props(classes, tips, values), labels, tolerance_m=2.0, digits=6, show=True, z=410,
+                  legend=legend)
+
+
+def _supplies_layer(frame: gpd.GeoDataFrame, lang: str) -> _Layer:
+    status = frame["status"].astype("string").fillna("") if "status" in frame else pd.Series(
+        "", index=frame.index)
+    known = [s for s in _STATUS_COLOURS if (status == s).any()]
+    styles = [_path_style("supplies", _STATUS_COLOURS[s], "#2b2b2b", weight=0.7, fill_opacity=0.8)
+              for s in known]
+    styles.append(_path_style("supplies", "#cccccc", "#2b2b2b", weight=0.7, fill_opacity=0.8))
+    classes = np.array([known.index(s) if s in known else len(known) for s in status.tolist()], dtype=int)
+    labels, values = _table(frame, "supplies", lang)
+    tips = _tip(_texts(frame, "parcel_id"), [_f_patrol(s, lang) for s in status.tolist()])
+    legend = [(s if lang == "zh" else _PATROL_EN.get(s, s), st) for s, st in zip(known, styles, strict=False)]
+    return _Layer("supplies", _w("supplies", lang), frame, classes, styles, _props(classes, tips, values),
+                  labels, tolerance_m=2.0, digits=6, show=False, z=415, max_level=2, legend=legend)
+
+
+def _idle_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool) -> _Layer:
+    colours = _IDLE_STYLE[key]
+    styles = [_path_style(key, colours["fillColor"], colours["color"], weight=1.2, fill_opacity=0.85)]
+    classes = np.zeros(len(frame), dtype=int)
+    frame = frame.copy()
+    if "located" in frame:
+        frame["located"] = [_w("idle_from_parcel", lang) if _f_text(v, lang) == "from_parcel" else None
+                            for v in frame["located"].tolist()]
+    group = "candidates" if key == "suspected" else "idle"
+    labels, values = _table(frame, group, lang)
+    first = "parcel_id" if key == "suspected" else "idle_id"
+    area = [_f_area(v, lang) for v in frame["area_ha"].tolist()] if "area_ha" in frame else [""] * len(frame)
+    tips = _tip(_texts(frame, first), [_w(key, lang)] * len(frame), area)
+    return _Layer(key, _w(key, lang), frame, classes, styles, _props(classes, tips, values), labels,
+                  tolerance_m=2.0, digits=6, show=show, z=z, legend=[(_w(key, lang), styles[0])],
+                  group="idle_group")
+
+
+def _candidate_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool) -> _Layer:
+    st = _CANDIDATE_STYLE[key]
+    styles = [_path_style(key, st["color"], st["color"], weight=2.2, fill_opacity=0.12, dash=st["dashArray"])]
+    classes = np.zeros(len(frame), dtype=int)
+    labels, values = _table(frame, "candidates", lang)
+    ids = [b or p for b, p in zip(_texts(frame, "batch_id"), _texts(frame, "parcel_id"), strict=True)]
+    area = [_f_area(v, lang) for v in frame["area_ha"].tolist()] if "area_ha" in frame else [""] * len(frame)
+    tips = _tip([_w(key, lang)] * len(frame), ids, area)
+    return _Layer(key, _w(key, lang), frame, classes, styles, _props(classes, tips, values), labels,
+                  tolerance_m=2.0, digits=6, show=show, z=z, legend=[(_w(key, lang), styles[0])],
+                  group="candidates_group")
+
+
+_ORDER = ["counties", "unsupplied", "idle_undisposed", "suspected", "idle_disposed", "supplies", "lapse",
+          "withdraw", "reduce"]
+
+
+def _layers(src: _Source, lang: str) -> list[_Layer]:
+    out = [_county_layer(src, lang)]
+    ov = src.overlays
+    if len(ov.get("unsupplied", ())):
+        out.append(_unsupplied_layer(ov["unsupplied"], src, lang))
+    if len(ov.get("supplies", ())):
+        out.append(_supplies_layer(ov["supplies"], lang))
+    for key, z, show in (("idle_disposed", 420, False), ("idle_undisposed", 425, True),
+                         ("suspected", 430, True)):
+        if len(ov.get(key, ())):
+            out.append(_idle_layer(key, ov[key], lang, z, show))
+    for key, z, show in (("reduce", 435, False), ("withdraw", 440, True), ("lapse", 445, True)):
+        if len(ov.get(key, ())):
+            out.append(_candidate_layer(key, ov[key], lang, z, show))
+    # Panes fix the drawing order; this is the order of the layer control and the legend.
+    return sorted(out, key=lambda x: _ORDER.index(x.key))
+
+
+# --- encoding and the size budget ------------------------------------------------------------
+def _to_display(geoms: np.ndarray, crs: Any, gcj02: bool) -> np.ndarray:
+    """Reproject plane geometries to lon/lat for Leaflet (and shift them to GCJ-02 if asked)."""
+    out = gpd.GeoSeries(geoms, crs=crs).to_crs(4326).to_numpy()
+    return geometries_to_gcj02(out) if gcj02 else out
+
+
+def _encode(layer: _Layer, gcj02: bool) -> None:
+    """Encode the layer's features as GeoJSON text at its current simplification level."""
+    geoms = layer.frame.geometry.to_numpy()
+    simple = shapely.simplify(geoms, layer.tolerance, preserve_topology=True)
+    lonlat = _to_display(simple, layer.frame.crs, gcj02)
+    digits = layer.digits
+    lonlat = shapely.transform(lonlat, lambda xy: np.round(xy, digits))
+    texts = shapely.to_geojson(lonlat)
+    layer.encoded = [f'{{"type":"Feature","geometry":{g},"properties":{p}}}'
+                     for g, p in zip(texts, layer.props, strict=True)]
+    layer.sizes = np.fromiter((len(s.encode("utf-8")) + 1 for s in layer.encoded), dtype=np.int64,
+                              count=len(layer.encoded))
+
+
+def _layer_bytes(layer: _Layer) -> int:
+    fixed = len(_json(layer.styles).encode()) + len(_json(layer.fields).encode()) + 600
+    if layer.labels:
+        fixed += sum(len(h.encode()) + 40 for _, _, h in layer.labels)
+    return fixed + int(layer.sizes[layer.keep].sum())
+
+
+def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
+    """Thin the largest layer until the page fits ``budget`` bytes; return the size estimate.
+
+    The largest layer is simplified harder first (tolerance ×4 a step, up
+    to its ``max_level``), then loses its smallest features, just enough;
+    then the next largest. Small layers are left alone, so a county map
+    keeps its idle parcels and candidates when the supplied parcels are
+    what makes the file big.
+    """
+    for layer in layers:
+        _encode(layer, gcj02)
+    total = overhead + sum(_layer_bytes(x) for x in layers)
+    while total > budget:
+        open_ = [x for x in layers if x.level < x.max_level or (x.droppable and x.keep.any())]
+        if not open_:
+            log.warning("map: %d bytes over a budget of %d even with every layer thinned", total, budget)
+            break
+        layer = max(open_, key=_layer_bytes)
+        if layer.level < layer.max_level:
+            layer.level += 1
+            _encode(layer, gcj02)
+        else:
+            area = shapely.area(layer.frame.geometry.to_numpy())
+            order = np.argsort(area, kind="stable")
+            order = order[layer.keep[order]]
+            freed = np.cumsum(layer.sizes[order])
+            n = int(np.searchsorted(freed, total - budget)) + 1
+            layer.keep[order[:n]] = False
+        total = overhead + sum(_layer_bytes(x) for x in layers)
+    return total
+
+
+def _feature_collection(layer: _Layer) -> str:
+    feats = ",".join(s for s, k in zip(layer.encoded, layer.keep, strict=True) if k)
+    return '{"type":"FeatureCollection","features":[' + feats + "]}"
+
+
+def _script_safe(text: str) -> str:
+    """Make JSON text safe inside an HTML <script> element."""
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+# --- assets ----------------------------------------------------------------------------------
+@functools.cache
+def _assets() -> tuple[str, str]:
+    """The page's script and style: Leaflet's (xstatic-leaflet, images inlined) and ours."""
+    try:
+        from xstatic.pkg import leaflet
+    except ImportError as err:
+        raise LanduseError("缺少 xstatic-leaflet：请安装（pip install xstatic-leaflet），离线地图需要它",
+                           "xstatic-leaflet is missing: pip install xstatic-leaflet "
+                           "(the offline map inlines Leaflet from it)") from err
+    base = Path(leaflet.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S+\s*$", "", js)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)  # comments: bug-tracker links, IE notes
+
+    def inline(match: re.Match[str]) -> str:
+        data = base64.b64encode((base / match.group(1)).read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+    own = resources.files("landuse") / "_assets"
+    js += "\n" + (own / "map.js").read_text(encoding="utf-8")
+    css += "\n" + (own / "map.css").read_text(encoding="utf-8")
+    return js, css
+
+
+
+
+# --- folium elements (built on first use: folium is imported lazily) ------------------------
+@functools.cache
+def _elements() -> SimpleNamespace:
+    from branca.element import Element, MacroElement
+    from folium.map import Layer
+    from folium.template import Template
+
+    class DataLayer(Layer):
+        """A GeoJSON overlay drawn by the page's ``landuse.layer`` (styles by class, escaped popups)."""
+
+        _template = Template("""
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = landuse.layer({{ this._parent.get_name() }}, {{ this.spec }},
+                {{ this.data }});
+            {% endmacro %}
+        """)
+
+        def __init__(self, name: str, spec: str, data: str, *, show: bool) -> None:
+            super().__init__(name=name, overlay=True, control=True, show=show)
+            self._name = "LanduseLayer"
+            self.spec = spec
+            self.data = data
+
+    class Chrome(MacroElement):
+        """Title, legend, scale bar, full-screen button and the initial view."""
+
+        _template = Template("""
+            {% macro script(this, kwargs) %}
+            landuse.chrome({{ this._parent.get_name() }}, {{ this.options }});
+            {% endmacro %}
+        """)
+
+        def __init__(self, options: str) -> None:
+            super().__init__()
+            self._name = "LanduseChrome"
+            self.options = options
+
+    return SimpleNamespace(DataLayer=DataLayer, Chrome=Chrome, Element=Element)
+
+
+# --- base maps -------------------------------------------------------------------------------
+_TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+             "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+             "&TILECOL={{x}}&tk={key}")
+
+
+def _tiles(basemap: str | None, key: str | None, lang: str) -> list[dict[str, Any]]:
+    """Tile layers of a base map (none for the offline map)."""
+    if basemap is None:
+        return []
+    if basemap == "osm":
+        return [{"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "abc",
+                 "name": "OpenStreetMap" if lang == "en" else "OpenStreetMap 地图", "overlay": False,
+                 "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+                 "max_zoom": 19}]
+    if basemap == "tianditu":
+        key = (key or os.environ.get("TIANDITU_KEY") or "").strip()
+        if not key:
+            raise SchemaError(
+                "天地图底图需要密钥（tk）：请用 tianditu_key 参数或 --tianditu-key 选项传入，"
+                "或设置环境变量 TIANDITU_KEY（在 https://console.tianditu.gov.cn 申请“浏览器端”密钥）",
+                "the 天地图 (Tianditu) base map needs a key (tk): pass tianditu_key / --tianditu-key "
+                "or set TIANDITU_KEY (get a browser key at https://console.tianditu.gov.cn)")
+        tk = urllib.parse.quote(key, safe="")
+        attr = "天地图 © 国家地理信息公共服务平台" if lang == "zh" else "Tianditu © National Geomatics Center of China"
+        notes = ("cva", "天地图注记") if lang == "zh" else ("eva", "Tianditu labels")
+        return [
+            {"tiles": _TIANDITU.format(layer="vec", key=tk), "subdomains": "01234567", "overlay": False,
+             "name": "天地图矢量" if lang == "zh" else "Tianditu map", "attr": attr, "max_zoom": 18},
+            {"tiles": _TIANDITU.format(layer=notes[0], key=tk), "subdomains": "01234567", "overlay": True,
+             "name": notes[1], "attr": attr, "max_zoom": 18},
+        ]
+    return [{"tiles": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang="
+                       + ("zh_cn" if lang == "zh" else "en") + "&size=1&scale=1&style=8&x={x}&y={y}&z={z}"),
+             "subdomains": "1234", "overlay": False, "name": "高德地图" if lang == "zh" else "Gaode (AutoNavi)",
+             "attr": "© 高德地图 AutoNavi（GCJ-02）", "max_zoom": 18}]
+
+
+def _validate(lang: str, basemap: str | None, max_html_mb: float) -> None:
+    if lang not in ("zh", "en"):
+        raise SchemaError(f"未知的语言 “{lang}”（应为 zh 或 en）", f"unknown language '{lang}' (use zh or en)")
+    if basemap is not None and basemap not in BASEMAPS:
+        choices = " | ".join(BASEMAPS)
+        raise SchemaError(f"未知的底图 “{basemap}”（可选 {choices}，或不加底图）",
+                          f"unknown base map '{basemap}' (use {choices}, or none)")
+    if not (isinstance(max_html_mb, int | float) and max_html_mb > 0 and math.isfinite(max_html_mb)):
+        raise SchemaError(f"地图大小上限应为正数（兆字节），收到 {max_html_mb!r}",
+                          f"max_html_mb must be a positive number of megabytes, got {max_html_mb!r}")
+
+
+# --- legend and title ------------------------------------------------------------------------
+def _legend(layers: list[_Layer], src: _Source, lang: str) -> str:
+    """The legend's HTML: one block per layer (or group of layers), then notes (escaped)."""
+    parts = [f"<button type=\"button\">{_w('legend', lang)}</button><div>"]
+    group = None
+    for layer in layers:
+        if not layer.group or layer.group != group:
+            group = layer.group
+            parts.append(f"<h5>{_e(_w(group, lang) if group else layer.name)}</h5>")
+        if layer.key == "unsupplied":
+            short = len(layer.legend) > 6  # many years: "09 10 11 ..." under the cells
+            cells = "".join(f'<span title="{_e(label)}"><i style="background:{st["fillColor"]}"></i>'
+                            f"{_e(label[-2:] if short else label)}</span>" for label, st in layer.legend)
+            parts.append(f'<div class="lu-years">{cells}</div>')
+        elif layer.key == "counties":
+            parts.extend(f"<p>{_swatch(style)}{_e(label)}</p>" for label, style in layer.legend)
+        else:
+            parts.extend(f'<span class="lu-item">{_swatch(style)}{_e(label)}</span>'
+                         for label, style in layer.legend)
+    notes = []
+    for layer in layers:
+        if layer.thinned:
+            what = []
+            if layer.level:
+                what.append(_w("thin_simplified", lang, tol=f"{layer.tolerance:g}"))
+            if not layer.keep.all():
+                what.append(_w("thin_dropped", lang, n=int((~layer.keep).sum()), total=len(layer.keep)))
+            notes.append(_w("thinned", lang, layer=_e(layer.name), what=_w("and", lang).join(what)))
+    names = {x.key: x.name for x in layers}
+    for key, n in src.no_geometry.items():
+        notes.append(_w("no_geometry", lang, layer=_e(names.get(key, _w(key, lang))), n=n))
+    parts.extend(f'<p class="lu-note">{n}</p>' for n in notes)
+    parts.append(f'<p class="lu-foot">{_w("note_areas", lang)}</p></div>')
+    return "".join(parts)
+
+
+def _title(src: _Source, lang: str) -> tuple[str, str]:
+    """The title as HTML and as plain text (both escaped)."""
+    name = _e(src.title[0 if lang == "zh" else 1])
+    c = src.counties
+    line = []
+    if src.as_of is not None:
+        line.append(_w("as_of", lang, date=src.as_of.isoformat()))
+    if "outcome" in c:
+        award = int((c["outcome"] == "award").sum())
+        line.append(_w("summary", lang, award=award, penalty=len(c) - award))
+    sub = " · ".join(line)
+    if "outcome_final" in c and not c["outcome_final"].fillna(True).astype(bool).all():
+        sub += _w("provisional_title", lang)
+    plain = f"{name} · {sub}" if sub else name
+    return f"<b>{name}</b><span>{sub}</span>", plain
+
+
+# --- the map ---------------------------------------------------------------------------------
+def map_outcomes(
+    assessment: Assessment | gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
+    max_html_mb: float = 10.0,
+) -> folium.Map:
+    """Map each county's outcome, with the assessment's parcels as switchable layers.
+
+    Counties are coloured by outcome (award; award with a milestone missed,
+    lighter; penalty), labelled with their names, and open a popup with
+    every task's rate, target, result and gap (公顷 and 亩), next year's
+    plan, the suspension and the rank. Overlays: the unsupplied part of
+    each batch by approval year, supplied parcels by patrol status, idle
+    parcels (undisposed, disposed, suspected) and the lapse, withdrawal and
+    reduction candidates.
+
+    Parameters
+    ----------
+    assessment : Assessment or geopandas.GeoDataFrame
+        From :func:`landuse.assessment.assess`; or its ``counties`` frame
+        alone (a map of the counties with no overlays).
+    lang : {"zh", "en"}, default "zh"
+        Language of the title, legend, layer names and popups.
+    basemap : {None, "osm", "tianditu", "gaode"}, default None
+        None keeps the page offline: no tiles, nothing fetched. ``"gaode"``
+        tiles are GCJ-02: the overlays are then shifted WGS84 → GCJ-02 for
+        display only.
+    tianditu_key : str, optional
+        The 天地图 ``tk`` key; default the ``TIANDITU_KEY`` environment
+        variable. It is written into the page (browsers send it with each
+        tile request), so use a browser-side key.
+    max_html_mb : float, default 10.0
+        Size budget of the page in MB (10⁶ bytes). Over it, the largest
+        layers are simplified harder and then lose their smallest features;
+        the legend says which.
+
+    Returns
+    -------
+    folium.Map
+        Offline unless ``basemap`` is given. Its ``landuse_stats``
+        attribute is a :class:`MapStats` with the estimated size.
+
+    Raises
+    ------
+    SchemaError
+        On an unknown ``lang`` or ``basemap``, a non-positive budget, or
+        ``basemap="tianditu"`` without a key.
+    CRSError
+        When the counties have no CRS.
+
+    Examples
+    --------
+    >>> from landuse import load_workspace
+    >>> from landuse.assessment import assess
+    >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31", raster=False)
+    >>> m = map_outcomes(a)
+    >>> m.landuse_stats.features["counties"]
+    10
+    >>> m.landuse_stats.thinned  # the sample fits the 10 MB budget as it is
+    ()
+    >>> "<script src=" in map_html(m)  # Leaflet is inlined: the page fetches nothing
+    False
+    """
+    _validate(lang, basemap, max_html_mb)
+    tiles = _tiles(basemap, tianditu_key, lang)
+    src = _source(assessment)
+    layers = _layers(src, lang)
+    gcj02 = basemap == "gaode"
+    budget = int(max_html_mb * _BYTES_PER_MB)
+    js, css = _assets()
+    title_html, title_text = _title(src, lang)
+    page = len(js.encode()) + len(css.encode()) + len((title_html + title_text).encode()) + _PAGE_BYTES
+    layers = [x for x in layers if len(x.frame)]
+    # Thinning adds a note per thinned layer to the legend: allow for them up front.
+    notes = _NOTE_BYTES * len(layers)
+    _fit(layers, page + len(_legend(layers, src, lang).encode()) + notes, budget, gcj02)
+    legend = _legend(layers, src, lang)
+    m = _assemble(layers, src, tiles, lang, legend, title_html, title_text, gcj02)
+    stats = MapStats(
+        bytes=page + len(legend.encode()) + sum(_layer_bytes(x) for x in layers),
+        budget_bytes=budget,
+        layers={x.key: _layer_stats(x, src) for x in layers},
+    )
+    m.landuse_stats = stats  # type: ignore[attr-defined]
+    return m
+
+
+def _layer_stats(layer: _Layer, src: _Source) -> LayerStats:
+    return LayerStats(layer.key, layer.name, int(layer.keep.sum()), len(layer.keep),
+                      src.no_geometry.get(layer.key, 0), layer.tolerance, layer.tolerance_m,
+                      _layer_bytes(layer))
+
+
+def _assemble(layers: list[_Layer], src: _Source, tiles: list[dict[str, Any]], lang: str, legend: str,
+              title_html: str, title_text: str, gcj02: bool) -> folium.Map:
+    import folium
+
+    el = _elements()
+    crs = src.counties.crs
+    drawn = src.counties[_drawable(src.counties)]
+    minx, miny, maxx, maxy = _to_display(
+        np.array([shapely.box(*drawn.total_bounds)]), crs, gcj02)[0].bounds if len(drawn) else (
+        73.0, 18.0, 135.0, 54.0)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None,
+                   control_scale=False, attribution_control=bool(tiles), zoom_snap=0.25,
+                   zoom_delta=0.5, wheel_px_per_zoom_level=90)
+    # Folium's default scripts and styles come from CDNs; the page carries its own.
+    m.default_js = []
+    m.default_css = []
+    root = m.get_root()
+    root.title = title_text
+    js, css = _assets()
+    root.header.add_child(el.Element(f"<style>{css}</style>"), name="landuse_css")
+    root.header.add_child(el.Element(f"<script>{js}</script>"), name="landuse_js")
+    for t in tiles:
+        folium.TileLayer(**t).add_to(m)
+    chrome = {"title": title_html, "legend": legend,
+              "fullscreen": [_w("fullscreen", lang), _w("exit_fullscreen", lang)],
+              "bounds": [[miny, minx], [maxy, maxx]]}
+    el.Chrome(_script_safe(_json(chrome))).add_to(m)
+    for layer in layers:
+        drawn_n = int(layer.keep.sum())
+        spec: dict[str, Any] = {"key": layer.key, "z": layer.z, "styles": layer.styles,
+                                "fields": layer.fields, "canvas": drawn_n > _CANVAS_OVER,
+                                "boost": layer.key != "counties" and drawn_n <= _BOOST_UNDER}
+        if layer.labels:
+            pts = _to_display(np.array([shapely.Point(x, y) for x, y, _ in layer.labels]), crs, gcj02)
+            spec["labels"] = [[round(p.y, 6), round(p.x, 6), h] for p, (_, _, h) in
+                              zip(pts, layer.labels, strict=True)]
+        name = f"{layer.name} ({drawn_n})"
+        el.DataLayer(name, _script_safe(_json(spec)), _script_safe(_feature_collection(layer)),
+                     show=layer.show).add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """Return the complete HTML page of a map (what :func:`save_map` writes)."""
+    return m.get_root().render()
+
+
+_EXTERNAL = re.compile(r"""(?:<script[^>]+src|<link[^>]+href)\s*=\s*["']?https?://""", re.IGNORECASE)
+
+
+def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write a map as one HTML page, atomically, and log its size.
+
+    Parameters
+    ----------
+    m : folium.Map
+        From :func:`map_outcomes` (or any folium map).
+    path : str or path-like
+        The ``.html`` file to write.
+    overwrite : bool, default False
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``. A map from :func:`map_outcomes` has its
+        ``landuse_stats`` updated with the measured size and the path.
+
+    Raises
+    ------
+    OutputExistsError
+        When ``path`` exists and ``overwrite`` is False.
+    """
+    page = map_html(m)
+    if _EXTERNAL.search(page) and getattr(m, "landuse_stats", None) is not None:
+        log.warning("map %s links a script or style on the network: it will not open offline", path)
+    target = write_text(page, path, overwrite=overwrite)
+    size = len(page.encode("utf-8"))
+    stats = getattr(m, "landuse_stats", None)
+    if isinstance(stats, MapStats):
+        m.landuse_stats = replace(stats, bytes=size, path=target)  # type: ignore[attr-defined]
+        if size > stats.budget_bytes:
+            log.warning("map %s is %.1f MB, over its budget of %.1f MB", target, size / _BYTES_PER_MB,
+                        stats.budget_bytes / _BYTES_PER_MB)
+    log.info("map written to %s (%.2f MB)", target, size / _BYTES_PER_MB)
+    return target
+
+
+def render_map(assessment: Assessment | gpd.GeoDataFrame, path: str | os.PathLike, *,
+               overwrite: bool = False, **options: Any) -> MapStats:
+    """Make the outcome map of ``assessment`` and write it to ``path``.
+
+    Parameters
+    ----------
+    assessment : Assessment or geopandas.GeoDataFrame
+        As for :func:`map_outcomes`.
+    path : str or path-like
+        The ``.html`` file to write.
+    overwrite : bool, default False
+        Replace an existing file.
+    **options
+        ``lang``, ``basemap``, ``tianditu_key``, ``max_html_mb`` of
+        :func:`map_outcomes`.
+
+    Returns
+    -------
+    MapStats
+        The measured size, features per layer and thinned layers.
+    """
+    m = map_outcomes(assessment, **options)
+    save_map(m, path, overwrite=overwrite)
+    return m.landuse_stats  # type: ignore[no-any-return]

@@ -1,0 +1,328 @@
+"""The outcome map: offline page, escaping, layers, base maps, size budget (no browser)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from xstatic.pkg import leaflet
+
+from landuse import CRSError, OutputExistsError, SchemaError, load_workspace
+from landuse.assessment import Assessment, assess
+from landuse.maps import MapStats, map_html, map_outcomes, render_map, save_map
+
+XSS = "<img src=x onerror=alert(1)>"
+XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+OVERLAYS = ("unsupplied", "supplies", "idle_undisposed", "idle_disposed", "suspected", "lapse", "withdraw",
+            "reduce")
+
+
+@pytest.fixture(scope="module")
+def sample() -> Assessment:
+    return assess(load_workspace(), "zhumadian-2018", "2018-12-31", raster=False)
+
+
+@pytest.fixture(scope="module")
+def sample_page(sample: Assessment) -> str:
+    return map_html(map_outcomes(sample))
+
+
+def layer_data(m, key: str) -> dict:
+    """The GeoJSON a map draws for one layer, read back from the map's element."""
+    for child in m._children.values():
+        if getattr(child, "_name", "") == "LanduseLayer" and json.loads(child.spec)["key"] == key:
+            return json.loads(child.data.replace("<\\/", "</"))
+    raise KeyError(key)
+
+
+def overlay_names(m) -> list[str]:
+    map_html(m)  # the layer control collects its layers when rendered
+    control = next(c for c in m._children.values() if type(c).__name__ == "LayerControl")
+    return list(control.overlays)
+
+
+def with_overlays(a: Assessment, **frames: gpd.GeoDataFrame) -> Assessment:
+    return dataclasses.replace(a, **frames)
+
+
+# --- offline ---------------------------------------------------------------------------------
+def test_offline_page_has_no_network_address(sample_page: str) -> None:
+    # Leaflet's own source names its site and the SVG namespace; nothing else may hold a URL.
+    leaflet_js = (Path(leaflet.BASE_DIR) / "leaflet.js").read_text(encoding="utf-8")
+    leaflet_js = re.sub(r"//# sourceMappingURL=\S+\s*$", "", leaflet_js)
+    assert leaflet_js in sample_page, "Leaflet is not inlined"
+    rest = sample_page.replace(leaflet_js, "")
+    assert re.findall(r"(?:https?:)?//[\w.-]+\.\w+/", rest) == []
+    assert not re.search(r"<script[^>]*\bsrc=", sample_page)
+    assert not re.search(r"<link\b", sample_page)
+    assert "tileLayer" not in rest
+    for url in re.findall(r"url\(([^)]*)\)", sample_page):
+        assert url.strip("'\"").startswith(("data:", "#")), url
+
+
+def test_offline_page_lists_leaflet_images_inline(sample_page: str) -> None:
+    assert "images/layers.png" not in sample_page
+    assert "url(data:image/png;base64," in sample_page
+
+
+# --- content ---------------------------------------------------------------------------------
+def test_every_county_is_drawn_with_its_popup(sample: Assessment) -> None:
+    m = map_outcomes(sample)
+    features = layer_data(m, "counties")["features"]
+    assert len(features) == len(sample.counties) == 10
+    popup = features[0]["properties"]["h"]
+    for task in sample.rules.tasks:
+        assert f"<b>{task.id}</b>" in popup
+    assert "公顷" in popup
+    assert "亩" in popup
+    assert re.search(r"\d+\.\d%", popup)
+    assert "下一年度计划" in popup
+    assert "暂停受理" in popup
+    assert "处置率排名" in popup
+
+
+def test_counties_coloured_by_outcome(sample: Assessment) -> None:
+    m = map_outcomes(sample)
+    classes = [f["properties"]["c"] for f in layer_data(m, "counties")["features"]]
+    c = sample.counties
+    expected = [0 if o == "award" and not ms else 1 if o == "award" else 2
+                for o, ms in zip(c["outcome"], c["milestone_missed"], strict=True)]
+    assert classes == expected
+    assert 1 in classes  # the sample has an award with its milestone missed: a lighter shade
+    styles = json.loads(next(ch.spec for ch in m._children.values()
+                             if getattr(ch, "_name", "") == "LanduseLayer"))["styles"]
+    assert len({styles[i]["fillColor"] for i in (0, 1, 2)}) == 3
+
+
+def test_no_task_and_pending_words(sample: Assessment) -> None:
+    counties = sample.counties.copy()
+    first = counties.index[0]
+    counties.loc[first, "T4_rate"] = float("nan")
+    counties.loc[first, "T4_met"] = True
+    counties["T3_met"] = counties["T3_met"].astype("boolean")
+    counties.loc[first, "T3_met"] = None
+    m = map_outcomes(with_overlays(sample, counties=counties))
+    popup = layer_data(m, "counties")["features"][0]["properties"]["h"]
+    assert '<td class="lu-none">无任务</td>' in popup
+    assert '<td class="lu-pending">待定</td>' in popup
+
+
+def test_gap_shown_in_hectares_and_mu_for_a_missed_task(sample: Assessment) -> None:
+    c = sample.counties
+    task = next(t.id for t in sample.rules.tasks if (c[f"{t.id}_met"] == False).any())  # noqa: E712
+    row = c[(c[f"{task}_met"] == False).fillna(False)].iloc[0]  # noqa: E712
+    features = layer_data(map_outcomes(sample), "counties")["features"]
+    popup = next(f["properties"]["h"] for f in features if row["county_name"] in f["properties"]["h"])
+    assert "未达标" in popup
+    gap = f"{row[f'{task}_gap_ha']:,.2f} 公顷（{row[f'{task}_gap_ha'] * 15:,.1f} 亩）"
+    assert gap in popup
+
+
+@pytest.mark.parametrize(("lang", "names"), [
+    ("zh", ["县区考核结果", "批而未供土地（按批准年份）", "闲置土地·未处置", "疑似闲置（未列入台账）",
+            "闲置土地·已处置", "已供宗地（按巡查状态）", "拟失效批次", "拟撤回批次", "拟核减部分"]),
+    ("en", ["County outcomes", "Unsupplied approved land (by approval year)", "Idle land, undisposed",
+            "Suspected idle (not on the list)", "Idle land, disposed", "Supplied parcels (by patrol status)",
+            "Lapse candidates", "Withdrawal candidates", "Reduction candidates"]),
+])
+def test_layer_names(sample: Assessment, lang: str, names: list[str]) -> None:
+    m = map_outcomes(sample, lang=lang)
+    listed = overlay_names(m)
+    assert [re.sub(r" \(\d+\)$", "", n) for n in listed] == names
+    counts = [int(re.search(r"\((\d+)\)$", n).group(1)) for n in listed]
+    assert counts == list(m.landuse_stats.features.values())
+
+
+def test_english_page_has_english_words(sample: Assessment) -> None:
+    page = map_html(map_outcomes(sample, lang="en"))
+    for words in ("Legend", "Award: every annual task met", "as of 2018-12-31", "Rank by disposal rate",
+                  sample.rules.name_en):
+        assert words in page
+    for words in ("图例", "截至", "年度任务全部达标"):
+        assert words not in page
+
+
+def test_title_names_rule_set_and_date(sample: Assessment) -> None:
+    page = map_html(map_outcomes(sample))
+    assert f"<title>{sample.rules.name}" in page
+    assert "截至 2018-12-31" in page
+
+
+def test_provisional_outcome_before_the_deadline() -> None:
+    a = assess(load_workspace(), "zhumadian-2018", "2018-10-31", raster=False)
+    m = map_outcomes(a)
+    page = map_html(m)
+    assert "暂定" in page
+    popups = [f["properties"]["h"] for f in layer_data(m, "counties")["features"]]
+    assert any("待定" in p for p in popups)
+
+
+def test_every_idle_row_is_drawn_or_counted(sample: Assessment) -> None:
+    stats = map_outcomes(sample).landuse_stats
+    disposed = sample.idle["disposed"].astype(bool)
+    for key, rows in (("idle_undisposed", (~disposed).sum()), ("idle_disposed", disposed.sum())):
+        s = stats.layers[key]
+        assert s.features + s.no_geometry == rows
+
+
+def test_map_leaves_the_assessment_alone(sample: Assessment) -> None:
+    before = {k: getattr(sample, k).copy() for k in ("counties", "batches", "supplies", "idle", "candidates")}
+    map_outcomes(sample, basemap="gaode")
+    for k, frame in before.items():
+        assert getattr(sample, k).geometry.equals(frame.geometry), k
+
+
+# --- escaping --------------------------------------------------------------------------------
+def test_data_text_is_escaped(sample: Assessment) -> None:
+    counties = sample.counties.copy()
+    counties.loc[counties.index[0], "county_name"] = XSS
+    batches = sample.batches.copy()
+    batches["batch_name"] = XSS
+    supplies = sample.supplies.copy()
+    supplies.loc[supplies.index[0], "parcel_id"] = XSS
+    rules = dataclasses.replace(sample.rules, name=XSS)
+    a = with_overlays(sample, counties=counties, batches=batches, supplies=supplies, rules=rules)
+    m = map_outcomes(a)
+    page = map_html(m)
+    assert XSS not in page
+    assert "<img" not in page
+    popup = layer_data(m, "counties")["features"][0]["properties"]
+    assert XSS_ESCAPED in popup["h"]
+    assert XSS_ESCAPED in popup["t"]
+    assert f"<title>{XSS_ESCAPED}" in page
+    unsupplied = layer_data(m, "unsupplied")["features"][0]["properties"]
+    assert XSS_ESCAPED in unsupplied["p"]
+
+
+def test_script_end_tag_in_data_cannot_close_the_script(sample: Assessment) -> None:
+    counties = sample.counties.copy()
+    counties.loc[counties.index[0], "county_name"] = "</script><script>alert(1)</script>"
+    page = map_html(map_outcomes(with_overlays(sample, counties=counties)))
+    assert "alert(1)</script>" not in page
+
+
+# --- inputs ----------------------------------------------------------------------------------
+def test_counties_frame_alone(sample: Assessment) -> None:
+    m = map_outcomes(sample.counties)
+    assert list(m.landuse_stats.layers) == ["counties"]
+    assert m.landuse_stats.features["counties"] == 10
+    assert "T2" in layer_data(m, "counties")["features"][0]["properties"]["h"]
+
+
+def test_assessment_with_empty_overlays(sample: Assessment) -> None:
+    empty = {k: getattr(sample, k).iloc[0:0] for k in ("batches", "supplies", "idle", "candidates")}
+    m = map_outcomes(with_overlays(sample, **empty))
+    assert list(m.landuse_stats.layers) == ["counties"]
+    assert overlay_names(m) == ["县区考核结果 (10)"]
+
+
+def test_counties_in_lon_lat_are_mapped(sample: Assessment) -> None:
+    m = map_outcomes(sample.counties.to_crs(4490))
+    assert m.landuse_stats.features["counties"] == 10
+
+
+def test_counties_without_crs_refused(sample: Assessment) -> None:
+    with pytest.raises(CRSError, match="no CRS"):
+        map_outcomes(sample.counties.set_crs(None, allow_override=True))
+
+
+@pytest.mark.parametrize(("option", "match"), [
+    ({"lang": "fr"}, "unknown language"),
+    ({"basemap": "google"}, "unknown base map"),
+    ({"max_html_mb": 0}, "positive"),
+    ({"max_html_mb": float("nan")}, "positive"),
+])
+def test_bad_options(sample: Assessment, option: dict, match: str) -> None:
+    with pytest.raises(SchemaError, match=match):
+        map_outcomes(sample, **option)
+
+
+# --- base maps -------------------------------------------------------------------------------
+def test_tianditu_needs_a_key(sample: Assessment, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(SchemaError, match="TIANDITU_KEY") as err:
+        map_outcomes(sample, basemap="tianditu")
+    assert "密钥" in err.value.zh
+
+
+@pytest.mark.parametrize("via", ["argument", "environment"])
+def test_tianditu_key_in_tile_urls(sample: Assessment, monkeypatch: pytest.MonkeyPatch, via: str) -> None:
+    kw = {"tianditu_key": "k3y"} if via == "argument" else {}
+    if via == "environment":
+        monkeypatch.setenv("TIANDITU_KEY", "k3y")
+    page = map_html(map_outcomes(sample, basemap="tianditu", **kw))
+    assert page.count("tk=k3y") == 2
+    assert "tianditu.gov.cn/vec_w/wmts" in page
+    assert "tianditu.gov.cn/cva_w/wmts" in page
+
+
+def test_osm_tiles(sample: Assessment) -> None:
+    page = map_html(map_outcomes(sample, basemap="osm"))
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+
+
+def test_gaode_shifts_overlays_to_gcj02(sample: Assessment) -> None:
+    plain = map_outcomes(sample)
+    gaode = map_outcomes(sample, basemap="gaode")
+    assert "autonavi.com" in map_html(gaode)
+    for key in ("counties", "unsupplied"):
+        a = layer_data(plain, key)["features"][0]["geometry"]["coordinates"][0][0]
+        b = layer_data(gaode, key)["features"][0]["geometry"]["coordinates"][0][0]
+        dx = (b[0] - a[0]) * 111_320 * math.cos(math.radians(a[1]))
+        dy = (b[1] - a[1]) * 110_570
+        assert 100 < math.hypot(dx, dy) < 1_000, (key, dx, dy)
+
+
+# --- size ------------------------------------------------------------------------------------
+def test_sample_map_fits_its_budget_untouched(sample: Assessment, tmp_path: Path) -> None:
+    stats = render_map(sample, tmp_path / "map.html")
+    assert isinstance(stats, MapStats)
+    assert stats.bytes == (tmp_path / "map.html").stat().st_size
+    assert stats.path == tmp_path / "map.html"
+    assert stats.thinned == ()
+    assert stats.bytes < 2_000_000
+    assert sum(stats.features.values()) > 10
+
+
+def test_size_estimate_is_close(sample: Assessment, tmp_path: Path) -> None:
+    m = map_outcomes(sample)
+    estimate = m.landuse_stats.bytes
+    save_map(m, tmp_path / "map.html")
+    assert abs(estimate - m.landuse_stats.bytes) < 0.1 * m.landuse_stats.bytes
+
+
+def test_tiny_budget_thins_the_largest_layers(sample: Assessment) -> None:
+    full = map_outcomes(sample).landuse_stats
+    budget = (full.bytes - full.layers["supplies"].bytes // 2) / 1e6
+    m = map_outcomes(sample, max_html_mb=budget)
+    stats = m.landuse_stats
+    assert "supplies" in stats.thinned
+    assert stats.bytes <= budget * 1e6
+    assert stats.layers["counties"].features == 10
+    for key in ("idle_undisposed", "suspected", "lapse"):  # small layers are left alone
+        assert not stats.layers[key].thinned
+    page = map_html(m)
+    assert "为控制文件大小，“已供宗地（按巡查状态）”" in page
+
+
+def test_counties_are_never_dropped(sample: Assessment) -> None:
+    stats = map_outcomes(sample, max_html_mb=0.05).landuse_stats
+    assert stats.layers["counties"].features == 10
+    assert set(stats.thinned) >= {"supplies", "unsupplied"}
+
+
+def test_save_map_refuses_to_overwrite(sample: Assessment, tmp_path: Path) -> None:
+    target = tmp_path / "map.html"
+    target.write_text("old", encoding="utf-8")
+    m = map_outcomes(sample.counties)
+    with pytest.raises(OutputExistsError):
+        save_map(m, target)
+    assert target.read_text(encoding="utf-8") == "old"
+    save_map(m, target, overwrite=True)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert list(tmp_path.iterdir()) == [target]
