@@ -707,11 +707,9 @@ def write_gpkg(
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.unlink()  # GDAL creates the GeoPackage itself; an empty file is not one
         for name, frame in layers.items():
-            with warnings.catch_warnings():
-                # A layer of mixed Polygon / MultiPolygon is written as MultiPolygon.
-                warnings.simplefilter("ignore", UserWarning)
-                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True,
-                                        promote_to_multi=True)
+            # promote_to_multi: a layer of mixed Polygon / MultiPolygon is one MultiPolygon layer.
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True,
+                                    promote_to_multi=True)
         if styles:
             con = sqlite3.connect(tmp)
             try:
