@@ -9,7 +9,9 @@ a warning keeps it.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from landuse.schema import LAYERS, Problem, _feature_id
 
@@ -191,7 +193,20 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     revoked = layers["revocations"].groupby("batch_id")["area_ha"].sum()
     total = supplied.reindex(batches["batch_id"]).fillna(0).to_numpy() + revoked.reindex(
         batches["batch_id"]).fillna(0).to_numpy()
-    over = total > batches["approved_ha"].to_numpy() * (1 + OVERFLOW_TOLERANCE)
+    limit = batches["approved_ha"].to_numpy() * (1 + OVERFLOW_TOLERANCE)
+    over = total > limit
+    # Attribute areas are a cheap first pass; a flagged batch is measured on the ground:
+    # its parcels' union inside the outline (overlaps and spill-overs count once, inside).
+    supplies = layers["supplies"]
+    for pos in np.flatnonzero(over):
+        bid = batches["batch_id"].iat[pos]
+        own = supplies[supplies["batch_id"] == bid]
+        drawn = own.geometry.notna() & ~own.geometry.is_empty
+        inside = shapely.intersection(shapely.union_all(own.geometry[drawn].to_numpy()),
+                                      batches.geometry.iat[pos])
+        measured = shapely.area(inside) / 10_000 + own.loc[~drawn, "area_ha"].sum()
+        total[pos] = measured + revoked.get(bid, 0.0)
+        over[pos] = total[pos] > limit[pos]
     for i in batches.index[over]:
         pos = batches.index.get_loc(i)
         problems.append(_problem(

@@ -51,6 +51,9 @@ def candidates_frame(frame: pd.DataFrame | None, crs: object) -> gpd.GeoDataFram
     out = pd.DataFrame(frame).reindex(columns=CANDIDATE_COLUMNS)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
 
+#: Smallest unsupplied area (ha) worth a candidate: 100 m², below any parcel.
+MIN_CANDIDATE_HA = 0.01
+
 KIND_LABELS = {
     "lapse": ("失效", "lapse"),
     "withdraw": ("撤回", "withdraw"),
@@ -119,7 +122,11 @@ def approval_candidates(
     unsupplied = ledger[f"U@{key}"].reindex(b.index).fillna(0.0)
     months = round(ar.lapse_years * 12)
     old = (b["approval_date"] + pd.DateOffset(months=months)) < t
-    eligible = b["approver"].isin(ar.approvers) & old & (unsupplied > EPS_HA)
+    # An unsupplied remainder under 100 m² on the ground is a gap between the attribute
+    # area and the outline, not land to return.
+    left_on_ground = pd.Series(shapely.area(remainder.reindex(b.index).to_numpy()) / 10_000, index=b.index)
+    eligible = (b["approver"].isin(ar.approvers) & old & (unsupplied > MIN_CANDIDATE_HA)
+                & (left_on_ground.fillna(0.0) > MIN_CANDIDATE_HA))
     nothing = supplied <= EPS_HA
 
     share = built_share.reindex(b.index) if built_share is not None else pd.Series(np.nan, index=b.index)

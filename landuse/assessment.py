@@ -296,7 +296,8 @@ def assess(
     batches = _batch_detail(workspace, ledger, rules, t, links)
     problems = problems_frame([*workspace.problems, *supply_problems, *_no_quota(counties, year)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
-                      candidates, problems, extra={"plan_year": year, "dates": dates})
+                      candidates, problems,
+                      extra={"plan_year": year, "dates": dates, "unsupplied_parts": remainder})
 
 
 def _no_quota(counties: pd.DataFrame, year: int) -> list[Problem]:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from _ws import A, X0, Y0, batch, build, counties, sq, supply
+from _ws import X0, Y0, A, batch, build, counties, sq, supply
 from rasterio.transform import from_origin
 
 from landuse.assessment import assess
