@@ -294,10 +294,22 @@ def assess(
             counties["county_code"]).to_numpy(), crs=workspace.crs)
 
     batches = _batch_detail(workspace, ledger, rules, t, links)
-    problems = problems_frame([*workspace.problems, *supply_problems, *_no_quota(counties, year)])
+    problems = problems_frame([*workspace.problems, *supply_problems, *_no_quota(counties, year),
+                               *_uncounted_disposals(workspace, rules)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
                       extra={"plan_year": year, "dates": dates, "unsupplied_parts": remainder})
+
+
+def _uncounted_disposals(workspace: Workspace, rules: RuleSet) -> list[Problem]:
+    idle_layer = workspace.idle
+    odd = idle_layer[idle_layer["disposal"].notna() & ~idle_layer["disposal"].isin(rules.idle.disposal_methods)]
+    allowed = "、".join(rules.idle.disposal_methods)
+    return [Problem("idle", str(iid), "disposal", "warning",
+                    f"处置方式 “{method}” 不是规则集认可的处置方式（{allowed}），不计为已处置",
+                    f"disposal '{method}' is not a method the rule set counts; not counted as disposed",
+                    int(row))
+            for iid, method, row in zip(odd["idle_id"], odd["disposal"], odd["source_row"], strict=True)]
 
 
 def _no_quota(counties: pd.DataFrame, year: int) -> list[Problem]:

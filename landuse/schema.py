@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
-Kind = Literal["text", "code6", "date", "area", "number", "year", "enum"]
+Kind = Literal["text", "code6", "date", "area", "number", "year", "enum", "bool"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,25 @@ IDLE_CAUSES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Spellings of Order 53's disposal methods; other text is kept as written.
+DISPOSAL_METHODS: dict[str, tuple[str, ...]] = {
+    "延长动工开发期限": ("延长动工开发期限", "延长开发期限", "延期动工", "延长动工期限"),
+    "调整土地用途或规划条件": ("调整土地用途或规划条件", "调整土地用途", "调整规划条件", "改变用途"),
+    "安排临时使用": ("安排临时使用", "临时使用"),
+    "协议有偿收回": ("协议有偿收回", "有偿协议收回", "有偿收回", "协议收回"),
+    "置换土地": ("置换土地", "等价置换", "等价等用途置换", "置换"),
+    "征缴土地闲置费": ("征缴土地闲置费", "征收土地闲置费", "收缴土地闲置费", "征缴闲置费", "土地闲置费"),
+    "无偿收回": ("无偿收回", "无偿收回国有建设用地使用权"),
+    "动工开发": ("动工开发", "已动工", "已动工开发", "督促动工开发"),
+    "其他": ("其他", "其它"),
+}
+#: Yes / no values (现场地类与批准前一致: 是 / 否).
+YES_NO: dict[str, tuple[str, ...]] = {
+    "true": ("是", "一致", "未变化", "未改变", "yes", "y", "true", "t", "1", "√"),
+    "false": ("否", "不一致", "已变化", "已改变", "no", "n", "false", "f", "0", "×"),
+}
+
+
 def _fields(*specs: FieldSpec) -> tuple[FieldSpec, ...]:
     return specs
 
@@ -182,6 +201,9 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("approved_ha", "area", "批准面积",
                       ("approved_ha", "approved", "批准面积", "批复面积", "总面积", "面积", "PZMJ", "ZMJ",
                        "MJ", "area", "area_ha")),
+            FieldSpec("site_unchanged", "bool", "现场地类与批准前一致",
+                      ("site_unchanged", "现场地类与批准前一致", "现场地类是否一致", "地类是否一致",
+                       "现状地类未变化", "DLYZ")),
             FieldSpec("compensation", "enum", "征收补偿实施情况",
                       ("compensation", "征收补偿实施情况", "补偿实施情况", "征收补偿安置方案实施情况",
                        "征收补偿", "ZSBC", "BCSS"), values=COMPENSATION),
@@ -240,7 +262,7 @@ LAYERS: dict[str, LayerSpec] = {
                       ("identified_date", "认定日期", "认定时间", "RDRQ", "RDSJ")),
             FieldSpec("cause", "enum", "闲置原因", ("cause", "闲置原因", "原因", "XZYY"), values=IDLE_CAUSES),
             FieldSpec("disposal", "text", "处置方式",
-                      ("disposal", "处置方式", "处置措施", "CZFS")),
+                      ("disposal", "处置方式", "处置措施", "CZFS"), values=DISPOSAL_METHODS),
             FieldSpec("disposal_date", "date", "处置日期",
                       ("disposal_date", "处置日期", "处置时间", "处置完成日期", "CZRQ", "CZSJ")),
             FieldSpec("land_price_wan", "number", "成交价款", _PRICE),
@@ -602,6 +624,13 @@ def coerce_layer(
         col = frame[fs.name]
         if fs.kind == "text":
             frame[fs.name] = _text(col)
+            if fs.values:
+                known, _ = _enum(frame[fs.name], fs.values)
+                frame[fs.name] = known.fillna(frame[fs.name])
+        elif fs.kind == "bool":
+            flags, bad = _enum(col, YES_NO)
+            report(bad, fs, "warning", "不是 是/否，已按空值处理", "is not yes/no; treated as empty")
+            frame[fs.name] = flags.map({"true": True, "false": False}).astype("boolean")
         elif fs.kind == "code6":
             frame[fs.name], bad = _code6(col)
             report(bad, fs, "warning", "不是 6 位行政区代码，已按空值处理（将按空间位置确定县区）",

@@ -60,7 +60,8 @@ def empty_layer(layer: str, crs: CRS | None = None) -> gpd.GeoDataFrame | pd.Dat
 
 def _dtype(layer: str, column: str) -> str:
     kind = LAYERS[layer].field(column).kind
-    return {"date": "datetime64[ns]", "area": "float64", "number": "float64", "year": "Int64"}.get(
+    return {"date": "datetime64[ns]", "area": "float64", "number": "float64", "year": "Int64",
+            "bool": "boolean"}.get(
         kind, "string"
     )
 

@@ -145,3 +145,36 @@ def test_typical_cases_and_a_reproducible_sample():
     again = assess(_idle_ws(), rules, T, raster=False)
     assert picked == sorted(again.idle.loc[again.idle["sample"], "idle_id"]) + sorted(
         again.candidates.loc[again.candidates["sample"], "parcel_id"])
+
+
+def test_site_unchanged_attribute_decides_without_land_cover():
+    ws = build(
+        counties=counties(A),
+        batches=[batch("SAME", A, "2015-03-01", sq(0, 0), site_unchanged="是"),
+                 batch("CHANGED", A, "2015-03-01", sq(200, 0), site_unchanged="否")],
+        supplies=[],
+    )
+    cands = assess(ws, RULES, T, raster=False).candidates.set_index("batch_id")
+    assert cands.at["SAME", "kind"] == "withdraw"
+    assert cands.at["SAME", "basis"] == "attribute"
+    assert not cands.at["SAME", "needs_field_check"]
+    assert "CHANGED" not in cands.index
+
+
+def test_disposal_spellings_and_uncounted_methods():
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2015-03-01", sq(0, 0))],
+        supplies=[],
+        idle=[{"idle_id": "I1", "county_code": A, "area_ha": 1.0, "disposal": "有偿收回",
+               "disposal_date": "2018-06-01", "geometry": None},
+              {"idle_id": "I2", "county_code": A, "area_ha": 3.0, "disposal": "口头协商",
+               "disposal_date": "2018-06-01", "geometry": None}],
+    )
+    a = assess(ws, RULES, T, raster=False)
+    ledger = a.idle.set_index("idle_id")
+    assert ledger.at["I1", "disposal"] == "协议有偿收回"
+    assert ledger.at["I1", "disposed"] and not ledger.at["I2", "disposed"]
+    assert a.counties.set_index("county_code").at[A, "T4_rate"] == pytest.approx(0.25)
+    named = a.problems[(a.problems["layer"] == "idle") & (a.problems["field"] == "disposal")]
+    assert list(named["feature_id"]) == ["I2"]
