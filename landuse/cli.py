@@ -511,6 +511,10 @@ def _crs_text(crs: CRS | str | None, settings: Settings) -> str:
     return method or crs.to_wkt()[:60]
 
 
+# The assessment commands register themselves on `cli` when imported.
+from landuse import _commands  # noqa: E402, F401
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the ``landuse`` command (the console entry point)."""
     cli.main(args=argv, prog_name="landuse")

@@ -174,7 +174,8 @@ def test_disposal_spellings_and_uncounted_methods():
     a = assess(ws, RULES, T, raster=False)
     ledger = a.idle.set_index("idle_id")
     assert ledger.at["I1", "disposal"] == "协议有偿收回"
-    assert ledger.at["I1", "disposed"] and not ledger.at["I2", "disposed"]
+    assert ledger.at["I1", "disposed"]
+    assert not ledger.at["I2", "disposed"]
     assert a.counties.set_index("county_code").at[A, "T4_rate"] == pytest.approx(0.25)
     named = a.problems[(a.problems["layer"] == "idle") & (a.problems["field"] == "disposal")]
     assert list(named["feature_id"]) == ["I2"]
