@@ -190,6 +190,14 @@ def cjk_font() -> str:
         for f in fm.findSystemFonts()
         if any(h in Path(f).name.lower().replace("-", "") for h in _CJK_FILE_HINTS)
     ]
+    # The PyPI package noto-cjk-sans-otc (a dependency) carries Noto Sans CJK, so a
+    # fresh machine with no system CJK font still draws Chinese.
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+
+        files.append(str(FONT_PATH))
+    except ImportError:
+        pass
     for path in sorted(files, key=lambda f: ("Regular" not in f, "Sans" not in f, f)):
         fm.fontManager.addfont(path)
     by_name: dict[str, list] = {}
