@@ -18,6 +18,8 @@ from landuse._errors import (
     SchemaError,
     WorkspaceError,
 )
+from landuse.assessment import Assessment, assess, save_assessment
+from landuse.rules import RuleSet, list_rulesets, load_ruleset
 from landuse.schema import Problem
 from landuse.workspace import Workspace, load_workspace
 
@@ -27,16 +29,22 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "Assessment",
     "CRSError",
     "DatabaseError",
     "LanduseError",
     "LayerReadError",
     "OutputExistsError",
     "Problem",
+    "RuleSet",
     "RuleSetError",
     "SchemaError",
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "assess",
+    "list_rulesets",
+    "load_ruleset",
     "load_workspace",
+    "save_assessment",
 ]
