@@ -1,0 +1,457 @@
+#!/usr/bin/env python
+"""Benchmark landuse on a synthetic workspace: stage times, peak memory, baselines.
+
+Every measurement runs in a fresh Python process (this script calling itself
+with ``--worker``), so its peak memory is that process's own high-water mark
+(``ru_maxrss``) and no cache carries over. Measured:
+
+* ``assess``: what ``landuse assess`` does -- read, normalise, all tasks,
+  candidates without the raster, linkage, every CSV output -- timed stage by
+  stage through the library's progress callbacks;
+* ``full``: the same with the land-cover raster (zonal statistics), the map
+  and the report, when the workspace has a raster and those modules exist;
+* ``zonal``: only the built-up / cultivated shares of every supply parcel;
+* ``naive``: an analyst's plain geopandas script for the 2013-2017 supply
+  rate (``read_file``, ``overlay``, ``dissolve``, ``groupby``);
+* ``floor``: Arrow read + vectorised intersection + per-batch union, nothing
+  else: what no implementation of the supply rate can avoid;
+* ``dask`` (with ``--engine dask``): ``assess`` through a local Dask cluster.
+
+Prints a table, then one JSON line with every figure.
+
+Usage::
+
+    python scripts/bench.py --size province             # generates the data if needed
+    python scripts/bench.py --size province --data DIR --repeat 3
+    python scripts/bench.py --size province --raster 10 # also zonal stats over a 10 m raster
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+
+#: Targets of issue 5 at ``province``.
+TARGET_RATIO_NAIVE = 1.0
+TARGET_RATIO_FLOOR = 1.5
+TARGET_PEAK_GIB = 2.0
+TARGET_ZONAL_S = 10.0
+
+
+def _peak_mib() -> float:
+    """This process's peak resident memory in MiB (Linux reports KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+class Stopwatch:
+    """Collect (stage, wall seconds, CPU seconds) as progress callbacks name new stages."""
+
+    def __init__(self) -> None:
+        self.stages: list[dict[str, object]] = []
+        self._name: str | None = None
+        self._wall = self._cpu = 0.0
+
+    def step(self, name: str) -> None:
+        """Close the running stage and open ``name``."""
+        self.stop()
+        self._name, self._wall, self._cpu = name, time.perf_counter(), time.process_time()
+
+    def stop(self) -> None:
+        """Close the running stage."""
+        if self._name is not None:
+            self.stages.append({
+                "stage": self._name,
+                "seconds": time.perf_counter() - self._wall,
+                "cpu_seconds": time.process_time() - self._cpu,
+                "peak_mib": _peak_mib(),
+            })
+        self._name = None
+
+
+def _stage_of(step: str) -> str:
+    """Group the library's fine progress steps into the benchmark's stages."""
+    if step.startswith("read "):
+        return "read"
+    if step.startswith("normalise ") or step == "validate":
+        return "normalise"
+    return step
+
+
+def _merge(stages: list[dict[str, object]]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for s in stages:
+        name = _stage_of(str(s["stage"]))
+        if out and out[-1]["stage"] == name:
+            last = out[-1]
+            last["seconds"] = float(last["seconds"]) + float(s["seconds"])
+            last["cpu_seconds"] = float(last["cpu_seconds"]) + float(s["cpu_seconds"])
+            last["peak_mib"] = s["peak_mib"]
+        else:
+            out.append({**s, "stage": name})
+    return out
+
+
+# --- workers (each runs in its own process) ------------------------------------------------
+
+
+def work_assess(data: Path, out: Path, *, raster: bool, extras: bool, engine: str = "local"
+                ) -> dict[str, object]:
+    """Load, assess and write every CSV; with ``extras`` the map and the report too."""
+    from landuse import load_workspace
+    from landuse.assessment import assess, save_assessment
+
+    watch = Stopwatch()
+    t0, c0 = time.perf_counter(), time.process_time()
+    ws = load_workspace(data, progress=watch.step)
+    a = assess(ws, "zhumadian-2018", "2018-12-31", progress=watch.step, raster=raster,
+               engine=engine)
+    watch.step("write csv")
+    save_assessment(a, out, overwrite=True)
+    watch.stop()
+    result: dict[str, object] = {
+        "rows": {"batches": len(ws.batches), "supplies": len(ws.supplies), "idle": len(ws.idle),
+                 "counties": len(ws.counties)},
+        "problems": len(ws.problems),
+        "raster": ws.landcover is not None and raster,
+    }
+    core_seconds = time.perf_counter() - t0
+    core_cpu = time.process_time() - c0
+    if extras:
+        for name, module, func in (("map", "landuse.maps", "render_map"),
+                                   ("report", "landuse.report", "write_report")):
+            if importlib.util.find_spec(module) is None:
+                watch.stages.append({"stage": name, "seconds": None, "note": "n/a (no module)"})
+                continue
+            fn = getattr(importlib.import_module(module), func, None)
+            if fn is None:
+                watch.stages.append({"stage": name, "seconds": None, "note": f"n/a (no {func})"})
+                continue
+            watch.step(name)
+            try:
+                _call_output(fn, a, out / name)
+                watch.stop()
+            except Exception as err:  # a benchmark reports a failure instead of stopping
+                watch.stop()
+                watch.stages[-1]["note"] = f"failed: {type(err).__name__}: {str(err)[:120]}"
+    result.update({
+        "stages": _merge(watch.stages), "seconds": core_seconds, "cpu_seconds": core_cpu,
+        "peak_mib": _peak_mib(),
+        "counties_csv": str(out / "counties.csv"),
+    })
+    return result
+
+
+def _call_output(fn: Callable[..., object], assessment: object, target: Path) -> None:
+    """Call ``render_map`` / ``write_report`` whichever way it takes its output location."""
+    target.mkdir(parents=True, exist_ok=True)
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY,
+                                                                     p.POSITIONAL_OR_KEYWORD)]
+    if len(params) >= 2:
+        suffix = ".html" if "map" in fn.__name__ else ""
+        kwargs = {"overwrite": True} if "overwrite" in inspect.signature(fn).parameters else {}
+        fn(assessment, target / f"out{suffix}" if suffix else target, **kwargs)
+    else:
+        made = fn(assessment)
+        if hasattr(made, "save"):
+            made.save(str(target / "map.html"))
+
+
+def work_zonal(data: Path) -> dict[str, object]:
+    """Built-up and cultivated shares of every supply parcel over the workspace's raster."""
+    from landuse import load_workspace
+    from landuse.raster import class_shares
+    from landuse.rules import load_ruleset
+
+    ws = load_workspace(data)
+    if ws.landcover is None:
+        return {"seconds": None, "note": "no landcover raster in the workspace"}
+    rules = load_ruleset("zhumadian-2018")
+    t0, c0 = time.perf_counter(), time.process_time()
+    shares = class_shares(ws.supplies.geometry, ws.landcover, rules.landcover)
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+            "peak_mib": _peak_mib(), "rows": {"supplies": len(ws.supplies)},
+            "raster": {"shape": list(ws.landcover.shape), "resolution": ws.landcover.resolution[0]},
+            "covered": int(shares["covered"].sum())}
+
+
+def _find(data: Path, stem: str) -> Path:
+    for suffix in (".gpkg", ".shp"):
+        if (data / f"{stem}{suffix}").exists():
+            return data / f"{stem}{suffix}"
+    msg = f"{data} has no {stem}.gpkg or {stem}.shp"
+    raise FileNotFoundError(msg)
+
+
+def work_naive(data: Path) -> dict[str, object]:
+    """The supply rate the way an analyst writes it with plain geopandas."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    import geopandas as gpd
+    import pandas as pd
+
+    batches = gpd.read_file(_find(data, "批次"))
+    supplies = gpd.read_file(_find(data, "供地"))
+    supplies["date"] = pd.to_datetime(supplies["GDRQ"], format="%Y%m%d", errors="coerce")
+    supplies = supplies[supplies["date"] <= "2018-12-31"]
+    text = (batches["批准日期"].str.replace("年", "-").str.replace("月", "-").str.replace("日", "")
+            .str.replace("/", "-"))
+    batches["date"] = pd.to_datetime(text, format="mixed", errors="coerce")
+    pieces = gpd.overlay(supplies[["DZJGH", "PCBH", "geometry"]],
+                         batches[["批次编号", "行政区代码", "geometry"]], how="intersection")
+    named = pieces["PCBH"].fillna("")
+    pieces = pieces[(named == pieces["批次编号"]) | (named == "")]
+    per_batch = pieces.dissolve(by="批次编号")
+    per_batch["supplied_ha"] = per_batch.area / 10_000
+    batches = batches.merge(per_batch[["supplied_ha"]], left_on="批次编号", right_index=True,
+                            how="left")
+    batches["supplied_ha"] = batches["supplied_ha"].fillna(0.0)
+    window = batches[(batches["date"] >= "2013-01-01") & (batches["date"] <= "2017-12-31")]
+    sums = window.groupby("行政区代码")[["supplied_ha", "批准面积"]].sum()
+    rate = (sums["supplied_ha"] / sums["批准面积"]).clip(upper=1.0)
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+            "peak_mib": _peak_mib(), "rows": {"batches": len(batches), "supplies": len(supplies)},
+            "rates": {str(k): float(v) for k, v in rate.items()}}
+
+
+def work_floor(data: Path) -> dict[str, object]:
+    """Arrow read, vectorised intersection and per-batch union: the least work there is."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    import numpy as np
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    b = pyogrio.read_dataframe(_find(data, "批次"), columns=["批次编号"], use_arrow=True)
+    s = pyogrio.read_dataframe(_find(data, "供地"), columns=["PCBH"], use_arrow=True)
+    bgeom = b.geometry.to_numpy()
+    sgeom = s.geometry.to_numpy()
+    has = ~shapely.is_missing(sgeom)
+    ids = pd.Index(b["批次编号"].to_numpy())
+    pos = ids.get_indexer(s["PCBH"].fillna("").to_numpy())
+    named = np.flatnonzero((pos >= 0) & has)
+    loose_rows = np.flatnonzero((pos < 0) & has)
+    tree = shapely.STRtree(bgeom)
+    li, bi = tree.query(sgeom[loose_rows], predicate="intersects")
+    left = np.concatenate([named, loose_rows[li]])
+    right = np.concatenate([pos[named], bi])
+    pieces = shapely.intersection(sgeom[left], bgeom[right])
+    order = np.argsort(right, kind="stable")
+    right, pieces = right[order], pieces[order]
+    starts = np.flatnonzero(np.r_[True, right[1:] != right[:-1]])
+    ends = np.r_[starts[1:], len(right)]
+    area = np.zeros(len(bgeom))
+    single = ends - starts == 1
+    area[right[starts[single]]] = shapely.area(pieces[starts[single]])
+    for a, e in zip(starts[~single], ends[~single], strict=True):
+        area[right[a]] = shapely.union_all(pieces[a:e]).area
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+            "peak_mib": _peak_mib(), "rows": {"batches": len(b), "supplies": len(s)},
+            "supplied_ha": float(area.sum() / 10_000)}
+
+
+def worker(argv: list[str]) -> int:
+    """Run one measurement and print its JSON on stdout."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", required=True)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    kind = args.worker
+    if kind == "assess":
+        result = work_assess(args.data, args.out, raster=False, extras=False)
+    elif kind == "full":
+        result = work_assess(args.data, args.out, raster=True, extras=True)
+    elif kind == "dask":
+        result = work_assess(args.data, args.out, raster=False, extras=False, engine="dask")
+    elif kind == "zonal":
+        result = work_zonal(args.data)
+    elif kind == "naive":
+        result = work_naive(args.data)
+    elif kind == "floor":
+        result = work_floor(args.data)
+    else:
+        msg = f"unknown worker {kind}"
+        raise SystemExit(msg)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+# --- the driver ----------------------------------------------------------------------------
+
+
+def run_worker(kind: str, data: Path, out: Path, repeat: int) -> dict[str, object]:
+    """Run a worker ``repeat`` times in fresh processes; keep the fastest run, the highest peak."""
+    best: dict[str, object] | None = None
+    peak = 0.0
+    walls = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--data", str(data),
+             "--out", str(out / kind)],
+            capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])},
+        )
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            tail = proc.stderr.strip().splitlines()[-3:]
+            return {"seconds": None, "note": "failed: " + " | ".join(tail)}
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        result["process_seconds"] = wall
+        walls.append(result.get("seconds"))
+        peak = max(peak, float(result.get("peak_mib") or 0.0))
+        faster = result.get("seconds") is not None and (
+            best is None or best.get("seconds") is None or result["seconds"] < best["seconds"])
+        if best is None or faster:
+            best = result
+    assert best is not None
+    best["peak_mib"] = peak
+    best["runs"] = walls
+    return best
+
+
+def ensure_data(size: str, data: Path | None, raster: float | None, seed: int) -> Path:
+    """Return the workspace folder, generating it with scripts/synth.py when missing."""
+    if data is not None:
+        return data
+    folder = Path(tempfile.gettempdir()) / (
+        f"landuse-bench-{size}" + (f"-lc{raster:g}" if raster else ""))
+    if not (folder / "批次.gpkg").exists() or (raster and not (folder / "landcover.tif").exists()):
+        cmd = [sys.executable, str(HERE / "synth.py"), "--size", size, "--out", str(folder),
+               "--seed", str(seed), "--overwrite"]
+        if raster:
+            cmd += ["--raster", f"{raster:g}"]
+        print(f"generating {folder} ...", file=sys.stderr)
+        subprocess.run(cmd, check=True)
+    return folder
+
+
+def _agreement(results: dict[str, dict[str, object]]) -> float | None:
+    """Largest difference between the naive script's supply rate and landuse's T2 rate.
+
+    The naive script ignores revocations, the cap and parcels without
+    geometry, so a few points of difference are expected; more means a bug.
+    """
+    import pandas as pd
+
+    naive = results.get("naive", {}).pop("rates", None)
+    csv = results.get("assess", {}).get("counties_csv")
+    if not naive or not csv or not Path(str(csv)).exists():
+        return None
+    ours = pd.read_csv(str(csv), dtype={"county_code": str}).set_index("county_code")["T2_rate"]
+    theirs = pd.Series(naive)
+    both = ours.reindex(theirs.index).dropna()
+    return float((both - theirs[both.index]).abs().max()) if len(both) else None
+
+
+def _fmt(v: object, spec: str = ".2f") -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see the module docstring."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "--worker" in argv:
+        return worker(argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=["small", "province", "national"], default="small")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="an existing workspace folder (default: generate one with synth.py)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best kept)")
+    parser.add_argument("--raster", type=float, default=None, metavar="RES",
+                        help="generate the data with a land-cover raster of RES metres")
+    parser.add_argument("--seed", type=int, default=2018)
+    parser.add_argument("--engine", choices=["local", "dask", "both"], default="local",
+                        help="also time assess through a local Dask cluster")
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["naive", "floor", "assess", "full", "zonal"],
+                        help="measurements to leave out")
+    args = parser.parse_args(argv)
+    data = ensure_data(args.size, args.data, args.raster, args.seed)
+    has_raster = any(p.suffix.lower() in {".tif", ".tiff"} for p in data.iterdir())
+    kinds = ["naive", "floor", "assess"]
+    if has_raster:
+        kinds += ["zonal"]
+    kinds += ["full"]
+    if args.engine in ("dask", "both"):
+        kinds += ["dask"]
+    kinds = [k for k in kinds if k not in args.skip]
+    results: dict[str, dict[str, object]] = {}
+    agreement = None
+    with tempfile.TemporaryDirectory(prefix="landuse-bench-out-") as tmp:
+        for kind in kinds:
+            print(f"running {kind} ...", file=sys.stderr)
+            results[kind] = run_worker(kind, data, Path(tmp), args.repeat)
+        agreement = _agreement(results)
+
+    rows = results.get("assess", {}).get("rows") or results.get("full", {}).get("rows") or {}
+    n_rows = int(rows.get("batches", 0)) + int(rows.get("supplies", 0))
+
+    def rate(seconds: object) -> float | None:
+        return n_rows / float(seconds) if seconds else None
+
+    print(f"\nlanduse benchmark: size={args.size} data={data} "
+          f"({rows.get('batches', '?')} batches, {rows.get('supplies', '?')} supplies, "
+          f"{rows.get('counties', '?')} counties); {os.cpu_count()} CPUs, "
+          f"{platform.python_version()}, repeat={args.repeat}\n")
+    header = f"{'measurement / stage':<28}{'wall s':>9}{'CPU s':>9}{'rows/s':>11}{'peak MiB':>10}  note"
+    print(header)
+    print("-" * len(header))
+    for kind in kinds:
+        r = results[kind]
+        print(f"{kind:<28}{_fmt(r.get('seconds')):>9}{_fmt(r.get('cpu_seconds')):>9}"
+              f"{_fmt(rate(r.get('seconds')), ',.0f'):>11}{_fmt(r.get('peak_mib'), ',.0f'):>10}  "
+              f"{r.get('note', '')}")
+        for s in r.get("stages", []):
+            print(f"  {s['stage']:<26}{_fmt(s.get('seconds')):>9}{_fmt(s.get('cpu_seconds')):>9}"
+                  f"{'':>11}{_fmt(s.get('peak_mib'), ',.0f'):>10}  {s.get('note', '')}")
+
+    def sec(kind: str) -> float | None:
+        v = results.get(kind, {}).get("seconds")
+        return float(v) if v is not None else None
+
+    assess_s, naive_s, floor_s = sec("assess"), sec("naive"), sec("floor")
+    ratio_naive = assess_s / naive_s if assess_s and naive_s else None
+    ratio_floor = assess_s / floor_s if assess_s and floor_s else None
+    peak_gib = (float(results["assess"]["peak_mib"]) / 1024) if "assess" in results and results[
+        "assess"].get("peak_mib") else None
+    summary = {
+        "size": args.size, "data": str(data), "rows": rows, "cpus": os.cpu_count(),
+        "assess_seconds": assess_s, "naive_seconds": naive_s, "floor_seconds": floor_s,
+        "ratio_to_naive": ratio_naive, "ratio_to_floor": ratio_floor,
+        "assess_peak_gib": peak_gib, "rows_per_second": rate(assess_s),
+        "zonal_seconds": sec("zonal"), "dask_seconds": sec("dask"),
+        "naive_vs_T2_max_abs_diff": agreement,
+        "results": results,
+    }
+    print()
+    print(f"assess / naive = {_fmt(ratio_naive)} (target <= {TARGET_RATIO_NAIVE}); "
+          f"assess / floor = {_fmt(ratio_floor)} (target <= {TARGET_RATIO_FLOOR}); "
+          f"assess peak = {_fmt(peak_gib)} GiB (target < {TARGET_PEAK_GIB})"
+          + (f"; zonal = {_fmt(sec('zonal'))} s (target < {TARGET_ZONAL_S})" if "zonal" in results
+             else ""))
+    if agreement is not None:
+        print(f"naive supply rate vs landuse T2 rate: largest difference {agreement:.4f} "
+              "(the naive script ignores revocations, caps and parcels without geometry)")
+    print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
