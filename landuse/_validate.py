@@ -134,9 +134,10 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         for i in supplies.index[unknown]:
             problems.append(_problem(
                 "supplies", supplies, i, "batch_id", "warning",
-                f"批次编号 {supplies.at[i, 'batch_id']} 在批次图层中不存在，按未注明批次处理（按空间位置关联）",
-                f"batch_id {supplies.at[i, 'batch_id']} matches no batch; treated as naming no batch "
-                "(linked by location)",
+                f"批次编号 {supplies.at[i, 'batch_id']} 在批次图层中不存在，该宗供地不计入任何批次的供地面积"
+                "（请更正批次编号）",
+                f"batch_id {supplies.at[i, 'batch_id']} matches no batch; the parcel counts towards no "
+                "batch's supplied area (correct the batch id)",
             ))
         approval = _lookup(supplies["batch_id"], batches["approval_date"])
         early = named & ~unknown & (supplies["supply_date"] < approval)
@@ -147,7 +148,8 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 f"supply_date {supplies.at[i, 'supply_date']:%Y-%m-%d} is before the batch's approval "
                 f"({approval[i]:%Y-%m-%d})",
             ))
-        supplies["batch_id"] = supplies["batch_id"].where(~unknown)
+        # The id is kept as written: the parcel names a batch, just not one that exists, so
+        # it is neither linked by id nor by location (DESIGN "Definitions").
         layers["supplies"] = supplies
     revocations = layers["revocations"]
     if not revocations.empty:

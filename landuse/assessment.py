@@ -275,7 +275,7 @@ def assess(
     approval_cands = approvals.approval_candidates(
         workspace.batches, ledger, rules, t, remainder=remainder, built_share=remainder_built
     )
-    suspected = _suspected_candidates(parcels, ledger_idle, rules, workspace)
+    suspected = _suspected_candidates(parcels, ledger_idle, rules, workspace, t)
     parts = [c for c in (approval_cands, suspected) if not c.empty]
     candidates = approvals.candidates_frame(pd.concat(parts, ignore_index=True) if parts else None,
                                             workspace.crs)
@@ -373,13 +373,13 @@ def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t:
 
 
 def _suspected_candidates(parcels: gpd.GeoDataFrame, ledger_idle: pd.DataFrame, rules: RuleSet,
-                          workspace: Workspace) -> gpd.GeoDataFrame:
+                          workspace: Workspace, t: dt.date) -> gpd.GeoDataFrame:
     """Suspected idle parcels not yet on the task list, with cause and measure."""
     listed = set(ledger_idle["parcel_id"].dropna())
     sus = parcels[parcels["suspected_idle"] & ~parcels["parcel_id"].isin(listed)]
     years = sus["years_since_start"]
     cause = pd.Series(pd.NA, index=sus.index, dtype="string")
-    measures = idle._measures(cause, years, sus["land_price_wan"], rules)
+    measures = idle._measures(cause, sus["agreed_start"], pd.Timestamp(t), sus["land_price_wan"], rules)
     out = pd.DataFrame({
         "kind": "suspected_idle",
         "kind_label": approvals.KIND_LABELS["suspected_idle"][0],

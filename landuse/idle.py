@@ -96,13 +96,20 @@ def _years(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:
     return (later - earlier).dt.days / _DAYS_PER_YEAR
 
 
-def _measures(cause: pd.Series, years: pd.Series, price: pd.Series, rules: RuleSet) -> pd.DataFrame:
-    """Recommended measure and idle fee (万元) by cause and idle years (Order 53)."""
+def _after(start: pd.Series, years: float, t: pd.Timestamp) -> pd.Series:
+    """True where ``t`` is at least ``years`` after ``start`` on the calendar (满一年: same day)."""
+    months = int(round(years * 12))
+    return (start + pd.DateOffset(months=months)) <= t
+
+
+def _measures(cause: pd.Series, start: pd.Series, t: pd.Timestamp, price: pd.Series,
+              rules: RuleSet) -> pd.DataFrame:
+    """Recommended measure and idle fee (万元) by cause and how long idle since ``start`` (Order 53)."""
     ir = rules.idle
     enterprise = cause.isin(ir.enterprise_causes)
     government = cause.isin(ir.government_causes)
-    recover = enterprise & (years >= ir.recover_after_years)
-    fee = enterprise & (years >= ir.fee_after_years) & ~recover
+    recover = enterprise & _after(start, ir.recover_after_years, t)
+    fee = enterprise & _after(start, ir.fee_after_years, t) & ~recover
     measure = pd.Series(pd.NA, index=cause.index, dtype="string")
     measure_en = pd.Series(pd.NA, index=cause.index, dtype="string")
     measure[recover], measure_en[recover] = "无偿收回", "recover without compensation"
@@ -147,10 +154,12 @@ def idle_ledger(
             idle[col] = idle[col].fillna(pd.Series(via, index=idle.index, dtype=idle[col].dtype))
     idle["disposed"] = disposed_mask(idle, rules, t)
     idle["status"] = np.where(idle["disposed"], "disposed", "undisposed")
-    years = _years(t, idle["agreed_start"])
-    fallback = _years(t, idle["identified_date"]) + rules.idle.not_started_years
-    idle["idle_years"] = years.fillna(fallback).clip(lower=0.0).round(2)
-    measures = _measures(idle["cause"], idle["idle_years"], idle["land_price_wan"], rules)
+    # Idle time counts from the agreed start; without one, identification is taken to be
+    # the moment the parcel had been idle the first qualifying year.
+    months = int(round(rules.idle.not_started_years * 12))
+    start = idle["agreed_start"].fillna(idle["identified_date"] - pd.DateOffset(months=months))
+    idle["idle_years"] = _years(t, start).clip(lower=0.0).round(2)
+    measures = _measures(idle["cause"], start, t, idle["land_price_wan"], rules)
     for col in measures:
         idle[col] = measures[col].where(~idle["disposed"])
     return idle
@@ -197,7 +206,7 @@ def parcel_status(
         basis[from_raster] = "raster"
     invested = sup["invested_wan"] / sup["total_investment_wan"]
     years = _years(t, sup["agreed_start"])
-    due = years >= ir.not_started_years
+    due = _after(sup["agreed_start"], ir.not_started_years, t)
     not_started = due & ~started
     low_developed = developed < ir.developed_share_min
     low_invested = invested < ir.investment_share_min

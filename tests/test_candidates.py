@@ -179,3 +179,16 @@ def test_disposal_spellings_and_uncounted_methods():
     assert a.counties.set_index("county_code").at[A, "T4_rate"] == pytest.approx(0.25)
     named = a.problems[(a.problems["layer"] == "idle") & (a.problems["field"] == "disposal")]
     assert list(named["feature_id"]) == ["I2"]
+
+
+def test_one_year_after_the_agreed_start_counts_on_the_same_calendar_day():
+    common = {"area_ha": 1.0, "county_code": A}
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2015-01-01", sq(0, 0, 1000))],
+        supplies=[supply("ONE_YEAR", "B1", "2016-06-01", sq(0, 0), agreed_start="2017-12-31", **common),
+                  supply("A_DAY_SHORT", "B1", "2016-06-01", sq(100, 0), agreed_start="2018-01-01", **common)],
+    )
+    status = assess(ws, RULES, T, raster=False).supplies.set_index("parcel_id")["status"]
+    assert status["ONE_YEAR"] == "疑似闲置"
+    assert status["A_DAY_SHORT"] == "逾期开工"

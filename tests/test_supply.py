@@ -151,3 +151,17 @@ def test_supply_rate_of_a_county_without_batches_in_window_is_no_task():
     led, _ = ledger_at(ws)
     window = (pd.Timestamp("2013-01-01"), pd.Timestamp("2017-12-31"))
     assert county_supply_rates(ws.batches, led, window, T).empty
+
+
+def test_supply_naming_a_missing_batch_counts_nowhere():
+    # P1 lies inside B1 but names "B9", which does not exist: it names a batch, so it is not
+    # linked by location either; the warning asks for the id to be corrected.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200))],
+        supplies=[supply("P1", "B9", "2018-03-01", sq(0, 0))],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"S@{T}"] == 0.0
+    named = [(p.layer, p.feature_id, p.field, p.severity) for p in ws.problems]
+    assert ("supplies", "P1", "batch_id", "warning") in named

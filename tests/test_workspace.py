@@ -666,7 +666,7 @@ def test_supply_naming_a_batch_that_does_not_exist(make_workspace, layers):
     assert (problem.feature_id, problem.severity) == ("4117022018B00002", "warning")
     assert "B9" in problem.message
     assert len(ws.supplies) == 2
-    assert pd.isna(ws.supplies.at[1, "batch_id"])  # linked by location from now on
+    assert ws.supplies.at[1, "batch_id"] == "B9"  # kept as written; it counts towards no batch
 
 
 def test_supply_dated_before_its_batch_approval(make_workspace, layers):
