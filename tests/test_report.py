@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -494,6 +495,11 @@ def test_cjk_font_is_found_or_the_error_says_how_to_get_one(monkeypatch):
         figures.cjk_font.cache_clear()
         monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
         monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
+        # No system font: the font of the noto-cjk-sans-otc dependency still renders Chinese.
+        assert figures.cjk_font() in figures.CJK_FAMILIES
+        figures.cjk_font.cache_clear()
+        monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
+        monkeypatch.setitem(sys.modules, "noto_cjk_sans_otc", None)
         with pytest.raises(LanduseError, match="fonts-noto-cjk"):
             figures.cjk_font()
     finally:
