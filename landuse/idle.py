@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from landuse.rules import RuleSet
+from landuse.supply import county_rates
 from landuse.workspace import Workspace
 
 __all__ = [
@@ -76,15 +77,8 @@ def county_idle_disposal(
         Indexed by ``county_code``: ``done_ha``, ``base_ha``, ``rate`` (NaN
         where a county has no idle parcel: no task).
     """
-    frame = pd.DataFrame({
-        "county_code": idle["county_code"],
-        "done_ha": idle["area_ha"].where(disposed_mask(idle, rules, as_of), 0.0),
-        "base_ha": idle["area_ha"],
-    })
-    out = frame.groupby("county_code")[["done_ha", "base_ha"]].sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["rate"] = (out["done_ha"] / out["base_ha"]).clip(0.0, 1.0).where(out["base_ha"] > 0)
-    return out
+    done = idle["area_ha"].where(disposed_mask(idle, rules, as_of), 0.0)
+    return county_rates(idle["county_code"], done, idle["area_ha"])
 
 
 def _fmt(values: pd.Series, spec: str) -> pd.Series:
@@ -98,7 +92,7 @@ def _years(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:
 
 def _after(start: pd.Series, years: float, t: pd.Timestamp) -> pd.Series:
     """True where ``t`` is at least ``years`` after ``start`` on the calendar (满一年: same day)."""
-    months = int(round(years * 12))
+    months = round(years * 12)
     return (start + pd.DateOffset(months=months)) <= t
 
 
@@ -156,7 +150,7 @@ def idle_ledger(
     idle["status"] = np.where(idle["disposed"], "disposed", "undisposed")
     # Idle time counts from the agreed start; without one, identification is taken to be
     # the moment the parcel had been idle the first qualifying year.
-    months = int(round(rules.idle.not_started_years * 12))
+    months = round(rules.idle.not_started_years * 12)
     start = idle["agreed_start"].fillna(idle["identified_date"] - pd.DateOffset(months=months))
     idle["idle_years"] = _years(t, start).clip(lower=0.0).round(2)
     measures = _measures(idle["cause"], start, t, idle["land_price_wan"], rules)

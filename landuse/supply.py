@@ -296,14 +296,7 @@ def county_supply_rates(
     b = batches.set_index("batch_id")
     b = b[_in_window(b, window)]
     led = ledger.loc[b.index]
-    frame = pd.DataFrame({
-        "county_code": b["county_code"],
-        "done_ha": led[f"S@{key}"],
-        "base_ha": led["approved_ha"] - led[f"R@{key}"],
-    })
-    out = frame.groupby("county_code")[["done_ha", "base_ha"]].sum()
-    out["rate"] = _ratio(out["done_ha"], out["base_ha"])
-    return out
+    return county_rates(b["county_code"], led[f"S@{key}"], led["approved_ha"] - led[f"R@{key}"])
 
 
 def county_stock_disposal(
@@ -325,11 +318,20 @@ def county_stock_disposal(
     b = batches.set_index("batch_id")
     b = b[_in_window(b, window)]
     led = ledger.loc[b.index]
-    frame = pd.DataFrame({
-        "county_code": b["county_code"],
-        "done_ha": (led[f"U@{k0}"] - led[f"U@{k}"]).clip(lower=0.0),
-        "base_ha": led[f"U@{k0}"],
-    })
+    return county_rates(b["county_code"], (led[f"U@{k0}"] - led[f"U@{k}"]).clip(lower=0.0), led[f"U@{k0}"])
+
+
+def county_rates(county: pd.Series, done: pd.Series, base: pd.Series) -> pd.DataFrame:
+    """Sum ``done`` and ``base`` hectares by county; their ratio is the rate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``county_code``: ``done_ha``, ``base_ha``, ``rate``
+        (clipped to [0, 1]; NaN where the base is nil: no task).
+    """
+    frame = pd.DataFrame({"county_code": county.to_numpy(), "done_ha": done.to_numpy(),
+                          "base_ha": base.to_numpy()})
     out = frame.groupby("county_code")[["done_ha", "base_ha"]].sum()
     out["rate"] = _ratio(out["done_ha"], out["base_ha"])
     return out
