@@ -198,17 +198,33 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     limit = batches["approved_ha"].to_numpy() * (1 + OVERFLOW_TOLERANCE)
     over = total > limit
     # Attribute areas are a cheap first pass; a flagged batch is measured on the ground:
-    # its parcels' union inside the outline (overlaps and spill-overs count once, inside).
-    supplies = layers["supplies"]
-    for pos in np.flatnonzero(over):
-        bid = batches["batch_id"].iat[pos]
-        own = supplies[supplies["batch_id"] == bid]
-        drawn = own.geometry.notna() & ~own.geometry.is_empty
-        inside = shapely.intersection(shapely.union_all(own.geometry[drawn].to_numpy()),
-                                      batches.geometry.iat[pos])
-        measured = shapely.area(inside) / 10_000 + own.loc[~drawn, "area_ha"].sum()
-        total[pos] = measured + revoked.get(bid, 0.0)
-        over[pos] = total[pos] > limit[pos]
+    # the parts of its parcels inside its outline (a spill-over counts only inside).
+    flagged = batches["batch_id"].to_numpy()[over]
+    if len(flagged):
+        supplies = layers["supplies"]
+        own = supplies[supplies["batch_id"].isin(flagged)]
+        drawn = (own.geometry.notna() & ~own.geometry.is_empty).to_numpy()
+        pos = pd.Index(batches["batch_id"]).get_indexer(own["batch_id"])
+        inside = shapely.area(shapely.intersection(own.geometry.to_numpy()[drawn],
+                                                   batches.geometry.to_numpy()[pos[drawn]])) / 10_000
+        measured = np.bincount(pos[drawn], weights=inside, minlength=len(batches))
+        tabular = np.bincount(pos[~drawn], weights=own["area_ha"].to_numpy()[~drawn],
+                              minlength=len(batches))
+        rev = revoked.reindex(batches["batch_id"]).fillna(0).to_numpy()
+        total = np.where(over, measured + tabular + rev, total)
+        over = total > limit
+        # Still over: parcels may overlap each other; measure their union (few batches).
+        again = np.isin(pos[drawn], np.flatnonzero(over))
+        if again.any():
+            geoms = own.geometry.to_numpy()[drawn][again]
+            where = pos[drawn][again]
+            order = np.argsort(where, kind="stable")
+            groups, starts = np.unique(where[order], return_index=True)
+            bounds = [*starts[1:], len(order)]
+            for b, a, z in zip(groups, starts, bounds, strict=True):
+                union = shapely.intersection(shapely.union_all(geoms[order[a:z]]), batches.geometry.iat[b])
+                total[b] = shapely.area(union) / 10_000 + tabular[b] + rev[b]
+            over = total > limit
     for i in batches.index[over]:
         pos = batches.index.get_loc(i)
         problems.append(_problem(
