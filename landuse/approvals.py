@@ -23,6 +23,7 @@ field check.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -80,13 +81,27 @@ def unsupplied_parts(
     return out
 
 
+def eligible_batches(
+    batches: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: RuleSet, as_of: dt.date | str | pd.Timestamp
+) -> pd.Index:
+    """Batch ids the two-year rule may apply to: approved by a listed approver more than
+    ``lapse_years`` before ``as_of``, with unsupplied area left."""
+    t = _ts(as_of)
+    ar = rules.approvals
+    b = batches.set_index("batch_id")
+    unsupplied = ledger[f"U@{t:%Y-%m-%d}"].reindex(b.index).fillna(0.0)
+    old = (b["approval_date"] + pd.DateOffset(months=round(ar.lapse_years * 12))) < t
+    return b.index[b["approver"].isin(ar.approvers) & old & (unsupplied > MIN_CANDIDATE_HA)]
+
+
 def approval_candidates(
     batches: gpd.GeoDataFrame,
     ledger: pd.DataFrame,
     rules: RuleSet,
     as_of: dt.date | str | pd.Timestamp,
     *,
-    remainder: gpd.GeoSeries,
+    remainder: gpd.GeoSeries | Callable[[pd.Index], gpd.GeoSeries],
+    left_on_ground: pd.Series,
     built_share: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
     """Find the batches the two-year rule applies to.
@@ -99,8 +114,12 @@ def approval_candidates(
         From :func:`landuse.supply.batch_ledger`, measured at ``as_of``.
     rules : RuleSet
     as_of : date
-    remainder : geopandas.GeoSeries
-        The unsupplied part of each batch (by ``batch_id``).
+    remainder : geopandas.GeoSeries or callable
+        The unsupplied part of each batch (by ``batch_id``), or a function
+        that cuts it for the given batch ids (called for the candidates only).
+    left_on_ground : pandas.Series
+        Unsupplied hectares on the ground (outline less supplied parcels), by
+        ``batch_id``.
     built_share : pandas.Series, optional
         Built-up share of each remainder from the land-cover raster.
 
@@ -120,13 +139,11 @@ def approval_candidates(
     b = batches.set_index("batch_id")
     supplied = ledger[f"S@{key}"].reindex(b.index).fillna(0.0)
     unsupplied = ledger[f"U@{key}"].reindex(b.index).fillna(0.0)
-    months = round(ar.lapse_years * 12)
-    old = (b["approval_date"] + pd.DateOffset(months=months)) < t
     # An unsupplied remainder under 100 m² on the ground is a gap between the attribute
     # area and the outline, not land to return.
-    left_on_ground = pd.Series(shapely.area(remainder.reindex(b.index).to_numpy()) / 10_000, index=b.index)
-    eligible = (b["approver"].isin(ar.approvers) & old & (unsupplied > MIN_CANDIDATE_HA)
-                & (left_on_ground.fillna(0.0) > MIN_CANDIDATE_HA))
+    left_on_ground = left_on_ground.reindex(b.index)
+    eligible = pd.Series(b.index.isin(eligible_batches(batches, ledger, rules, t)), index=b.index) & (
+        left_on_ground.fillna(0.0) > MIN_CANDIDATE_HA)
     nothing = supplied <= EPS_HA
 
     share = built_share.reindex(b.index) if built_share is not None else pd.Series(np.nan, index=b.index)
@@ -168,11 +185,12 @@ def approval_candidates(
         frame["needs_field_check"] = unchanged[mask].isna().to_numpy() if kind != "lapse" else (
             sel["compensation"].isna().to_numpy())
         frame["reason"], frame["reason_en"] = _reasons(kind, frame, limit)
-        frame["geometry"] = remainder.reindex(sel.index).to_numpy()
         rows.append(frame)
     if not rows:
         return candidates_frame(None, batches.crs)
     out = pd.concat(rows, ignore_index=True)
+    parts = remainder(pd.Index(out["batch_id"].unique())) if callable(remainder) else remainder
+    out["geometry"] = parts.reindex(out["batch_id"]).to_numpy()
     out["indicator_return_ha"] = out["area_ha"]
     return candidates_frame(out, batches.crs)
 

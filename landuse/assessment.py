@@ -108,6 +108,22 @@ class Assessment:
             raise SchemaError(f"找不到县区 “{key}”：可选 {names}", f"no county '{key}'; choose one of: {names}")
         return hit.iloc[0]
 
+    def unsupplied_parts(self) -> gpd.GeoSeries:
+        """Each batch's outline less the parcels supplied by the as-of date (by ``batch_id``).
+
+        Cut on first use and kept: maps draw it, the assessment itself needs it only for
+        the two-year-rule candidates.
+        """
+        parts = self.extra.get("unsupplied_parts")
+        if parts is None:
+            links = self.extra.get("links")
+            if links is None:
+                links = supply.link_supplies(self.workspace.batches, self.workspace.supplies,
+                                             until=self.as_of)
+            parts = approvals.unsupplied_parts(self.workspace.batches, links, self.as_of)
+            self.extra["unsupplied_parts"] = parts
+        return parts
+
     def quota(self, key: str, *, project_kind: str | None = None) -> CountyQuota:
         """One county's position: tasks, gaps, days to deadlines, and what it gets.
 
@@ -260,20 +276,34 @@ def assess(
 
     step("landcover")
     use_raster = raster and workspace.landcover is not None
-    remainder = approvals.unsupplied_parts(workspace.batches, links, t)
+    # Only the batches the two-year rule may reach need their unsupplied part cut out now;
+    # the rest is cut on demand (Assessment.unsupplied_parts, for maps).
+    eligible = approvals.eligible_batches(workspace.batches, ledger, rules, t)
+
+    def cut(ids: pd.Index) -> gpd.GeoSeries:
+        return approvals.unsupplied_parts(workspace.batches[workspace.batches["batch_id"].isin(ids)], links, t)
+
+    drawn = workspace.batches.set_index("batch_id")["geom_ha"]
+    left_on_ground = drawn - links.supplied_ha(t, drawn_only=True).reindex(drawn.index).fillna(0.0)
+    remainder: gpd.GeoSeries | Callable[[pd.Index], gpd.GeoSeries] = cut
     parcel_built = remainder_built = None
     if use_raster:
+        remainder = cut(eligible)
         from landuse.raster import class_shares
 
         remainder_built = class_shares(remainder, workspace.landcover, rules.landcover)["built_share"]
-        parcel_built = class_shares(workspace.supplies.geometry, workspace.landcover,
+        # The developed share comes from pixels only for started parcels no attribute describes.
+        sup = workspace.supplies
+        unknown = sup["developed_ha"].isna() & (sup["actual_start"] <= pd.Timestamp(t))
+        parcel_built = class_shares(sup.geometry[unknown], workspace.landcover,
                                     rules.landcover)["built_share"]
 
     step("candidates")
     ledger_idle = idle.idle_ledger(workspace, rules, t)
     parcels = idle.parcel_status(workspace, rules, t, built_share=parcel_built)
     approval_cands = approvals.approval_candidates(
-        workspace.batches, ledger, rules, t, remainder=remainder, built_share=remainder_built
+        workspace.batches, ledger, rules, t, remainder=remainder, left_on_ground=left_on_ground,
+        built_share=remainder_built
     )
     suspected = _suspected_candidates(parcels, ledger_idle, rules, workspace, t)
     parts = [c for c in (approval_cands, suspected) if not c.empty]
@@ -298,7 +328,7 @@ def assess(
                                *_uncounted_disposals(workspace, rules)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
-                      extra={"plan_year": year, "dates": dates, "unsupplied_parts": remainder})
+                      extra={"plan_year": year, "dates": dates, "links": links})
 
 
 def _uncounted_disposals(workspace: Workspace, rules: RuleSet) -> list[Problem]:

@@ -519,8 +519,8 @@ def _source(assessment: Assessment | gpd.GeoDataFrame) -> _Source:
     crs = counties.crs
     frames = {name: getattr(assessment, name, None) for name in ("batches", "supplies", "idle", "candidates")}
     frames = {k: _plane(v, k, crs) for k, v in frames.items() if v is not None and len(v)}
-    extra = getattr(assessment, "extra", None) or {}
-    _overlays(src, frames, pd.Timestamp(assessment.as_of), extra.get("unsupplied_parts"))
+    parts = assessment.unsupplied_parts() if hasattr(assessment, "unsupplied_parts") else None
+    _overlays(src, frames, pd.Timestamp(assessment.as_of), parts)
     return src
 
 

@@ -80,8 +80,11 @@ class SupplyLinks:
     tabular: pd.DataFrame
     overlapping: set[str] = field(default_factory=set)
 
-    def supplied_ha(self, as_of: dt.date | str | pd.Timestamp) -> pd.Series:
-        """Return supplied hectares per batch (before the cap), as of ``as_of``."""
+    def supplied_ha(self, as_of: dt.date | str | pd.Timestamp, *, drawn_only: bool = False) -> pd.Series:
+        """Return supplied hectares per batch (before the cap), as of ``as_of``.
+
+        With ``drawn_only`` only the parcels with geometry count (the area on the ground).
+        """
         t = _ts(as_of)
         pieces = self.pieces[self.pieces["supply_date"] <= t]
         plain = pieces[~pieces["batch_id"].isin(self.overlapping)]
@@ -96,7 +99,7 @@ class SupplyLinks:
             unions = [shapely.union_all(geoms[order[a:b]]) for a, b in itertools.pairwise(bounds)]
             total = pd.concat([total, pd.Series(shapely.area(unions) / M2_PER_HA, index=uniques)])
         tab = self.tabular[self.tabular["supply_date"] <= t]
-        if not tab.empty:
+        if not tab.empty and not drawn_only:
             total = total.add(tab.groupby("batch_id")["piece_ha"].sum(), fill_value=0.0)
         total.index.name = "batch_id"
         return total.rename("supplied_ha")
