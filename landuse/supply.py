@@ -79,6 +79,12 @@ class SupplyLinks:
     pieces: gpd.GeoDataFrame
     tabular: pd.DataFrame
     overlapping: set[str] = field(default_factory=set)
+    _unions: pd.Series | None = field(default=None, repr=False, compare=False)
+
+    def _full_unions(self) -> pd.Series:
+        if self._unions is None:
+            self._unions = _union_areas(self.pieces[self.pieces["batch_id"].isin(self.overlapping)])
+        return self._unions
 
     def supplied_ha(self, as_of: dt.date | str | pd.Timestamp, *, drawn_only: bool = False) -> pd.Series:
         """Return supplied hectares per batch (before the cap), as of ``as_of``.
@@ -91,18 +97,31 @@ class SupplyLinks:
         total = plain.groupby("batch_id", sort=False)["piece_ha"].sum()
         tangled = pieces[pieces["batch_id"].isin(self.overlapping)]
         if not tangled.empty:
-            # Only batches whose parcels overlap need a union; their number is small.
-            geoms = tangled.geometry.to_numpy()
-            codes, uniques = pd.factorize(tangled["batch_id"])
-            order = np.argsort(codes, kind="stable")
-            bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-            unions = [shapely.union_all(geoms[order[a:b]]) for a, b in itertools.pairwise(bounds)]
-            total = pd.concat([total, pd.Series(shapely.area(unions) / M2_PER_HA, index=uniques)])
+            # Only batches whose parcels overlap need a union. A batch all of whose parcels
+            # are already dated by T has the union of all its parcels: measured once, kept.
+            everything = self._full_unions()
+            counts = self.pieces.loc[self.pieces["batch_id"].isin(self.overlapping), "batch_id"].value_counts()
+            now = tangled["batch_id"].value_counts()
+            complete = now.index[now.to_numpy() == counts.reindex(now.index).to_numpy()]
+            partial = tangled[~tangled["batch_id"].isin(complete)]
+            total = pd.concat([total, everything.reindex(complete), _union_areas(partial)])
         tab = self.tabular[self.tabular["supply_date"] <= t]
         if not tab.empty and not drawn_only:
             total = total.add(tab.groupby("batch_id")["piece_ha"].sum(), fill_value=0.0)
         total.index.name = "batch_id"
         return total.rename("supplied_ha")
+
+
+def _union_areas(pieces: gpd.GeoDataFrame) -> pd.Series:
+    """Area (ha) of the union of each batch's pieces."""
+    if pieces.empty:
+        return pd.Series(dtype="float64")
+    geoms = pieces.geometry.to_numpy()
+    codes, uniques = pd.factorize(pieces["batch_id"])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    unions = [shapely.union_all(geoms[order[a:b]]) for a, b in itertools.pairwise(bounds)]
+    return pd.Series(shapely.area(unions) / M2_PER_HA, index=uniques)
 
 
 def link_supplies(
