@@ -50,6 +50,7 @@ def candidates_frame(frame: pd.DataFrame | None, crs: object) -> gpd.GeoDataFram
         frame = pd.DataFrame({c: pd.Series(dtype="object") for c in CANDIDATE_COLUMNS})
         frame["geometry"] = gpd.GeoSeries([], crs=crs)
     out = pd.DataFrame(frame).reindex(columns=CANDIDATE_COLUMNS)
+    out["approval_date"] = pd.to_datetime(out["approval_date"]).astype("datetime64[ns]")
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
 
 #: Smallest unsupplied area (ha) worth a candidate: 100 m², below any parcel.
