@@ -7,7 +7,10 @@ with ``--worker``), so its peak memory is that process's own high-water mark
 
 * ``assess``: what ``landuse assess`` does -- read, normalise, all tasks,
   candidates without the raster, linkage, every CSV output -- timed stage by
-  stage through the library's progress callbacks;
+  stage through the library's progress callbacks (imports not counted, as in
+  ``naive`` and ``floor``); the ratios to the baselines use this figure;
+* ``cli``: the command itself, ``landuse assess DATA --no-raster --out DIR``,
+  timed from outside (Python's start-up and imports included);
 * ``full``: the same with the land-cover raster (zonal statistics), the map
   and the report, when the workspace has a raster and those modules exist;
 * ``zonal``: only the built-up / cultivated shares of every supply parcel;
@@ -200,10 +203,10 @@ def _find(data: Path, stem: str) -> Path:
 
 def work_naive(data: Path) -> dict[str, object]:
     """The supply rate the way an analyst writes it with plain geopandas."""
-    t0, c0 = time.perf_counter(), time.process_time()
     import geopandas as gpd
     import pandas as pd
 
+    t0, c0 = time.perf_counter(), time.process_time()
     batches = gpd.read_file(_find(data, "批次"))
     supplies = gpd.read_file(_find(data, "供地"))
     supplies["date"] = pd.to_datetime(supplies["GDRQ"], format="%Y%m%d", errors="coerce")
@@ -230,12 +233,12 @@ def work_naive(data: Path) -> dict[str, object]:
 
 def work_floor(data: Path) -> dict[str, object]:
     """Arrow read, vectorised intersection and per-batch union: the least work there is."""
-    t0, c0 = time.perf_counter(), time.process_time()
     import numpy as np
     import pandas as pd
     import pyogrio
     import shapely
 
+    t0, c0 = time.perf_counter(), time.process_time()
     b = pyogrio.read_dataframe(_find(data, "批次"), columns=["批次编号"], use_arrow=True)
     s = pyogrio.read_dataframe(_find(data, "供地"), columns=["PCBH"], use_arrow=True)
     bgeom = b.geometry.to_numpy()
@@ -326,6 +329,32 @@ def run_worker(kind: str, data: Path, out: Path, repeat: int) -> dict[str, objec
     return best
 
 
+def run_cli(data: Path, out: Path, repeat: int) -> dict[str, object]:
+    """Run ``landuse assess DATA --no-raster --out DIR`` as an analyst does: process wall time.
+
+    Includes Python's start and the imports, unlike the in-process measurements.
+    """
+    code = "import sys; from landuse.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", code, "assess", str(data), "--no-raster", "--out", str(out / "cli"),
+           "--overwrite", "-q"]
+    best: dict[str, object] = {}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            return {"seconds": None, "note": f"failed ({proc.returncode}): {err.strip()[-200:]}"}
+        peak = usage.ru_maxrss / 1024
+        if not best or wall < float(best["seconds"]):
+            best = {"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                    "peak_mib": max(peak, float(best.get("peak_mib", 0.0)))}
+    best["note"] = "landuse assess --no-raster --out (process wall time, with start-up)"
+    return best
+
+
 def ensure_data(size: str, data: Path | None, raster: float | None, seed: int) -> Path:
     """Return the workspace folder, generating it with scripts/synth.py when missing."""
     if data is not None:
@@ -340,6 +369,18 @@ def ensure_data(size: str, data: Path | None, raster: float | None, seed: int) -
         print(f"generating {folder} ...", file=sys.stderr)
         subprocess.run(cmd, check=True)
     return folder
+
+
+def _revision() -> str:
+    """The commit measured, with ``+dirty`` when landuse/ has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "landuse"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def _agreement(results: dict[str, dict[str, object]]) -> float | None:
@@ -380,12 +421,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=["local", "dask", "both"], default="local",
                         help="also time assess through a local Dask cluster")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["naive", "floor", "assess", "full", "zonal"],
+                        choices=["naive", "floor", "assess", "cli", "full", "zonal"],
                         help="measurements to leave out")
     args = parser.parse_args(argv)
     data = ensure_data(args.size, args.data, args.raster, args.seed)
     has_raster = any(p.suffix.lower() in {".tif", ".tiff"} for p in data.iterdir())
-    kinds = ["naive", "floor", "assess"]
+    kinds = ["naive", "floor", "assess", "cli"]
     if has_raster:
         kinds += ["zonal"]
     kinds += ["full"]
@@ -397,7 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="landuse-bench-out-") as tmp:
         for kind in kinds:
             print(f"running {kind} ...", file=sys.stderr)
-            results[kind] = run_worker(kind, data, Path(tmp), args.repeat)
+            if kind == "cli":
+                results[kind] = run_cli(data, Path(tmp), args.repeat)
+            else:
+                results[kind] = run_worker(kind, data, Path(tmp), args.repeat)
         agreement = _agreement(results)
 
     rows = results.get("assess", {}).get("rows") or results.get("full", {}).get("rows") or {}
@@ -406,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     def rate(seconds: object) -> float | None:
         return n_rows / float(seconds) if seconds else None
 
-    print(f"\nlanduse benchmark: size={args.size} data={data} "
+    revision = _revision()
+    print(f"\nlanduse benchmark at {revision}: size={args.size} data={data} "
           f"({rows.get('batches', '?')} batches, {rows.get('supplies', '?')} supplies, "
           f"{rows.get('counties', '?')} counties); {os.cpu_count()} CPUs, "
           f"{platform.python_version()}, repeat={args.repeat}\n")
@@ -432,10 +477,11 @@ def main(argv: list[str] | None = None) -> int:
     peak_gib = (float(results["assess"]["peak_mib"]) / 1024) if "assess" in results and results[
         "assess"].get("peak_mib") else None
     summary = {
-        "size": args.size, "data": str(data), "rows": rows, "cpus": os.cpu_count(),
+        "size": args.size, "revision": revision, "data": str(data), "rows": rows, "cpus": os.cpu_count(),
         "assess_seconds": assess_s, "naive_seconds": naive_s, "floor_seconds": floor_s,
         "ratio_to_naive": ratio_naive, "ratio_to_floor": ratio_floor,
         "assess_peak_gib": peak_gib, "rows_per_second": rate(assess_s),
+        "cli_seconds": sec("cli"),
         "zonal_seconds": sec("zonal"), "dask_seconds": sec("dask"),
         "naive_vs_T2_max_abs_diff": agreement,
         "results": results,

@@ -12,10 +12,14 @@ vectorised with numpy and shapely:
   scatter snapped to a grid of 1 km cells turned to the county's own street
   angle: one batch per cell, so batches never overlap;
 * each batch cut into 1-6 strips, most supplied in time (0-6 supply parcels
-  per batch): 5 % spill 15-40 m over the batch edge, 4 % reach into the next
-  parcel (overlap), 6 % name no batch (linked by location), 0.5 % have no
-  geometry (their area counts), and 3 % more are stock-land parcels outside
+  per batch), the outline passing through every strip corner as when parcels
+  are cut from the batch in a GIS (so a parcel inside is exactly covered):
+  5 % spill 15-40 m over the batch edge, 4 % reach into the next parcel
+  (overlap), 6 % name no batch (linked by location), 0.5 % have no geometry
+  (their area counts), and about 2 % more are stock-land parcels outside
   every batch;
+* the developed area (KFMJ) left blank for 40 % of parcels, as many ledgers
+  leave it (the land-cover raster tells it then);
 * idle parcels (a task list in CSV, areas in 亩), revocations (失效 / 撤回 /
   核减) and factor-method quotas; with ``--raster`` a CLCD-coded land-cover
   GeoTIFF (built-up over the developed part of started parcels).
@@ -424,18 +428,27 @@ def synthesize(
     notch = (m >= 2) & (rng.random(nb) < 0.25)
     hn = h * rng.uniform(0.4, 0.65, nb)
     xl = edges[np.arange(nb), m - 1]  # where the last strip starts
-    # Rings: rectangles (5 points) and L-shapes (7 points).
-    ring_u = np.stack([np.zeros(nb), w, w, xl, xl, np.zeros(nb), np.zeros(nb)], axis=1)
-    ring_v = np.stack([np.zeros(nb), np.zeros(nb), hn, hn, h, h, np.zeros(nb)], axis=1)
-    rect_u = np.stack([np.zeros(nb), w, w, np.zeros(nb), np.zeros(nb)], axis=1)
-    rect_v = np.stack([np.zeros(nb), np.zeros(nb), h, h, np.zeros(nb)], axis=1)
     ox, oy = seat_xy[bc, 0], seat_xy[bc, 1]
     cb, sb = cos_c[bc], sin_c[bc]
-    lshape = shapely.polygons(np.round(_local_to_world(ring_u + u0[:, None], ring_v + v0[:, None],
-                                                       ox, oy, cb, sb), 2))
-    rect = shapely.polygons(np.round(_local_to_world(rect_u + u0[:, None], rect_v + v0[:, None],
-                                                     ox, oy, cb, sb), 2))
-    bgeom = np.where(notch, lshape, rect)
+    # The outline passes through every corner of its strips, as when parcels are cut from the
+    # batch in a GIS: a parcel inside shares the outline's vertices exactly, so it is covered.
+    # Slots: bottom edge left to right (7), the notch of an L-shape (3), top edge right to left (7).
+    j = np.arange(7)[None, :]
+    last_edge = edges[np.arange(nb), m]
+    ring_u = np.concatenate([edges, np.stack([last_edge, xl, xl], axis=1), edges[:, ::-1]], axis=1)
+    ring_v = np.concatenate([np.zeros((nb, 7)), np.stack([hn, hn, h], axis=1),
+                             np.broadcast_to(h[:, None], (nb, 7))], axis=1)
+    top_j = 6 - j
+    valid = np.concatenate([
+        j <= m[:, None],
+        np.broadcast_to(notch[:, None], (nb, 3)),
+        (top_j <= m[:, None]) & (~notch[:, None] | (top_j <= m[:, None] - 2)),
+    ], axis=1)
+    ring_u = ring_u + u0[:, None]
+    ring_v = np.where(ring_v == 0.0, v0[:, None], v0[:, None] + ring_v)
+    world = np.round(_local_to_world(ring_u, ring_v, ox, oy, cb, sb), 2)
+    rings = shapely.linearrings(world[valid], indices=np.repeat(np.arange(nb), valid.sum(axis=1)))
+    bgeom = shapely.polygons(rings)
     geom_ha = shapely.area(bgeom) / 1e4
 
     year = rng.choice(YEARS, size=nb, p=YEAR_WEIGHTS / YEAR_WEIGHTS.sum())
@@ -464,7 +477,7 @@ def synthesize(
     x1 = edges[sb_idx, sj + 1] + u0[sb_idx]
     last = sj == m[sb_idx] - 1
     y0 = v0[sb_idx].copy()
-    y1 = v0[sb_idx] + np.where(notch[sb_idx] & last, hn[sb_idx], h[sb_idx])
+    y1 = np.where(notch[sb_idx] & last, v0[sb_idx] + hn[sb_idx], v0[sb_idx] + h[sb_idx])
     ns = len(sb_idx)
     # County propensity and pace make some counties meet the targets and others not.
     county_p = rng.uniform(0.62, 0.97, k)
@@ -595,7 +608,8 @@ def synthesize(
         "CJJG": sup["price_wan"].to_numpy(),
         "ZTZ": sup["total_invest_wan"].to_numpy(),
         "YTZ": sup["invested_wan"].to_numpy(),
-        "KFMJ": sup["developed_ha"].to_numpy(),
+        # Many ledgers leave the developed area blank: the land-cover raster tells it then.
+        "KFMJ": np.where(rng.random(len(sup)) < 0.4, np.nan, sup["developed_ha"].to_numpy()),
     }, geometry=np.where(no_geometry, None, geom), crs=plane)
     county_frame = gpd.GeoDataFrame(counties[["XZQDM", "XZQMC"]], geometry=cgeom, crs=plane)
 
