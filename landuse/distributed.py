@@ -47,6 +47,10 @@ from landuse.workspace import Workspace
 
 __all__ = ["county_partitions", "link_supplies"]
 
+#: The columns :func:`landuse.supply.link_supplies` reads: only these travel to the workers.
+BATCH_COLUMNS = ["batch_id"]
+SUPPLY_COLUMNS = ["parcel_id", "batch_id", "supply_date", "area_ha"]
+
 #: Tasks per worker thread when whole counties are packed into tasks: enough to
 #: balance the load, few enough that scheduling costs nothing.
 TASKS_PER_THREAD = 4
@@ -201,8 +205,11 @@ def link_supplies(
         n_parts = parts if parts is not None else TASKS_PER_THREAD * threads
         partitions = county_partitions(batches, supplies, parts=n_parts)
         token = uuid.uuid4().hex[:12]
-        b_parts = client.scatter([batches.iloc[b] for b, _ in partitions])
-        s_parts = client.scatter([supplies.iloc[s] for _, s in partitions])
+        lean_b = batches[[*BATCH_COLUMNS, batches.geometry.name]]
+        lean_s = supplies[[*SUPPLY_COLUMNS, supplies.geometry.name]]
+        # hash=False: hashing the frames to name them would cost more than sending them.
+        b_parts = client.scatter([lean_b.iloc[b] for b, _ in partitions], hash=False)
+        s_parts = client.scatter([lean_s.iloc[s] for _, s in partitions], hash=False)
         keys = [f"landuse-link-{token}-{i}" for i in range(len(partitions))]
         futures = client.map(supply.link_supplies, b_parts, s_parts, until=until, key=keys)
         results: list[SupplyLinks] = client.gather(futures)
