@@ -148,6 +148,12 @@ def work_assess(data: Path, out: Path, *, raster: bool, extras: bool, engine: st
             try:
                 _call_output(fn, a, out / name)
                 watch.stop()
+                files = [f for f in (out / name).rglob("*") if f.is_file()]
+                largest = max(files, key=lambda f: f.stat().st_size, default=None)
+                watch.stages[-1]["note"] = (
+                    f"{len(files)} file(s), {sum(f.stat().st_size for f in files) / 2**20:.1f} MiB"
+                    + (f"; largest {largest.name} {largest.stat().st_size / 2**20:.1f} MiB"
+                       if largest else ""))
             except Exception as err:  # a benchmark reports a failure instead of stopping
                 watch.stop()
                 watch.stages[-1]["note"] = f"failed: {type(err).__name__}: {str(err)[:120]}"
