@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse._arrays import member
 from landuse.schema import LAYERS, Problem, _feature_id
 
 #: A batch whose linked supply and revocation areas exceed its approved area by more
@@ -102,7 +103,7 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             via_parcel = _lookup(frame["parcel_id"], supplies.set_index("parcel_id")["county_code"])
             via_parcel = via_parcel.astype("string")
             filled = filled.fillna(via_parcel)
-        unknown = filled.notna() & ~filled.isin(known) & bool(known)
+        unknown = filled.notna() & ~member(filled, known) & bool(known)
         for i in frame.index[unknown]:
             problems.append(_problem(layer, frame, i, "county_code", "warning",
                                      f"行政区代码 {filled[i]} 不在县区图层中",
@@ -130,7 +131,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             fill = supplies["batch_id"].isna() & supplies["batch_name"].notna()
             supplies.loc[fill, "batch_id"] = supplies.loc[fill, "batch_name"].map(by_name)
         named = supplies["batch_id"].notna()
-        unknown = named & ~supplies["batch_id"].isin(batches.index)
+        unknown = named & ~member(supplies["batch_id"], batches.index)
         for i in supplies.index[unknown]:
             problems.append(_problem(
                 "supplies", supplies, i, "batch_id", "warning",
@@ -153,7 +154,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         layers["supplies"] = supplies
     revocations = layers["revocations"]
     if not revocations.empty:
-        unknown = ~revocations["batch_id"].isin(batches.index)
+        unknown = ~member(revocations["batch_id"], batches.index)
         for i in revocations.index[unknown]:
             problems.append(_problem("revocations", revocations, i, "batch_id", "warning",
                                      f"批次编号 {revocations.at[i, 'batch_id']} 在批次图层中不存在，该记录不计入任何批次",
@@ -163,7 +164,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     if not idle.empty:
         linked = idle["parcel_id"].notna()
         parcels = supplies.set_index("parcel_id") if not supplies.empty else None
-        unknown = linked & (~idle["parcel_id"].isin(parcels.index) if parcels is not None else True)
+        unknown = linked & (~member(idle["parcel_id"], parcels.index) if parcels is not None else True)
         for i in idle.index[unknown]:
             problems.append(_problem("idle", idle, i, "parcel_id", "warning",
                                      f"电子监管号 {idle.at[i, 'parcel_id']} 在供地图层中不存在",
@@ -202,7 +203,7 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     flagged = batches["batch_id"].to_numpy()[over]
     if len(flagged):
         supplies = layers["supplies"]
-        own = supplies[supplies["batch_id"].isin(flagged)]
+        own = supplies[member(supplies["batch_id"], flagged)]
         drawn = (own.geometry.notna() & ~own.geometry.is_empty).to_numpy()
         pos = pd.Index(batches["batch_id"]).get_indexer(own["batch_id"])
         inside = shapely.area(shapely.intersection(own.geometry.to_numpy()[drawn],

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse._arrays import member
 from landuse.rules import RuleSet
 from landuse.supply import EPS_HA, SupplyLinks
 
@@ -77,7 +78,7 @@ def unsupplied_parts(
     if pieces.empty:
         return out
     supplied = pieces.dissolve(by="batch_id").geometry
-    has = out.index.isin(supplied.index)
+    has = member(out.index, supplied.index)
     out[has] = shapely.difference(out[has].to_numpy(), supplied.reindex(out.index[has]).to_numpy())
     return out
 
@@ -143,7 +144,7 @@ def approval_candidates(
     # An unsupplied remainder under 100 m² on the ground is a gap between the attribute
     # area and the outline, not land to return.
     left_on_ground = left_on_ground.reindex(b.index)
-    eligible = pd.Series(b.index.isin(eligible_batches(batches, ledger, rules, t)), index=b.index) & (
+    eligible = pd.Series(member(b.index, eligible_batches(batches, ledger, rules, t)), index=b.index) & (
         left_on_ground.fillna(0.0) > MIN_CANDIDATE_HA)
     nothing = supplied <= EPS_HA
 

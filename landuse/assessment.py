@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from landuse import approvals, idle, linkage, supply
+from landuse._arrays import member
 from landuse._errors import SchemaError
 from landuse.io import write_csv
 from landuse.rules import RuleSet, load_ruleset
@@ -281,7 +282,7 @@ def assess(
     eligible = approvals.eligible_batches(workspace.batches, ledger, rules, t)
 
     def cut(ids: pd.Index) -> gpd.GeoSeries:
-        return approvals.unsupplied_parts(workspace.batches[workspace.batches["batch_id"].isin(ids)], links, t)
+        return approvals.unsupplied_parts(workspace.batches[member(workspace.batches["batch_id"], ids)], links, t)
 
     drawn = workspace.batches.set_index("batch_id")["geom_ha"]
     left_on_ground = drawn - links.supplied_ha(t, drawn_only=True).reindex(drawn.index).fillna(0.0)
@@ -406,7 +407,7 @@ def _suspected_candidates(parcels: gpd.GeoDataFrame, ledger_idle: pd.DataFrame, 
                           workspace: Workspace, t: dt.date) -> gpd.GeoDataFrame:
     """Suspected idle parcels not yet on the task list, with cause and measure."""
     listed = set(ledger_idle["parcel_id"].dropna())
-    sus = parcels[parcels["suspected_idle"] & ~parcels["parcel_id"].isin(listed)]
+    sus = parcels[parcels["suspected_idle"] & ~member(parcels["parcel_id"], listed)]
     years = sus["years_since_start"]
     cause = pd.Series(pd.NA, index=sus.index, dtype="string")
     measures = idle._measures(cause, sus["agreed_start"], pd.Timestamp(t), sus["land_price_wan"], rules)

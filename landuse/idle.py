@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landuse._arrays import member
 from landuse.rules import RuleSet
 from landuse.supply import county_rates
 from landuse.workspace import Workspace
@@ -223,7 +224,7 @@ def parcel_status(
     reason_en[under_inv] = "started, but only " + _fmt(invested[under_inv], "{:.0%}") + " of the investment made"
     sup["idle_reason"] = reason
     sup["idle_reason_en"] = reason_en
-    listed = sup["parcel_id"].isin(
+    listed = member(sup["parcel_id"],
         workspace.idle.loc[~disposed_mask(workspace.idle, rules, t), "parcel_id"].dropna()
     )
     status = pd.Series("正常使用", index=sup.index, dtype="string")

@@ -454,6 +454,16 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     values = pd.Series(values)
     index = values.index
+    if len(values) > 1_000 and not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        # A column repeats few distinct dates: parse each once, then spread them back.
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) < len(values) // 2:
+            once, once_bad = parse_dates(pd.Series(np.asarray(uniques, dtype=object)))
+            # One NaT / False after the uniques stands for the missing values (code -1).
+            spread = np.append(once.to_numpy(), np.datetime64("NaT", "ns"))
+            flags = np.append(once_bad.to_numpy(dtype=bool), False)
+            return (pd.Series(spread[codes], index=index, dtype="datetime64[ns]"),
+                    pd.Series(flags[codes], index=index))
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         dates = pd.to_datetime(values).dt.tz_localize(None) if getattr(
             values.dt, "tz", None) else pd.to_datetime(values)

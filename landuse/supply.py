@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse._arrays import member
 from landuse.schema import Problem
 from landuse.units import M2_PER_HA
 from landuse.workspace import Workspace
@@ -83,7 +84,7 @@ class SupplyLinks:
 
     def _full_unions(self) -> pd.Series:
         if self._unions is None:
-            self._unions = _union_areas(self.pieces[self.pieces["batch_id"].isin(self.overlapping)])
+            self._unions = _union_areas(self.pieces[member(self.pieces["batch_id"], self.overlapping)])
         return self._unions
 
     def supplied_ha(self, as_of: dt.date | str | pd.Timestamp, *, drawn_only: bool = False) -> pd.Series:
@@ -93,17 +94,17 @@ class SupplyLinks:
         """
         t = _ts(as_of)
         pieces = self.pieces[self.pieces["supply_date"] <= t]
-        plain = pieces[~pieces["batch_id"].isin(self.overlapping)]
+        plain = pieces[~member(pieces["batch_id"], self.overlapping)]
         total = plain.groupby("batch_id", sort=False)["piece_ha"].sum()
-        tangled = pieces[pieces["batch_id"].isin(self.overlapping)]
+        tangled = pieces[member(pieces["batch_id"], self.overlapping)]
         if not tangled.empty:
             # Only batches whose parcels overlap need a union. A batch all of whose parcels
             # are already dated by T has the union of all its parcels: measured once, kept.
             everything = self._full_unions()
-            counts = self.pieces.loc[self.pieces["batch_id"].isin(self.overlapping), "batch_id"].value_counts()
+            counts = self.pieces.loc[member(self.pieces["batch_id"], self.overlapping), "batch_id"].value_counts()
             now = tangled["batch_id"].value_counts()
             complete = now.index[now.to_numpy() == counts.reindex(now.index).to_numpy()]
-            partial = tangled[~tangled["batch_id"].isin(complete)]
+            partial = tangled[~member(tangled["batch_id"], complete)]
             total = pd.concat([total, everything.reindex(complete), _union_areas(partial)])
         tab = self.tabular[self.tabular["supply_date"] <= t]
         if not tab.empty and not drawn_only:
@@ -148,7 +149,7 @@ def link_supplies(
     sup = supplies
     if until is not None:
         sup = sup[sup["supply_date"] <= _ts(until)]
-    known = sup["batch_id"].isin(batches["batch_id"])
+    known = pd.Series(member(sup["batch_id"], batches["batch_id"]), index=sup.index)
     has_geom = sup.geometry.notna().to_numpy() & ~sup.geometry.is_empty.to_numpy()
     tabular = sup.loc[known.to_numpy() & ~has_geom, ["batch_id", "parcel_id", "supply_date", "area_ha"]]
     tabular = pd.DataFrame(tabular).rename(columns={"area_ha": "piece_ha"})
@@ -180,7 +181,8 @@ def link_supplies(
     else:
         pairs = named_pairs
 
-    shapely.prepare(right)
+    # No shapely.prepare: each outline serves about three parcels, too few to pay back
+    # GEOS's prepared index (measured: covers 0.73 s prepared, 0.52 s not, at province).
     inside = shapely.covers(right, left)
     pieces = left.copy()
     cut = ~inside
@@ -214,7 +216,7 @@ def _overlapping(pieces: gpd.GeoDataFrame) -> set[str]:
     if len(pieces) < 2:
         return set()
     counts = pieces["batch_id"].value_counts()
-    multi = pieces[pieces["batch_id"].isin(counts.index[counts > 1])]
+    multi = pieces[member(pieces["batch_id"], counts.index[counts > 1])]
     if multi.empty:
         return set()
     geoms = multi.geometry.to_numpy()

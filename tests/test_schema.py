@@ -517,3 +517,13 @@ def test_problem_text_and_frame():
     ]
     assert frame.at[0, "row"] == 3
     assert problems_frame([]).empty
+
+
+def test_parse_dates_of_a_long_column_parses_each_value_once_and_keeps_blanks():
+    values = pd.Series(["2018-09-30", "bad", None, 43373] * 1_000)
+    dates, bad = parse_dates(values)
+    assert dates.iloc[:4].dt.strftime("%Y-%m-%d").fillna("").tolist() == ["2018-09-30", "", "", "2018-09-30"]
+    assert bad.iloc[:4].tolist() == [False, True, False, False]
+    empty, none_bad = parse_dates(pd.Series([None] * 2_000, dtype=object))
+    assert empty.isna().all()
+    assert not none_bad.any()
