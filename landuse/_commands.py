@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
@@ -367,12 +366,7 @@ def candidates_command(settings: Settings, workspace: str | None, rules_name: st
         frame = tables(a)["candidates"]
         if kinds:
             frame = frame[frame["kind"].isin(kinds)]
-        if Path(out).exists() and not overwrite:
-            from landuse._errors import OutputExistsError
-
-            raise OutputExistsError(f"输出文件 {out} 已存在：如需覆盖请加 --overwrite",
-                                    f"output {out} exists: pass --overwrite to replace it")
-        write_csv(frame, out)
+        write_csv(frame, out, overwrite=overwrite)
         LOG.warning(t(f"已写出：{out}", f"written: {out}"))
 
 

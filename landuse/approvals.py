@@ -32,7 +32,7 @@ import shapely
 
 from landuse._arrays import member
 from landuse.rules import RuleSet
-from landuse.supply import EPS_HA, SupplyLinks
+from landuse.supply import EPS_HA, SupplyLinks, _ts
 
 __all__ = ["CANDIDATE_COLUMNS", "approval_candidates", "unsupplied_parts"]
 
@@ -63,10 +63,6 @@ KIND_LABELS = {
     "reduce": ("核减", "reduce"),
     "suspected_idle": ("疑似闲置", "suspected idle"),
 }
-
-
-def _ts(date: dt.date | str | pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(date).normalize()
 
 
 def unsupplied_parts(

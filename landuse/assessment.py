@@ -363,19 +363,15 @@ def _stock(workspace: Workspace, ledger: pd.DataFrame, ledger_idle: pd.DataFrame
 
 def _combined(results: list[linkage.TaskResult]) -> pd.Series:
     """Combined disposal rate from the (first) stock and idle disposal tasks."""
-    parts = [r.frame for r in results if r.task.measure in ("stock_disposal_rate", "idle_disposal_rate")]
-    seen: set[str] = set()
-    chosen = []
+    chosen: dict[str, pd.DataFrame] = {}
     for r in results:
-        if r.task.measure in ("stock_disposal_rate", "idle_disposal_rate") and r.task.measure not in seen:
-            seen.add(r.task.measure)
-            chosen.append(r.frame)
-    if not parts:
+        if r.task.measure in ("stock_disposal_rate", "idle_disposal_rate"):
+            chosen.setdefault(r.task.measure, r.frame)
+    if not chosen:
         return pd.Series(dtype="float64")
-    done = sum(f["done_ha"] for f in chosen)
-    base = sum(f["base_ha"] for f in chosen)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (done / base).clip(0.0, 1.0).where(base > supply.EPS_HA)
+    done = sum(f["done_ha"] for f in chosen.values())
+    base = sum(f["base_ha"] for f in chosen.values())
+    return supply._ratio(done, base)
 
 
 def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t: dt.date,

@@ -25,7 +25,7 @@ import pandas as pd
 
 from landuse._arrays import member
 from landuse.rules import RuleSet
-from landuse.supply import county_rates
+from landuse.supply import _ts, county_rates
 from landuse.workspace import Workspace
 
 __all__ = [
@@ -53,10 +53,6 @@ _GOVERNMENT_MEASURES_EN = (
     "paid recovery by agreement / swap / extend the start deadline / change use or planning "
     "conditions / temporary use"
 )
-
-
-def _ts(date: dt.date | str | pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(date).normalize()
 
 
 def disposed_mask(idle: pd.DataFrame, rules: RuleSet, as_of: dt.date | str | pd.Timestamp) -> pd.Series:
