@@ -19,6 +19,7 @@ from landuse import LayerReadError, OutputExistsError
 from landuse.io import (
     _shapefile_encoding,
     atomic_path,
+    csv_bytes,
     discover,
     opened,
     read_layer,
@@ -375,3 +376,33 @@ def test_write_csv_has_a_bom_for_excel(tmp_path):
     assert data.decode("utf-8-sig") == "县区,面积\n驿城区,1.5\n"
     with pytest.raises(OutputExistsError):
         write_csv(frame, path, overwrite=False)
+
+
+def _pandas_csv(frame: pd.DataFrame) -> bytes:
+    return ("\ufeff" + frame.to_csv(index=False, lineterminator="\n")).encode("utf-8")
+
+
+def test_csv_bytes_writes_what_pandas_writes():
+    floats = [0.1, 1.0, -0.0, 0.0, 1e-05, 1e-4, 3.448499873570654e-05, 1234567890.5, 9999999999.0,
+              1e10, 12345678901234.5, 1.2345678901234568e17, np.inf, -np.inf, np.nan, 2.0 / 3]
+    n = len(floats)
+    frame = pd.DataFrame({
+        "批次编号": pd.array(["a", 'q"u', "x,y", "a\nb", "中文", "", None, "r\rs"] * 2, dtype="string"),
+        "area": floats,
+        "count": np.arange(n),
+        "nullable": pd.array([1, None] * (n // 2), dtype="Int64"),
+        "flag": [True, False] * (n // 2),
+        "maybe": pd.array([True, None] * (n // 2), dtype="boolean"),
+        "day": pd.to_datetime(["2018-12-31", None] * (n // 2)),
+        "text": ["是", np.nan] * (n // 2),
+    })
+    assert csv_bytes(frame) == _pandas_csv(frame)
+    assert csv_bytes(frame.iloc[:0]) == _pandas_csv(frame.iloc[:0])
+
+
+def test_csv_bytes_leaves_what_it_cannot_print_to_pandas(tmp_path):
+    times = pd.DataFrame({"a": [1, 2], "t": pd.to_datetime(["2018-01-01 10:30", "2018-01-02 00:00"])})
+    mixed = pd.DataFrame({"a": [1, 2], "m": ["x", 1.5]})
+    for frame in (times, mixed, pd.DataFrame({"a": ["only"]})):
+        assert csv_bytes(frame) is None
+        assert write_csv(frame, tmp_path / "t.csv").read_bytes() == _pandas_csv(frame)
