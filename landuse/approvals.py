@@ -68,15 +68,28 @@ KIND_LABELS = {
 def unsupplied_parts(
     batches: gpd.GeoDataFrame, links: SupplyLinks, as_of: dt.date | str | pd.Timestamp
 ) -> gpd.GeoSeries:
-    """Return each batch's outline less the supply parcels dated on or before ``as_of``."""
-    pieces = links.pieces[links.pieces["supply_date"] <= _ts(as_of)]
+    """Return each batch's outline less the supply parcels dated on or before ``as_of``.
+
+    The parcels are taken away one rank at a time: every batch loses its
+    first parcel in one vectorised call, then its second, and so on (a batch
+    has a handful), which is faster than a union per batch and the same area.
+    """
     out = batches.set_index("batch_id").geometry.copy()
+    pieces = links.pieces
+    pieces = pieces[(pieces["supply_date"] <= _ts(as_of)).to_numpy() & member(pieces["batch_id"], out.index)]
     if pieces.empty:
         return out
-    supplied = pieces.dissolve(by="batch_id").geometry
-    has = member(out.index, supplied.index)
-    out[has] = shapely.difference(out[has].to_numpy(), supplied.reindex(out.index[has]).to_numpy())
-    return out
+    pos = out.index.get_indexer(pieces["batch_id"])
+    order = np.argsort(pos, kind="stable")
+    pos = pos[order]
+    geoms = pieces.geometry.to_numpy()[order]
+    starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+    rank = np.arange(len(pos)) - np.repeat(starts, np.diff(np.r_[starts, len(pos)]))
+    values = out.to_numpy().copy()
+    for r in range(int(rank.max()) + 1):
+        now = rank == r
+        values[pos[now]] = shapely.difference(values[pos[now]], geoms[now])
+    return gpd.GeoSeries(values, index=out.index, crs=out.crs)
 
 
 def eligible_batches(

@@ -192,3 +192,28 @@ def test_one_year_after_the_agreed_start_counts_on_the_same_calendar_day():
     status = assess(ws, RULES, T, raster=False).supplies.set_index("parcel_id")["status"]
     assert status["ONE_YEAR"] == "疑似闲置"
     assert status["A_DAY_SHORT"] == "逾期开工"
+
+
+def test_unsupplied_part_of_a_batch_with_overlapping_and_spilling_parcels():
+    from landuse.approvals import unsupplied_parts
+    from landuse.supply import link_supplies
+
+    # MULTI: 200 m square, 4 ha. Supplied inside it by T: x 0-75 (P1, P3 overlapping it),
+    # x 100-150 (P2), x 180-200 (P4, which spills 80 m outside) = 2.9 ha; P5 (x 60-80) comes
+    # after T. Left: x 75-100 and x 150-180 = 0.5 + 0.6 = 1.1 ha. EMPTY keeps its 1 ha.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("MULTI", A, "2015-03-01", sq(0, 0, 200)), batch("EMPTY", A, "2015-03-01", sq(400, 0))],
+        supplies=[supply("P1", "MULTI", "2016-01-01", sq(0, 0, 50, 200)),
+                  supply("P2", "MULTI", "2016-02-01", sq(100, 0, 50, 200)),
+                  supply("P3", "MULTI", "2016-03-01", sq(25, 0, 50, 200)),
+                  supply("P4", "MULTI", "2016-04-01", sq(180, 0, 100, 200)),
+                  supply("P5", "MULTI", "2019-04-01", sq(85, 0, 10, 200))],
+    )
+    links = link_supplies(ws.batches, ws.supplies)
+    parts = unsupplied_parts(ws.batches, links, T)
+    assert parts["MULTI"].area == pytest.approx(11_000.0)
+    assert parts["MULTI"].bounds == pytest.approx((X0 + 75, Y0, X0 + 180, Y0 + 200))
+    assert parts["EMPTY"].area == pytest.approx(10_000.0)
+    # The same batch a year later has lost P5's 0.2 ha too.
+    assert unsupplied_parts(ws.batches, links, "2019-12-31")["MULTI"].area == pytest.approx(9_000.0)
