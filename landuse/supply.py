@@ -215,20 +215,21 @@ def _overlapping(pieces: gpd.GeoDataFrame) -> set[str]:
     """Batches in which two pieces share interior area."""
     if len(pieces) < 2:
         return set()
-    counts = pieces["batch_id"].value_counts()
-    multi = pieces[member(pieces["batch_id"], counts.index[counts > 1])]
-    if multi.empty:
+    codes, uniques = pd.factorize(pieces["batch_id"])
+    multi = np.flatnonzero(np.bincount(codes)[codes] > 1)
+    if len(multi) == 0:
         return set()
-    geoms = multi.geometry.to_numpy()
-    a, b = multi.sindex.query(geoms, predicate="intersects")
-    ids = multi["batch_id"].to_numpy()
-    same = (a < b) & (ids[a] == ids[b])
+    geoms = pieces.geometry.to_numpy()[multi]
+    codes = codes[multi]
+    # Boxes first (no predicate: pairs across batches are dropped before any geometry test).
+    a, b = shapely.STRtree(geoms).query(geoms)
+    same = (a < b) & (codes[a] == codes[b])
     a, b = a[same], b[same]
     if len(a) == 0:
         return set()
     # Touching along an edge is not overlap: the interiors must meet.
     interior = shapely.relate_pattern(geoms[a], geoms[b], "T********")
-    return set(ids[a[interior]])
+    return set(uniques[codes[a[interior]]])
 
 
 def revoked_ha(revocations: pd.DataFrame, as_of: dt.date | str | pd.Timestamp) -> pd.Series:
