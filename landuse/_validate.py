@@ -206,25 +206,38 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         own = supplies[member(supplies["batch_id"], flagged)]
         drawn = (own.geometry.notna() & ~own.geometry.is_empty).to_numpy()
         pos = pd.Index(batches["batch_id"]).get_indexer(own["batch_id"])
-        inside = shapely.area(shapely.intersection(own.geometry.to_numpy()[drawn],
-                                                   batches.geometry.to_numpy()[pos[drawn]])) / 10_000
+        parcels, outlines = own.geometry.to_numpy()[drawn], batches.geometry.to_numpy()[pos[drawn]]
+        # A parcel its batch covers counts whole; only a spill-over needs cutting.
+        spill = ~shapely.covers(outlines, parcels)
+        parcels = parcels.copy()
+        parcels[spill] = shapely.intersection(parcels[spill], outlines[spill])
+        inside = shapely.area(parcels) / 10_000
         measured = np.bincount(pos[drawn], weights=inside, minlength=len(batches))
         tabular = np.bincount(pos[~drawn], weights=own["area_ha"].to_numpy()[~drawn],
                               minlength=len(batches))
         rev = revoked.reindex(batches["batch_id"]).fillna(0).to_numpy()
         total = np.where(over, measured + tabular + rev, total)
         over = total > limit
-        # Still over: parcels may overlap each other; measure their union (few batches).
+        # Still over: parcels may overlap each other. The area of their union inside the
+        # outline is the outline's area less what is left when they are taken away, one
+        # rank at a time (a batch has a handful of parcels).
         again = np.isin(pos[drawn], np.flatnonzero(over))
         if again.any():
             geoms = own.geometry.to_numpy()[drawn][again]
             where = pos[drawn][again]
             order = np.argsort(where, kind="stable")
-            groups, starts = np.unique(where[order], return_index=True)
-            bounds = [*starts[1:], len(order)]
-            for b, a, z in zip(groups, starts, bounds, strict=True):
-                union = shapely.intersection(shapely.union_all(geoms[order[a:z]]), batches.geometry.iat[b])
-                total[b] = shapely.area(union) / 10_000 + tabular[b] + rev[b]
+            geoms, where = geoms[order], where[order]
+            starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
+            rank = np.arange(len(where)) - np.repeat(starts, np.diff(np.r_[starts, len(where)]))
+            outline = batches.geometry.to_numpy()
+            left = outline[where[starts]]
+            slot = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(where)]))
+            for r in range(int(rank.max()) + 1):
+                now = rank == r
+                left[slot[now]] = shapely.difference(left[slot[now]], geoms[now])
+            b = where[starts]
+            measured_union = (shapely.area(outline[b]) - shapely.area(left)) / 10_000
+            total[b] = measured_union + tabular[b] + rev[b]
             over = total > limit
     for i in batches.index[over]:
         pos = batches.index.get_loc(i)
