@@ -530,6 +530,15 @@ def _fold(text: pd.Series) -> pd.Series:
 
 
 def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd.Series, pd.Series]:
+    if len(values) > 1_000:
+        # A column repeats a few spellings: read each once, then spread them back.
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) < len(values) // 2:
+            once, once_bad = _enum(pd.Series(np.asarray(uniques, dtype=object)), choices)
+            spread = pd.array([*once.to_numpy(dtype=object, na_value=None), None], dtype="string")
+            flags = np.append(once_bad.to_numpy(dtype=bool), False)
+            return (pd.Series(spread.take(codes), index=values.index),
+                    pd.Series(flags[codes], index=values.index))
     lookup = {_key(alias): canon for canon, aliases in choices.items() for alias in (canon, *aliases)}
     text = values.astype("string").str.strip()
     text = text.where(text != "")
