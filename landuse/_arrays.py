@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+#: Below this many geometries one thread is quicker than handing work round.
+PARALLEL_MIN = 20_000
+
+_pools: dict[int, ThreadPoolExecutor] = {}
 
 
 def member(values: pd.Series | pd.Index, universe: Iterable[object]) -> np.ndarray:
@@ -24,3 +33,51 @@ def member(values: pd.Series | pd.Index, universe: Iterable[object]) -> np.ndarr
     array = pa.array(pd.Series(values).astype("string"), type=pa.large_string())
     hits = pc.is_in(array, value_set=pa.array(list(universe), type=pa.large_string()), skip_nulls=True)
     return np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def threads() -> int:
+    """How many threads the geometry work may use: ``LANDUSE_THREADS``, else the usable cores."""
+    env = os.environ.get("LANDUSE_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool(n: int) -> ThreadPoolExecutor:
+    if n not in _pools:
+        _pools[n] = ThreadPoolExecutor(n, thread_name_prefix="landuse")
+    return _pools[n]
+
+
+def parallel(func: Callable[..., np.ndarray], *arrays: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """Call a vectorised shapely function on slices of ``arrays`` in threads.
+
+    shapely 2 releases the GIL inside GEOS, so ``covers``, ``intersection``,
+    ``difference`` and the like run on every core this way; the result is
+    the same as ``func(*arrays, **kwargs)``. Small inputs run in one call.
+    """
+    size = len(arrays[0])
+    n = threads()
+    if n < 2 or size < PARALLEL_MIN:
+        return func(*arrays, **kwargs)
+    # More slices than threads, so one slice of costly shapes does not hold the rest up.
+    cuts = np.linspace(0, size, 4 * n + 1).astype(int)
+    futures = [_pool(n).submit(func, *(a[lo:hi] for a in arrays), **kwargs) for lo, hi in pairwise(cuts)]
+    return np.concatenate([f.result() for f in futures])
+
+
+def parallel_map(func: Callable[[Any], Any], items: Sequence[Any], *, cost: int | None = None) -> list[Any]:
+    """``[func(x) for x in items]``, over threads when there is enough work (``cost`` items of it)."""
+    n = threads()
+    if n < 2 or (cost if cost is not None else len(items)) < PARALLEL_MIN // 4 or len(items) < 2:
+        return [func(x) for x in items]
+    cuts = np.linspace(0, len(items), 4 * n + 1).astype(int)
+
+    def run(lo: int, hi: int) -> list[Any]:
+        return [func(x) for x in items[lo:hi]]
+
+    futures = [_pool(n).submit(run, lo, hi) for lo, hi in pairwise(cuts)]
+    return [y for f in futures for y in f.result()]

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import member
+from landuse._arrays import member, parallel
 from landuse.rules import RuleSet
 from landuse.supply import EPS_HA, SupplyLinks, _ts
 
@@ -88,7 +88,7 @@ def unsupplied_parts(
     values = out.to_numpy().copy()
     for r in range(int(rank.max()) + 1):
         now = rank == r
-        values[pos[now]] = shapely.difference(values[pos[now]], geoms[now])
+        values[pos[now]] = parallel(shapely.difference, values[pos[now]], geoms[now])
     return gpd.GeoSeries(values, index=out.index, crs=out.crs)
 
 

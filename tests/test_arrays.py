@@ -1,0 +1,52 @@
+"""Thread-parallel shapely calls give what one call gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from _ws import A, batch, build, counties, sq, supply
+
+from landuse import _arrays
+from landuse.supply import batch_ledger, link_supplies
+
+
+@pytest.fixture
+def threaded(monkeypatch):
+    """Two threads and no size floor, so the smallest input is sliced."""
+    monkeypatch.setenv("LANDUSE_THREADS", "2")
+    monkeypatch.setattr(_arrays, "PARALLEL_MIN", 1)
+
+
+def test_parallel_matches_one_call(threaded):
+    boxes = shapely.box(np.arange(50.0), 0, np.arange(50.0) + 1.5, 1)
+    probe = shapely.box(10, 0, 20, 1)
+    got = _arrays.parallel(shapely.intersection, boxes, np.full(50, probe))
+    assert shapely.area(got).tolist() == shapely.area(shapely.intersection(boxes, probe)).tolist()
+    assert _arrays.parallel(shapely.relate_pattern, boxes, np.full(50, probe), pattern="T********").sum() == 11
+    assert _arrays.parallel_map(lambda x: x * x, list(range(30))) == [x * x for x in range(30)]
+
+
+def test_threads_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("LANDUSE_THREADS", "3")
+    assert _arrays.threads() == 3
+    monkeypatch.setenv("LANDUSE_THREADS", "many")
+    assert _arrays.threads() >= 1
+
+
+def test_supply_ledger_is_the_same_in_threads(threaded):
+    # B: 200 m square (4 ha); P1 and P2 (1 ha each) overlap by 0.5 ha; P3 (100 m × 50 m,
+    # 0.5 ha) spills half outside. Supplied inside: 1.5 (P1 ∪ P2) + 0.25 = 1.75 ha.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B", A, "2015-03-01", sq(0, 0, 200))],
+        supplies=[supply("P1", "B", "2016-01-01", sq(0, 0, 50, 200)),
+                  supply("P2", "B", "2016-01-01", sq(25, 0, 50, 200)),
+                  supply("P3", "B", "2016-01-01", sq(150, 0, 100, 50))],
+    )
+    links = link_supplies(ws.batches, ws.supplies)
+    ledger, _ = batch_ledger(ws, links, [pd.Timestamp("2018-12-31")])
+    assert links.overlapping == {"B"}
+    assert ledger.at["B", "S@2018-12-31"] == pytest.approx(1.75)
+    assert ledger.at["B", "U@2018-12-31"] == pytest.approx(2.25)
