@@ -113,7 +113,7 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
                    scheduler: str | None = None) -> Assessment:
     """Load the workspace and assess it, showing progress on stderr."""
     rules = load_ruleset(rules_name)
-    ws = load(settings, workspace, crs)
+    ws = load(settings, workspace, crs, landcover=raster)
     with steps(settings, 5) as progress:
         return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
                       scheduler=scheduler)

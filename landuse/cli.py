@@ -256,7 +256,7 @@ _STEP_WORDS = {
 }
 
 
-def load(settings: Settings, workspace: str | None, crs: str | None) -> Workspace:
+def load(settings: Settings, workspace: str | None, crs: str | None, *, landcover: bool = True) -> Workspace:
     """Load ``workspace`` (the bundled sample when None), logging progress to stderr."""
     _configure_logging(settings)
 
@@ -270,7 +270,7 @@ def load(settings: Settings, workspace: str | None, crs: str | None) -> Workspac
             f"工作区：{workspace or '内置示例'}", f"workspace: {workspace or 'bundled sample'}"
         )
     )
-    return load_workspace(workspace, crs=crs, progress=progress)
+    return load_workspace(workspace, crs=crs, progress=progress, landcover=landcover)
 
 
 def stdout_console() -> Console:

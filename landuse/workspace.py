@@ -161,6 +161,7 @@ def load_workspace(
     *,
     crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
+    landcover: bool = True,
 ) -> Workspace:
     """Load and normalise a workspace.
 
@@ -175,6 +176,9 @@ def load_workspace(
         Without it such a layer is an error.
     progress : callable, optional
         Called with the name of each step, for a progress display.
+    landcover : bool, default True
+        Open the land-cover raster when there is one; False leaves it out
+        (``landuse assess --no-raster``), which also spares loading rasterio.
 
     Returns
     -------
@@ -197,8 +201,8 @@ def load_workspace(
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from landuse import postgis
 
-        raws, landcover, problems, shown = postgis.read_workspace(text)
-        return normalise_layers(raws, landcover=landcover, problems=problems, source=shown,
+        raws, raster, problems, shown = postgis.read_workspace(text)
+        return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
                                 assume_crs=crs, progress=progress)
     path = Path(path)
     with opened(path) as root:
@@ -230,14 +234,14 @@ def load_workspace(
                 f"{ignored.name} is not a known layer (name files batches, supplies, idle, counties...); ignored",
                 None, ignored.name,
             ))
-        landcover = None
-        if sources.landcover is not None:
+        raster = None
+        if sources.landcover is not None and landcover:
             try:
-                landcover = open_landcover(sources.landcover)
+                raster = open_landcover(sources.landcover)
             except LayerReadError as err:
                 problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None,
                                         sources.landcover.name))
-    return normalise_layers(raws, landcover=landcover, problems=problems, source=str(path),
+    return normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
                             assume_crs=crs, progress=progress)
 
 

@@ -120,7 +120,7 @@ def work_assess(data: Path, out: Path, *, raster: bool, extras: bool, engine: st
 
     watch = Stopwatch()
     t0, c0 = time.perf_counter(), time.process_time()
-    ws = load_workspace(data, progress=watch.step)
+    ws = load_workspace(data, progress=watch.step, landcover=raster)
     a = assess(ws, "zhumadian-2018", "2018-12-31", progress=watch.step, raster=raster,
                engine=engine)
     watch.step("write csv")

@@ -794,3 +794,11 @@ def test_garbage_file_in_a_workspace(make_workspace):
     assert problem.severity == "error"
     assert "批次.geojson" in problem.message
     assert "\n" not in problem.message
+
+
+def test_the_land_cover_raster_can_be_left_out():
+    # The sample has landcover.tif; --no-raster loads without it (and without rasterio's cost).
+    assert load_workspace().landcover is not None
+    ws = load_workspace(landcover=False)
+    assert ws.landcover is None
+    assert len(ws.batches) == len(load_workspace().batches)
