@@ -487,7 +487,11 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) == "boolean":
-            out[col] = s.map({True: "true", False: "false"}).astype("object").where(s.notna(), "")
+            flags = s.to_numpy(dtype="object", na_value=None)
+            out[col] = np.where(flags == True, "true", np.where(flags == False, "false", "")).astype(object)  # noqa: E712
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype) and getattr(s.dtype, "tz", None) is None:
+            days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+            out[col] = np.where(np.isnat(days), "", days.astype(str)).astype(object)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             out[col] = s.dt.strftime("%Y-%m-%d").where(s.notna(), "")
     return out
