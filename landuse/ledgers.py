@@ -15,6 +15,7 @@ totals row, and print set-up (landscape, one page wide, header repeated).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import os
@@ -167,6 +168,401 @@ def _width(value: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# --- data cells, a column at a time ------------------------------------------------------------
+# A province's ledgers hold a million data cells. openpyxl makes an object of each and writes it
+# element by element (minutes); here each column is converted at once, to the values, types and
+# styles openpyxl would store, and written either as openpyxl cells (ledgers_workbook's default)
+# or straight into the sheet's XML when the workbook is saved (cells=False), byte for byte as
+# openpyxl writes them.
+
+_NUMBER_KINDS = frozenset({"ha", "mu", "rate", "years", "wan", "share"})
+_STR = np.dtypes.StringDType()
+_MAX_TEXT = 32_767  # openpyxl cuts longer strings
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_LONG_TEXT = 40  # longer text cells wrap
+# what a cell holds, as openpyxl writes it
+_EMPTY, _NUMBER, _TEXT, _SPACED, _FORMULA, _ERROR, _XML = range(7)
+# style variants of a column's data cells
+_PLAIN, _GENERAL, _WRAP = range(3)
+
+
+@dataclass
+class _Data:
+    """One column's data cells.
+
+    Attributes
+    ----------
+    what : numpy.ndarray
+        Per row: ``_EMPTY``, ``_NUMBER``, ``_TEXT``, ``_SPACED`` (text with space at an end:
+        kept with ``xml:space``), ``_FORMULA`` (text starting with "="), ``_ERROR`` (an Excel
+        error code) or ``_XML`` (``text`` is the cell's XML, written by openpyxl).
+    text : numpy.ndarray
+        Objects: the value as the sheet's XML holds it (``"%.16g"`` of a number, the text
+        cut to 32 767 characters, not yet escaped); with ``python``, the value handed to
+        openpyxl instead (what :func:`_cell` returns).
+    variant : numpy.ndarray
+        Per row: ``_PLAIN`` (the column's number format), ``_GENERAL`` (an empty text cell)
+        or ``_WRAP`` (a text over 40 characters, wrapped).
+    width : int
+        The widest value's display width (:func:`_width`).
+    markup : bool
+        Some text holds ``&``, ``<`` or ``>`` (to escape).
+    """
+
+    what: np.ndarray
+    text: np.ndarray
+    variant: np.ndarray
+    width: int
+    markup: bool = False
+
+
+@dataclass
+class _TextFacts:
+    """What :func:`_text_facts` finds in each of some strings."""
+
+    length: np.ndarray  # characters
+    width: np.ndarray  # display width (:func:`_width`)
+    illegal: np.ndarray  # holds a control character openpyxl refuses
+    spaced: np.ndarray  # starts or ends with whitespace and is not all whitespace
+    first: np.ndarray  # the first character's code point (-1 for "")
+    markup: bool  # some string holds &, < or >
+
+
+def _text_facts(strings: np.ndarray) -> _TextFacts:
+    """Look at every character of some strings at once (their UTF-32 code points)."""
+    length = np.strings.str_len(strings.astype(_STR)).astype(np.int64)
+    codes = np.frombuffer("".join(strings.tolist()).encode("utf-32-le"), dtype=np.uint32)
+    bounds = np.concatenate([[0], np.cumsum(length)])
+    if not len(codes):
+        none = np.zeros(len(strings), dtype=bool)
+        return _TextFacts(length, length, none, none, np.full(len(strings), -1), False)
+    distinct = np.flatnonzero(np.bincount(codes))
+    chars = [chr(c) for c in distinct.tolist()]
+    wide = np.zeros(int(distinct[-1]) + 1, dtype=np.int64)
+    wide[distinct] = [unicodedata.east_asian_width(c) in "WF" for c in chars]
+    space = np.zeros(len(wide), dtype=bool)
+    space[distinct] = [c.isspace() for c in chars]  # what str.strip() takes off
+
+    def per_string(flags: np.ndarray) -> np.ndarray:
+        ends = np.concatenate([[0], np.cumsum(flags)])
+        return ends[bounds[1:]] - ends[bounds[:-1]]
+
+    illegal = (codes <= 8) | (codes == 11) | (codes == 12) | ((codes >= 14) & (codes <= 31))
+    filled = length > 0
+    first = np.full(len(strings), -1, dtype=np.int64)
+    first[filled] = codes[bounds[:-1][filled]]
+    at_end = np.zeros(len(strings), dtype=bool)
+    at_end[filled] = space[codes[bounds[:-1][filled]]] | space[codes[bounds[1:][filled] - 1]]
+    markup = bool(np.isin(distinct, (ord("&"), ord("<"), ord(">"))).any())
+    return _TextFacts(
+        length,
+        length + per_string(wide[codes]),
+        per_string(illegal) > 0,
+        at_end & (per_string(space[codes]) < length),
+        first,
+        markup,
+    )
+
+
+def _number_width(numbers: np.ndarray) -> int:
+    """The largest :func:`_width` of some numbers: their text only grows with the magnitude."""
+    box = float if numbers.dtype.kind == "f" else int
+    finite = np.isfinite(numbers)
+    candidates = [box(v) for v in numbers[~finite]]  # inf and -inf
+    for side in (numbers[finite & np.signbit(numbers)], numbers[finite & ~np.signbit(numbers)]):
+        if len(side):
+            candidates.append(box(side[np.argmax(np.abs(side))]))
+    return max(map(_width, candidates), default=0)
+
+
+def _convert(series: pd.Series, kind: str, words: dict[str, str], ws: Worksheet, column: int,
+             *, python: bool) -> _Data:
+    """Convert a column's values at once, as :func:`_cell` and openpyxl would one by one.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The column's values (:func:`_values`).
+    kind : str
+        The column's kind (a key of ``_FORMATS``).
+    words : dict
+        The sheet's words (``yes`` and ``no``).
+    ws : openpyxl.worksheet.worksheet.Worksheet
+        The sheet (for a column openpyxl has to write itself: see :func:`_objects`).
+    column : int
+        The column's number, from 1.
+    python : bool
+        Give ``text`` the values to hand to openpyxl rather than their XML text.
+
+    Returns
+    -------
+    _Data
+    """
+    n = len(series)
+    present = series.notna().to_numpy(dtype=bool)
+    what = np.where(present, _NUMBER, _EMPTY).astype(np.int8)
+    variant = np.full(n, _PLAIN, dtype=np.int8)
+    text = np.empty(n, dtype=object)
+    values = series[present]
+    if kind == "bool":
+        flags = values.to_numpy(dtype=object).astype(bool)
+        strings = np.where(flags, words["yes"], words["no"]).astype(object)
+        return _strings(strings, present, what, variant, text, python=python, wrap=False)
+    if kind == "text":
+        raw = values.to_numpy(dtype=object)
+        if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) != "string":
+            return _objects(raw, present, words, ws, column, python=python)
+        variant[~present] = _GENERAL
+        return _strings(raw, present, what, variant, text, python=python, wrap=True)
+    if kind == "date":
+        dates = pd.to_datetime(values)
+        if dates.dt.tz is not None:
+            dates = dates.dt.tz_localize(None)
+        if python:
+            text[present] = dates.dt.date.to_numpy(dtype=object)
+        else:
+            days = (dates.dt.normalize() - _EXCEL_EPOCH).dt.days.to_numpy(dtype=np.int64)
+            days = np.where((days > 0) & (days <= 60), days - 1, days)  # Excel's 29 Feb 1900
+            text[present] = days.astype(str).astype(object)
+        return _Data(what, text, variant, 10 if present.any() else 0)
+    numbers = pd.to_numeric(values)
+    if kind == "int":
+        if pd.api.types.is_integer_dtype(numbers.dtype) or pd.api.types.is_bool_dtype(numbers.dtype):
+            ints = numbers.to_numpy(dtype=np.int64)
+        else:
+            ints = np.trunc(numbers.to_numpy(dtype=np.float64)).astype(np.int64)
+        text[present] = ints.tolist() if python else ints.astype(str).astype(object)
+        return _Data(what, text, variant, _number_width(ints))
+    if kind not in _NUMBER_KINDS:
+        raise ValueError(f"unknown column kind {kind!r}")
+    floats = numbers.to_numpy(dtype=np.float64)
+    if python:
+        text[present] = floats.tolist()
+    else:
+        # openpyxl writes "%.16g" (not the shortest repr): the values read back are those of a
+        # workbook openpyxl wrote itself. No numpy routine formats this way faster than map.
+        formatted = np.array(list(map("%.16g".__mod__, floats.tolist())), dtype=object)
+        formatted[~np.isfinite(floats)] = ""  # inf: an empty <v/>, as openpyxl writes it
+        text[present] = formatted
+    return _Data(what, text, variant, _number_width(floats))
+
+
+def _strings(strings: np.ndarray, present: np.ndarray, what: np.ndarray, variant: np.ndarray,
+             text: np.ndarray, *, python: bool, wrap: bool) -> _Data:
+    """Text cells (``strings`` where ``present``): widths, long ones wrapped, types as openpyxl's."""
+    from openpyxl.cell.cell import ERROR_CODES
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    facts = _text_facts(strings)
+    if wrap:
+        variant[present] = np.where(facts.length > _LONG_TEXT, _WRAP, _PLAIN)
+    width = int(facts.width.max(initial=0))
+    what[present] = _TEXT
+    if python:
+        text[present] = strings
+        return _Data(what, text, variant, width)
+    if (facts.length > _MAX_TEXT).any():  # openpyxl keeps the first 32 767 characters
+        strings = np.array([t[:_MAX_TEXT] for t in strings.tolist()], dtype=object)
+        facts = _text_facts(strings)
+    if facts.illegal.any():
+        value = strings[np.argmax(facts.illegal)]
+        raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+    kind = np.where(facts.spaced, _SPACED, _TEXT).astype(np.int8)
+    kind[(facts.first == ord("=")) & (facts.length > 1)] = _FORMULA
+    code = (facts.first == ord("#")) & (kind != _FORMULA)
+    kind[code] = np.where(np.isin(strings[code], list(ERROR_CODES)), _ERROR, kind[code])
+    what[present] = kind
+    text[present] = strings
+    return _Data(what, text, variant, width, facts.markup)
+
+
+def _objects(raw: np.ndarray, present: np.ndarray, words: dict[str, str], ws: Worksheet,
+             column: int, *, python: bool) -> _Data:
+    """A text column holding other objects than strings: one cell at a time, as openpyxl would.
+
+    Only a column mixing numpy scalars with strings comes here (numbers and dates stay
+    what they are: see :func:`_cell`).
+    """
+    from openpyxl.cell import Cell
+    from openpyxl.cell._writer import etree_write_cell
+    from openpyxl.xml.functions import tostring
+
+    values = [_cell(v, "text", words) for v in raw]
+    n = len(present)
+    what = np.full(n, _EMPTY, dtype=np.int8)
+    variant = np.full(n, _GENERAL, dtype=np.int8)
+    variant[present] = [
+        _GENERAL if v is None else _WRAP if isinstance(v, str) and len(v) > _LONG_TEXT else _PLAIN
+        for v in values
+    ]
+    text = np.empty(n, dtype=object)
+    width = max((_width(v) for v in values), default=0)
+    if python:
+        what[present] = _TEXT
+        text[present] = values
+        return _Data(what, text, variant, width)
+
+    class Capture:
+        xml = ""
+
+        def write(self, element: object) -> None:
+            self.xml = tostring(element).decode("utf-8")
+
+    sink = Capture()
+    xml = []
+    for value in values:  # rows and styles are set later: placeholders the writer fills in
+        cell = Cell(ws, row=1, column=column, value=value)
+        etree_write_cell(sink, ws, cell, False)
+        xml.append(sink.xml)
+    what[present] = _XML
+    text[present] = xml
+    return _Data(what, text, variant, width)
+
+
+def _escape(strings: np.ndarray, markup: bool) -> np.ndarray:
+    """Escape text for XML element content as ElementTree does (&, <, >)."""
+    out = strings.astype(_STR)
+    if markup:
+        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            out = np.strings.replace(out, char, entity)
+    return out
+
+
+_ADD = np.strings.add
+
+
+def _cells_xml(data: _Data, letter: str, rows: np.ndarray, styles: np.ndarray) -> np.ndarray:
+    """The ``<c>`` elements of a column's data cells, as openpyxl writes them."""
+    what, text = data.what, data.text
+    start = _ADD(f'<c r="{letter}', rows)
+    if (data.variant == data.variant[0]).all():
+        out = _ADD(start, f'" s="{styles[data.variant[0]]}"')
+    else:
+        out = _ADD(_ADD(_ADD(start, '" s="'), styles[data.variant]), '"')
+    tails = {
+        _EMPTY: None,
+        _NUMBER: (' t="n"><v>', "</v></c>"),
+        _TEXT: (' t="inlineStr"><is><t>', "</t></is></c>"),
+        _SPACED: (' t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"),
+        _FORMULA: ("><f>", "</f><v /></c>"),
+        _ERROR: (' t="e"><v>', "</v></c>"),
+    }
+    kinds = np.unique(what)
+    for kind in kinds.tolist():
+        if kind == _XML:
+            continue
+        rows_of = slice(None) if len(kinds) == 1 else what == kind
+        if kind == _EMPTY:
+            out[rows_of] = _ADD(out[rows_of], ' t="n" />')
+            continue
+        values = text[rows_of]
+        if kind == _FORMULA:
+            values = np.array([t[1:] for t in values.tolist()], dtype=object)
+        values = values.astype(_STR) if kind == _NUMBER else _escape(values, data.markup)
+        head, tail = tails[kind]
+        cells = _ADD(_ADD(_ADD(out[rows_of], head), values), tail)
+        if kind == _NUMBER:  # inf: openpyxl writes an empty value
+            cells = np.where(values == "", _ADD(out[rows_of], ' t="n"><v /></c>'), cells)
+        elif kind == _TEXT:  # "": no content at all
+            cells = np.where(values == "", _ADD(out[rows_of], ' t="inlineStr" />'), cells)
+        out[rows_of] = cells
+    cell = what == _XML
+    if cell.any():
+        # openpyxl's own element, written for row 1 without a style: put the row and style in.
+        xml = text[cell].astype(_STR)
+        out[cell] = _ADD(_ADD(_ADD(_ADD(start[cell], '" s="'), styles[data.variant[cell]]), '"'),
+                         np.strings.slice(xml, len(f'<c r="{letter}1"'), None))
+    return out
+
+
+def _rows_xml(data: list[_Data], styles: list[np.ndarray], first: int) -> str:
+    """The ``<row>`` elements of the data rows, as openpyxl writes them."""
+    from openpyxl.utils import get_column_letter
+
+    n = len(data[0].what) if data else 0
+    if not n:
+        return ""
+    rows = np.arange(first, first + n).astype(_STR)
+    parts = [_ADD(_ADD('<row r="', rows), '">')]
+    parts += [
+        _cells_xml(column, get_column_letter(j), rows, ids)
+        for j, (column, ids) in enumerate(zip(data, styles, strict=True), start=1)
+    ]
+    parts.append(np.full(n, "</row>", dtype=_STR))
+    # row by row: the parts side by side, read across
+    return "".join(np.stack(parts, axis=1).ravel().tolist())
+
+
+@dataclass
+class _Deferred:
+    """A sheet's data rows as XML, written into the sheet when the workbook is saved."""
+
+    xml: str
+    before: str  # the sheet's XML they go in front of
+    dimension: str  # the sheet's used range
+
+
+def _splice(xlsx: bytes, sheets: list[tuple[Worksheet, _Deferred]]) -> bytes:
+    """Put deferred data rows into the sheets of a workbook openpyxl has just written."""
+    import re
+    import zipfile
+
+    patches = {ws.path.lstrip("/"): rows for ws, rows in sheets}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            rows = patches.get(info.filename)
+            if rows is not None:
+                xml = data.decode("utf-8")
+                xml = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{rows.dimension}"', xml,
+                             count=1)
+                at = xml.index(rows.before)
+                data = (xml[:at] + rows.xml + xml[at:]).encode("utf-8")
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+@functools.cache
+def _deferring_workbook() -> type[Workbook]:
+    """An openpyxl workbook whose ledger sheets keep their data rows as XML until it is saved.
+
+    (A class made on first use: openpyxl is imported only when a workbook is made.)
+    """
+    from openpyxl import Workbook
+
+    class DeferringWorkbook(Workbook):
+        """A workbook whose ledger sheets' data rows are XML, spliced in by :meth:`save`."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.deferred: list[tuple[Worksheet, _Deferred]] = []
+
+        def save(self, filename: str | os.PathLike | io.IOBase) -> None:
+            """Save the workbook, data rows and all, to a path or a binary file object."""
+            sheets = [(ws, rows) for ws, rows in self.deferred if ws in self.worksheets]
+            if not sheets:
+                super().save(filename)
+                return
+            buf = io.BytesIO()
+            super().save(buf)
+            data = _splice(buf.getvalue(), sheets)
+            if hasattr(filename, "write"):
+                filename.write(data)
+            else:
+                Path(filename).write_bytes(data)
+
+    return DeferringWorkbook
+
+
+def _register(ws: Worksheet) -> None:
+    """Give the sheet's styled cells their style ids now, in the order openpyxl would on saving."""
+    styles = ws.parent._cell_styles
+    for _, cell in sorted(ws._cells.items()):
+        if cell.has_style:
+            styles.add(cell._style)
+
+
 def _sheet(
     wb: Workbook,
     name: str,
@@ -178,13 +574,21 @@ def _sheet(
     *,
     totals: dict[str, object] | None = None,
 ) -> Worksheet:
-    """Write one ledger sheet: title, notes, header (row 3), rows, optional totals row."""
+    """Write one ledger sheet: title, notes, header (row 3), rows, optional totals row.
+
+    Data rows go in as openpyxl cells or, in a workbook of :func:`_deferring_workbook`, as
+    XML the workbook writes into the sheet when it is saved.
+    """
+    from copy import copy
+
+    from openpyxl.cell import Cell
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
 
     words = _WORDS[lang]
+    deferred: list[tuple[Worksheet, _Deferred]] | None = getattr(wb, "deferred", None)
     ws = wb.create_sheet(name)
     ncol = len(columns)
     last = get_column_letter(ncol)
@@ -211,20 +615,32 @@ def _sheet(
         if col.note:
             c.comment = Comment(col.note, "landuse")
         widths[j - 1] = _width(header)
+    _register(ws)
 
-    data = [_values(col, frame).to_numpy(dtype=object) for col in columns]
-    for i in range(len(frame)):
-        r = _HEADER_ROW + 1 + i
-        for j, col in enumerate(columns, start=1):
-            value = _cell(data[j - 1][i], col.kind, words)
-            c = ws.cell(row=r, column=j, value=value)
-            c.number_format = (
-                _FORMATS[col.kind] if value is not None or col.kind != "text" else "General"
-            )
-            c.border = border
-            if col.kind == "text" and isinstance(value, str) and len(value) > 40:
-                c.alignment = Alignment(wrap_text=True, vertical="top")
-            widths[j - 1] = max(widths[j - 1], _width(value))
+    data = [
+        _convert(_values(col, frame), col.kind, words, ws, j, python=deferred is None)
+        for j, col in enumerate(columns, start=1)
+    ]
+    # One styled template per column and variant, made in the order openpyxl would meet them
+    # row by row, so number formats and style ids come out as if each cell had been styled.
+    first = sorted(
+        (int(np.argmax(d.variant == v)), j, v)
+        for j, d in enumerate(data)
+        for v in np.unique(d.variant).tolist()
+    )
+    wrap = Alignment(wrap_text=True, vertical="top")
+    templates: dict[tuple[int, int], Cell] = {}
+    for _, j, v in first:
+        t = Cell(ws, row=_HEADER_ROW + 1, column=j + 1)
+        kind = columns[j].kind
+        t.number_format = "General" if v == _GENERAL else _FORMATS[kind]
+        t.border = border
+        if v == _WRAP:
+            t.alignment = wrap
+        wb._cell_styles.add(t._style)
+        templates[(j, v)] = t
+    for j, d in enumerate(data):
+        widths[j] = max(widths[j], d.width)
     last_row = _HEADER_ROW + len(frame)
     if totals is not None:
         r = last_row + 1
@@ -240,10 +656,34 @@ def _sheet(
             c.border = border
             if value is not None and j != 2:
                 c.number_format = _FORMATS[col.kind]
+        for j in range(1, ncol + 1):
+            if ws.cell(row=r, column=j).has_style:
+                wb._cell_styles.add(ws.cell(row=r, column=j)._style)
+    if deferred is not None:
+        ids = [
+            np.array([str(wb._cell_styles.add(templates[(j, v)]._style)) if (j, v) in templates
+                      else "" for v in (_PLAIN, _GENERAL, _WRAP)], dtype=_STR)
+            for j in range(ncol)
+        ]
+        end = last_row + (1 if totals is not None else 0)
+        deferred.append((ws, _Deferred(
+            _rows_xml(data, ids, _HEADER_ROW + 1),
+            f'<row r="{last_row + 1}"' if totals is not None else "</sheetData>",
+            f"A1:{last}{max(end, _HEADER_ROW)}",
+        )))
+    else:
+        # openpyxl's object model needs a cell object each: the one loop over rows left.
+        cells = ws._cells
+        for j, d in enumerate(data):
+            by_variant = {v: templates[(j, v)]._style for v in range(3) if (j, v) in templates}
+            for i, (value, v) in enumerate(zip(d.text.tolist(), d.variant.tolist(), strict=True)):
+                c = Cell(ws, row=_HEADER_ROW + 1 + i, column=j + 1, value=value)
+                c._style = copy(by_variant[v])
+                cells[(c.row, j + 1)] = c
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 6), 48)
     ws.row_dimensions[_HEADER_ROW].height = 32
-    ws.freeze_panes = ws.cell(row=_HEADER_ROW + 1, column=3)
+    ws.freeze_panes = f"C{_HEADER_ROW + 1}"
     if len(frame):
         ws.auto_filter.ref = f"A{_HEADER_ROW}:{last}{last_row}"
     ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
@@ -639,7 +1079,7 @@ def _problems(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
     ws.column_dimensions["F"].width = 80
 
 
-def ledgers_workbook(assessment: Assessment, *, lang: str = "zh") -> Workbook:
+def ledgers_workbook(assessment: Assessment, *, lang: str = "zh", cells: bool = True) -> Workbook:
     """Build the ledgers workbook of an assessment.
 
     Sheets (Chinese names by default, English with ``lang="en"``):
@@ -651,6 +1091,12 @@ def ledgers_workbook(assessment: Assessment, *, lang: str = "zh") -> Workbook:
     ----------
     assessment : Assessment
     lang : {"zh", "en"}
+    cells : bool, default True
+        Make an openpyxl cell of every data cell. False keeps each sheet's data rows as
+        XML that the workbook writes into the sheet when it is saved (with its ``save``
+        or :func:`workbook_bytes`): the same file, made many times faster (a province's
+        ledgers hold a million cells), but the data rows cannot be read or changed
+        through openpyxl before saving.
 
     Returns
     -------
@@ -683,7 +1129,7 @@ def ledgers_workbook(assessment: Assessment, *, lang: str = "zh") -> Workbook:
         words["rules"].format(source=rules.source if lang == "zh" else rules.source_en),
         words["made"].format(version=__version__, now=dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
     ]
-    wb = Workbook()
+    wb = Workbook() if cells else _deferring_workbook()()
     wb.remove(wb.active)
     for build in (_detail, _statistics, _idle, _counties, _candidates, _problems):
         build(wb, assessment, lang, notes)
@@ -710,5 +1156,7 @@ def write_ledgers(
         When ``target`` exists and ``overwrite`` is False.
     """
     return write_bytes(
-        workbook_bytes(ledgers_workbook(assessment, lang=lang)), target, overwrite=overwrite
+        workbook_bytes(ledgers_workbook(assessment, lang=lang, cells=False)),
+        target,
+        overwrite=overwrite,
     )

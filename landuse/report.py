@@ -1252,7 +1252,7 @@ def write_report(
     progress_small = figures.figure_png(progress_fig, dpi=130)
 
     step("ledgers.xlsx")
-    xlsx = ledgers.workbook_bytes(ledgers.ledgers_workbook(assessment, lang=lang))
+    xlsx = ledgers.workbook_bytes(ledgers.ledgers_workbook(assessment, lang=lang, cells=False))
 
     step("map")
     map_html = _interactive_map(assessment, lang, basemap, tianditu_key)
