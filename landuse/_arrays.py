@@ -27,12 +27,35 @@ def member(values: pd.Series | pd.Index, universe: Iterable[object]) -> np.ndarr
     which costs seconds on a province's ids.
     """
     if isinstance(universe, pd.Series | pd.Index):
-        universe = universe.dropna().astype("string").unique()
+        value_set = arrow_text(universe)
     else:
-        universe = [str(u) for u in universe if u is not None and u is not pd.NA]
-    array = pa.array(pd.Series(values).astype("string"), type=pa.large_string())
-    hits = pc.is_in(array, value_set=pa.array(list(universe), type=pa.large_string()), skip_nulls=True)
+        value_set = pa.array([str(u) for u in universe if u is not None and u is not pd.NA],
+                             type=pa.large_string())
+    hits = pc.is_in(arrow_text(values), value_set=value_set, skip_nulls=True)
     return np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def positions(keys: pd.Series | pd.Index | np.ndarray, labels: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each key among ``labels`` (unique), -1 where absent or missing.
+
+    ``pd.Index(labels).get_indexer(keys)`` through Arrow's hash join: several
+    times faster on millions of Arrow-backed ids.
+    """
+    found = pc.index_in(arrow_text(keys), value_set=arrow_text(labels), skip_nulls=True)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def arrow_text(values: pd.Series | pd.Index | np.ndarray) -> pa.Array:
+    """Values as one Arrow ``large_string`` array, without a copy when already Arrow text."""
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        array = pa.array(values.array if isinstance(values, pd.Series | pd.Index) else values)
+    else:
+        array = pa.array(pd.Series(np.asarray(values, dtype=object) if not isinstance(
+            values, pd.Series | pd.Index) else values).astype("string").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
 def threads() -> int:
@@ -81,3 +104,19 @@ def parallel_map(func: Callable[[Any], Any], items: Sequence[Any], *, cost: int 
 
     futures = [_pool(n).submit(run, lo, hi) for lo, hi in pairwise(cuts)]
     return [y for f in futures for y in f.result()]
+
+
+def reindexed(obj: pd.Series | pd.DataFrame, keys: pd.Series | pd.Index | np.ndarray
+              ) -> pd.Series | pd.DataFrame:
+    """``obj.reindex(keys)`` for text labels, through :func:`positions` (missing keys give NA).
+
+    ``obj``'s index must be unique text. The result's index is ``keys``.
+    """
+    pos = positions(keys, obj.index)
+    index = keys if isinstance(keys, pd.Index) else pd.Index(keys)
+    if isinstance(obj, pd.DataFrame):
+        if (pos < 0).any():
+            return obj.reindex(index)
+        return obj.iloc[pos].set_axis(index, axis=0)
+    values = pd.api.extensions.take(obj.array, pos, allow_fill=True)
+    return pd.Series(values, index=index, name=obj.name)

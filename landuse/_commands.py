@@ -110,13 +110,13 @@ def steps(settings: Settings, total: int) -> Iterator[Callable[[str], None]]:
 
 def run_assessment(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
                    as_of: dt.date | None, *, raster: bool = True, engine: str = "local",
-                   scheduler: str | None = None) -> Assessment:
+                   scheduler: str | None = None, geometry: bool = True) -> Assessment:
     """Load the workspace and assess it, showing progress on stderr."""
     rules = load_ruleset(rules_name)
     ws = load(settings, workspace, crs, landcover=raster)
     with steps(settings, 5) as progress:
         return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
-                      scheduler=scheduler)
+                      scheduler=scheduler, geometry=geometry)
 
 
 # --- printing ------------------------------------------------------------------------------
@@ -211,8 +211,9 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
+    # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
-                       scheduler=scheduler)
+                       scheduler=scheduler, geometry=out is not None and _is_url(out))
     stdout_console().print(county_table(a, settings))
     if out is None:
         return
@@ -248,7 +249,7 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
     $ landuse quota 遂平县 --as-of 2018-10-31
     $ landuse quota 411726 驻马店数据/ --project-kind 重大民生项目
     """
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
+    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, geometry=False)
     q = a.quota(county, project_kind=project_kind)
     t = settings.t
     out = stdout_console()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import member, parallel
+from landuse._arrays import member, parallel, positions, reindexed
 from landuse.schema import LAYERS, Problem, _feature_id
 
 #: A batch whose linked supply and revocation areas exceed its approved area by more
@@ -35,7 +35,7 @@ def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     pandas casts an empty mapping Series to float first, which fails for dates;
     ``table`` must have unique labels.
     """
-    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=table.dtype)
+    return pd.Series(reindexed(table, keys).to_numpy(), index=keys.index, dtype=table.dtype)
 
 
 def _duplicates(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
@@ -63,7 +63,8 @@ def _locate(features: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Series
     has = features.geometry.notna() & ~features.geometry.is_empty
     if counties.empty or not has.any():
         return out
-    points = gpd.GeoDataFrame(geometry=features.geometry[has].representative_point(), crs=features.crs)
+    points = parallel(shapely.point_on_surface, features.geometry[has].to_numpy())
+    points = gpd.GeoDataFrame(geometry=points, index=features.index[has.to_numpy()], crs=features.crs)
     hit = gpd.sjoin(points, counties[["county_code", "geometry"]], how="inner", predicate="within")
     hit = hit[~hit.index.duplicated(keep="first")]
     out[hit.index] = hit["county_code"].astype("string")
@@ -194,8 +195,8 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         return
     supplied = layers["supplies"].groupby("batch_id")["area_ha"].sum()
     revoked = layers["revocations"].groupby("batch_id")["area_ha"].sum()
-    total = supplied.reindex(batches["batch_id"]).fillna(0).to_numpy() + revoked.reindex(
-        batches["batch_id"]).fillna(0).to_numpy()
+    total = reindexed(supplied, batches["batch_id"]).fillna(0).to_numpy() + reindexed(
+        revoked, batches["batch_id"]).fillna(0).to_numpy()
     limit = batches["approved_ha"].to_numpy() * (1 + OVERFLOW_TOLERANCE)
     over = total > limit
     # Attribute areas are a cheap first pass; a flagged batch is measured on the ground:
@@ -205,7 +206,7 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         supplies = layers["supplies"]
         own = supplies[member(supplies["batch_id"], flagged)]
         drawn = (own.geometry.notna() & ~own.geometry.is_empty).to_numpy()
-        pos = pd.Index(batches["batch_id"]).get_indexer(own["batch_id"])
+        pos = positions(own["batch_id"], batches["batch_id"])
         parcels, outlines = own.geometry.to_numpy()[drawn], batches.geometry.to_numpy()[pos[drawn]]
         # A parcel its batch covers counts whole; only a spill-over needs cutting.
         spill = ~parallel(shapely.covers, outlines, parcels)
@@ -215,7 +216,7 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         measured = np.bincount(pos[drawn], weights=inside, minlength=len(batches))
         tabular = np.bincount(pos[~drawn], weights=own["area_ha"].to_numpy()[~drawn],
                               minlength=len(batches))
-        rev = revoked.reindex(batches["batch_id"]).fillna(0).to_numpy()
+        rev = reindexed(revoked, batches["batch_id"]).fillna(0).to_numpy()
         total = np.where(over, measured + tabular + rev, total)
         over = total > limit
         # Still over: parcels may overlap each other. The area of their union inside the

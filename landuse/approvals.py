@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import member, parallel
+from landuse._arrays import member, parallel, reindexed
 from landuse.rules import RuleSet
 from landuse.supply import EPS_HA, SupplyLinks, _ts
 
@@ -100,7 +100,7 @@ def eligible_batches(
     t = _ts(as_of)
     ar = rules.approvals
     b = batches.set_index("batch_id")
-    unsupplied = ledger[f"U@{t:%Y-%m-%d}"].reindex(b.index).fillna(0.0)
+    unsupplied = reindexed(ledger[f"U@{t:%Y-%m-%d}"], b.index).fillna(0.0)
     old = (b["approval_date"] + pd.DateOffset(months=round(ar.lapse_years * 12))) < t
     return b.index[b["approver"].isin(ar.approvers) & old & (unsupplied > MIN_CANDIDATE_HA)]
 
@@ -111,7 +111,7 @@ def approval_candidates(
     rules: RuleSet,
     as_of: dt.date | str | pd.Timestamp,
     *,
-    remainder: gpd.GeoSeries | Callable[[pd.Index], gpd.GeoSeries],
+    remainder: gpd.GeoSeries | Callable[[pd.Index], gpd.GeoSeries] | None,
     left_on_ground: pd.Series,
     built_share: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
@@ -125,9 +125,10 @@ def approval_candidates(
         From :func:`landuse.supply.batch_ledger`, measured at ``as_of``.
     rules : RuleSet
     as_of : date
-    remainder : geopandas.GeoSeries or callable
+    remainder : geopandas.GeoSeries or callable or None
         The unsupplied part of each batch (by ``batch_id``), or a function
-        that cuts it for the given batch ids (called for the candidates only).
+        that cuts it for the given batch ids (called for the candidates only);
+        None leaves the candidates without geometry.
     left_on_ground : pandas.Series
         Unsupplied hectares on the ground (outline less supplied parcels), by
         ``batch_id``.
@@ -148,11 +149,11 @@ def approval_candidates(
     key = f"{t:%Y-%m-%d}"
     ar = rules.approvals
     b = batches.set_index("batch_id")
-    supplied = ledger[f"S@{key}"].reindex(b.index).fillna(0.0)
-    unsupplied = ledger[f"U@{key}"].reindex(b.index).fillna(0.0)
+    supplied = reindexed(ledger[f"S@{key}"], b.index).fillna(0.0)
+    unsupplied = reindexed(ledger[f"U@{key}"], b.index).fillna(0.0)
     # An unsupplied remainder under 100 m² on the ground is a gap between the attribute
     # area and the outline, not land to return.
-    left_on_ground = left_on_ground.reindex(b.index)
+    left_on_ground = reindexed(left_on_ground, b.index)
     eligible = pd.Series(member(b.index, eligible_batches(batches, ledger, rules, t)), index=b.index) & (
         left_on_ground.fillna(0.0) > MIN_CANDIDATE_HA)
     nothing = supplied <= EPS_HA
@@ -200,8 +201,11 @@ def approval_candidates(
     if not rows:
         return candidates_frame(None, batches.crs)
     out = pd.concat(rows, ignore_index=True)
-    parts = remainder(pd.Index(out["batch_id"].unique())) if callable(remainder) else remainder
-    out["geometry"] = parts.reindex(out["batch_id"]).to_numpy()
+    if remainder is None:
+        out["geometry"] = None
+    else:
+        parts = remainder(pd.Index(out["batch_id"].unique())) if callable(remainder) else remainder
+        out["geometry"] = reindexed(parts, out["batch_id"]).to_numpy()
     out["indicator_return_ha"] = out["area_ha"]
     return candidates_frame(out, batches.crs)
 

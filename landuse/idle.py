@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from landuse._arrays import member
+from landuse._arrays import member, reindexed
 from landuse.rules import RuleSet
 from landuse.supply import _ts, county_rates
 from landuse.workspace import Workspace
@@ -141,7 +141,7 @@ def idle_ledger(
     if supplies is not None:
         # Attributes the ledger lacks come from its supply parcel.
         for col in ("agreed_start", "land_price_wan", "project_name", "holder"):
-            via = supplies[col].reindex(idle["parcel_id"]).to_numpy()
+            via = reindexed(supplies[col], idle["parcel_id"]).to_numpy()
             idle[col] = idle[col].fillna(pd.Series(via, index=idle.index, dtype=idle[col].dtype))
     idle["disposed"] = disposed_mask(idle, rules, t)
     idle["status"] = np.where(idle["disposed"], "disposed", "undisposed")

@@ -619,15 +619,21 @@ def write_csv(frame: pd.DataFrame, target: str | os.PathLike, *, overwrite: bool
     """Write ``frame`` as CSV in UTF-8 with BOM (Excel opens it in Chinese), atomically.
 
     The text is what ``frame.to_csv(index=False)`` writes (minimal quoting,
-    ``\\n`` line ends, NaN as empty), built column by column in Arrow: about
-    ten times faster than pandas' writer on a 100 000-row ledger.
+    ``\\n`` line ends, NaN as empty), built column by column in Arrow and
+    written a slice of rows at a time: several times faster than pandas'
+    writer on a 100 000-row ledger, in bounded memory on millions.
     """
     with atomic_path(target, overwrite=overwrite) as tmp:
-        data = csv_bytes(frame)
-        if data is None:
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-        else:
-            tmp.write_bytes(data)
+        with open(tmp, "wb") as out:
+            for piece in _csv_pieces(frame):
+                if piece is None:  # a value only pandas prints right: let pandas write it all
+                    out.seek(0)
+                    out.truncate()
+                    break
+                out.write(piece)
+            else:
+                return Path(target)
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     return Path(target)
 
 
@@ -635,26 +641,43 @@ def csv_bytes(frame: pd.DataFrame) -> bytes | None:
     """Return ``frame`` as the bytes ``to_csv(index=False, encoding="utf-8-sig")`` writes.
 
     None when a column holds values only pandas knows how to print (times of
-    day, categories, mixed objects...); the caller then uses pandas.
+    day, categories, mixed objects...).
     """
+    pieces = []
+    for piece in _csv_pieces(frame):
+        if piece is None:
+            return None
+        pieces.append(bytes(piece))
+    return b"".join(pieces)
+
+
+#: Rows turned into text at a time: bounds the memory of a national ledger.
+CSV_ROWS = 200_000
+
+
+def _csv_pieces(frame: pd.DataFrame) -> Iterator[bytes | memoryview | None]:
+    """The CSV's bytes, header first, then :data:`CSV_ROWS` rows at a time; None: use pandas."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if frame.shape[1] < 2 or not frame.columns.is_unique:
-        return None  # pandas quotes an empty single field; keep its rules there
-    columns = [_csv_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
-    if any(c is None for c in columns):
-        return None
-    header = ",".join(_csv_quote_one(str(c)) for c in frame.columns) + "\n"
-    if len(frame) == 0:
-        return ("\ufeff" + header).encode("utf-8")
-    lines = pc.binary_join_element_wise(*columns, ",")
-    lines = pc.binary_join_element_wise(lines, pa.scalar("\n"), "")
-    lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32 if lines.type == pa.string() else np.int64)
-    start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-    body = lines.buffers()[2].to_pybytes()[start:end]
-    return ("\ufeff" + header).encode("utf-8") + body
+        yield None  # pandas quotes an empty single field; keep its rules there
+        return
+    yield ("\ufeff" + ",".join(_csv_quote_one(str(c)) for c in frame.columns) + "\n").encode("utf-8")
+    rows = CSV_ROWS
+    for lo in range(0, len(frame), rows):
+        part = frame.iloc[lo:lo + rows]
+        columns = [_csv_column(part.iloc[:, k]) for k in range(part.shape[1])]
+        if any(c is None for c in columns):
+            yield None
+            return
+        lines = pc.binary_join_element_wise(*columns, ",")
+        lines = pc.binary_join_element_wise(lines, pa.scalar("\n"), "")
+        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+        width = np.int32 if lines.type == pa.string() else np.int64
+        offsets = np.frombuffer(lines.buffers()[1], dtype=width)
+        begin, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
+        yield memoryview(lines.buffers()[2])[begin:end]
 
 
 def _csv_quote_one(text: str) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import member, parallel, parallel_map
+from landuse._arrays import member, parallel, parallel_map, reindexed
 from landuse.schema import Problem
 from landuse.units import M2_PER_HA
 from landuse.workspace import Workspace
@@ -158,7 +158,7 @@ def link_supplies(
     bgeom = batches.set_index("batch_id").geometry
     named = sup[known.to_numpy() & has_geom]
     left = named.geometry.to_numpy()
-    right = bgeom.reindex(named["batch_id"]).to_numpy()
+    right = reindexed(bgeom, named["batch_id"]).to_numpy()
     named_pairs = pd.DataFrame({
         "batch_id": named["batch_id"].to_numpy(),
         "parcel_id": named["parcel_id"].to_numpy(),
@@ -217,15 +217,26 @@ def _overlapping(pieces: gpd.GeoDataFrame) -> set[str]:
     if len(pieces) < 2:
         return set()
     codes, uniques = pd.factorize(pieces["batch_id"])
-    multi = np.flatnonzero(np.bincount(codes)[codes] > 1)
-    if len(multi) == 0:
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    # Every pair within a batch (a batch has a handful of parcels), built per batch size.
+    firsts, seconds = [], []
+    for k in np.unique(sizes[sizes > 1]):
+        i, j = np.triu_indices(k, 1)
+        at = starts[sizes == k][:, None]
+        firsts.append(order[(at + i).ravel()])
+        seconds.append(order[(at + j).ravel()])
+    if not firsts:
         return set()
-    geoms = pieces.geometry.to_numpy()[multi]
-    codes = codes[multi]
-    # Boxes first (no predicate: pairs across batches are dropped before any geometry test).
-    a, b = shapely.STRtree(geoms).query(geoms)
-    same = (a < b) & (codes[a] == codes[b])
-    a, b = a[same], b[same]
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    geoms = pieces.geometry.to_numpy()
+    # Boxes that only touch or miss cannot share interior; the rest are tested exactly.
+    box = shapely.bounds(geoms)
+    width = np.minimum(box[a, 2], box[b, 2]) - np.maximum(box[a, 0], box[b, 0])
+    height = np.minimum(box[a, 3], box[b, 3]) - np.maximum(box[a, 1], box[b, 1])
+    near = (width > 0) & (height > 0)
+    a, b = a[near], b[near]
     if len(a) == 0:
         return set()
     # Touching along an edge is not overlap: the interiors must meet.
@@ -270,9 +281,9 @@ def batch_ledger(
     last = None
     for date in sorted({_ts(d) for d in dates}):
         key = f"{date:%Y-%m-%d}"
-        r = revoked_ha(workspace.revocations, date).reindex(approved.index).fillna(0.0)
+        r = reindexed(revoked_ha(workspace.revocations, date), approved.index).fillna(0.0)
         r = np.minimum(r, approved)
-        s_raw = links.supplied_ha(date).reindex(approved.index).fillna(0.0)
+        s_raw = reindexed(links.supplied_ha(date), approved.index).fillna(0.0)
         room = approved - r
         s = np.minimum(s_raw, room)
         ledger[f"S@{key}"] = s

@@ -23,6 +23,7 @@ import shapely
 from pyproj import CRS
 
 from landuse import _validate
+from landuse._arrays import parallel
 from landuse._errors import CRSError, LayerReadError, WorkspaceError
 from landuse.crs import measuring_crs
 from landuse.io import LandCover, RawLayer, discover, open_landcover, opened, read_layer
@@ -449,7 +450,7 @@ def _normalise_geometry(
     values = geometry.values
     present = ~shapely.is_missing(values)
     empty = present & shapely.is_empty(values)
-    invalid = present & ~empty & ~shapely.is_valid(values)
+    invalid = present & ~empty & ~parallel(shapely.is_valid, values)
     if invalid.any():
         reasons = shapely.is_valid_reason(values[invalid])
         fixed = shapely.make_valid(values[invalid])

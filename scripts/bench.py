@@ -121,8 +121,10 @@ def work_assess(data: Path, out: Path, *, raster: bool, extras: bool, engine: st
     watch = Stopwatch()
     t0, c0 = time.perf_counter(), time.process_time()
     ws = load_workspace(data, progress=watch.step, landcover=raster)
+    # As `landuse assess --out DIR` does: CSV tables need no candidate geometry; the map
+    # and report (extras) do.
     a = assess(ws, "zhumadian-2018", "2018-12-31", progress=watch.step, raster=raster,
-               engine=engine)
+               engine=engine, geometry=extras)
     watch.step("write csv")
     save_assessment(a, out, overwrite=True)
     watch.stop()

@@ -217,3 +217,14 @@ def test_unsupplied_part_of_a_batch_with_overlapping_and_spilling_parcels():
     assert parts["EMPTY"].area == pytest.approx(10_000.0)
     # The same batch a year later has lost P5's 0.2 ha too.
     assert unsupplied_parts(ws.batches, links, "2019-12-31")["MULTI"].area == pytest.approx(9_000.0)
+
+
+def test_candidates_without_geometry_have_the_same_figures():
+    with_shapes = assess(_approvals_ws(), RULES, T, raster=False)
+    without = assess(_approvals_ws(), RULES, T, raster=False, geometry=False)
+    cols = ["kind", "batch_id", "area_ha", "indicator_return_ha", "basis"]
+    assert without.candidates[cols].equals(with_shapes.candidates[cols])
+    assert without.candidates.geometry.isna().all()
+    assert with_shapes.candidates.set_index("batch_id").loc["REDUCE"].geometry.area == pytest.approx(20_000.0)
+    # The unsupplied parts are still there for a map that asks.
+    assert without.unsupplied_parts()["REDUCE"].area == pytest.approx(20_000.0)

@@ -406,3 +406,14 @@ def test_csv_bytes_leaves_what_it_cannot_print_to_pandas(tmp_path):
     for frame in (times, mixed, pd.DataFrame({"a": ["only"]})):
         assert csv_bytes(frame) is None
         assert write_csv(frame, tmp_path / "t.csv").read_bytes() == _pandas_csv(frame)
+
+
+def test_csv_is_written_a_slice_of_rows_at_a_time(tmp_path, monkeypatch):
+    import landuse.io
+
+    monkeypatch.setattr(landuse.io, "CSV_ROWS", 3)
+    frame = pd.DataFrame({"id": [f"B{i}" for i in range(10)], "ha": np.arange(10) / 4})
+    assert write_csv(frame, tmp_path / "a.csv").read_bytes() == _pandas_csv(frame)
+    # A value only pandas prints (a number among text) in the third slice: pandas writes it all.
+    frame["note"] = ["x"] * 7 + [1.5, "y", "z"]
+    assert write_csv(frame, tmp_path / "b.csv").read_bytes() == _pandas_csv(frame)
