@@ -26,6 +26,7 @@ from landuse.units import MU_PER_HA
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.table import Table
 
     from landuse.assessment import Assessment
     from landuse.rules import RuleSet
@@ -549,16 +550,14 @@ def _outcome_table(
         )
         fills.append(OUTCOME_COLORS[row["_cls"]])
     header = [text["rank"], text["county"], text["tasks"], text["result"], text["plan"]]
-    table = ax.table(
-        cellText=rows,
-        colLabels=header,
-        loc="upper center",
-        cellLoc="center",
-        colWidths=[0.1, 0.2, 0.16, 0.14, 0.4],
-    )
-    table.auto_set_font_size(False)
-    table.set_fontsize(9.5)
-    table.scale(1.0, 1.55)
+    table = _table(ax, rows, header)
+    # A province has more counties than the figure has room for: rows below its bottom edge
+    # are never seen. The table is placed by its top, so it is made again with the rows that
+    # show only, which spares laying out the others' text and changes no pixel.
+    shown = _rows_shown(ax, table, len(rows))
+    if shown < len(rows):
+        table.remove()
+        table = _table(ax, rows[:shown], header)
     for (r, c), cell in table.get_celld().items():
         cell.set_edgecolor("#bbb")
         cell.set_linewidth(0.5)
@@ -573,6 +572,35 @@ def _outcome_table(
         elif r % 2 == 0:
             cell.set_facecolor("#f4f4f4")
     _key_facts(ax, counties, rules, text, top=1.0 - 0.0455 * (len(rows) + 1) - 0.05)
+
+
+def _table(ax: Axes, rows: list[list[str]], header: list[str]) -> Table:
+    """The county table, its cells not yet coloured."""
+    table = ax.table(
+        cellText=rows,
+        colLabels=header,
+        loc="upper center",
+        cellLoc="center",
+        colWidths=[0.1, 0.2, 0.16, 0.14, 0.4],
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(9.5)
+    table.scale(1.0, 1.55)
+    return table
+
+
+def _rows_shown(ax: Axes, table: Table, n: int) -> int:
+    """How many of the table's ``n`` rows (under its header) reach into the figure."""
+    height = table[0, 0].get_height()
+    top = 1.0 - table.AXESPAD  # the table hangs from here
+    below = _figure_bottom(ax) - height  # a row starting lower is out of sight, with a margin
+    return min(n, max(0, math.floor((top - below) / height)))
+
+
+def _figure_bottom(ax: Axes) -> float:
+    """The bottom edge of the figure in ``ax``'s axes coordinates."""
+    box = ax.get_position()
+    return -box.y0 / box.height
 
 
 def _key_facts(
@@ -604,7 +632,11 @@ def _key_facts(
         names = ("、" if zh else ", ").join(str(x) for x in chosen["county_name"]) or "—"
         lines.append((text[word].format(names=names), 9.5, "#111", False, 0.045))
     y = top
+    bottom = _figure_bottom(ax)
     for line, size, color, bold, gap in lines:
+        if y < bottom:  # hung from y, below the figure's edge: never seen
+            y -= gap
+            continue
         ax.text(
             0.0,
             y,
@@ -753,9 +785,10 @@ def progress_figure(
             handles = []
             for k, task in enumerate(tasks):
                 ax = fig.add_subplot(gs[k // ncols, k % ncols])
-                rows = data[data["task"] == task.id]
+                rows = data[data["task"] == task.id].sort_values("date", kind="stable")
+                by_county = dict(list(rows.groupby("county_code", sort=False)))
                 for code in codes:
-                    r = rows[rows["county_code"] == code].sort_values("date")
+                    r = by_county.get(code, rows.iloc[0:0])
                     (line,) = ax.plot(
                         r["date"],
                         r["rate"],
