@@ -81,10 +81,20 @@ class SupplyLinks:
     tabular: pd.DataFrame
     overlapping: set[str] = field(default_factory=set)
     _unions: pd.Series | None = field(default=None, repr=False, compare=False)
+    _keys: tuple[np.ndarray, pd.Index, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def _batch_codes(self) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+        """Each piece's batch as a code, the batch ids, and which pieces are in overlapping batches."""
+        if self._keys is None:
+            codes, uniques = pd.factorize(self.pieces["batch_id"])
+            uniques = pd.Index(uniques, name="batch_id")
+            tangled = member(uniques, self.overlapping)[codes] if len(codes) else np.zeros(0, bool)
+            self._keys = (codes, uniques, tangled)
+        return self._keys
 
     def _full_unions(self) -> pd.Series:
         if self._unions is None:
-            self._unions = _union_areas(self.pieces[member(self.pieces["batch_id"], self.overlapping)])
+            self._unions = _union_areas(self.pieces[self._batch_codes()[2]])
         return self._unions
 
     def supplied_ha(self, as_of: dt.date | str | pd.Timestamp, *, drawn_only: bool = False) -> pd.Series:
@@ -93,19 +103,20 @@ class SupplyLinks:
         With ``drawn_only`` only the parcels with geometry count (the area on the ground).
         """
         t = _ts(as_of)
-        pieces = self.pieces[self.pieces["supply_date"] <= t]
-        plain = pieces[~member(pieces["batch_id"], self.overlapping)]
-        total = plain.groupby("batch_id", sort=False)["piece_ha"].sum()
-        tangled = pieces[member(pieces["batch_id"], self.overlapping)]
-        if not tangled.empty:
+        codes, uniques, tangled = self._batch_codes()
+        dated = (self.pieces["supply_date"] <= t).to_numpy()
+        plain = dated & ~tangled
+        sums = pd.Series(self.pieces["piece_ha"].to_numpy()[plain]).groupby(codes[plain], sort=False).sum()
+        total = pd.Series(sums.to_numpy(), index=uniques[sums.index.to_numpy()])
+        now = dated & tangled
+        if now.any():
             # Only batches whose parcels overlap need a union. A batch all of whose parcels
             # are already dated by T has the union of all its parcels: measured once, kept.
-            everything = self._full_unions()
-            counts = self.pieces.loc[member(self.pieces["batch_id"], self.overlapping), "batch_id"].value_counts()
-            now = tangled["batch_id"].value_counts()
-            complete = now.index[now.to_numpy() == counts.reindex(now.index).to_numpy()]
-            partial = tangled[~member(tangled["batch_id"], complete)]
-            total = pd.concat([total, everything.reindex(complete), _union_areas(partial)])
+            all_count = np.bincount(codes[tangled], minlength=len(uniques))
+            now_count = np.bincount(codes[now], minlength=len(uniques))
+            complete = (now_count == all_count) & (now_count > 0)
+            partial = self.pieces[now & ~complete[codes]]
+            total = pd.concat([total, reindexed(self._full_unions(), uniques[complete]), _union_areas(partial)])
         tab = self.tabular[self.tabular["supply_date"] <= t]
         if not tab.empty and not drawn_only:
             total = total.add(tab.groupby("batch_id")["piece_ha"].sum(), fill_value=0.0)
