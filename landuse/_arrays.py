@@ -115,8 +115,9 @@ def reindexed(obj: pd.Series | pd.DataFrame, keys: pd.Series | pd.Index | np.nda
     pos = positions(keys, obj.index)
     index = keys if isinstance(keys, pd.Index) else pd.Index(keys)
     if isinstance(obj, pd.DataFrame):
-        if (pos < 0).any():
-            return obj.reindex(index)
-        return obj.iloc[pos].set_axis(index, axis=0)
+        if (pos >= 0).all():
+            return obj.iloc[pos].set_axis(index, axis=0)
+        return pd.DataFrame({c: pd.api.extensions.take(obj[c].array, pos, allow_fill=True) for c in obj.columns},
+                            index=index)
     values = pd.api.extensions.take(obj.array, pos, allow_fill=True)
     return pd.Series(values, index=index, name=obj.name)

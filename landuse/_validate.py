@@ -130,7 +130,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             by_name = batches.reset_index().dropna(subset=["batch_name"]).drop_duplicates("batch_name")
             by_name = by_name.set_index("batch_name")["batch_id"]
             fill = supplies["batch_id"].isna() & supplies["batch_name"].notna()
-            supplies.loc[fill, "batch_id"] = supplies.loc[fill, "batch_name"].map(by_name)
+            supplies.loc[fill, "batch_id"] = reindexed(by_name, supplies.loc[fill, "batch_name"]).to_numpy()
         named = supplies["batch_id"].notna()
         unknown = named & ~member(supplies["batch_id"], batches.index)
         for i in supplies.index[unknown]:

@@ -18,6 +18,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from landuse import approvals, idle, linkage, supply
 from landuse._arrays import member, reindexed
@@ -489,19 +491,27 @@ def resample(assessment: Assessment, *, per_county: int, seed: int) -> Assessmen
 
 # --- tables --------------------------------------------------------------------------------
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop geometry; booleans as true/false; dates as ISO text; NaN as empty."""
+    """Drop geometry; booleans as true/false; dates as ISO text; NaN as empty.
+
+    The text columns are built in Arrow (no Python string per value).
+    """
     out = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) == "boolean":
-            flags = s.to_numpy(dtype="object", na_value=None)
-            out[col] = np.where(flags == True, "true", np.where(flags == False, "false", "")).astype(object)  # noqa: E712
+            flags = pa.array(s.array) if str(s.dtype) == "boolean" else pa.array(s.to_numpy(dtype=bool))
+            out[col] = _arrow_text(pc.if_else(flags, "true", "false"), s.index)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype) and getattr(s.dtype, "tz", None) is None:
             days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-            out[col] = np.where(np.isnat(days), "", days.astype(str)).astype(object)
+            out[col] = _arrow_text(pc.strftime(pa.array(days), format="%Y-%m-%d"), s.index)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             out[col] = s.dt.strftime("%Y-%m-%d").where(s.notna(), "")
     return out
+
+
+def _arrow_text(values: pa.Array, index: pd.Index) -> pd.Series:
+    """Arrow text, missing values as empty text, as a pandas column."""
+    return pd.Series(pd.arrays.ArrowStringArray(values.fill_null("").cast(pa.large_string())), index=index)
 
 
 def tables(assessment: Assessment) -> dict[str, pd.DataFrame]:

@@ -137,12 +137,13 @@ def idle_ledger(
     """
     t = _ts(as_of)
     idle = workspace.idle.copy()
-    supplies = workspace.supplies.set_index("parcel_id") if not workspace.supplies.empty else None
-    if supplies is not None:
-        # Attributes the ledger lacks come from its supply parcel.
-        for col in ("agreed_start", "land_price_wan", "project_name", "holder"):
-            via = reindexed(supplies[col], idle["parcel_id"]).to_numpy()
-            idle[col] = idle[col].fillna(pd.Series(via, index=idle.index, dtype=idle[col].dtype))
+    supplies = workspace.supplies
+    if not supplies.empty:
+        # Attributes the ledger lacks come from its supply parcel (found once for all four).
+        cols = ["agreed_start", "land_price_wan", "project_name", "holder"]
+        via = reindexed(supplies[cols].set_axis(supplies["parcel_id"].to_numpy()), idle["parcel_id"])
+        for col in cols:
+            idle[col] = idle[col].fillna(pd.Series(via[col].to_numpy(), index=idle.index, dtype=idle[col].dtype))
     idle["disposed"] = disposed_mask(idle, rules, t)
     idle["status"] = np.where(idle["disposed"], "disposed", "undisposed")
     # Idle time counts from the agreed start; without one, identification is taken to be

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from landuse._arrays import parallel_map
 from landuse._errors import LayerReadError, OutputExistsError
 from landuse.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
 
@@ -667,7 +668,9 @@ def _csv_pieces(frame: pd.DataFrame) -> Iterator[bytes | memoryview | None]:
     rows = CSV_ROWS
     for lo in range(0, len(frame), rows):
         part = frame.iloc[lo:lo + rows]
-        columns = [_csv_column(part.iloc[:, k]) for k in range(part.shape[1])]
+        # Arrow's compute functions release the GIL: columns are turned to text side by side.
+        columns = parallel_map(lambda k, part=part: _csv_column(part.iloc[:, k]), list(range(part.shape[1])),
+                               cost=part.size)
         if any(c is None for c in columns):
             yield None
             return

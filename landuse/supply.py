@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import member, parallel, parallel_map, reindexed
+from landuse._arrays import member, parallel, parallel_map, positions, reindexed
 from landuse.schema import Problem
 from landuse.units import M2_PER_HA
 from landuse.workspace import Workspace
@@ -119,7 +119,12 @@ class SupplyLinks:
             total = pd.concat([total, reindexed(self._full_unions(), uniques[complete]), _union_areas(partial)])
         tab = self.tabular[self.tabular["supply_date"] <= t]
         if not tab.empty and not drawn_only:
-            total = total.add(tab.groupby("batch_id")["piece_ha"].sum(), fill_value=0.0)
+            extra = tab.groupby("batch_id")["piece_ha"].sum()
+            pos = positions(extra.index, total.index)
+            found = pos >= 0
+            values = total.to_numpy(dtype="float64", copy=True)
+            values[pos[found]] += extra.to_numpy()[found]
+            total = pd.concat([pd.Series(values, index=total.index), extra[~found]])
         total.index.name = "batch_id"
         return total.rename("supplied_ha")
 
