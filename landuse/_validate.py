@@ -211,7 +211,7 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         # A parcel its batch covers counts whole; only a spill-over needs cutting.
         spill = ~parallel(shapely.covers, outlines, parcels)
         parcels = parcels.copy()
-        parcels[spill] = shapely.intersection(parcels[spill], outlines[spill])
+        parcels[spill] = parallel(shapely.intersection, parcels[spill], outlines[spill])
         inside = shapely.area(parcels) / 10_000
         measured = np.bincount(pos[drawn], weights=inside, minlength=len(batches))
         tabular = np.bincount(pos[~drawn], weights=own["area_ha"].to_numpy()[~drawn],
@@ -235,7 +235,7 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             slot = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(where)]))
             for r in range(int(rank.max()) + 1):
                 now = rank == r
-                left[slot[now]] = shapely.difference(left[slot[now]], geoms[now])
+                left[slot[now]] = parallel(shapely.difference, left[slot[now]], geoms[now])
             b = where[starts]
             measured_union = (shapely.area(outline[b]) - shapely.area(left)) / 10_000
             total[b] = measured_union + tabular[b] + rev[b]

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from landuse import approvals, idle, linkage, supply
-from landuse._arrays import member, reindexed
+from landuse._arrays import member, positions, reindexed
 from landuse._errors import SchemaError
 from landuse.io import write_csv
 from landuse.rules import RuleSet, load_ruleset
@@ -403,8 +403,9 @@ def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t:
             b[f"unsupplied_baseline_ha_{task.id}"] = led[f"U@{k0}"].to_numpy()
     b["approval_year"] = b["approval_date"].dt.year.astype("Int64")
     counted = links.pieces[links.pieces["supply_date"] <= pd.Timestamp(t)]
-    per_batch = counted.groupby("batch_id")["parcel_id"].nunique()
-    b["supplies"] = reindexed(per_batch, b["batch_id"]).fillna(0).astype("int64").to_numpy()
+    # A piece is one (batch, parcel) pair, so counting pieces counts parcels.
+    pos = positions(counted["batch_id"], b["batch_id"])
+    b["supplies"] = np.bincount(pos[pos >= 0], minlength=len(b)).astype("int64")
     return b
 
 
