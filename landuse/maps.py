@@ -17,12 +17,22 @@ is never changed).
 
 Large layers stay usable: geometries are simplified on the measuring plane
 (a tolerance in metres) before they are reprojected to EPSG:4326 and their
-coordinates rounded; when the page would exceed its size budget the largest
-layers are simplified harder and then lose their smallest features, and the
-legend says so.
+coordinates rounded to 10⁻⁵° (about a metre); when the page would exceed its
+size budget the largest layers are simplified harder and then lose their
+smallest features, and the legend says so.
+
+The page carries each layer compactly, in JSON script elements the map's
+script reads only when the layer is first shown: one table of the layer's
+distinct texts with each feature's texts as ids into it, and its outlines
+as integer steps (see ``_assets/map.js``). A province's parcels then fit the
+budget, and the page opens without parsing or drawing its hidden layers.
+When a layer has thousands of features, every layer is drawn on one canvas
+(so each still answers the pointer).
 
 Every text that comes from the data (names, ids, field values) is
-HTML-escaped in Python before it reaches the page.
+HTML-escaped in Python before it reaches the page, and no data passes
+through Folium's templates (which would read ``{{ … }}`` in a name as
+Jinja).
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ import math
 import os
 import re
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -49,8 +59,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse._arrays import parallel
 from landuse._errors import CRSError, LanduseError, SchemaError
-from landuse.crs import geometries_to_gcj02, measuring_crs
+from landuse.crs import gcj02_from_wgs84, geometries_to_gcj02, measuring_crs
 from landuse.io import write_text
 from landuse.units import format_area, format_rate
 
@@ -392,7 +403,7 @@ class LayerStats:
     base_tolerance_m : float
         The tolerance used when the size budget does not bite.
     bytes : int
-        Estimated bytes of the layer's data in the page.
+        Bytes of the layer's data in the page (UTF-8).
     """
 
     key: str
@@ -422,8 +433,9 @@ class MapStats:
     Attributes
     ----------
     bytes : int
-        Size of the HTML page: estimated by :func:`map_outcomes`, measured
-        by :func:`save_map` and :func:`render_map`.
+        Size of the HTML page in bytes (UTF-8), as :func:`map_outcomes`
+        renders it; :func:`save_map` and :func:`render_map` set it to the size
+        written.
     budget_bytes : int
         The size budget (``max_html_mb``).
     layers : dict of str to LayerStats
@@ -613,6 +625,33 @@ def _idle_geometry(idle: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None) ->
 
 # --- layers ----------------------------------------------------------------------------------
 @dataclass
+class _Shapes:
+    """A layer's outlines as the page carries them: integers in 10^-digits degrees.
+
+    Each ring's first point counts from ``origin``, every further point from the one before
+    it; a ring's closing point (its first again) is left out.
+    """
+
+    origin: tuple[int, int]
+    polygons: np.ndarray  # per feature: its polygons
+    rings: np.ndarray  # per polygon: its rings
+    points: np.ndarray  # per ring: its points
+    steps: np.ndarray  # x, y of every point, flat
+    bytes: np.ndarray  # per feature: bytes of its numbers in the page
+
+
+@dataclass
+class _Texts:
+    """The texts of a layer's kept features: a table of distinct strings and ids into it."""
+
+    strings: np.ndarray  # distinct texts, most used first
+    ids: list[np.ndarray]  # per column (tooltip parts, popup fields, popups): each feature's id
+    bytes: np.ndarray  # per kept feature: bytes of its ids in the page, with their commas
+    column_bytes: list[int]  # per column: bytes of its ids, with their commas
+    string_bytes: np.ndarray  # per string: its bytes in the page (at most), with its comma
+
+
+@dataclass
 class _Layer:
     """One overlay, ready to encode: projected rows and escaped texts."""
 
@@ -621,22 +660,27 @@ class _Layer:
     frame: gpd.GeoDataFrame
     classes: np.ndarray
     styles: list[dict[str, Any]]
-    props: list[str]  # JSON of each feature's properties (escaped HTML inside)
-    fields: list[str]
+    fields: list[str]  # escaped labels of the popup table's rows
+    values: list[np.ndarray]  # per field, each feature's escaped value ("" leaves the row out)
+    tips: list[np.ndarray]  # the tooltip's parts, each feature's escaped text; joined by " · "
     tolerance_m: float
     digits: int
     show: bool
     z: int
+    popups: np.ndarray | None = None  # each feature's popup as escaped HTML, not a table
     droppable: bool = True
     max_level: int = 2
     labels: list[tuple[float, float, str]] | None = None  # plane x, y, html
     legend: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     group: str = ""
-    # state of the budget loop: simplification level, features kept, their encoded text
+    marks: list[list[Any]] | None = None  # the labels where the page puts them: lat, lon, html
+    # state of the budget loop: simplification level, features kept, their encoding
     level: int = 0
     keep: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
-    encoded: list[str] = field(default_factory=list)
-    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    shapes: _Shapes | None = None  # every feature at ``level``
+    texts: _Texts | None = None  # the kept features'
+    payload: tuple[str, str] = ("", "")  # the JSON the page carries: data, texts
+    bytes: int = 0  # of the payload, UTF-8
 
     def __post_init__(self) -> None:
         self.keep = np.ones(len(self.frame), dtype=bool)
@@ -650,26 +694,72 @@ class _Layer:
     def thinned(self) -> bool:
         return self.level > 0 or not self.keep.all()
 
+    @property
+    def columns(self) -> list[np.ndarray]:
+        """Every text column: the tooltip's parts, the popup's fields, the popups."""
+        return [*self.tips, *self.values, *([] if self.popups is None else [self.popups])]
+
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _props(classes: np.ndarray, tips: Sequence[str], values: Sequence[Sequence[str]] | None = None,
-           popups: Sequence[str] | None = None) -> list[str]:
-    out = []
-    for i, (c, t) in enumerate(zip(classes, tips, strict=True)):
-        p: dict[str, Any] = {"c": int(c), "t": t}
-        if popups is not None:
-            p["h"] = popups[i]
-        elif values is not None:
-            p["p"] = list(values[i])
-        out.append(_json(p))
+# --- column formatting (escaped HTML text; "" for a missing value) ---------------------------
+def _escaped(values: pd.Series) -> np.ndarray:
+    """``html.escape(str(v), quote=True)`` of each (present) value, at once."""
+    text = values if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object else (
+        values.astype(object).map(str))
+    text = text.astype("str")
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
+        text = text.str.replace(char, entity, regex=False)
+    return text.to_numpy(dtype=object)
+
+
+def _dates(values: pd.Series) -> np.ndarray:
+    """:func:`_f_date` of each (present) value, at once."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    dates = pd.to_datetime(values.astype(object), errors="coerce", format="mixed")
+    out = dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    bad = dates.isna().to_numpy()
+    if bad.any():  # not a date: the value itself, as _f_date gives it
+        out[bad] = _escaped(values[bad])
     return out
 
 
-def _table(frame: pd.DataFrame, group: str, lang: str) -> tuple[list[str], list[list[str]]]:
-    """Escaped field labels and per-row escaped values of a layer's popup table."""
+# Formatters of numbers: each gives the text of a float, as its scalar formatter does (nothing in
+# their text needs escaping); numpy has nothing that formats as Python's format() does.
+_NUMBER_TEXT: dict[Formatter, Callable[[float, str], str]] = {
+    _f_area: lambda v, lang: format_area(v, lang=lang),
+    _f_rate: lambda v, lang: format_rate(v),
+    _f_years: lambda v, lang: _w("years", lang, y=v),
+    _f_wan: lambda v, lang: _w("wan", lang, v=v),
+}
+
+
+def _formatted(values: pd.Series, fmt: Formatter, lang: str) -> np.ndarray:
+    """``fmt`` of every value of a column, as an array of escaped texts."""
+    out = np.full(len(values), "", dtype=object)
+    present = values.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return out
+    values = values[present]
+    if fmt is _f_text:
+        out[present] = _escaped(values)
+    elif fmt is _f_date:
+        out[present] = _dates(values)
+    elif fmt in _NUMBER_TEXT:  # each distinct number formatted once
+        text = _NUMBER_TEXT[fmt]
+        codes, distinct = pd.factorize(pd.to_numeric(values).to_numpy(dtype=float))
+        out[present] = np.array([text(v, lang) for v in distinct.tolist()], dtype=object)[codes]
+    else:  # few distinct values (words, kinds, flags): each formatted once
+        codes, distinct = pd.factorize(values)
+        out[present] = np.array([fmt(v, lang) for v in distinct], dtype=object)[codes]
+    return out
+
+
+def _table(frame: pd.DataFrame, group: str, lang: str) -> tuple[list[str], list[np.ndarray]]:
+    """Escaped field labels and, per field, each row's escaped value of a layer's popup table."""
     labels, columns = [], []
     for col, fmt in _FIELDS[group]:
         src = _EN_COLUMNS.get(col, col) if lang == "en" else col
@@ -677,23 +767,28 @@ def _table(frame: pd.DataFrame, group: str, lang: str) -> tuple[list[str], list[
             src = col
         if src not in frame:
             continue
-        values = [fmt(v, lang) for v in frame[src].tolist()]
-        if not any(values):
+        values = _formatted(frame[src], fmt, lang)
+        if not (values != "").any():
             continue
         labels.append(_e(_FIELD_LABELS[col][0 if lang == "zh" else 1]))
         columns.append(values)
-    rows = [list(r) for r in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
-    return labels, rows
+    return labels, columns
 
 
-def _texts(frame: pd.DataFrame, col: str) -> list[str]:
+def _texts(frame: pd.DataFrame, col: str) -> np.ndarray:
     if col not in frame:
-        return [""] * len(frame)
-    return [_f_text(v, "zh") for v in frame[col].tolist()]
+        return np.full(len(frame), "", dtype=object)
+    return _formatted(frame[col], _f_text, "zh")
 
 
-def _tip(*parts: list[str]) -> list[str]:
-    return [" · ".join(p for p in row if p) for row in zip(*parts, strict=True)]
+def _areas(frame: pd.DataFrame, col: str, lang: str) -> np.ndarray:
+    if col not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return _formatted(frame[col], _f_area, lang)
+
+
+def _words(word: str, n: int) -> np.ndarray:
+    return np.full(n, word, dtype=object)
 
 
 def _county_class(row: pd.Series) -> str:
@@ -755,9 +850,10 @@ def _county_layer(src: _Source, lang: str) -> _Layer:
         legend.append((_w("no_outcome", lang), styles[_OUTCOMES.index("none")]))
     if not final.all():
         legend.append((_w("provisional", lang), styles[len(_OUTCOMES)]))
-    return _Layer("counties", _w("counties", lang), c, classes, styles, _props(classes, tips, popups=popups),
-                  [], tolerance_m=20.0, digits=5, show=True, z=405, droppable=False, max_level=2,
-                  labels=labels, legend=legend)
+    return _Layer("counties", _w("counties", lang), c, classes, styles, [], [],
+                  [np.array(tips, dtype=object)], tolerance_m=20.0, digits=5, show=True, z=405,
+                  popups=np.array(popups, dtype=object), droppable=False, max_level=2, labels=labels,
+                  legend=legend)
 
 
 def _label_points(geoms: np.ndarray) -> list[shapely.Point]:
@@ -867,21 +963,20 @@ def _unsupplied_layer(frame: gpd.GeoDataFrame, src: _Source, lang: str) -> _Laye
     colours = _ramp(len(present))
     styles = [_path_style("unsupplied", col, "#2d0a5a", weight=0.8, fill_opacity=0.8) for col in colours]
     styles.append(_path_style("unsupplied", "#999999", "#555555", weight=0.8, fill_opacity=0.8))
-    lookup = {y: i for i, y in enumerate(present)}
-    classes = np.array([lookup.get(int(y), len(present)) if not _missing(y) else len(present) for y in years],
-                       dtype=int)
+    lookup = pd.Series(np.arange(len(present)), index=pd.Index(present, dtype="Int64"))
+    classes = lookup.reindex(years).fillna(len(present)).to_numpy(dtype=int)
     frame = frame.copy()
     in_cols = [t.id for t in src.tasks if f"in_{t.id}" in frame]
-    frame["tasks_in"] = [", ".join(t for t in in_cols if _true(row[f"in_{t}"]))
-                         for _, row in frame[[f"in_{t}" for t in in_cols]].iterrows()] if in_cols else ""
+    tasks_in = np.full(len(frame), "", dtype=object)
+    for t in in_cols:  # "T1, T2": the tasks whose window holds the approval
+        flag = frame[f"in_{t}"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        tasks_in[flag] = np.where(tasks_in[flag] == "", t, tasks_in[flag] + ", " + t)
+    frame["tasks_in"] = tasks_in if in_cols else ""
     labels, values = _table(frame, "unsupplied", lang)
-    area = [_f_area(v, lang) for v in frame["unsupplied_ha"].tolist()] if "unsupplied_ha" in frame else (
-        [""] * len(frame))
-    tips = _tip(_texts(frame, "batch_id"), area)
+    tips = [_texts(frame, "batch_id"), _areas(frame, "unsupplied_ha", lang)]
     legend = [(str(y), s) for y, s in zip(present, styles, strict=False)]
-    return _Layer("unsupplied", _w("unsupplied", lang), frame, classes, styles,
-                  _props(classes, tips, values), labels, tolerance_m=2.0, digits=6, show=True, z=410,
-                  legend=legend)
+    return _Layer("unsupplied", _w("unsupplied", lang), frame, classes, styles, labels, values, tips,
+                  tolerance_m=2.0, digits=5, show=True, z=410, legend=legend)
 
 
 def _supplies_layer(frame: gpd.GeoDataFrame, lang: str) -> _Layer:
@@ -891,12 +986,13 @@ def _supplies_layer(frame: gpd.GeoDataFrame, lang: str) -> _Layer:
     styles = [_path_style("supplies", _STATUS_COLOURS[s], "#2b2b2b", weight=0.7, fill_opacity=0.8)
               for s in known]
     styles.append(_path_style("supplies", "#cccccc", "#2b2b2b", weight=0.7, fill_opacity=0.8))
-    classes = np.array([known.index(s) if s in known else len(known) for s in status.tolist()], dtype=int)
+    classes = pd.Series(np.arange(len(known)), index=known).reindex(status).fillna(len(known)).to_numpy(
+        dtype=int)
     labels, values = _table(frame, "supplies", lang)
-    tips = _tip(_texts(frame, "parcel_id"), [_f_patrol(s, lang) for s in status.tolist()])
+    tips = [_texts(frame, "parcel_id"), _formatted(status, _f_patrol, lang)]
     legend = [(s if lang == "zh" else _PATROL_EN.get(s, s), st) for s, st in zip(known, styles, strict=False)]
-    return _Layer("supplies", _w("supplies", lang), frame, classes, styles, _props(classes, tips, values),
-                  labels, tolerance_m=2.0, digits=6, show=False, z=415, max_level=2, legend=legend)
+    return _Layer("supplies", _w("supplies", lang), frame, classes, styles, labels, values, tips,
+                  tolerance_m=2.0, digits=5, show=False, z=415, max_level=2, legend=legend)
 
 
 def _idle_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool) -> _Layer:
@@ -905,15 +1001,14 @@ def _idle_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool
     classes = np.zeros(len(frame), dtype=int)
     frame = frame.copy()
     if "located" in frame:
-        frame["located"] = [_w("idle_from_parcel", lang) if _f_text(v, lang) == "from_parcel" else None
-                            for v in frame["located"].tolist()]
+        from_parcel = (_texts(frame, "located") == "from_parcel")
+        frame["located"] = np.where(from_parcel, _w("idle_from_parcel", lang), None)
     group = "candidates" if key == "suspected" else "idle"
     labels, values = _table(frame, group, lang)
     first = "parcel_id" if key == "suspected" else "idle_id"
-    area = [_f_area(v, lang) for v in frame["area_ha"].tolist()] if "area_ha" in frame else [""] * len(frame)
-    tips = _tip(_texts(frame, first), [_w(key, lang)] * len(frame), area)
-    return _Layer(key, _w(key, lang), frame, classes, styles, _props(classes, tips, values), labels,
-                  tolerance_m=2.0, digits=6, show=show, z=z, legend=[(_w(key, lang), styles[0])],
+    tips = [_texts(frame, first), _words(_w(key, lang), len(frame)), _areas(frame, "area_ha", lang)]
+    return _Layer(key, _w(key, lang), frame, classes, styles, labels, values, tips,
+                  tolerance_m=2.0, digits=5, show=show, z=z, legend=[(_w(key, lang), styles[0])],
                   group="idle_group")
 
 
@@ -922,11 +1017,11 @@ def _candidate_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show:
     styles = [_path_style(key, st["color"], st["color"], weight=2.2, fill_opacity=0.12, dash=st["dashArray"])]
     classes = np.zeros(len(frame), dtype=int)
     labels, values = _table(frame, "candidates", lang)
-    ids = [b or p for b, p in zip(_texts(frame, "batch_id"), _texts(frame, "parcel_id"), strict=True)]
-    area = [_f_area(v, lang) for v in frame["area_ha"].tolist()] if "area_ha" in frame else [""] * len(frame)
-    tips = _tip([_w(key, lang)] * len(frame), ids, area)
-    return _Layer(key, _w(key, lang), frame, classes, styles, _props(classes, tips, values), labels,
-                  tolerance_m=2.0, digits=6, show=show, z=z, legend=[(_w(key, lang), styles[0])],
+    batch, parcel = _texts(frame, "batch_id"), _texts(frame, "parcel_id")
+    ids = np.where(batch != "", batch, parcel)
+    tips = [_words(_w(key, lang), len(frame)), ids, _areas(frame, "area_ha", lang)]
+    return _Layer(key, _w(key, lang), frame, classes, styles, labels, values, tips,
+                  tolerance_m=2.0, digits=5, show=show, z=z, legend=[(_w(key, lang), styles[0])],
                   group="candidates_group")
 
 
@@ -959,29 +1054,214 @@ def _to_display(geoms: np.ndarray, crs: Any, gcj02: bool) -> np.ndarray:
     return geometries_to_gcj02(out) if gcj02 else out
 
 
-def _encode(layer: _Layer, gcj02: bool) -> None:
-    """Encode the layer's features as GeoJSON text at its current simplification level."""
+def _digits(numbers: np.ndarray) -> np.ndarray:
+    """Characters of each integer written out in decimal."""
+    size = np.abs(numbers)
+    out = 1 + (numbers < 0).astype(np.int64)
+    power = 10
+    while len(size) and power <= size.max():
+        out += size >= power
+        power *= 10
+    return out
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Polygons and multipolygons as they are; of anything else, its polygonal parts."""
+    types = shapely.get_type_id(geoms)
+    odd = ~np.isin(types, (3, 6))
+    if odd.any():
+        geoms = geoms.copy()
+        for i in np.flatnonzero(odd):  # rare: a collection left by an overlay
+            parts = shapely.get_parts(shapely.get_parts(geoms[i]))
+            polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+            geoms[i] = shapely.multipolygons(shapely.get_parts(polys)) if len(polys) else (
+                shapely.Polygon())
+    return geoms
+
+
+@functools.cache
+def _lonlat(crs: Any) -> Any:
+    """The transformer from a plane to lon/lat (x, y order), as GeoSeries.to_crs(4326) uses."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+
+def _shapes(layer: _Layer, gcj02: bool) -> _Shapes:
+    """Every feature's outline at the layer's level, as the page carries it."""
     geoms = layer.frame.geometry.to_numpy()
-    simple = shapely.simplify(geoms, layer.tolerance, preserve_topology=True)
-    lonlat = _to_display(simple, layer.frame.crs, gcj02)
-    digits = layer.digits
-    lonlat = shapely.transform(lonlat, lambda xy: np.round(xy, digits))
-    texts = shapely.to_geojson(lonlat)
-    layer.encoded = [f'{{"type":"Feature","geometry":{g},"properties":{p}}}'
-                     for g, p in zip(texts, layer.props, strict=True)]
-    layer.sizes = np.fromiter((len(s.encode("utf-8")) + 1 for s in layer.encoded), dtype=np.int64,
-                              count=len(layer.encoded))
+    simple = _polygonal(parallel(shapely.simplify, geoms, tolerance=layer.tolerance,
+                                 preserve_topology=True))
+    n = len(simple)
+    kind, coords, offsets = shapely.to_ragged_array(simple, include_z=False)
+    if kind == shapely.GeometryType.POLYGON:
+        ring_offsets, polygon_offsets = offsets
+        geometry_offsets = np.arange(n + 1)
+    else:
+        ring_offsets, polygon_offsets, geometry_offsets = offsets
+    # Reproject the coordinates alone (as _to_display does the geometries)
+    lon, lat = _lonlat(layer.frame.crs).transform(coords[:, 0], coords[:, 1])
+    if gcj02:
+        lon, lat = gcj02_from_wgs84(np.asarray(lon), np.asarray(lat))
+    coords = np.column_stack([lon, lat])
+    grid = np.rint(coords * 10.0 ** layer.digits).astype(np.int64)
+    # Leave out each ring's closing point: Leaflet closes rings itself.
+    closing = np.zeros(len(grid), dtype=bool)
+    closing[ring_offsets[1:] - 1] = True
+    grid = grid[~closing]
+    points = np.diff(ring_offsets) - 1
+    rings = np.diff(polygon_offsets)
+    polygons = np.diff(geometry_offsets)
+    origin = grid.min(axis=0) if len(grid) else np.zeros(2, dtype=np.int64)
+    steps = np.diff(grid, axis=0, prepend=grid[:1])
+    starts = np.cumsum(points) - points
+    steps[starts[points > 0]] = grid[starts[points > 0]] - origin
+    flat = steps.ravel()
+    # bytes: every number and its comma, by ring, polygon and feature
+    ring_bytes = np.bincount(np.repeat(np.arange(len(points)), 2 * points), weights=_digits(flat) + 1,
+                             minlength=len(points)) + _digits(points) + 1
+    polygon_bytes = np.bincount(np.repeat(np.arange(len(rings)), rings), weights=ring_bytes,
+                                minlength=len(rings)) + _digits(rings) + 1
+    feature_bytes = np.bincount(np.repeat(np.arange(n), polygons), weights=polygon_bytes,
+                                minlength=n) + _digits(polygons) + 1
+    return _Shapes((int(origin[0]), int(origin[1])), polygons, rings, points, flat,
+                   feature_bytes.astype(np.int64))
+
+
+def _json_bytes(strings: np.ndarray) -> np.ndarray:
+    """Bytes of each string as a JSON string in the page, and its comma (an upper bound)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(strings, type=pa.string())
+    escaped = pc.add(pc.count_substring(text, '"'), pc.count_substring(text, "\\"))
+    escaped = pc.add(escaped, pc.count_substring(text, "</"))
+    escaped = pc.add(escaped, pc.multiply(pc.count_substring(text, "<!--"), 5))
+    escaped = pc.add(escaped, pc.multiply(pc.count_substring_regex(text, r"[\x00-\x1f]"), 5))
+    return (pc.binary_length(text).to_numpy(zero_copy_only=False) + 3
+            + escaped.to_numpy(zero_copy_only=False)).astype(np.int64)
+
+
+def _texts_of(layer: _Layer) -> _Texts:
+    """The string table of the layer's kept features (most used first: short ids) and their ids."""
+    kept = layer.keep
+    columns = [c[kept] for c in layer.columns]
+    n = int(kept.sum())
+    if not columns:
+        return _Texts(np.zeros(0, dtype=object), [], np.zeros(n, dtype=np.int64), [],
+                      np.zeros(0, np.int64))
+    codes, strings = pd.factorize(np.concatenate(columns))
+    order = np.argsort(-np.bincount(codes, minlength=len(strings)), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[codes]
+    ids = [codes[i * n:(i + 1) * n] for i in range(len(columns))]
+    per_column = [_digits(i) + 1 for i in ids]
+    sizes = sum(per_column, np.zeros(n, dtype=np.int64))
+    strings = np.asarray(strings, dtype=object)[order]
+    return _Texts(strings, ids, sizes, [int(c.sum()) for c in per_column], _json_bytes(strings))
+
+
+def _ints(values: np.ndarray) -> str:
+    return "[" + ",".join(map(str, values.tolist())) + "]"
+
+
+def _data_json(layer: _Layer, ints: Callable[[np.ndarray], str]) -> str:
+    """The layer's data JSON (its spec, kept features' classes, text ids and outlines).
+
+    ``ints`` writes an array of integers: as JSON, or as a stand-in of its length.
+    """
+    keep = layer.keep
+    shapes, texts = layer.shapes, layer.texts
+    assert shapes is not None
+    assert texts is not None
+    polygon_kept = np.repeat(keep, shapes.polygons)
+    ring_kept = np.repeat(polygon_kept, shapes.rings)
+    number_kept = np.repeat(ring_kept, 2 * shapes.points)
+    drawn = int(keep.sum())
+    spec: dict[str, Any] = {"key": layer.key, "z": layer.z, "styles": layer.styles, "fields": layer.fields,
+                            "boost": layer.key != "counties" and drawn <= _BOOST_UNDER}
+    if layer.marks:
+        spec["labels"] = layer.marks
+    n_tips = len(layer.tips)
+    ids = [ints(i) for i in texts.ids]
+    return "".join([
+        f'{{"spec":{_json(spec)},"n":{drawn},"c":{ints(layer.classes[keep])}',
+        f',"t":[{",".join(ids[:n_tips])}]',
+        f',"p":[{",".join(ids[n_tips:n_tips + len(layer.values)])}]',
+        f',"h":{ids[-1]}' if layer.popups is not None else "",
+        f',"k":{layer.digits},"o":{_json(list(shapes.origin))}',
+        f',"f":{ints(shapes.polygons[keep])},"q":{ints(shapes.rings[polygon_kept])}',
+        f',"r":{ints(shapes.points[ring_kept])},"x":{ints(shapes.steps[number_kept])}}}',
+    ])
+
+
+def _estimate(layer: _Layer) -> int:
+    """The bytes :func:`_payload` would write for the layer (at most; without writing them)."""
+    assert layer.texts is not None
+
+    def ints(values: np.ndarray) -> str:  # "[1,23,-4]": the numbers and commas, less one, and []
+        return "x" * (int((_digits(values) + 1).sum()) + 1 if len(values) else 2)
+
+    data = _script_safe(_data_json(layer, ints))
+    strings = layer.texts.string_bytes
+    texts = int(strings.sum()) + 1 if len(strings) else 2
+    return len(data.encode("utf-8")) + texts
+
+
+def _payload(layer: _Layer) -> None:
+    """Write the layer's JSON for the page: its spec, its kept features' texts and outlines."""
+    assert layer.texts is not None
+    # The texts apart: read only when a tooltip or popup first opens (and the rest stays ASCII,
+    # which browsers hold in half the memory).
+    layer.payload = (_script_safe(_data_json(layer, _ints)),
+                     _script_safe(_json(layer.texts.strings.tolist())))
+    layer.bytes = sum(len(p.encode("utf-8")) for p in layer.payload)
+
+
+def _encode(layer: _Layer, gcj02: bool, *, shapes: bool = True, texts: bool = True) -> None:
+    """Encode the layer at its level with the features it keeps (outlines, texts, or both anew)."""
+    if shapes:
+        layer.shapes = _shapes(layer, gcj02)
+        if layer.labels and layer.marks is None:
+            crs = layer.frame.crs
+            pts = _to_display(np.array([shapely.Point(x, y) for x, y, _ in layer.labels]), crs, gcj02)
+            layer.marks = [[round(p.y, 6), round(p.x, 6), h] for p, (_, _, h) in
+                           zip(pts, layer.labels, strict=True)]
+    if texts:
+        layer.texts = _texts_of(layer)
+    layer.bytes = _estimate(layer)
 
 
 def _layer_bytes(layer: _Layer) -> int:
-    fixed = len(_json(layer.styles).encode()) + len(_json(layer.fields).encode()) + 600
-    if layer.labels:
-        fixed += sum(len(h.encode()) + 40 for _, _, h in layer.labels)
-    return fixed + int(layer.sizes[layer.keep].sum())
+    return layer.bytes
+
+
+def _drop(layer: _Layer, excess: int) -> None:
+    """Leave out the layer's smallest features, just enough to free ``excess`` bytes.
+
+    What leaving out the first k of them frees: their outlines, ids and class, and the texts
+    no feature kept still uses.
+    """
+    assert layer.shapes is not None
+    assert layer.texts is not None
+    kept = np.flatnonzero(layer.keep)
+    order = np.argsort(shapely.area(layer.frame.geometry.to_numpy()[kept]), kind="stable")
+    rank = np.empty(len(kept), dtype=np.int64)
+    rank[order] = np.arange(len(kept))
+    own = layer.shapes.bytes[kept] + layer.texts.bytes + _digits(layer.classes[kept]) + 1
+    last = np.full(len(layer.texts.strings), -1, dtype=np.int64)
+    for ids in layer.texts.ids:
+        np.maximum.at(last, ids, rank)
+    used = last >= 0
+    texts = np.bincount(last[used], weights=layer.texts.string_bytes[used], minlength=len(kept))
+    freed = np.cumsum(own[order]) + np.cumsum(texts[:len(kept)])
+    n = int(np.searchsorted(freed, excess)) + 1
+    layer.keep[kept[order[:n]]] = False
 
 
 def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
-    """Thin the largest layer until the page fits ``budget`` bytes; return the size estimate.
+    """Thin the largest layer until the page fits ``budget`` bytes; return the page's size.
 
     The largest layer is simplified harder first (tolerance ×4 a step, up
     to its ``max_level``), then loses its smallest features, just enough;
@@ -990,8 +1270,9 @@ def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
     what makes the file big.
     """
     for layer in layers:
-        _encode(layer, gcj02)
-    total = overhead + sum(_layer_bytes(x) for x in layers)
+        if layer.shapes is None:
+            _encode(layer, gcj02)
+    total = overhead + sum(x.bytes for x in layers)
     while total > budget:
         open_ = [x for x in layers if x.level < x.max_level or (x.droppable and x.keep.any())]
         if not open_:
@@ -1000,26 +1281,19 @@ def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
         layer = max(open_, key=_layer_bytes)
         if layer.level < layer.max_level:
             layer.level += 1
-            _encode(layer, gcj02)
+            _encode(layer, gcj02, texts=False)
         else:
-            area = shapely.area(layer.frame.geometry.to_numpy())
-            order = np.argsort(area, kind="stable")
-            order = order[layer.keep[order]]
-            freed = np.cumsum(layer.sizes[order])
-            n = int(np.searchsorted(freed, total - budget)) + 1
-            layer.keep[order[:n]] = False
-        total = overhead + sum(_layer_bytes(x) for x in layers)
-    return total
-
-
-def _feature_collection(layer: _Layer) -> str:
-    feats = ",".join(s for s, k in zip(layer.encoded, layer.keep, strict=True) if k)
-    return '{"type":"FeatureCollection","features":[' + feats + "]}"
+            _drop(layer, total - budget)
+            _encode(layer, gcj02, shapes=False)
+        total = overhead + sum(x.bytes for x in layers)
+    for layer in layers:
+        _payload(layer)
+    return overhead + sum(x.bytes for x in layers)
 
 
 def _script_safe(text: str) -> str:
-    """Make JSON text safe inside an HTML <script> element."""
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    """Make JSON text safe inside an HTML <script> element (it stays valid JSON)."""
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 # --- assets ----------------------------------------------------------------------------------
@@ -1058,28 +1332,58 @@ def _elements() -> SimpleNamespace:
     from folium.map import Layer
     from folium.template import Template
 
+    class Raw(Element):
+        """Text put into the page as it is.
+
+        Folium reads what a macro renders as a template again: data must never go that way
+        (a name holding ``{{ ... }}`` would run as Jinja), nor Leaflet's script (slow).
+        """
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self._name = "LanduseRaw"
+            self.text = text
+
+        def render(self, **kwargs: Any) -> str:
+            return self.text
+
+    def data(element: Element, payload: str, suffix: str = "data") -> None:
+        """Put ``payload`` (script-safe JSON) into the page's body, for the element's script."""
+        name = f"{element.get_name()}_{suffix}"
+        element.get_root().html.add_child(
+            Raw(f'<script type="application/json" id="{name}">{payload}</script>'), name=name)
+
     class DataLayer(Layer):
-        """A GeoJSON overlay drawn by the page's ``landuse.layer`` (styles by class, escaped popups)."""
+        """An overlay the page's ``landuse.layer`` draws from its JSON, read when first shown."""
 
         _template = Template("""
             {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = landuse.layer({{ this._parent.get_name() }}, {{ this.spec }},
-                {{ this.data }});
+            var {{ this.get_name() }} = landuse.layer({{ this._parent.get_name() }}, "{{ this.key }}",
+                "{{ this.get_name() }}", {{ this.z }});
+            {% if this.shown %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
             {% endmacro %}
         """)
 
-        def __init__(self, name: str, spec: str, data: str, *, show: bool) -> None:
-            super().__init__(name=name, overlay=True, control=True, show=show)
+        def __init__(self, name: str, key: str, z: int, payload: tuple[str, str], *, show: bool) -> None:
+            # Shown here, not by folium, which adds the call again on every render.
+            super().__init__(name=name, overlay=True, control=True, show=False)
+            self.shown = show
             self._name = "LanduseLayer"
-            self.spec = spec
-            self.data = data
+            self.key = key
+            self.z = int(z)
+            self.payload = payload
+
+        def render(self, **kwargs: Any) -> None:
+            data(self, self.payload[0], "data")
+            data(self, self.payload[1], "text")
+            super().render(**kwargs)
 
     class Chrome(MacroElement):
         """Title, legend, scale bar, full-screen button and the initial view."""
 
         _template = Template("""
             {% macro script(this, kwargs) %}
-            landuse.chrome({{ this._parent.get_name() }}, {{ this.options }});
+            landuse.chrome({{ this._parent.get_name() }}, "{{ this.get_name() }}_data");
             {% endmacro %}
         """)
 
@@ -1088,7 +1392,11 @@ def _elements() -> SimpleNamespace:
             self._name = "LanduseChrome"
             self.options = options
 
-    return SimpleNamespace(DataLayer=DataLayer, Chrome=Chrome, Element=Element)
+        def render(self, **kwargs: Any) -> None:
+            data(self, self.options)
+            super().render(**kwargs)
+
+    return SimpleNamespace(DataLayer=DataLayer, Chrome=Chrome, Raw=Raw)
 
 
 # --- base maps -------------------------------------------------------------------------------
@@ -1237,7 +1545,7 @@ def map_outcomes(
     -------
     folium.Map
         Offline unless ``basemap`` is given. Its ``landuse_stats``
-        attribute is a :class:`MapStats` with the estimated size.
+        attribute is a :class:`MapStats` with the page's size.
 
     Raises
     ------
@@ -1272,14 +1580,18 @@ def map_outcomes(
     layers = [x for x in layers if len(x.frame)]
     # Thinning adds a note per thinned layer to the legend: allow for them up front.
     notes = _NOTE_BYTES * len(layers)
-    _fit(layers, page + len(_legend(layers, src, lang).encode()) + notes, budget, gcj02)
-    legend = _legend(layers, src, lang)
-    m = _assemble(layers, src, tiles, lang, legend, title_html, title_text, gcj02)
-    stats = MapStats(
-        bytes=page + len(legend.encode()) + sum(_layer_bytes(x) for x in layers),
-        budget_bytes=budget,
-        layers={x.key: _layer_stats(x, src) for x in layers},
-    )
+    overhead = page + len(_legend(layers, src, lang).encode()) + notes
+    total = _fit(layers, overhead, budget, gcj02)
+    while True:
+        legend = _legend(layers, src, lang)
+        m = _assemble(layers, src, tiles, lang, legend, title_html, title_text, gcj02)
+        size = len(map_html(m).encode("utf-8"))
+        if size <= budget or total >= size or total > budget:
+            break
+        # The page around the data came out larger than allowed for: thin a little more.
+        overhead += size - total
+        total = _fit(layers, overhead, budget, gcj02)
+    stats = MapStats(bytes=size, budget_bytes=budget, layers={x.key: _layer_stats(x, src) for x in layers})
     m.landuse_stats = stats  # type: ignore[attr-defined]
     return m
 
@@ -1309,26 +1621,19 @@ def _assemble(layers: list[_Layer], src: _Source, tiles: list[dict[str, Any]], l
     root = m.get_root()
     root.title = title_text
     js, css = _assets()
-    root.header.add_child(el.Element(f"<style>{css}</style>"), name="landuse_css")
-    root.header.add_child(el.Element(f"<script>{js}</script>"), name="landuse_js")
+    root.header.add_child(el.Raw(f"<style>{css}</style>"), name="landuse_css")
+    root.header.add_child(el.Raw(f"<script>{js}</script>"), name="landuse_js")
     for t in tiles:
         folium.TileLayer(**t).add_to(m)
     chrome = {"title": title_html, "legend": legend,
               "fullscreen": [_w("fullscreen", lang), _w("exit_fullscreen", lang)],
-              "bounds": [[miny, minx], [maxy, maxx]]}
+              "bounds": [[miny, minx], [maxy, maxx]],
+              # a large layer: every layer on one canvas (see map.js)
+              "canvas": any(int(x.keep.sum()) > _CANVAS_OVER for x in layers)}
     el.Chrome(_script_safe(_json(chrome))).add_to(m)
     for layer in layers:
-        drawn_n = int(layer.keep.sum())
-        spec: dict[str, Any] = {"key": layer.key, "z": layer.z, "styles": layer.styles,
-                                "fields": layer.fields, "canvas": drawn_n > _CANVAS_OVER,
-                                "boost": layer.key != "counties" and drawn_n <= _BOOST_UNDER}
-        if layer.labels:
-            pts = _to_display(np.array([shapely.Point(x, y) for x, y, _ in layer.labels]), crs, gcj02)
-            spec["labels"] = [[round(p.y, 6), round(p.x, 6), h] for p, (_, _, h) in
-                              zip(pts, layer.labels, strict=True)]
-        name = f"{layer.name} ({drawn_n})"
-        el.DataLayer(name, _script_safe(_json(spec)), _script_safe(_feature_collection(layer)),
-                     show=layer.show).add_to(m)
+        name = f"{layer.name} ({int(layer.keep.sum())})"
+        el.DataLayer(name, layer.key, layer.z, layer.payload, show=layer.show).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
 

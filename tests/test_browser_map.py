@@ -148,3 +148,78 @@ def test_script_in_a_name_shows_as_text(browser: Any, sample: Assessment, tmp_pa
         assert page.locator('img[src="x"]').count() == 0
     assert log.dialogs == []
     assert log.clean, log.describe()
+
+
+def test_map_in_a_frame_of_no_size_fits_once_it_has_one(browser: Any, map_file: Path,
+                                                         tmp_path: Path) -> None:
+    # A page laying itself out (the report) may start the map in a frame of no size.
+    host = tmp_path / "host.html"
+    host.write_text(f'<!DOCTYPE html><iframe id="f" src="{map_file.as_uri()}" '
+                    'style="width:0;height:0;border:0"></iframe>', encoding="utf-8")
+    with open_page(browser, host) as (page, log):
+        frame = page.frame_locator("#f")
+        frame.locator(".lu-title").wait_for(state="attached")
+        page.wait_for_timeout(300)
+        page.evaluate("document.getElementById('f').style.cssText = 'width:900px;height:600px;border:0'")
+        frame.locator("path.lu-county").first.wait_for(state="attached", timeout=10_000)
+        assert frame.locator("path.lu-county").count() == 10
+        inner = page.frames[1]
+        inner.wait_for_function("() => landuse.ready", timeout=5_000)
+        assert inner.evaluate("() => { const b = L.latLngBounds(landuse.bounds);"
+                              " return landuse.map.getBounds().contains(b.pad(-0.05))"
+                              " && isFinite(landuse.map.getZoom()); }")
+    assert log.clean, log.describe()
+
+
+def test_large_map_draws_every_layer_on_one_canvas(browser: Any, sample: Assessment, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Over a few thousand features a layer is drawn on canvas; a canvas takes every pointer
+    # event over it, so the layers share one, counties too, and still answer clicks.
+    import landuse.maps
+
+    monkeypatch.setattr(landuse.maps, "_CANVAS_OVER", 20)
+    path = tmp_path / "canvas.html"
+    render_map(sample, path)
+    with open_page(browser, path, wait_for=".lu-label") as (page, log):
+        page.wait_for_function("() => landuse.ready && landuse.layers.counties.geo.getLayers().length")
+        assert page.locator("path.lu-county").count() == 0
+        assert page.locator(".leaflet-pane canvas").count() == 1
+        # a county, clicked where no parcel is: its popup
+        point = page.evaluate("""() => {
+          const map = landuse.map, county = landuse.layers.counties.geo.getLayers()[0];
+          const parcels = Object.values(landuse.layers).filter(l => l !== landuse.layers.counties && map.hasLayer(l))
+            .flatMap(l => l.geo.getLayers());
+          const box = map.getContainer().getBoundingClientRect(), b = county.getBounds();
+          for (let i = 1; i < 40; i++) for (let j = 1; j < 40; j++) {
+            const ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 40,
+                                b.getWest() + (b.getEast() - b.getWest()) * j / 40);
+            const p = map.latLngToContainerPoint(ll);
+            if (p.x < 300 || p.x > 900 || p.y < 120 || p.y > 800) continue;  // clear of the panels
+            if (county._containsPoint(map.latLngToLayerPoint(ll))
+                && !parcels.some(x => x.getBounds().pad(0.5).contains(ll))) return [p.x + box.left, p.y + box.top];
+          }
+          return null;
+        }""")
+        assert point, "no clear point in the county"
+        page.mouse.click(*point)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for(state="visible", timeout=5_000)
+        assert sample.counties["county_name"].iloc[0] in popup.inner_text()
+        page.keyboard.press("Escape")
+        # a parcel of the layer shown last over the others: its tooltip
+        target = page.evaluate("""() => {
+          const map = landuse.map, p = landuse.layers.unsupplied.geo.getLayers()[0];
+          map.setView(p.getCenter(), 17, {animate: false});
+          const c = map.latLngToContainerPoint(p.getCenter()), box = map.getContainer().getBoundingClientRect();
+          return [c.x + box.left, c.y + box.top];
+        }""")
+        page.wait_for_timeout(200)
+        page.mouse.move(target[0] - 3, target[1] - 3)
+        page.mouse.move(*target)
+        # (the county's tooltip fades out meanwhile)
+        page.locator(".leaflet-tooltip", has_text="公顷").wait_for(state="visible", timeout=5_000)
+        # a layer shown later is drawn in its place on the canvas, not over the rest
+        page.locator(".leaflet-control-layers-overlays label", has_text="已供宗地").click()
+        assert page.evaluate("() => landuse.map.hasLayer(landuse.layers.supplies)"
+                             " && landuse.layers.supplies.geo.getLayers().length > 0")
+    assert log.clean, log.describe()

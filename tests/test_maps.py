@@ -32,12 +32,49 @@ def sample_page(sample: Assessment) -> str:
     return map_html(map_outcomes(sample))
 
 
-def layer_data(m, key: str) -> dict:
-    """The GeoJSON a map draws for one layer, read back from the map's element."""
+def layer_payload(m, key: str) -> tuple[dict, list[str]]:
+    """A layer's JSON as the page carries it (data, texts), read back from the map's element."""
     for child in m._children.values():
-        if getattr(child, "_name", "") == "LanduseLayer" and json.loads(child.spec)["key"] == key:
-            return json.loads(child.data.replace("<\\/", "</"))
+        if getattr(child, "_name", "") == "LanduseLayer" and child.key == key:
+            data, texts = (json.loads(p) for p in child.payload)
+            return data, texts
     raise KeyError(key)
+
+
+def layer_data(m, key: str) -> dict:
+    """The features a map draws for one layer, as GeoJSON, decoded as the page's script does.
+
+    Properties: ``c`` the class, ``t`` the tooltip, ``p`` the popup table's values (one
+    per field, "" for none) or ``h`` the popup itself.
+    """
+    d, s = layer_payload(m, key)
+    unit = 10.0 ** -d["k"]
+    steps = iter(d["x"])
+    rings_of = iter(d["q"])
+    points_of = iter(d["r"])
+    features = []
+    for i in range(d["n"]):
+        polygons = []
+        for _ in range(d["f"][i]):
+            rings = []
+            for _ in range(next(rings_of)):
+                x, y = d["o"]
+                ring = []
+                for _ in range(next(points_of)):
+                    x += next(steps)
+                    y += next(steps)
+                    ring.append([x * unit, y * unit])
+                rings.append([*ring, ring[0]])
+            polygons.append(rings)
+        props = {"c": d["c"][i], "t": " · ".join(t for t in (s[col[i]] for col in d["t"]) if t)}
+        if "h" in d:
+            props["h"] = s[d["h"][i]]
+        else:
+            props["p"] = [s[col[i]] for col in d["p"]]
+        geometry = ({"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1
+                    else {"type": "MultiPolygon", "coordinates": polygons})
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": features, "spec": d["spec"]}
 
 
 def overlay_names(m) -> list[str]:
@@ -94,8 +131,7 @@ def test_counties_coloured_by_outcome(sample: Assessment) -> None:
                 for o, ms in zip(c["outcome"], c["milestone_missed"], strict=True)]
     assert classes == expected
     assert 1 in classes  # the sample has an award with its milestone missed: a lighter shade
-    styles = json.loads(next(ch.spec for ch in m._children.values()
-                             if getattr(ch, "_name", "") == "LanduseLayer"))["styles"]
+    styles = layer_data(m, "counties")["spec"]["styles"]
     assert len({styles[i]["fillColor"] for i in (0, 1, 2)}) == 3
 
 
@@ -326,3 +362,51 @@ def test_save_map_refuses_to_overwrite(sample: Assessment, tmp_path: Path) -> No
     save_map(m, target, overwrite=True)
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert list(tmp_path.iterdir()) == [target]
+
+
+# --- the page's data -------------------------------------------------------------------------
+def test_template_syntax_in_data_stays_text(sample: Assessment) -> None:
+    # Folium renders what its elements render as Jinja templates again: data must not go there.
+    counties = sample.counties.copy()
+    name = "{{ 7*7 }}{% if true %}yes{% endif %}{{ cycler.__init__.__globals__.os.getcwd() }}"
+    counties.loc[counties.index[0], "county_name"] = name
+    m = map_outcomes(with_overlays(sample, counties=counties))
+    page = map_html(m)
+    assert name in page
+    assert str(Path.cwd()) not in page
+    feature = layer_data(m, "counties")["features"][0]
+    assert feature["properties"]["t"].startswith(name)
+    assert name in feature["properties"]["h"]
+
+
+def test_layer_data_waits_in_json_elements(sample: Assessment) -> None:
+    m = map_outcomes(sample)
+    page = map_html(m)
+    layers = len(m.landuse_stats.layers)
+    # data and texts of each layer, and the title, legend and view
+    assert page.count('<script type="application/json" id=') == 2 * layers + 1
+    for key in m.landuse_stats.layers:
+        data, texts = layer_payload(m, key)
+        assert data["n"] == m.landuse_stats.features[key]
+        assert all(isinstance(t, str) for t in texts)
+        assert data["x"]
+        assert all(isinstance(v, int) for v in data["x"])
+
+
+def test_size_is_measured_exactly(sample: Assessment) -> None:
+    m = map_outcomes(sample, max_html_mb=0.3)
+    assert m.landuse_stats.bytes == len(map_html(m).encode("utf-8")) <= 300_000
+    assert m.landuse_stats.thinned
+
+
+def test_outlines_keep_their_rings(sample: Assessment) -> None:
+    import shapely
+
+    m = map_outcomes(sample)
+    features = layer_data(m, "counties")["features"]
+    drawn = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    plane = sample.counties.to_crs(4326).geometry.to_numpy()
+    # 20 m simplification and 10⁻⁵° coordinates: the same county, near enough
+    overlap = shapely.area(shapely.intersection(drawn, plane)) / shapely.area(plane)
+    assert (overlap > 0.99).all()
+    assert shapely.is_valid(drawn).all()

@@ -1,14 +1,23 @@
 /* landuse outcome map (landuse.maps): layers with escaped popups, title, legend,
-   scale bar, full-screen button. Data text arrives HTML-escaped from Python. */
+   scale bar, full-screen button. Data text arrives HTML-escaped from Python.
+
+   Each layer's data waits in a JSON script element of the page and is read
+   when the layer is first shown: a hidden layer costs nothing when the page opens.
+   The data is compact: one table of distinct texts, each feature's texts as ids into
+   it, and outlines as integers (10^-k degrees), each ring's first point counted from
+   an origin and every further point from the one before it.
+
+   A large map draws every layer on one canvas: a canvas takes every pointer event over
+   it, so a second one, or an SVG layer beneath it, could never be clicked. Layers then
+   keep their order on it by being brought to the front in turn. */
 var landuse = (function () {
   "use strict";
-  var api = {map: null, layers: {}, order: []};
-  function table(spec, p) {
-    var rows = "";
-    for (var i = 0; i < spec.fields.length; i++) {
-      if (p.p[i]) { rows += "<tr><th>" + spec.fields[i] + "</th><td>" + p.p[i] + "</td></tr>"; }
-    }
-    return '<div class="lu-pop"><h4>' + p.t + "</h4><table>" + rows + "</table></div>";
+  // ``waiting``: layers to draw once the map has its final view (drawn before, they would be
+  // projected and painted twice)
+  var api = {map: null, layers: {}, order: [], canvas: null, ready: false, waiting: []};
+
+  function read(id) {
+    return JSON.parse(document.getElementById(id).textContent);
   }
   function pane(map, name, z, quiet) {
     var el = map.getPane(name) || map.createPane(name);
@@ -16,50 +25,119 @@ var landuse = (function () {
     if (quiet) { el.style.pointerEvents = "none"; }
     return name;
   }
-  api.layer = function (map, spec, data) {
-    api.map = map;
-    var geo;
-    var opts = {
-      pane: pane(map, "lu-" + spec.key, spec.z),
-      style: function (f) {
-        var s = spec.styles[f.properties.c];
-        // Parcels are a few hundred metres across: at city scale a heavier outline keeps them visible.
-        if (spec.boost && map.getZoom() < 11) { return L.extend({}, s, {weight: s.weight + 1.2}); }
-        return s;
-      },
-      onEachFeature: function (f, layer) {
-        var p = f.properties;
-        layer.bindTooltip(p.t, {sticky: true, className: "lu-tip"});
-        layer.bindPopup(p.h || table(spec, p), {maxWidth: 520, minWidth: spec.labels ? 380 : 220,
-                                                 className: "lu-popup", autoPanPadding: [30, 60]});
-        layer.on("mouseover", function () {
-          layer.setStyle({weight: opts.style(f).weight + 2});
-        });
-        layer.on("mouseout", function () { geo.resetStyle(layer); });
+  // Each feature's polygons, as Leaflet takes them: [[ring, hole, ...], ...] of LatLngs.
+  function outlines(d) {
+    var out = new Array(d.n), unit = Math.pow(10, -d.k), x0 = d.o[0], y0 = d.o[1];
+    var xy = d.x, at = 0, polygon = 0, ring = 0;
+    for (var i = 0; i < d.n; i++) {
+      var polygons = new Array(d.f[i]);
+      for (var a = 0; a < polygons.length; a++, polygon++) {
+        var rings = new Array(d.q[polygon]);
+        for (var b = 0; b < rings.length; b++, ring++) {
+          var m = d.r[ring], points = new Array(m), x = x0, y = y0;
+          for (var c = 0; c < m; c++) {
+            x += xy[at++];
+            y += xy[at++];
+            points[c] = L.latLng(y * unit, x * unit);
+          }
+          rings[b] = points;
+        }
+        polygons[a] = rings;
       }
-    };
-    if (spec.canvas) { opts.renderer = L.canvas({pane: opts.pane}); }
-    geo = L.geoJSON(data, opts);
-    if (spec.boost) {
-      map.on("zoomend", function () { if (map.hasLayer(geo)) { geo.setStyle(opts.style); } });
-      geo.on("add", function () { geo.setStyle(opts.style); });
+      out[i] = polygons;
     }
-    var out = geo;
+    return out;
+  }
+  function draw(map, spec, d, texts, out, geo) {
+    var s = null;
+    function look(c) {
+      var st = spec.styles[c];
+      // Parcels are a few hundred metres across: at city scale a heavier outline keeps them visible.
+      if (spec.boost && map.getZoom() < 11) { return L.extend({}, st, {weight: st.weight + 1.2}); }
+      return st;
+    }
+    function style(i) { return look(d.c[i]); }
+    function tip(i) {
+      if (!s) { s = read(texts); }
+      var parts = [];
+      for (var j = 0; j < d.t.length; j++) {
+        var text = s[d.t[j][i]];
+        if (text) { parts.push(text); }
+      }
+      return parts.join(" · ");
+    }
+    function popup(i) {
+      if (!s) { s = read(texts); }
+      if (d.h) { return s[d.h[i]]; }
+      var rows = "";
+      for (var j = 0; j < spec.fields.length; j++) {
+        var text = s[d.p[j][i]];
+        if (text) { rows += "<tr><th>" + spec.fields[j] + "</th><td>" + text + "</td></tr>"; }
+      }
+      return '<div class="lu-pop"><h4>' + tip(i) + "</h4><table>" + rows + "</table></div>";
+    }
+    var options = api.canvas ? {pane: "lu-canvas", renderer: api.canvas}
+                             : {pane: pane(map, "lu-" + spec.key, spec.z)};
+    var shapes = outlines(d), looks = spec.styles.map(function (st, c) {
+      return L.extend({}, options, look(c));
+    });
+    for (var i = 0; i < d.n; i++) {
+      if (!shapes[i].length) { continue; }
+      var layer = L.polygon(shapes[i], looks[d.c[i]]);
+      layer.lu = i;
+      geo.addLayer(layer);
+    }
+    // One tooltip, popup and highlight for the whole layer: texts are made when asked for.
+    geo.bindTooltip(function (layer) { return tip(layer.lu); }, {sticky: true, className: "lu-tip"});
+    geo.bindPopup(function (layer) { return popup(layer.lu); },
+                  {maxWidth: 520, minWidth: spec.labels ? 380 : 220, className: "lu-popup",
+                   autoPanPadding: [30, 60]});
+    geo.on("mouseover", function (e) { e.layer.setStyle({weight: style(e.layer.lu).weight + 2}); });
+    geo.on("mouseout", function (e) { e.layer.setStyle(style(e.layer.lu)); });
+    if (spec.boost) {
+      var restyle = function () { geo.eachLayer(function (l) { l.setStyle(style(l.lu)); }); };
+      map.on("zoomend", function () { if (map.hasLayer(geo)) { restyle(); } });
+      out.on("add", restyle);
+    }
     if (spec.labels) {
       var labelPane = pane(map, "lu-labels", 590, true);
-      var marks = spec.labels.map(function (l) {
-        return L.marker([l[0], l[1]], {interactive: false, keyboard: false, pane: labelPane,
-          icon: L.divIcon({className: "lu-label", html: "<div>" + l[2] + "</div>", iconSize: null})});
+      spec.labels.forEach(function (l) {
+        out.addLayer(L.marker([l[0], l[1]], {interactive: false, keyboard: false, pane: labelPane,
+          icon: L.divIcon({className: "lu-label", html: "<div>" + l[2] + "</div>", iconSize: null})}));
       });
-      out = L.featureGroup([geo].concat(marks));
     }
+  }
+  // On the canvas, a layer (re)added is drawn last: bring those above it back to the front.
+  function restack(layer) {
+    if (!api.canvas) { return; }
+    api.order.map(function (k) { return api.layers[k]; })
+      .filter(function (l) { return l !== layer && l.z > layer.z && api.map.hasLayer(l); })
+      .sort(function (a, b) { return a.z - b.z; })
+      .forEach(function (l) { l.geo.bringToFront(); });
+  }
+  api.layer = function (map, key, name, z) {
+    api.map = map;
+    var geo = L.featureGroup(), out = L.featureGroup([geo]), drawn = false;
     out.geo = geo;
-    api.layers[spec.key] = out;
-    api.order.push(spec.key);
+    out.z = z;
+    out.on("add", function () {
+      if (drawn) { restack(out); return; }
+      drawn = true;
+      var first = function () {
+        var d = read(name + "_data");
+        draw(map, d.spec, d, name + "_text", out, geo);
+        restack(out);
+      };
+      if (api.ready) { first(); } else { api.waiting.push(first); }
+    });
+    api.layers[key] = out;
+    api.order.push(key);
     return out;
   };
-  api.chrome = function (map, o) {
+  api.chrome = function (map, id) {
+    var o = read(id);
     api.map = map;
+    if (o.canvas) { api.canvas = L.canvas({pane: pane(map, "lu-canvas", 405)}); }
     if (o.title) {
       var t = L.DomUtil.create("div", "lu-title", map.getContainer());
       t.innerHTML = o.title;
@@ -73,7 +151,8 @@ var landuse = (function () {
         onAdd: function () {
           var d = L.DomUtil.create("div", "lu-legend leaflet-control");
           d.innerHTML = o.legend;
-          if (map.getSize().y < 640) { d.classList.add("lu-closed"); }
+          var size = map.getSize().y;
+          if (size > 0 && size < 640) { d.classList.add("lu-closed"); }
           var b = d.querySelector("button");
           if (b) { L.DomEvent.on(b, "click", function () { d.classList.toggle("lu-closed"); }); }
           L.DomEvent.disableClickPropagation(d);
@@ -110,14 +189,42 @@ var landuse = (function () {
     }
     if (o.bounds) {
       api.bounds = o.bounds;
-      map.fitBounds(o.bounds, {padding: [12, 12], animate: false});
-      // Once every control is on the map (the layer control comes last), keep the counties
-      // clear of the title and of the side panels.
-      setTimeout(api.fit, 0);
+      whenSized(map, function () {
+        map.fitBounds(o.bounds, {padding: [12, 12], animate: false});
+        // Once every control is on the map (the layer control comes last), keep the counties
+        // clear of the title and of the side panels; then draw.
+        setTimeout(function () { api.fit(); start(); }, 0);
+      });
+    } else {
+      start();
     }
   };
+  function start() {
+    api.ready = true;
+    var waiting = api.waiting;
+    api.waiting = [];
+    waiting.forEach(function (draw) { draw(); });
+  }
+  // Run ``then`` once the map's container has a size: a page that starts in a frame of no
+  // size yet (a report laying itself out) cannot fit bounds until it has one.
+  function whenSized(map, then) {
+    var c = map.getContainer();
+    if (c.clientWidth > 0 && c.clientHeight > 0) { then(); return; }
+    var done = false, watch = null;
+    function check() {
+      if (done || !(c.clientWidth > 0 && c.clientHeight > 0)) { return; }
+      done = true;
+      if (watch) { watch.disconnect(); }
+      window.removeEventListener("resize", check);
+      map.invalidateSize({animate: false});
+      then();
+    }
+    if (window.ResizeObserver) { watch = new ResizeObserver(check); watch.observe(c); }
+    window.addEventListener("resize", check);
+  }
   api.fit = function () {
     var map = api.map, c = map.getContainer();
+    if (!(c.clientWidth > 0 && c.clientHeight > 0)) { return; }
     var legend = c.querySelector(".lu-legend"), layers = c.querySelector(".leaflet-control-layers");
     var title = c.querySelector(".lu-title");
     var right = Math.max(legend ? legend.offsetWidth : 0, layers ? layers.offsetWidth : 0);
