@@ -52,6 +52,33 @@ CANDIDATE_COLORS = {
 _EPS_HA = 1e-6
 
 
+# pandas' names of what an object column holds, by the kind a GeoPackage column gets
+_INFERRED = {
+    "date": "date",
+    "datetime": "date",
+    "datetime64": "date",
+    "boolean": "bool",
+    "integer": "number",
+    "floating": "number",
+    "mixed-integer-float": "number",
+}
+
+
+def _object_kind(present: np.ndarray) -> str:
+    """What an object column's present values all are: "date", "bool", "number" or "text"."""
+    if not len(present):
+        return "text"
+    kind = _INFERRED.get(pd.api.types.infer_dtype(present, skipna=False))
+    if kind is not None:
+        return kind
+    # a mix pandas does not name (dates with timestamps, numpy scalars with numbers): look at each
+    for name, types in (("date", dt.date | pd.Timestamp), ("bool", bool | np.bool_),
+                        ("number", int | float | np.number)):
+        if all(isinstance(v, types) for v in present):
+            return name
+    return "text"
+
+
 def _gpkg_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Columns GDAL can write: dates as datetimes, mixed objects as text, empty geometry as NULL."""
     out = frame.copy()
@@ -60,14 +87,12 @@ def _gpkg_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         s = out[col]
         if s.dtype == object:
-            present = s.dropna()
-            if len(present) and present.map(lambda v: isinstance(v, dt.date | pd.Timestamp)).all():
+            kind = _object_kind(s.dropna().to_numpy(dtype=object))
+            if kind == "date":
                 out[col] = pd.to_datetime(s)
-            elif len(present) and present.map(lambda v: isinstance(v, bool | np.bool_)).all():
+            elif kind == "bool":
                 out[col] = s.astype("boolean")
-            elif (
-                len(present) and present.map(lambda v: isinstance(v, int | float | np.number)).all()
-            ):
+            elif kind == "number":
                 out[col] = pd.to_numeric(s)
             else:
                 out[col] = s.astype("string")
