@@ -504,7 +504,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = _arrow_text(pc.if_else(flags, "true", "false"), s.index)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype) and getattr(s.dtype, "tz", None) is None:
             days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-            out[col] = _arrow_text(pc.strftime(pa.array(days), format="%Y-%m-%d"), s.index)
+            out[col] = _arrow_text(pa.array(days).cast(pa.string()), s.index)  # date32 -> ISO day
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             out[col] = s.dt.strftime("%Y-%m-%d").where(s.notna(), "")
     return out
