@@ -39,6 +39,7 @@ __all__ = [
     "outcome_figure",
     "outcome_labels",
     "progress_figure",
+    "report_pngs",
     "write_png",
 ]
 
@@ -833,3 +834,58 @@ def progress_figure(
             title = text["progress_title"].format(name=name, as_of=as_of)
         fig.text(0.02, 0.95, title, fontsize=15, fontweight="bold", ha="left", va="center")
     return fig
+
+
+# --- the report's figures in a helper process -------------------------------------------------
+#: dpi of the small copies the report's page embeds (outcome map, progress chart).
+SMALL_DPI = {"outcome": 110, "progress": 130}
+
+
+def report_pngs(
+    assessment: Assessment, quarters: pd.DataFrame, *, lang: str = "zh", dpi: int = 300
+) -> dict[str, bytes]:
+    """Draw the meeting report's figures as PNG bytes.
+
+    Parameters
+    ----------
+    assessment : Assessment
+        Its ``counties``, ``rules``, ``as_of`` and ``workspace.source`` are used.
+    quarters : pandas.DataFrame
+        From :func:`landuse.progress.quarterly_progress`.
+    lang : {"zh", "en"}
+    dpi : int, default 300
+        Resolution of the files; the page's copies are smaller (:data:`SMALL_DPI`).
+
+    Returns
+    -------
+    dict of str to bytes
+        ``outcome``, ``outcome_small``, ``progress`` and ``progress_small``.
+    """
+    outcome = outcome_figure(assessment, lang=lang)
+    progress = progress_figure(quarters, assessment.rules, lang=lang)
+    return {
+        "outcome": figure_png(outcome, dpi=dpi),
+        "outcome_small": figure_png(outcome, dpi=SMALL_DPI["outcome"]),
+        "progress": figure_png(progress, dpi=dpi),
+        "progress_small": figure_png(progress, dpi=SMALL_DPI["progress"]),
+    }
+
+
+def _serve() -> None:
+    """Draw :func:`report_pngs` of a request pickled on stdin; write the result pickled to stdout.
+
+    The meeting report starts this in a helper process (``python -c``) for a
+    large assessment, so the figures are drawn while it makes the ledgers
+    and the map. Matplotlib and the font are loaded while the request is on
+    its way.
+    """
+    import pickle
+    import sys
+
+    import geopandas  # noqa: F401  (drawing the counties needs it)
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+    cjk_font()
+    request = pickle.load(sys.stdin.buffer)
+    sys.stdout.buffer.write(pickle.dumps(report_pngs(**request), protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()

@@ -24,16 +24,24 @@ quarterly or year-end meeting into one folder:
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import html
 import importlib.util
+import logging
 import math
 import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -58,6 +66,8 @@ __all__ = [
 ]
 
 ProgressFn = Callable[[str], None]
+
+log = logging.getLogger(__name__)
 
 #: The steps :func:`write_report` announces to its ``progress`` callback, in order.
 REPORT_STEPS = (
@@ -1148,6 +1158,102 @@ def report_html(
 
 
 # --- everything ----------------------------------------------------------------------------
+_HELPER_FROM = 50  # counties from which the figures are drawn in a helper process
+
+
+class _FigureHelper:
+    """A Python process drawing the report's PNGs (:func:`landuse.figures.report_pngs`).
+
+    Matplotlib holds the interpreter lock while it draws, so a province's
+    figures (several seconds) can only run beside the ledgers and the map in
+    another process. This one is started with ``python -c`` (no
+    ``multiprocessing``: a script that calls :func:`write_report` without an
+    ``if __name__ == "__main__"`` guard stays safe) and is sent its inputs
+    pickled. Whatever goes wrong with it, the report draws the figures itself.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+        self.process = process
+        self.errors = errors  # what the helper says on stderr (a file: a pipe might fill up)
+        self.writer: threading.Thread | None = None
+
+    @classmethod
+    def start(cls) -> _FigureHelper | None:
+        """Start the helper (it loads matplotlib and waits for its inputs); None if it cannot."""
+        if getattr(sys, "frozen", False) or not sys.executable:  # no Python to start
+            return None
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        errors = tempfile.TemporaryFile()  # noqa: SIM115  (kept open until close())
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", "from landuse.figures import _serve; _serve()"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                env=env,
+            )
+        except OSError:
+            errors.close()
+            return None
+        return cls(process, errors)
+
+    def send(self, assessment: Assessment, quarters: pd.DataFrame, *, lang: str, dpi: int) -> None:
+        """Send the inputs: the counties, rules, date and data source (not the parcels)."""
+        light = SimpleNamespace(
+            counties=assessment.counties,
+            rules=assessment.rules,
+            as_of=assessment.as_of,
+            workspace=SimpleNamespace(source=assessment.workspace.source),
+        )
+        request = pickle.dumps(
+            {"assessment": light, "quarters": quarters, "lang": lang, "dpi": dpi},
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+        stdin = self.process.stdin
+        assert stdin is not None
+
+        def write() -> None:  # the helper reads once it has loaded matplotlib: do not wait here
+            try:
+                stdin.write(request)
+            except OSError:  # it died: result() will say so
+                pass
+            finally:
+                with contextlib.suppress(OSError):
+                    stdin.close()
+
+        self.writer = threading.Thread(target=write, name="landuse-figures", daemon=True)
+        self.writer.start()
+
+    def result(self) -> dict[str, bytes] | None:
+        """The PNGs, once drawn; None when the helper failed."""
+        if self.writer is not None:
+            self.writer.join()
+        stdout = self.process.stdout
+        assert stdout is not None
+        out = stdout.read()
+        if self.process.wait() != 0:
+            self.errors.seek(0)
+            log.info("figure helper failed (%s): %s", self.process.returncode,
+                     self.errors.read().decode(errors="replace")[-2000:])
+            return None
+        try:
+            pngs = pickle.loads(out)
+        except Exception:  # anything unreadable: draw them here instead
+            return None
+        return pngs if isinstance(pngs, dict) else None
+
+    def close(self) -> None:
+        """Stop the helper if it still runs, and release its pipes."""
+        if self.process.poll() is None:
+            self.process.kill()
+        if self.writer is not None:
+            self.writer.join()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.process.wait()
+        self.errors.close()
+
+
 def write_report(
     assessment: Assessment,
     out_dir: str | os.PathLike,
@@ -1235,27 +1341,45 @@ def write_report(
 
     # Everything is made in memory first, so a failure leaves no file behind; then each
     # file is written atomically.
-    step("progress")
-    if quarters is None:
-        quarters = quarterly_progress(
-            assessment.workspace, assessment.rules, as_of=assessment.as_of
-        )
+    # A province's figures are drawn in a helper process meanwhile (it loads matplotlib while the
+    # quarters are worked out here).
+    helper = _FigureHelper.start() if len(assessment.counties) >= _HELPER_FROM else None
+    try:
+        step("progress")
+        if quarters is None:
+            quarters = quarterly_progress(
+                assessment.workspace, assessment.rules, as_of=assessment.as_of
+            )
+        if helper is not None:
+            helper.send(assessment, quarters, lang=lang, dpi=dpi)
 
-    step("outcome.png")
-    outcome_fig = figures.outcome_figure(assessment, lang=lang)
-    outcome_png = figures.figure_png(outcome_fig, dpi=dpi)
-    outcome_small = figures.figure_png(outcome_fig, dpi=110)
+        step("outcome.png")
+        if helper is None:
+            outcome_fig = figures.outcome_figure(assessment, lang=lang)
+            outcome_png = figures.figure_png(outcome_fig, dpi=dpi)
+            outcome_small = figures.figure_png(outcome_fig, dpi=figures.SMALL_DPI["outcome"])
 
-    step("progress.png")
-    progress_fig = figures.progress_figure(quarters, assessment.rules, lang=lang)
-    progress_png = figures.figure_png(progress_fig, dpi=dpi)
-    progress_small = figures.figure_png(progress_fig, dpi=130)
+        step("progress.png")
+        if helper is None:
+            progress_fig = figures.progress_figure(quarters, assessment.rules, lang=lang)
+            progress_png = figures.figure_png(progress_fig, dpi=dpi)
+            progress_small = figures.figure_png(progress_fig, dpi=figures.SMALL_DPI["progress"])
 
-    step("ledgers.xlsx")
-    xlsx = ledgers.workbook_bytes(ledgers.ledgers_workbook(assessment, lang=lang, cells=False))
+        step("ledgers.xlsx")
+        xlsx = ledgers.workbook_bytes(ledgers.ledgers_workbook(assessment, lang=lang, cells=False))
 
-    step("map")
-    map_html = _interactive_map(assessment, lang, basemap, tianditu_key)
+        step("map")
+        map_html = _interactive_map(assessment, lang, basemap, tianditu_key)
+
+        if helper is not None:
+            pngs = helper.result()
+            if pngs is None:  # the helper failed: draw them here
+                pngs = figures.report_pngs(assessment, quarters, lang=lang, dpi=dpi)
+            outcome_png, outcome_small = pngs["outcome"], pngs["outcome_small"]
+            progress_png, progress_small = pngs["progress"], pngs["progress_small"]
+    finally:
+        if helper is not None:
+            helper.close()
 
     step("index.html")
     page = report_html(
