@@ -91,6 +91,8 @@ _PAGE_BYTES = 8_000  # folium's page around the data: map, controls, layer contr
 _NOTE_BYTES = 250  # a legend note on a thinned layer
 _CANVAS_OVER = 5_000  # features in one layer above which it is drawn on canvas, not SVG
 _BOOST_UNDER = 2_000  # up to this many parcels, outlines thicken at city scale so each one shows
+_SAMPLE = 2_000  # features simplified to judge whether simplifying a layer harder pays
+_PAYS = 0.05  # ... it does when it saves this share of the layer's bytes
 
 
 
@@ -744,8 +746,9 @@ def _formatted(values: pd.Series, fmt: Formatter, lang: str) -> np.ndarray:
     if not present.any():
         return out
     values = values[present]
-    if fmt is _f_text:
-        out[present] = _escaped(values)
+    if fmt is _f_text:  # each distinct text escaped once
+        codes, distinct = pd.factorize(values)
+        out[present] = _escaped(pd.Series(distinct))[codes]
     elif fmt is _f_date:
         out[present] = _dates(values)
     elif fmt in _NUMBER_TEXT:  # each distinct number formatted once
@@ -1089,9 +1092,13 @@ def _lonlat(crs: Any) -> Any:
 
 def _shapes(layer: _Layer, gcj02: bool) -> _Shapes:
     """Every feature's outline at the layer's level, as the page carries it."""
-    geoms = layer.frame.geometry.to_numpy()
-    simple = _polygonal(parallel(shapely.simplify, geoms, tolerance=layer.tolerance,
-                                 preserve_topology=True))
+    return _outlines(layer.frame.geometry.to_numpy(), layer.frame.crs, layer.tolerance, layer.digits,
+                     gcj02)
+
+
+def _outlines(geoms: np.ndarray, crs: Any, tolerance: float, digits: int, gcj02: bool) -> _Shapes:
+    """Outlines on a plane, simplified (``tolerance`` metres), as the page carries them."""
+    simple = _polygonal(parallel(shapely.simplify, geoms, tolerance=tolerance, preserve_topology=True))
     n = len(simple)
     kind, coords, offsets = shapely.to_ragged_array(simple, include_z=False)
     if kind == shapely.GeometryType.POLYGON:
@@ -1100,11 +1107,11 @@ def _shapes(layer: _Layer, gcj02: bool) -> _Shapes:
     else:
         ring_offsets, polygon_offsets, geometry_offsets = offsets
     # Reproject the coordinates alone (as _to_display does the geometries)
-    lon, lat = _lonlat(layer.frame.crs).transform(coords[:, 0], coords[:, 1])
+    lon, lat = _lonlat(crs).transform(coords[:, 0], coords[:, 1])
     if gcj02:
         lon, lat = gcj02_from_wgs84(np.asarray(lon), np.asarray(lat))
     coords = np.column_stack([lon, lat])
-    grid = np.rint(coords * 10.0 ** layer.digits).astype(np.int64)
+    grid = np.rint(coords * 10.0 ** digits).astype(np.int64)
     # Leave out each ring's closing point: Leaflet closes rings itself.
     closing = np.zeros(len(grid), dtype=bool)
     closing[ring_offsets[1:] - 1] = True
@@ -1260,14 +1267,31 @@ def _drop(layer: _Layer, excess: int) -> None:
     layer.keep[kept[order[:n]]] = False
 
 
+def _simplifying_pays(layer: _Layer, gcj02: bool) -> bool:
+    """Whether simplifying the layer a level harder would save a fair share of its bytes.
+
+    Judged on a sample of its features. Parcels drawn as a few corners lose
+    nothing to a harder tolerance but their shape: such a layer loses
+    features instead.
+    """
+    assert layer.shapes is not None
+    kept = np.flatnonzero(layer.keep)
+    sample = np.unique(kept[np.linspace(0, len(kept) - 1, min(len(kept), _SAMPLE)).astype(int)])
+    now = int(layer.shapes.bytes[sample].sum())
+    harder = _outlines(layer.frame.geometry.to_numpy()[sample], layer.frame.crs, layer.tolerance * 4.0,
+                       layer.digits, gcj02)
+    saved = (now - int(harder.bytes.sum())) * len(kept) / len(sample)
+    return saved >= _PAYS * layer.bytes
+
+
 def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
     """Thin the largest layer until the page fits ``budget`` bytes; return the page's size.
 
     The largest layer is simplified harder first (tolerance ×4 a step, up
-    to its ``max_level``), then loses its smallest features, just enough;
-    then the next largest. Small layers are left alone, so a county map
-    keeps its idle parcels and candidates when the supplied parcels are
-    what makes the file big.
+    to its ``max_level``) while that saves a fair share of its bytes, then
+    loses its smallest features, just enough; then the next largest. Small
+    layers are left alone, so a county map keeps its idle parcels and
+    candidates when the supplied parcels are what makes the file big.
     """
     for layer in layers:
         if layer.shapes is None:
@@ -1279,7 +1303,8 @@ def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
             log.warning("map: %d bytes over a budget of %d even with every layer thinned", total, budget)
             break
         layer = max(open_, key=_layer_bytes)
-        if layer.level < layer.max_level:
+        droppable = layer.droppable and layer.keep.any()
+        if layer.level < layer.max_level and (not droppable or _simplifying_pays(layer, gcj02)):
             layer.level += 1
             _encode(layer, gcj02, texts=False)
         else:
