@@ -174,7 +174,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             # An idle ledger without geometry takes its parcel's, for maps and zonal statistics.
             borrow = idle.geometry.isna() & linked & ~unknown
             if borrow.any():
-                idle.loc[borrow, "geometry"] = idle.loc[borrow, "parcel_id"].map(parcels.geometry).values
+                idle.loc[borrow, "geometry"] = reindexed(parcels.geometry, idle.loc[borrow, "parcel_id"]).to_numpy()
                 idle.loc[borrow, "geom_ha"] = idle.loc[borrow, "geometry"].area / 10_000
         odd = idle["disposal"].notna() & idle["disposal_date"].isna()
         for i in idle.index[odd]:
