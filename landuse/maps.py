@@ -27,7 +27,8 @@ distinct texts with each feature's texts as ids into it, and its outlines
 as integer steps (see ``_assets/map.js``). A province's parcels then fit the
 budget, and the page opens without parsing or drawing its hidden layers.
 When a layer has thousands of features, every layer is drawn on one canvas
-(so each still answers the pointer).
+(so each still answers the pointer), and parcels show as dots until the map
+is zoomed in far enough to tell their outlines (city scale).
 
 Every text that comes from the data (names, ids, field values) is
 HTML-escaped in Python before it reaches the page, and no data passes

@@ -174,7 +174,8 @@ def test_map_in_a_frame_of_no_size_fits_once_it_has_one(browser: Any, map_file: 
 def test_large_map_draws_every_layer_on_one_canvas(browser: Any, sample: Assessment, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # Over a few thousand features a layer is drawn on canvas; a canvas takes every pointer
-    # event over it, so the layers share one, counties too, and still answer clicks.
+    # event over it, so the layers share one, counties too, and still answer clicks. Parcels
+    # are dots until the map is zoomed in.
     import landuse.maps
 
     monkeypatch.setattr(landuse.maps, "_CANVAS_OVER", 20)
@@ -183,7 +184,7 @@ def test_large_map_draws_every_layer_on_one_canvas(browser: Any, sample: Assessm
     with open_page(browser, path, wait_for=".lu-label") as (page, log):
         page.wait_for_function("() => landuse.ready && landuse.layers.counties.geo.getLayers().length")
         assert page.locator("path.lu-county").count() == 0
-        assert page.locator(".leaflet-pane canvas").count() == 1
+        assert page.locator(".leaflet-pane canvas:not(.lu-dots)").count() == 1
         # a county, clicked where no parcel is: its popup
         point = page.evaluate("""() => {
           const map = landuse.map, county = landuse.layers.counties.geo.getLayers()[0];
@@ -206,6 +207,12 @@ def test_large_map_draws_every_layer_on_one_canvas(browser: Any, sample: Assessm
         popup.wait_for(state="visible", timeout=5_000)
         assert sample.counties["county_name"].iloc[0] in popup.inner_text()
         page.keyboard.press("Escape")
+        # At the scale of the whole map parcels are dots; zoomed in, polygons.
+        assert page.locator("canvas.lu-dots").count() > 0
+        assert page.evaluate("() => landuse.layers.unsupplied.geo.getLayers().length") == 0
+        page.evaluate("() => { landuse.map.setZoom(12, {animate: false}); }")
+        page.wait_for_function("() => landuse.layers.unsupplied.geo.getLayers().length > 0")
+        assert page.locator("canvas.lu-dots").count() == 0
         # a parcel of the layer shown last over the others: its tooltip
         target = page.evaluate("""() => {
           const map = landuse.map, p = landuse.layers.unsupplied.geo.getLayers()[0];

@@ -9,12 +9,15 @@
 
    A large map draws every layer on one canvas: a canvas takes every pointer event over
    it, so a second one, or an SVG layer beneath it, could never be clicked. Layers then
-   keep their order on it by being brought to the front in turn. */
+   keep their order on it by being brought to the front in turn. Its parcels, specks at
+   the scale of a province, are dots (one canvas path a class) until the map is first
+   zoomed in far enough to tell their outlines: then they are drawn as polygons. */
 var landuse = (function () {
   "use strict";
   // ``waiting``: layers to draw once the map has its final view (drawn before, they would be
   // projected and painted twice)
   var api = {map: null, layers: {}, order: [], canvas: null, ready: false, waiting: []};
+  var DETAIL = 10;  // on a large map, the zoom from which parcels are outlines, not dots
 
   function read(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -107,6 +110,77 @@ var landuse = (function () {
       });
     }
   }
+  // Where each feature is, for a dot: its first point.
+  function firstPoints(d) {
+    var out = new Array(d.n), unit = Math.pow(10, -d.k), polygon = 0, ring = 0, at = 0;
+    for (var i = 0; i < d.n; i++) {
+      out[i] = d.f[i] ? L.latLng((d.o[1] + d.x[at + 1]) * unit, (d.o[0] + d.x[at]) * unit) : null;
+      for (var a = 0; a < d.f[i]; a++, polygon++) {
+        for (var b = 0; b < d.q[polygon]; b++, ring++) { at += 2 * d.r[ring]; }
+      }
+    }
+    return out;
+  }
+  // A layer's features as dots on a canvas of their own, by class (not interactive).
+  var Dots = L.Layer.extend({
+    initialize: function (d) {
+      var points = firstPoints(d);
+      this._groups = d.spec.styles.map(function (st) {
+        return {colour: st.fillOpacity >= 0.3 ? st.fillColor : st.color, points: []};
+      });
+      for (var i = 0; i < d.n; i++) {
+        if (points[i]) { this._groups[d.c[i]].points.push(points[i]); }
+      }
+    },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "lu-dots leaflet-zoom-hide",
+                                      map.getPane(pane(map, "lu-dots", 406, true)));
+      map.on("moveend viewreset resize", this._draw, this);
+      this._draw();
+    },
+    onRemove: function (map) {
+      map.off("moveend viewreset resize", this._draw, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    _draw: function () {
+      var map = this._map, size = map.getSize(), c = this._canvas, ratio = window.devicePixelRatio || 1;
+      c.width = size.x * ratio;
+      c.height = size.y * ratio;
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      var ctx = c.getContext("2d");
+      ctx.scale(ratio, ratio);
+      this._groups.forEach(function (g) {
+        ctx.fillStyle = g.colour;
+        ctx.beginPath();
+        g.points.forEach(function (ll) {
+          var p = map.latLngToContainerPoint(ll);
+          if (p.x > -2 && p.y > -2 && p.x < size.x + 2 && p.y < size.y + 2) { ctx.rect(p.x - 1.25, p.y - 1.25, 2.5, 2.5); }
+        });
+        ctx.fill();
+      });
+    }
+  });
+  // Dots until the map is first zoomed in to DETAIL, then the layer's polygons.
+  function dotted(map, d, texts, out, geo) {
+    var dots = new Dots(d), drawn = false;
+    function update() {
+      if (drawn || !map.hasLayer(out)) { return; }
+      if (map.getZoom() < DETAIL) {
+        if (!out.hasLayer(dots)) { out.addLayer(dots); }
+        return;
+      }
+      drawn = true;
+      out.removeLayer(dots);
+      map.off("zoomend", update);
+      draw(map, d.spec, d, texts, out, geo);
+      restack(out);
+    }
+    map.on("zoomend", update);
+    out.on("add", update);
+    update();
+  }
   // On the canvas, a layer (re)added is drawn last: bring those above it back to the front.
   function restack(layer) {
     if (!api.canvas) { return; }
@@ -125,7 +199,11 @@ var landuse = (function () {
       drawn = true;
       var first = function () {
         var d = read(name + "_data");
-        draw(map, d.spec, d, name + "_text", out, geo);
+        if (api.canvas && key !== "counties") {
+          dotted(map, d, name + "_text", out, geo);
+        } else {
+          draw(map, d.spec, d, name + "_text", out, geo);
+        }
         restack(out);
       };
       if (api.ready) { first(); } else { api.waiting.push(first); }
