@@ -121,3 +121,20 @@ def reindexed(obj: pd.Series | pd.DataFrame, keys: pd.Series | pd.Index | np.nda
                             index=index)
     values = pd.api.extensions.take(obj.array, pos, allow_fill=True)
     return pd.Series(values, index=index, name=obj.name)
+
+
+def polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep the areal part of each geometry: a collection gives its polygons, a bare point
+    or line (an overlay's sliver) gives None; polygons pass unchanged."""
+    import shapely
+
+    types = shapely.get_type_id(geoms)
+    odd = ~np.isin(types, (-1, 3, 6))  # -1: missing
+    if not odd.any():
+        return geoms
+    out = np.array(geoms, dtype=object, copy=True)
+    for k in np.flatnonzero(odd):  # a handful: overlays rarely leave collections
+        parts = shapely.get_parts(out[k])
+        keep = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        out[k] = shapely.union_all(keep) if len(keep) else None
+    return out

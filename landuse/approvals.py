@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import member, parallel, reindexed
+from landuse._arrays import member, parallel, polygonal, reindexed
 from landuse.rules import RuleSet
 from landuse.supply import EPS_HA, SupplyLinks, _ts
 
@@ -89,7 +89,8 @@ def unsupplied_parts(
     for r in range(int(rank.max()) + 1):
         now = rank == r
         values[pos[now]] = parallel(shapely.difference, values[pos[now]], geoms[now])
-    return gpd.GeoSeries(values, index=out.index, crs=out.crs)
+    # A remainder is land: slivers of line or point the cutting may leave are dropped.
+    return gpd.GeoSeries(polygonal(values), index=out.index, crs=out.crs)
 
 
 def eligible_batches(

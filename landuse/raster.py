@@ -38,6 +38,7 @@ from exactextract.raster import RasterSource
 from exactextract.writer import Writer
 from pyproj import CRS
 
+from landuse._arrays import polygonal
 from landuse.io import LandCover, landcover_dataset
 from landuse.rules import LandCoverRules
 
@@ -167,7 +168,7 @@ def class_shares(
     built = np.full(n, np.nan)
     cult = np.full(n, np.nan)
     covered = np.zeros(n, dtype=bool)
-    values = geometries.to_numpy()
+    values = polygonal(geometries.to_numpy())  # pixels are counted under areas only
     present = np.flatnonzero(~shapely.is_missing(values) & ~shapely.is_empty(values))
     shared = (workers > 1 and len(present) >= parallel_min and _cpus() > 1
               and not current_process().daemon)
@@ -175,7 +176,7 @@ def class_shares(
     helper = _Helper() if shared else None
     try:
         if len(present):
-            geoms = geometries.iloc[present]
+            geoms = gpd.GeoSeries(values[present], crs=geometries.crs)
             if landcover.crs is not None and not CRS.from_user_input(landcover.crs).equals(geoms.crs):
                 geoms = geoms.to_crs(landcover.crs)
             geom = np.asarray(geoms.to_numpy(), dtype=object)

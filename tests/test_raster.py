@@ -283,3 +283,17 @@ def test_a_helper_that_fails_to_start_leaves_the_work_here(tmp_path, monkeypatch
     shared = class_shares(geoms, lc, RULES, tile_pixels=8, parallel_min=1)
     assert answered == [False]
     pd.testing.assert_frame_equal(shared, alone, check_exact=True)
+
+
+def test_collections_count_by_their_polygons_and_slivers_give_nothing(tmp_path):
+    # What cutting a batch can leave: the parcel with a stray line beside it, a bare point,
+    # a line alone. The polygon is measured as PARCEL is (0.3 built); the rest has no area.
+    lc = _raster(tmp_path / "lc.tif", _thirty_built(_grass()))
+    stray = shapely.LineString([(X0 + 210, Y0 + 210), (X0 + 250, Y0 + 250)])
+    mixed = shapely.GeometryCollection([stray, PARCEL])
+    point = shapely.Point(X0 + 150, Y0 + 250)
+    out = class_shares(_series(mixed, point, stray), lc, RULES)
+    assert out.at[0, "built_share"] == pytest.approx(0.3, abs=1e-12)
+    assert out.at[0, "cultivated_share"] == pytest.approx(0.5, abs=1e-12)
+    assert out["covered"].tolist() == [True, False, False]
+    assert out.loc[1:, "built_share"].isna().all()
