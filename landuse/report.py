@@ -158,7 +158,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "stock_rate": "批而未供处置率",
         "idle_rate": "闲置土地处置率",
         "candidates": "核查清单",
-        "candidates_note": "两年未用的批准文件（失效、撤回、核减）和疑似闲置土地（国土资源部令第53号），供实地核查。",
+        "candidates_note": "{years:g} 年未用的批准文件（失效、撤回、核减）和疑似闲置土地（国土资源部令第53号），供实地核查。",
         "kind": "类型",
         "count": "宗数",
         "area": "面积",
@@ -274,7 +274,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "stock_rate": "Stock disposal",
         "idle_rate": "Idle disposal",
         "candidates": "Field-check candidates",
-        "candidates_note": "Approvals unused for two years (lapse, withdraw, reduce) and suspected idle parcels (MLR Order 53), for on-site checks.",
+        "candidates_note": "Approvals unused for {years:g} years (lapse, withdraw, reduce) and suspected idle parcels (MLR Order 53), for on-site checks.",
         "kind": "Kind",
         "count": "Count",
         "area": "Area",
@@ -1130,7 +1130,8 @@ def report_html(
         (
             "candidates",
             w["candidates"],
-            f"<p class='note'>{_e(w['candidates_note'])}</p>{_candidates(a, lang)}",
+            f"<p class='note'>{_e(w['candidates_note'].format(years=a.rules.approvals.lapse_years))}</p>"
+            f"{_candidates(a, lang)}",
             "pagebreak",
         )
     )
