@@ -31,16 +31,22 @@ def helper_always(monkeypatch):
     monkeypatch.setattr(report_module, "_HELPER_FROM", 0)
 
 
-def test_helper_draws_the_same_figures(sample, tmp_path, helper_always, monkeypatch):
-    started = []
+@pytest.fixture
+def started(monkeypatch):
+    """The helpers the report starts, in order (None where it could not start one)."""
+    helpers = []
     real = report_module._FigureHelper.start
 
     def start():
         helper = real()
-        started.append(helper)
+        helpers.append(helper)
         return helper
 
     monkeypatch.setattr(report_module._FigureHelper, "start", staticmethod(start))
+    return helpers
+
+
+def test_helper_draws_the_same_figures(sample, tmp_path, helper_always, started, monkeypatch):
     apart = write_report(sample, tmp_path / "apart", dpi=60)
     assert started
     assert started[0] is not None
@@ -79,19 +85,11 @@ def test_no_python_to_start_a_helper(sample, tmp_path, helper_always, monkeypatc
     assert paths["outcome_png"].stat().st_size > 1000
 
 
-def test_a_failure_stops_the_helper_and_leaves_no_file(sample, tmp_path, helper_always, monkeypatch):
-    started = []
-    real = report_module._FigureHelper.start
-
-    def start():
-        helper = real()
-        started.append(helper)
-        return helper
-
+def test_a_failure_stops_the_helper_and_leaves_no_file(sample, tmp_path, helper_always, started,
+                                                      monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(report_module._FigureHelper, "start", staticmethod(start))
     monkeypatch.setattr(report_module.ledgers, "ledgers_workbook", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         write_report(sample, tmp_path, dpi=60)
