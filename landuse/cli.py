@@ -521,4 +521,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as `python -m landuse.cli`, this file is `__main__`, not `landuse.cli`, on which
+    # the commands register: call the package's own.
+    from landuse.cli import main as _main
+
+    _main()

@@ -142,3 +142,14 @@ def test_info_on_national_data_measures_on_albers(run, make_workspace, layers):
     result = run("info", make_workspace(layers, crs=4490))
     assert result.exit_code == 0
     assert "面积计算平面：Albers Equal Area" in result.stdout
+
+
+@pytest.mark.parametrize("module", ["landuse", "landuse.cli"])
+def test_python_dash_m_has_every_command(module):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for command in ("assess", "quota", "candidates", "report", "map", "check", "info"):
+        assert f" {command} " in out or f" {command}\n" in out, command
