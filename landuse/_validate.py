@@ -63,11 +63,20 @@ def _locate(features: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Series
     has = features.geometry.notna() & ~features.geometry.is_empty
     if counties.empty or not has.any():
         return out
-    points = parallel(shapely.point_on_surface, features.geometry[has].to_numpy())
-    points = gpd.GeoDataFrame(geometry=points, index=features.index[has.to_numpy()], crs=features.crs)
-    hit = gpd.sjoin(points, counties[["county_code", "geometry"]], how="inner", predicate="within")
-    hit = hit[~hit.index.duplicated(keep="first")]
-    out[hit.index] = hit["county_code"].astype("string")
+    rows = np.flatnonzero(has.to_numpy())
+    points = parallel(shapely.point_on_surface, features.geometry.to_numpy()[rows])
+    # Boxes first, then an exact point-in-polygon test on the prepared county outlines;
+    # a point in two overlapping counties takes the first of them, as a spatial join would.
+    outlines = counties.geometry.to_numpy()
+    shapely.prepare(outlines)
+    pi, ci = shapely.STRtree(outlines).query(points)
+    inside = shapely.contains_xy(outlines[ci], shapely.get_x(points[pi]), shapely.get_y(points[pi]))
+    pi, ci = pi[inside], ci[inside]
+    first = np.full(len(points), len(outlines))
+    np.minimum.at(first, pi, ci)
+    found = first < len(outlines)
+    codes = counties["county_code"].astype("string").to_numpy()
+    out.iloc[rows[found]] = codes[first[found]]
     return out
 
 
