@@ -138,3 +138,18 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
         keep = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
         out[k] = shapely.union_all(keep) if len(keep) else None
     return out
+
+
+def covered(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """``shapely.covers(outer, inner)``, asking GEOS only where ``inner``'s box lies in ``outer``'s.
+
+    A shape whose box pokes out of the outline's box cannot be covered by it;
+    the box test is plain arithmetic, the GEOS test is not.
+    """
+    import shapely
+
+    a, b = shapely.bounds(outer), shapely.bounds(inner)
+    maybe = (b[:, 0] >= a[:, 0]) & (b[:, 1] >= a[:, 1]) & (b[:, 2] <= a[:, 2]) & (b[:, 3] <= a[:, 3])
+    out = np.zeros(len(inner), dtype=bool)
+    out[maybe] = parallel(shapely.covers, outer[maybe], inner[maybe])
+    return out

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import member, parallel, positions, reindexed
+from landuse._arrays import covered, member, parallel, positions, reindexed
 from landuse.schema import LAYERS, Problem, _feature_id
 
 #: A batch whose linked supply and revocation areas exceed its approved area by more
@@ -218,7 +218,7 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         pos = positions(own["batch_id"], batches["batch_id"])
         parcels, outlines = own.geometry.to_numpy()[drawn], batches.geometry.to_numpy()[pos[drawn]]
         # A parcel its batch covers counts whole; only a spill-over needs cutting.
-        spill = ~parallel(shapely.covers, outlines, parcels)
+        spill = ~covered(outlines, parcels)
         parcels = parcels.copy()
         parcels[spill] = parallel(shapely.intersection, parcels[spill], outlines[spill])
         inside = shapely.area(parcels) / 10_000

@@ -50,3 +50,19 @@ def test_supply_ledger_is_the_same_in_threads(threaded):
     assert links.overlapping == {"B"}
     assert ledger.at["B", "S@2018-12-31"] == pytest.approx(1.75)
     assert ledger.at["B", "U@2018-12-31"] == pytest.approx(2.25)
+
+
+def test_covered_is_covers_with_a_box_test_first():
+    # An L-shaped outline (200 m square less its top-right 100 m quarter).
+    ell = shapely.difference(shapely.box(0, 0, 200, 200), shapely.box(100, 100, 200, 200))
+    inner = [
+        shapely.box(10, 10, 90, 90),      # inside: covered
+        shapely.box(0, 0, 100, 100),      # shares the outline's edges: covered
+        shapely.box(150, 150, 190, 190),  # box inside the outline's box, but in the notch
+        shapely.box(150, 50, 250, 90),    # pokes out of the box
+        None,
+    ]
+    outer = np.array([ell] * len(inner), dtype=object)
+    got = _arrays.covered(outer, np.array(inner, dtype=object))
+    assert got.tolist() == [True, True, False, False, False]
+    assert got.tolist() == shapely.covers(outer, np.array(inner, dtype=object)).tolist()
