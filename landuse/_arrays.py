@@ -153,3 +153,26 @@ def covered(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     out = np.zeros(len(inner), dtype=bool)
     out[maybe] = parallel(shapely.covers, outer[maybe], inner[maybe])
     return out
+
+
+def take_away(outlines: np.ndarray, owner: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """Each outline less the parts it owns (part ``k`` belongs to ``outlines[owner[k]]``).
+
+    The parts are taken away one rank at a time: every outline loses its first
+    part in one vectorised call, then its second, and so on. An outline owns a
+    handful, so this is a few calls, quicker than a union per outline, and the
+    area left is the same.
+    """
+    import shapely
+
+    values = np.array(outlines, dtype=object, copy=True)
+    if len(parts) == 0:
+        return values
+    order = np.argsort(owner, kind="stable")
+    owner, parts = np.asarray(owner)[order], np.asarray(parts, dtype=object)[order]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    rank = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+    for r in range(int(rank.max()) + 1):
+        now = rank == r
+        values[owner[now]] = parallel(shapely.difference, values[owner[now]], parts[now])
+    return values

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import covered, member, parallel, positions, reindexed
+from landuse._arrays import covered, member, parallel, positions, reindexed, take_away
 from landuse.schema import LAYERS, Problem, _feature_id
 
 #: A batch whose linked supply and revocation areas exceed its approved area by more
@@ -229,24 +229,15 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         total = np.where(over, measured + tabular + rev, total)
         over = total > limit
         # Still over: parcels may overlap each other. The area of their union inside the
-        # outline is the outline's area less what is left when they are taken away, one
-        # rank at a time (a batch has a handful of parcels).
+        # outline is the outline's area less what is left when they are taken away.
         again = np.isin(pos[drawn], np.flatnonzero(over))
         if again.any():
-            geoms = own.geometry.to_numpy()[drawn][again]
             where = pos[drawn][again]
-            order = np.argsort(where, kind="stable")
-            geoms, where = geoms[order], where[order]
-            starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
-            rank = np.arange(len(where)) - np.repeat(starts, np.diff(np.r_[starts, len(where)]))
-            outline = batches.geometry.to_numpy()
-            left = outline[where[starts]]
-            slot = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(where)]))
-            for r in range(int(rank.max()) + 1):
-                now = rank == r
-                left[slot[now]] = parallel(shapely.difference, left[slot[now]], geoms[now])
-            b = where[starts]
-            measured_union = (shapely.area(outline[b]) - shapely.area(left)) / 10_000
+            b = np.unique(where)
+            slot = np.searchsorted(b, where)
+            outline = batches.geometry.to_numpy()[b]
+            left = take_away(outline, slot, own.geometry.to_numpy()[drawn][again])
+            measured_union = (shapely.area(outline) - shapely.area(left)) / 10_000
             total[b] = measured_union + tabular[b] + rev[b]
             over = total > limit
     for i in batches.index[over]:

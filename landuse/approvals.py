@@ -28,9 +28,8 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from landuse._arrays import member, parallel, polygonal, reindexed
+from landuse._arrays import member, polygonal, reindexed, take_away
 from landuse.rules import RuleSet
 from landuse.supply import EPS_HA, SupplyLinks, _ts
 
@@ -68,27 +67,14 @@ KIND_LABELS = {
 def unsupplied_parts(
     batches: gpd.GeoDataFrame, links: SupplyLinks, as_of: dt.date | str | pd.Timestamp
 ) -> gpd.GeoSeries:
-    """Return each batch's outline less the supply parcels dated on or before ``as_of``.
-
-    The parcels are taken away one rank at a time: every batch loses its
-    first parcel in one vectorised call, then its second, and so on (a batch
-    has a handful), which is faster than a union per batch and the same area.
-    """
+    """Return each batch's outline less the supply parcels dated on or before ``as_of``
+    (taken away parcel rank by parcel rank: :func:`landuse._arrays.take_away`)."""
     out = batches.set_index("batch_id").geometry.copy()
     pieces = links.pieces
     pieces = pieces[(pieces["supply_date"] <= _ts(as_of)).to_numpy() & member(pieces["batch_id"], out.index)]
     if pieces.empty:
         return out
-    pos = out.index.get_indexer(pieces["batch_id"])
-    order = np.argsort(pos, kind="stable")
-    pos = pos[order]
-    geoms = pieces.geometry.to_numpy()[order]
-    starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
-    rank = np.arange(len(pos)) - np.repeat(starts, np.diff(np.r_[starts, len(pos)]))
-    values = out.to_numpy().copy()
-    for r in range(int(rank.max()) + 1):
-        now = rank == r
-        values[pos[now]] = parallel(shapely.difference, values[pos[now]], geoms[now])
+    values = take_away(out.to_numpy(), out.index.get_indexer(pieces["batch_id"]), pieces.geometry.to_numpy())
     # A remainder is land: slivers of line or point the cutting may leave are dropped.
     return gpd.GeoSeries(polygonal(values), index=out.index, crs=out.crs)
 

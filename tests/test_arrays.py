@@ -66,3 +66,15 @@ def test_covered_is_covers_with_a_box_test_first():
     got = _arrays.covered(outer, np.array(inner, dtype=object))
     assert got.tolist() == [True, True, False, False, False]
     assert got.tolist() == shapely.covers(outer, np.array(inner, dtype=object)).tolist()
+
+
+def test_take_away_removes_each_outlines_own_parts():
+    # Two 100 m squares. The first owns two overlapping strips (x 0-30 and 20-50) and one
+    # spilling out (x 90-120): 100 × 100 less x 0-50 and x 90-100 = 40 × 100. The second owns none.
+    outlines = np.array([shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)], dtype=object)
+    parts = np.array([shapely.box(0, 0, 30, 100), shapely.box(90, 0, 120, 100),
+                      shapely.box(20, 0, 50, 100)], dtype=object)
+    left = _arrays.take_away(outlines, np.array([0, 0, 0]), parts)
+    assert shapely.area(left).tolist() == pytest.approx([4_000.0, 10_000.0])
+    assert shapely.bounds(left[0]).tolist() == pytest.approx([50, 0, 90, 100])
+    assert outlines[0].area == 10_000.0  # the input is left alone
