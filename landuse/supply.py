@@ -310,17 +310,19 @@ def batch_ledger(
         last = key
     problems: list[Problem] = []
     if last is not None:
-        capped = ledger[f"capped@{last}"]
-        for bid in ledger.index[capped]:
-            raw = ledger.at[bid, f"Sraw@{last}"]
-            room = ledger.at[bid, "approved_ha"] - ledger.at[bid, f"R@{last}"]
+        capped = ledger[f"capped@{last}"].to_numpy(dtype=bool)
+        ids = ledger.index[capped]
+        raws = ledger[f"Sraw@{last}"].to_numpy()[capped]
+        rooms = (ledger["approved_ha"] - ledger[f"R@{last}"]).to_numpy()[capped]
+        rows = batches["source_row"].to_numpy()[capped]  # the ledger is on the batches' index
+        for bid, raw, room, row in zip(ids, raws, rooms, rows, strict=True):
             problems.append(Problem(
                 "batches", str(bid), "approved_ha", "warning",
                 f"截至 {last}，批次内供地面积 {raw:.4f} 公顷超过批准面积减去失效撤回核减后的 {room:.4f} 公顷，"
                 "已按上限计算",
                 f"as of {last}, supplied area {raw:.4f} ha exceeds the approved area less revocations "
                 f"({room:.4f} ha); capped",
-                int(batches.at[bid, "source_row"]),
+                int(row),
             ))
     return ledger, problems
 
