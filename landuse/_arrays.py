@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
 #: Below this many geometries one thread is quicker than handing work round.
 PARALLEL_MIN = 20_000
@@ -47,26 +48,31 @@ def positions(keys: pd.Series | pd.Index | np.ndarray, labels: pd.Series | pd.In
 
 def arrow_text(values: pd.Series | pd.Index | np.ndarray) -> pa.Array:
     """Values as one Arrow ``large_string`` array, without a copy when already Arrow text."""
-    dtype = getattr(values, "dtype", None)
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        array = pa.array(values.array if isinstance(values, pd.Series | pd.Index) else values)
-    else:
-        array = pa.array(pd.Series(np.asarray(values, dtype=object) if not isinstance(
-            values, pd.Series | pd.Index) else values).astype("string").array)
+    if not isinstance(values, pd.Series | pd.Index):
+        values = pd.Series(np.asarray(values, dtype=object))
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        values = values.astype("string")
+    array = pa.array(values.array)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array.cast(pa.large_string())
 
 
-def threads() -> int:
-    """How many threads the geometry work may use: ``LANDUSE_THREADS``, else the usable cores."""
-    env = os.environ.get("LANDUSE_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
+def cpus() -> int:
+    """CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def threads() -> int:
+    """How many threads the geometry work may use: ``LANDUSE_THREADS``, else :func:`cpus`."""
+    env = os.environ.get("LANDUSE_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return cpus()
 
 
 def _pool(n: int) -> ThreadPoolExecutor:
@@ -126,8 +132,6 @@ def reindexed(obj: pd.Series | pd.DataFrame, keys: pd.Series | pd.Index | np.nda
 def polygonal(geoms: np.ndarray) -> np.ndarray:
     """Keep the areal part of each geometry: a collection gives its polygons, a bare point
     or line (an overlay's sliver) gives None; polygons pass unchanged."""
-    import shapely
-
     types = shapely.get_type_id(geoms)
     odd = ~np.isin(types, (-1, 3, 6))  # -1: missing
     if not odd.any():
@@ -146,8 +150,6 @@ def covered(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     A shape whose box pokes out of the outline's box cannot be covered by it;
     the box test is plain arithmetic, the GEOS test is not.
     """
-    import shapely
-
     a, b = shapely.bounds(outer), shapely.bounds(inner)
     maybe = (b[:, 0] >= a[:, 0]) & (b[:, 1] >= a[:, 1]) & (b[:, 2] <= a[:, 2]) & (b[:, 3] <= a[:, 3])
     out = np.zeros(len(inner), dtype=bool)
@@ -163,8 +165,6 @@ def take_away(outlines: np.ndarray, owner: np.ndarray, parts: np.ndarray) -> np.
     handful, so this is a few calls, quicker than a union per outline, and the
     area left is the same.
     """
-    import shapely
-
     values = np.array(outlines, dtype=object, copy=True)
     if len(parts) == 0:
         return values

@@ -720,7 +720,7 @@ def _csv_column(values: pd.Series) -> object:
         ok = ~np.isnat(stamps)
         if (stamps[ok] != stamps[ok].astype("datetime64[D]")).any():
             return None  # times of day: pandas' own format
-        return pa.array(np.where(ok, stamps.astype("datetime64[D]").astype(str), ""), type=pa.string())
+        return pc.fill_null(pa.array(stamps.astype("datetime64[D]")).cast(pa.string()), "")  # NaT: ""
     if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
         try:
             if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":

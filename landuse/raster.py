@@ -38,7 +38,7 @@ from exactextract.raster import RasterSource
 from exactextract.writer import Writer
 from pyproj import CRS
 
-from landuse._arrays import polygonal
+from landuse._arrays import cpus, polygonal
 from landuse.io import LandCover, landcover_dataset
 from landuse.rules import LandCoverRules
 
@@ -170,7 +170,7 @@ def class_shares(
     covered = np.zeros(n, dtype=bool)
     values = polygonal(geometries.to_numpy())  # pixels are counted under areas only
     present = np.flatnonzero(~shapely.is_missing(values) & ~shapely.is_empty(values))
-    shared = (workers > 1 and len(present) >= parallel_min and _cpus() > 1
+    shared = (workers > 1 and len(present) >= parallel_min and cpus() > 1
               and not current_process().daemon)
     # Started first, so that it imports while this process prepares the geometries.
     helper = _Helper() if shared else None
@@ -205,14 +205,6 @@ def class_shares(
             helper.close()
     return pd.DataFrame({"built_share": built, "cultivated_share": cult, "covered": covered},
                         index=geometries.index)
-
-
-def _cpus() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _tiles(win: np.ndarray, tile_pixels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import covered, member, parallel, parallel_map, positions, reindexed
+from landuse._arrays import covered, member, parallel, parallel_map, polygonal, positions, reindexed
 from landuse.schema import Problem
 from landuse.units import M2_PER_HA
 from landuse.workspace import Workspace
@@ -206,7 +206,7 @@ def link_supplies(
     if cut.any():
         pieces[cut] = parallel(shapely.intersection, left[cut], right[cut])
         # Keep only the polygonal part: a shared edge or corner is no supply.
-        pieces[cut] = _polygonal(pieces[cut])
+        pieces[cut] = polygonal(pieces[cut])
     area = shapely.area(pieces) / M2_PER_HA
     keep = area > EPS_HA
     pairs = pairs[keep].reset_index(drop=True)
@@ -214,18 +214,6 @@ def link_supplies(
     pairs["inside"] = inside[keep]
     out = gpd.GeoDataFrame(pairs, geometry=pieces[keep], crs=batches.crs)
     return SupplyLinks(out, tabular.reset_index(drop=True), _overlapping(out))
-
-
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    types = shapely.get_type_id(geoms)
-    mixed = types == 7
-    if mixed.any():
-        out = geoms.copy()
-        for k in np.flatnonzero(mixed):
-            parts = shapely.get_parts(geoms[k])
-            out[k] = shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
-        return out
-    return geoms
 
 
 def _overlapping(pieces: gpd.GeoDataFrame) -> set[str]:
