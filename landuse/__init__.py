@@ -18,10 +18,10 @@ from landuse._errors import (
     SchemaError,
     WorkspaceError,
 )
-from landuse.assessment import Assessment, assess, save_assessment
-from landuse.rules import RuleSet, list_rulesets, load_ruleset
-from landuse.schema import Problem
-from landuse.workspace import Workspace, load_workspace
+from landuse.campaigns.zengcun.assessment import Assessment, assess, save_assessment
+from landuse.model.schema import Problem
+from landuse.model.workspace import Workspace, load_workspace
+from landuse.rules.model import RuleSet, list_rulesets, load_ruleset
 
 try:
     __version__ = version("landuse")
@@ -47,4 +47,14 @@ __all__ = [
     "load_ruleset",
     "load_workspace",
     "save_assessment",
+    "write_report",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The report pulls in matplotlib and folium: import it only when asked for.
+    if name == "write_report":
+        from landuse.output.report import write_report
+
+        return write_report
+    raise AttributeError(f"module 'landuse' has no attribute {name!r}")

@@ -116,7 +116,7 @@ def work_assess(data: Path, out: Path, *, raster: bool, extras: bool, engine: st
                 ) -> dict[str, object]:
     """Load, assess and write every CSV; with ``extras`` the map and the report too."""
     from landuse import load_workspace
-    from landuse.assessment import assess, save_assessment
+    from landuse.campaigns.zengcun.assessment import assess, save_assessment
 
     watch = Stopwatch()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -137,8 +137,8 @@ def work_assess(data: Path, out: Path, *, raster: bool, extras: bool, engine: st
     core_seconds = time.perf_counter() - t0
     core_cpu = time.process_time() - c0
     if extras:
-        for name, module, func in (("map", "landuse.maps", "render_map"),
-                                   ("report", "landuse.report", "write_report")):
+        for name, module, func in (("map", "landuse.output.maps", "render_map"),
+                                   ("report", "landuse.output.report", "write_report")):
             if importlib.util.find_spec(module) is None:
                 watch.stages.append({"stage": name, "seconds": None, "note": "n/a (no module)"})
                 continue
@@ -186,8 +186,8 @@ def _call_output(fn: Callable[..., object], assessment: object, target: Path) ->
 def work_zonal(data: Path) -> dict[str, object]:
     """Built-up and cultivated shares of every supply parcel over the workspace's raster."""
     from landuse import load_workspace
-    from landuse.raster import class_shares
-    from landuse.rules import load_ruleset
+    from landuse.analysis.landcover import class_shares
+    from landuse.rules.model import load_ruleset
 
     ws = load_workspace(data)
     if ws.landcover is None:

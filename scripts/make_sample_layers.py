@@ -53,10 +53,10 @@ from shapely import affinity, ops
 
 REPO = Path(__file__).resolve().parents[1]
 try:
-    from landuse.crs import wgs84_from_gcj02
+    from landuse.model.crs import wgs84_from_gcj02
 except ImportError:  # a checkout without ``pip install -e .``
     sys.path.insert(0, str(REPO))
-    from landuse.crs import wgs84_from_gcj02
+    from landuse.model.crs import wgs84_from_gcj02
 
 SEED = 20181027  # the date of 驻政办〔2018〕163号
 PLANE = "EPSG:4547"  # CGCS2000 3-degree Gauss-Krüger zone 38, CM 114°E

@@ -56,10 +56,10 @@ from pyproj import CRS
 
 REPO = Path(__file__).resolve().parents[1]
 try:
-    from landuse.crs import CGCS2000, measuring_crs, wgs84_from_gcj02
+    from landuse.model.crs import CGCS2000, measuring_crs, wgs84_from_gcj02
 except ImportError:  # a checkout without ``pip install -e .``
     sys.path.insert(0, str(REPO))
-    from landuse.crs import CGCS2000, measuring_crs, wgs84_from_gcj02
+    from landuse.model.crs import CGCS2000, measuring_crs, wgs84_from_gcj02
 
 __all__ = [
     "SIZES",

@@ -1,7 +1,7 @@
 """Build small in-memory workspaces for the analysis tests.
 
 Squares in EPSG:4547 from ``(X0, Y0)``: a 100 m square is 1 ha. Layers go
-through :func:`landuse.workspace.normalise_layers`, the same path files take,
+through :func:`landuse.model.workspace.normalise_layers`, the same path files take,
 without touching the disk.
 """
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from landuse.io import RawLayer
-from landuse.workspace import Workspace, normalise_layers
+from landuse.io.files import RawLayer
+from landuse.model.workspace import Workspace, normalise_layers
 
 X0, Y0 = 500_000.0, 3_650_000.0
 A, B, C = "411702", "411721", "411722"

@@ -9,7 +9,7 @@ import shapely
 from _ws import A, batch, build, counties, sq, supply
 
 from landuse import _arrays
-from landuse.supply import batch_ledger, link_supplies
+from landuse.analysis.supply import batch_ledger, link_supplies
 
 
 @pytest.fixture

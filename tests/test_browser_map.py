@@ -12,8 +12,8 @@ import pytest
 from browser import chromium, open_page
 
 from landuse import load_workspace
-from landuse.assessment import Assessment, assess
-from landuse.maps import render_map
+from landuse.campaigns.zengcun.assessment import Assessment, assess
+from landuse.output.maps import render_map
 
 pytestmark = pytest.mark.browser
 
@@ -176,9 +176,9 @@ def test_large_map_draws_every_layer_on_one_canvas(browser: Any, sample: Assessm
     # Over a few thousand features a layer is drawn on canvas; a canvas takes every pointer
     # event over it, so the layers share one, counties too, and still answer clicks. Parcels
     # are dots until the map is zoomed in.
-    import landuse.maps
+    import landuse.output.maps
 
-    monkeypatch.setattr(landuse.maps, "_CANVAS_OVER", 20)
+    monkeypatch.setattr(landuse.output.maps, "_CANVAS_OVER", 20)
     path = tmp_path / "canvas.html"
     render_map(sample, path)
     with open_page(browser, path, wait_for=".lu-label") as (page, log):

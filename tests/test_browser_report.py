@@ -16,8 +16,8 @@ from _ws import A, B, batch, build, sq
 from browser import chromium, open_page
 
 from landuse import load_workspace
-from landuse.assessment import Assessment, assess
-from landuse.report import write_report
+from landuse.campaigns.zengcun.assessment import Assessment, assess
+from landuse.output.report import write_report
 
 pytestmark = pytest.mark.browser
 

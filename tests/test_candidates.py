@@ -11,9 +11,9 @@ import rasterio
 from _ws import X0, Y0, A, batch, build, counties, sq, supply
 from rasterio.transform import from_origin
 
-from landuse.assessment import assess
-from landuse.io import open_landcover
-from landuse.rules import load_ruleset
+from landuse.campaigns.zengcun.assessment import assess
+from landuse.io.files import open_landcover
+from landuse.rules.model import load_ruleset
 
 RULES = load_ruleset("zhumadian-2018")
 T = "2018-12-31"
@@ -195,8 +195,8 @@ def test_one_year_after_the_agreed_start_counts_on_the_same_calendar_day():
 
 
 def test_unsupplied_part_of_a_batch_with_overlapping_and_spilling_parcels():
-    from landuse.approvals import unsupplied_parts
-    from landuse.supply import link_supplies
+    from landuse.analysis.approvals import unsupplied_parts
+    from landuse.analysis.supply import link_supplies
 
     # MULTI: 200 m square, 4 ha. Supplied inside it by T: x 0-75 (P1, P3 overlapping it),
     # x 100-150 (P2), x 180-200 (P4, which spills 80 m outside) = 2.9 ha; P5 (x 60-80) comes

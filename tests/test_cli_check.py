@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import landuse.workspace
+import landuse.model.workspace
 from landuse.cli import cli, main
 
 
@@ -189,7 +189,7 @@ def test_unexpected_exception_is_an_internal_error(run, make_workspace, monkeypa
     def boom(*_args, **_kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("landuse.cli.load_workspace", boom)
+    monkeypatch.setattr("landuse.cli.app.load_workspace", boom)
     result = run("check", make_workspace())
     assert result.exit_code == 1
     assert result.stderr.strip() == "内部错误 / internal error: ZeroDivisionError: division by zero"
@@ -200,7 +200,7 @@ def test_unexpected_exception_is_an_internal_error(run, make_workspace, monkeypa
 
 def test_no_workspace_uses_the_bundled_sample(run, make_workspace, monkeypatch):
     path = make_workspace()
-    monkeypatch.setattr(landuse.workspace, "sample_workspace", lambda: path)
+    monkeypatch.setattr(landuse.model.workspace, "sample_workspace", lambda: path)
     result = run("check")
     assert result.exit_code == 0
     assert result.stderr.strip() == "没有发现问题"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import landuse.workspace
+import landuse.model.workspace
 from landuse.cli import cli
-from landuse.workspace import county_areas, load_workspace
+from landuse.model.workspace import county_areas, load_workspace
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_info_of_a_missing_path_is_a_usage_error(run, tmp_path):
 
 def test_info_without_workspace_uses_the_sample(run, make_workspace, monkeypatch):
     path = make_workspace()
-    monkeypatch.setattr(landuse.workspace, "sample_workspace", lambda: path)
+    monkeypatch.setattr(landuse.model.workspace, "sample_workspace", lambda: path)
     result = run("info")
     assert result.exit_code == 0
     assert str(path) in result.stdout

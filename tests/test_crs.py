@@ -1,4 +1,4 @@
-"""Measuring planes and the GCJ-02 shift (landuse.crs)."""
+"""Measuring planes and the GCJ-02 shift (landuse.model.crs)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from landuse import CRSError
-from landuse.crs import (
+from landuse.model.crs import (
     ALBERS_CHINA,
     gcj02_from_wgs84,
     geometries_to_gcj02,

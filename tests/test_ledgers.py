@@ -1,6 +1,6 @@
 """The XLSX ledgers written a column at a time are the files openpyxl writes a cell at a time.
 
-:func:`landuse.ledgers.ledgers_workbook` converts each column at once and, with
+:func:`landuse.output.ledgers.ledgers_workbook` converts each column at once and, with
 ``cells=False`` (the report's way), writes the data rows straight into the
 sheet's XML. These tests hold both ways to a reference: the one-cell-at-a-time
 writer the module had before (below), through openpyxl, on awkward values.
@@ -20,8 +20,8 @@ import pytest
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from landuse import load_workspace
-from landuse.assessment import assess
-from landuse.ledgers import (
+from landuse.campaigns.zengcun.assessment import assess
+from landuse.output.ledgers import (
     _FORMATS,
     _HEADER_ROW,
     _WORDS,

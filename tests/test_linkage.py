@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from _ws import A, B, C, batch, build, counties, sq, supply
 
-from landuse.assessment import assess, tables
-from landuse.linkage import rank_counties
-from landuse.rules import load_ruleset
+from landuse.campaigns.zengcun.assessment import assess, tables
+from landuse.rules.model import load_ruleset
+from landuse.verdict import rank_counties
 
 RULES = load_ruleset("zhumadian-2018")
 

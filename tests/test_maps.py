@@ -13,8 +13,8 @@ import pytest
 from xstatic.pkg import leaflet
 
 from landuse import CRSError, OutputExistsError, SchemaError, load_workspace
-from landuse.assessment import Assessment, assess
-from landuse.maps import MapStats, map_html, map_outcomes, render_map, save_map
+from landuse.campaigns.zengcun.assessment import Assessment, assess
+from landuse.output.maps import MapStats, map_html, map_outcomes, render_map, save_map
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

@@ -20,11 +20,11 @@ import pytest
 from conftest import COUNTY_A, COUNTY_B, base_layers, square, write_workspace
 from pg import ServerUnavailable, postgis_server
 
-from landuse import DatabaseError, OutputExistsError, SchemaError, load_workspace, postgis
-from landuse.assessment import assess, tables
-from landuse.crs import ALBERS_CHINA
-from landuse.io import discover, read_layer
-from landuse.postgis import (
+from landuse import DatabaseError, OutputExistsError, SchemaError, load_workspace
+from landuse.campaigns.zengcun.assessment import assess, tables
+from landuse.io import postgis
+from landuse.io.files import discover, read_layer
+from landuse.io.postgis import (
     RESULT_MARK,
     is_database_url,
     load_files,
@@ -33,7 +33,8 @@ from landuse.postgis import (
     workspace_from_postgis,
     write_assessment,
 )
-from landuse.workspace import sample_workspace
+from landuse.model.crs import ALBERS_CHINA
+from landuse.model.workspace import sample_workspace
 
 psycopg = pytest.importorskip("psycopg")
 from psycopg import sql  # noqa: E402

@@ -18,10 +18,10 @@ from _ws import A, batch, build, counties, sq, supply
 
 from landuse import load_workspace
 from landuse._errors import SchemaError
-from landuse.assessment import assess
-from landuse.progress import PROGRESS_COLUMNS, progress_dates, quarterly_progress
-from landuse.rules import load_ruleset
-from landuse.supply import link_supplies
+from landuse.analysis.supply import link_supplies
+from landuse.campaigns.zengcun.assessment import assess
+from landuse.campaigns.zengcun.progress import PROGRESS_COLUMNS, progress_dates, quarterly_progress
+from landuse.rules.model import load_ruleset
 
 RULES = load_ruleset("zhumadian-2018")
 
@@ -168,7 +168,7 @@ def test_rates_stay_in_range_and_supply_never_falls(sample):
 
 
 def test_one_county_as_a_table(ws):
-    from landuse.progress import progress_table
+    from landuse.campaigns.zengcun.progress import progress_table
 
     p = quarterly_progress(ws, RULES, as_of="2018-12-31")
     for key in (A, "县02", "县"):
@@ -182,8 +182,8 @@ def test_one_county_as_a_table(ws):
 
 @pytest.mark.parametrize("county", ["nowhere", "4117"])
 def test_unknown_county_names_the_choices(ws, county):
-    from landuse.figures import progress_figure
-    from landuse.progress import progress_table
+    from landuse.campaigns.zengcun.progress import progress_table
+    from landuse.output.figures import progress_figure
 
     p = quarterly_progress(ws, RULES, as_of="2018-12-31")
     with pytest.raises(SchemaError, match="县02"):

@@ -8,8 +8,8 @@ from _ws import A, B, build, counties, sq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from landuse.assessment import assess
-from landuse.rules import load_ruleset
+from landuse.campaigns.zengcun.assessment import assess
+from landuse.rules.model import load_ruleset
 
 RULES = load_ruleset("zhumadian-2018")
 DATES = [f"{y}-{m:02d}-{d:02d}" for y in range(2009, 2020) for m in (1, 6, 12) for d in (1, 28)]

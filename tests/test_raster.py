@@ -1,4 +1,4 @@
-"""Built-up and cultivated shares from the land-cover raster (landuse.raster), by hand.
+"""Built-up and cultivated shares from the land-cover raster (landuse.analysis.landcover), by hand.
 
 Rasters are 10 m GeoTIFFs written to ``tmp_path`` with their top-left corner
 at ``(X0, Y0 + 400)`` in EPSG:4547; CLCD codes as in the bundled rule set:
@@ -20,10 +20,10 @@ from exactextract import exact_extract
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
-from landuse import raster
-from landuse.io import open_landcover
-from landuse.raster import class_shares
-from landuse.rules import load_ruleset
+from landuse.analysis import landcover as raster
+from landuse.analysis.landcover import class_shares
+from landuse.io.files import open_landcover
+from landuse.rules.model import load_ruleset
 
 RULES = load_ruleset("zhumadian-2018").landcover
 BUILT, CROP, GRASS = 8, 1, 5

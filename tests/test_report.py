@@ -23,10 +23,10 @@ from _ws import A, B, batch, build, sq, supply
 
 from landuse import load_workspace
 from landuse._errors import LanduseError, OutputExistsError
-from landuse.assessment import assess
-from landuse.ledgers import SHEETS, county_statistics, statistics_scope
-from landuse.report import REPORT_FILES, REPORT_STEPS, headline, report_html, write_report
-from landuse.units import MU_PER_HA
+from landuse.campaigns.zengcun.assessment import assess
+from landuse.model.units import MU_PER_HA
+from landuse.output.ledgers import SHEETS, county_statistics, statistics_scope
+from landuse.output.report import REPORT_FILES, REPORT_STEPS, headline, report_html, write_report
 
 XSS = "<img src=x onerror=alert(1)>"
 EXTERNAL = re.compile(
@@ -124,7 +124,7 @@ def test_refuses_to_overwrite_and_writes_nothing(sample, tmp_path):
 
 
 def test_a_failure_leaves_no_file_behind(sample, tmp_path, monkeypatch):
-    from landuse import report as report_module
+    from landuse.output import report as report_module
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -136,7 +136,7 @@ def test_a_failure_leaves_no_file_behind(sample, tmp_path, monkeypatch):
 
 
 def test_a_failed_geopackage_leaves_no_partial_file(sample, tmp_path, monkeypatch):
-    import landuse.io
+    import landuse.io.files
 
     calls = []
     real = pyogrio.write_dataframe
@@ -147,7 +147,7 @@ def test_a_failed_geopackage_leaves_no_partial_file(sample, tmp_path, monkeypatc
             raise OSError("no space left on device")
         return real(frame, path, **kwargs)
 
-    monkeypatch.setattr(landuse.io.pyogrio, "write_dataframe", broken)
+    monkeypatch.setattr(landuse.io.files.pyogrio, "write_dataframe", broken)
     existing = tmp_path / "results.gpkg"
     existing.write_bytes(b"old")
     with pytest.raises(OSError, match="no space"):
@@ -311,7 +311,7 @@ def test_county_candidate_and_problem_sheets(book, sample):
 
 
 def test_english_workbook(sample, tmp_path):
-    from landuse.ledgers import write_ledgers
+    from landuse.output.ledgers import write_ledgers
 
     path = write_ledgers(sample, tmp_path / "l.xlsx", lang="en")
     book = openpyxl.load_workbook(path)
@@ -487,7 +487,7 @@ def test_pngs_are_16_by_9(report, key):
 def test_cjk_font_is_found_or_the_error_says_how_to_get_one(monkeypatch):
     from matplotlib import font_manager
 
-    from landuse import figures
+    from landuse.output import figures
 
     family = figures.cjk_font()
     assert family in figures.CJK_FAMILIES
@@ -509,8 +509,8 @@ def test_cjk_font_is_found_or_the_error_says_how_to_get_one(monkeypatch):
 
 
 def test_progress_chart_for_one_county(sample):
-    from landuse.figures import figure_png, progress_figure
-    from landuse.progress import quarterly_progress
+    from landuse.campaigns.zengcun.progress import quarterly_progress
+    from landuse.output.figures import figure_png, progress_figure
 
     q = quarterly_progress(sample.workspace, sample.rules, as_of=sample.as_of)
     fig = progress_figure(q, sample.rules, county="泌阳县")

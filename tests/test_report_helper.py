@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from landuse import load_workspace
-from landuse import report as report_module
-from landuse.assessment import assess
-from landuse.report import write_report
+from landuse.campaigns.zengcun.assessment import assess
+from landuse.output import report as report_module
+from landuse.output.report import write_report
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of landuse.rules: bundled rule sets, round trips and every validation failure."""
+"""Tests of landuse.rules.model: bundled rule sets, round trips and every validation failure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from landuse._errors import RuleSetError
-from landuse.rules import (
+from landuse.rules.model import (
     MEASURES,
     RuleSet,
     Task,

@@ -1,4 +1,4 @@
-"""Canonical names, aliases, value coercion and problems (landuse.schema)."""
+"""Canonical names, aliases, value coercion and problems (landuse.model.schema)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landuse.schema import (
+from landuse.model.schema import (
     LAYERS,
     Problem,
     canonical_columns,

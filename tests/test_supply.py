@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 from _ws import A, B, batch, build, counties, sq, supply
 
-from landuse.supply import batch_ledger, county_stock_disposal, county_supply_rates, link_supplies
+from landuse.analysis.supply import (
+    batch_ledger,
+    county_stock_disposal,
+    county_supply_rates,
+    link_supplies,
+)
 
 T = "2018-12-31"
 

@@ -1,4 +1,4 @@
-"""Hectares, 亩 and square metres (landuse.units)."""
+"""Hectares, 亩 and square metres (landuse.model.units)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from landuse.units import (
+from landuse.model.units import (
     M2_PER_HA,
     MU_PER_HA,
     format_area,

@@ -1,4 +1,4 @@
-"""Loading, normalising and validating a workspace (landuse.workspace, landuse._validate)."""
+"""Loading, normalising and validating a workspace (landuse.model.workspace, landuse.model._validate)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from conftest import COUNTY_A, COUNTY_B, EPSG, X0, Y0, base_layers, problems_of,
 from shapely.geometry import Polygon
 
 from landuse import LayerReadError, Workspace, WorkspaceError, load_workspace
-from landuse.schema import LAYERS
-from landuse.units import mu_from_ha
+from landuse.model.schema import LAYERS
+from landuse.model.units import mu_from_ha
 
 HEALTHY_COUNTS = {
     "counties": 2,

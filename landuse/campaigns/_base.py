@@ -67,7 +67,7 @@ class CampaignResult:
         Column of ``counties`` → ``(中文, English)`` title for tables and ledgers.
     ledgers : list of Ledger
     layers : list of MapLayer
-    problems : list of landuse.schema.Problem
+    problems : list of landuse.model.schema.Problem
         Problems found while measuring (added to the workspace's).
     summary : dict
         Headline figures for the report section (e.g. the city total).

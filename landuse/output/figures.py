@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 
 from landuse._errors import LanduseError
-from landuse.units import MU_PER_HA
+from landuse.model.units import MU_PER_HA
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.table import Table
 
-    from landuse.assessment import Assessment
-    from landuse.rules import RuleSet
+    from landuse.campaigns.zengcun.assessment import Assessment
+    from landuse.rules.model import RuleSet
 
 __all__ = [
     "OUTCOME_COLORS",
@@ -43,7 +43,7 @@ __all__ = [
     "write_png",
 ]
 
-#: Fill colour of each outcome class: the interactive map's (landuse.maps), so the map, the
+#: Fill colour of each outcome class: the interactive map's (landuse.output.maps), so the map, the
 #: PNG, the report and the QGIS styles share one legend.
 OUTCOME_COLORS = {
     "award": "#57b45a",
@@ -100,6 +100,7 @@ _TEXT = {
         "progress_title": "{name}：各县区季度进展（截至 {as_of}）",
         "progress_county": "{county}：各项任务季度进展（截至 {as_of}）",
         "target": "目标 {rate}",
+        "same_as": "（与 {task} 相同）",
         "deadline": "截止 {date}",
         "rate": "完成率",
         "no_data": "无数据",
@@ -130,6 +131,7 @@ _TEXT = {
         "progress_title": "{name}: quarterly progress by county (as of {as_of})",
         "progress_county": "{county}: quarterly progress on each task (as of {as_of})",
         "target": "target {rate}",
+        "same_as": " (= {task})",
         "deadline": "deadline {date}",
         "rate": "rate",
         "no_data": "no data",
@@ -247,7 +249,7 @@ def write_png(
     OutputExistsError
         When ``target`` exists and ``overwrite`` is False.
     """
-    from landuse.io import write_bytes
+    from landuse.io.files import write_bytes
 
     return write_bytes(figure_png(fig, dpi=dpi), target, overwrite=overwrite)
 
@@ -383,7 +385,7 @@ def _projected(frame: pd.DataFrame) -> pd.DataFrame:
         )
     if frame.crs.is_projected:
         return frame
-    from landuse.crs import gk_zone_crs
+    from landuse.model.crs import gk_zone_crs
 
     lon = frame.to_crs(4326).union_all().centroid.x
     return frame.to_crs(gk_zone_crs(lon))
@@ -654,7 +656,7 @@ def _key_facts(
 
 # --- progress chart ------------------------------------------------------------------------
 def _one_county(quarters: pd.DataFrame, county: str) -> pd.DataFrame:
-    from landuse.progress import county_rows
+    from landuse.campaigns.zengcun.progress import county_rows
 
     return county_rows(quarters, county)
 
@@ -678,6 +680,20 @@ def _until_deadline(quarters: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     return quarters[keep]
 
 
+#: Marker and line style of the n-th task of one county's chart, so equal lines stay apart.
+MARKERS = ("o", "s", "^", "D", "v", "P")
+LINESTYLES = ("-", "--", "-.", ":")
+
+
+def _same_line(a: pd.Series, b: pd.Series) -> bool:
+    """True when two rate series agree on every shared date (within 1e-9) and share one."""
+    shared = a.index.intersection(b.index)
+    if len(shared) == 0:
+        return False
+    x, y = a.reindex(shared).to_numpy(float), b.reindex(shared).to_numpy(float)
+    return bool(np.allclose(x, y, atol=1e-9, equal_nan=True))
+
+
 def progress_figure(
     quarters: pd.DataFrame,
     rules: RuleSet,
@@ -698,7 +714,7 @@ def progress_figure(
     Parameters
     ----------
     quarters : pandas.DataFrame
-        From :func:`landuse.progress.quarterly_progress`.
+        From :func:`landuse.campaigns.zengcun.progress.quarterly_progress`.
     rules : RuleSet
         The tasks' labels, targets and deadlines.
     county : str, optional
@@ -745,11 +761,23 @@ def progress_figure(
             ax = fig.add_axes((0.07, 0.12, 0.62, 0.74))
             palette = mpl.colormaps["tab10"]
             sub = data[data["county_code"] == county]
+            drawn: dict[str, pd.Series] = {}
             for i, task in enumerate(tasks):
                 color = palette(i % 10)
                 rows = sub[sub["task"] == task.id].sort_values("date")
                 task_label = f"{task.id} {task.label if lang == 'zh' else task.label_en}"
-                ax.plot(rows["date"], rows["rate"], marker="o", color=color, lw=2, label=task_label)
+                # Two tasks on one measure (T1 and T2) draw the same line: say so in the
+                # legend and give each its own marker, the earlier one larger and hollow.
+                series = rows.set_index("date")["rate"]
+                same = [tid for tid, s in drawn.items() if _same_line(s, series)]
+                if same:
+                    task_label += text["same_as"].format(task=same[0])
+                drawn[task.id] = series
+                ax.plot(
+                    rows["date"], rows["rate"], marker=MARKERS[i % len(MARKERS)], color=color,
+                    lw=2, ms=max(10 - 3 * i, 4), mfc="none" if i < len(tasks) - 1 else color,
+                    mew=1.6, ls=LINESTYLES[i % len(LINESTYLES)], label=task_label,
+                )
                 ax.axhline(task.target, color=color, ls="--", lw=1.1)
                 ax.text(
                     days[-1] if days else 0,
@@ -851,7 +879,7 @@ def report_pngs(
     assessment : Assessment
         Its ``counties``, ``rules``, ``as_of`` and ``workspace.source`` are used.
     quarters : pandas.DataFrame
-        From :func:`landuse.progress.quarterly_progress`.
+        From :func:`landuse.campaigns.zengcun.progress.quarterly_progress`.
     lang : {"zh", "en"}
     dpi : int, default 300
         Resolution of the files; the page's copies are smaller (:data:`SMALL_DPI`).

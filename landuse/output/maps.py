@@ -1,4 +1,4 @@
-"""Folium maps of an :class:`~landuse.assessment.Assessment`: the outcome map.
+"""Folium maps of an :class:`~landuse.campaigns.zengcun.assessment.Assessment`: the outcome map.
 
 The outcome map colours each county by its award or penalty and lays the
 assessment's parcels over it: the unsupplied part of each approval batch
@@ -62,14 +62,14 @@ import shapely
 
 from landuse._arrays import parallel
 from landuse._errors import CRSError, LanduseError, SchemaError
-from landuse.crs import gcj02_from_wgs84, geometries_to_gcj02, measuring_crs
-from landuse.io import write_text
-from landuse.units import format_area, format_rate
+from landuse.io.files import write_text
+from landuse.model.crs import gcj02_from_wgs84, geometries_to_gcj02, measuring_crs
+from landuse.model.units import format_area, format_rate
 
 if TYPE_CHECKING:
     import folium
 
-    from landuse.assessment import Assessment
+    from landuse.campaigns.zengcun.assessment import Assessment
 
 __all__ = [
     "BASEMAPS",
@@ -1343,7 +1343,7 @@ def _assets() -> tuple[str, str]:
         return f"url(data:image/png;base64,{data})"
 
     css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
-    own = resources.files("landuse") / "_assets"
+    own = resources.files("landuse.output") / "_assets"
     js += "\n" + (own / "map.js").read_text(encoding="utf-8")
     css += "\n" + (own / "map.css").read_text(encoding="utf-8")
     return js, css
@@ -1550,7 +1550,7 @@ def map_outcomes(
     Parameters
     ----------
     assessment : Assessment or geopandas.GeoDataFrame
-        From :func:`landuse.assessment.assess`; or its ``counties`` frame
+        From :func:`landuse.campaigns.zengcun.assessment.assess`; or its ``counties`` frame
         alone (a map of the counties with no overlays).
     lang : {"zh", "en"}, default "zh"
         Language of the title, legend, layer names and popups.
@@ -1584,7 +1584,7 @@ def map_outcomes(
     Examples
     --------
     >>> from landuse import load_workspace
-    >>> from landuse.assessment import assess
+    >>> from landuse.campaigns.zengcun.assessment import assess
     >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31", raster=False)
     >>> m = map_outcomes(a)
     >>> m.landuse_stats.features["counties"]

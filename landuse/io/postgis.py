@@ -11,12 +11,12 @@ URL in messages, sources and logs is :attr:`DatabaseURL.shown`, without it.
 
 Reading (:func:`read_workspace`)
     Tables and views of the schema are found by the same English and Chinese
-    names as files (:func:`landuse.schema.layer_for_name`: ``批次``,
+    names as files (:func:`landuse.model.schema.layer_for_name`: ``批次``,
     ``batches``...). Only the columns the layer's fields are recognised in
-    (:func:`landuse.schema.rename_columns`) and the geometry are read; the
+    (:func:`landuse.model.schema.rename_columns`) and the geometry are read; the
     geometry column is the first ``geometry`` (or ``geography``) column of
     the table, its CRS that of its SRID. The rows go through the same
-    normalisation as files (:func:`landuse.workspace.normalise_layers`), so
+    normalisation as files (:func:`landuse.model.workspace.normalise_layers`), so
     aliases, validation and problems are the same; the source of each row is
     ``<schema>.<table>``.
 
@@ -44,7 +44,7 @@ Pushed down into SQL
     that range (bounds included) are read, when the approval date column has
     a SQL ``date``, ``timestamp`` or ``timestamptz`` type (the day in the
     session's time zone); a text column is read whole (its spellings vary,
-    see :func:`landuse.schema.parse_dates`). Batches without an approval date
+    see :func:`landuse.model.schema.parse_dates`). Batches without an approval date
     are kept, to be reported. When batches are filtered, revocations are read
     for the batches read (and those naming none) only. Values are bound
     parameters; every identifier (schema, table, column) is quoted by
@@ -87,8 +87,8 @@ import shapely
 from pyproj import CRS
 
 from landuse._errors import DatabaseError, OutputExistsError, SchemaError
-from landuse.io import LANDCOVER_NAMES, LandCover, RawLayer, discover, opened, read_layer
-from landuse.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
+from landuse.io.files import LANDCOVER_NAMES, LandCover, RawLayer, discover, opened, read_layer
+from landuse.model.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
 
 try:
     import psycopg
@@ -98,8 +98,8 @@ except ImportError:  # the postgis extra is not installed; _require says so
     psycopg = sa = sql = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from landuse.assessment import Assessment
-    from landuse.workspace import Workspace
+    from landuse.campaigns.zengcun.assessment import Assessment
+    from landuse.model.workspace import Workspace
 
 __all__ = [
     "RESULT_TABLES",
@@ -114,7 +114,7 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-#: The tables :func:`write_assessment` writes, in order (as :func:`landuse.assessment.tables`).
+#: The tables :func:`write_assessment` writes, in order (as :func:`landuse.campaigns.zengcun.assessment.tables`).
 RESULT_TABLES = ("counties", "batches", "supplies", "idle", "candidates", "problems")
 
 #: The comment that marks a table as written by :func:`write_assessment`.
@@ -125,7 +125,7 @@ LOAD_MARK = "landuse layer loaded from"
 _SCHEMES = ("postgresql://", "postgres://", "postgresql+")
 _ROW = "__landuse_row__"
 _INTEGER_TYPES = {"int2", "int4", "int8"}
-#: A county code as the normaliser reads it (landuse.schema._code6): 6 digits, maybe a
+#: A county code as the normaliser reads it (landuse.model.schema._code6): 6 digits, maybe a
 #: 9- or 12-digit township / village code, maybe a trailing ".0" of a number read as text.
 _CODE_PATTERN = r"^\s*(\d{6})(?:\d{3}|\d{6})?(?:\.0+)?\s*$"
 _MAX_IDENTIFIER_BYTES = 63
@@ -909,7 +909,7 @@ def workspace_from_postgis(
     >>> ws = workspace_from_postgis("postgresql://analyst@db/land?schema=zhumadian",  # doctest: +SKIP
     ...                             counties=["411702", "411721"], approved_to="2018-12-31")
     """
-    from landuse.workspace import normalise_layers
+    from landuse.model.workspace import normalise_layers
 
     if progress:
         progress("read postgis")
@@ -1263,7 +1263,7 @@ def write_assessment(assessment: Assessment, url: str, *, overwrite: bool = True
     Writes ``counties``, ``batches``, ``supplies``, ``idle`` and
     ``candidates`` with their geometries (``geometry``, in the workspace's
     CRS) and ``problems``, the same columns as the CSV files of
-    :func:`landuse.assessment.save_assessment`, typed (booleans, dates,
+    :func:`landuse.campaigns.zengcun.assessment.save_assessment`, typed (booleans, dates,
     numbers). The schema is created if missing. Everything happens in one
     transaction (see the module notes): after a failure the previous results
     are intact.
@@ -1271,7 +1271,7 @@ def write_assessment(assessment: Assessment, url: str, *, overwrite: bool = True
     Parameters
     ----------
     assessment : Assessment
-        From :func:`landuse.assessment.assess`.
+        From :func:`landuse.campaigns.zengcun.assessment.assess`.
     url : str
         ``postgresql://…?schema=NAME``: where the tables go. Use a schema of
         their own; tables landuse did not write are never replaced.
@@ -1295,7 +1295,7 @@ def write_assessment(assessment: Assessment, url: str, *, overwrite: bool = True
     Examples
     --------
     >>> from landuse import load_workspace
-    >>> from landuse.assessment import assess
+    >>> from landuse.campaigns.zengcun.assessment import assess
     >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31")
     >>> write_assessment(a, "postgresql://analyst@db/land?schema=results")  # doctest: +SKIP
     ['results.counties', 'results.batches', 'results.supplies', 'results.idle', 'results.candidates', 'results.problems']
@@ -1339,8 +1339,8 @@ def load_files(
 ) -> dict[str, int]:
     """Import a file workspace into a PostGIS schema, once, so the bureau works from the database.
 
-    Each layer :func:`landuse.io.discover` finds is read by
-    :mod:`landuse.io` as it is for an assessment and written, all in one
+    Each layer :func:`landuse.io.files.discover` finds is read by
+    :mod:`landuse.io.files` as it is for an assessment and written, all in one
     transaction, to a table named as the file or GeoPackage layer it came from
     (``批次``, ``供地``, ``县区``...), which :func:`read_workspace` finds by the
     same name. The table keeps the source's field names, values and
@@ -1377,7 +1377,7 @@ def load_files(
 
     Examples
     --------
-    >>> from landuse.workspace import sample_workspace
+    >>> from landuse.model.workspace import sample_workspace
     >>> load_files(sample_workspace(), "postgresql://analyst@db/land?schema=zhumadian")  # doctest: +SKIP
     {'供地': 662, '县区': 10, '失效撤回核减': 10, '批次': 396, '计划指标': 20, '闲置土地': 72}
     """

@@ -5,7 +5,7 @@ of unsupplied land (附件2 批而未供情况明细表), the county summary (�
 批而未供情况统计表) and the idle-land rectification ledger (附件4
 闲置土地整改工作台账, "一宗一策": each parcel with its basic data, cause,
 measure, deadline and responsible unit). :func:`ledgers_workbook` builds
-them from an :class:`~landuse.assessment.Assessment`, with the county
+them from an :class:`~landuse.campaigns.zengcun.assessment.Assessment`, with the county
 assessment, the field-check candidates and the data problems as further
 sheets: a title row, the as-of date and units, a frozen header row with the
 units in the headers, number formats, fitted column widths, a filter, a
@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from landuse.io import write_bytes
-from landuse.units import MU_PER_HA
+from landuse.io.files import write_bytes
+from landuse.model.units import MU_PER_HA
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from landuse.assessment import Assessment
+    from landuse.campaigns.zengcun.assessment import Assessment
 
 __all__ = ["SHEETS", "ledgers_workbook", "statistics_scope", "write_ledgers"]
 
@@ -993,7 +993,7 @@ def _counties(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
 
 
 def _candidates(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
-    from landuse.approvals import KIND_LABELS
+    from landuse.analysis.approvals import KIND_LABELS
 
     cand = pd.DataFrame(a.candidates.drop(columns="geometry"))
     order = {k: i for i, k in enumerate(KIND_LABELS)}
@@ -1053,7 +1053,7 @@ def _candidates(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> Non
 
 def _problems(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
     words = _WORDS[lang]
-    from landuse.schema import LAYERS
+    from landuse.model.schema import LAYERS
 
     p = a.problems
     layer_names = {k: (v.label if lang == "zh" else v.label_en) for k, v in LAYERS.items()}
@@ -1105,7 +1105,7 @@ def ledgers_workbook(assessment: Assessment, *, lang: str = "zh", cells: bool = 
     Examples
     --------
     >>> from landuse import load_workspace
-    >>> from landuse.assessment import assess
+    >>> from landuse.campaigns.zengcun.assessment import assess
     >>> wb = ledgers_workbook(assess(load_workspace(), "zhumadian-2018", "2018-12-31"))
     >>> wb.sheetnames[:3]
     ['批而未供情况明细表', '批而未供情况统计表', '闲置土地整改工作台账']

@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse import figures
-from landuse.approvals import KIND_LABELS
-from landuse.io import write_gpkg
-from landuse.units import MU_PER_HA
+from landuse.analysis.approvals import KIND_LABELS
+from landuse.io.files import write_gpkg
+from landuse.model.units import MU_PER_HA
+from landuse.output import figures
 
 if TYPE_CHECKING:
-    from landuse.assessment import Assessment
+    from landuse.campaigns.zengcun.assessment import Assessment
 
 __all__ = [
     "BATCH_COLORS",

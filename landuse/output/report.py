@@ -12,13 +12,13 @@ quarterly or year-end meeting into one folder:
     the Folium map embedded in an ``<iframe srcdoc>``; no address on the
     internet is loaded. Every text from the data is escaped.
 ``ledgers.xlsx``
-    The notice's attachments (see :mod:`landuse.ledgers`).
+    The notice's attachments (see :mod:`landuse.output.ledgers`).
 ``outcome.png``, ``progress.png``
-    The outcome map and the quarterly progress chart (see :mod:`landuse.figures`).
+    The outcome map and the quarterly progress chart (see :mod:`landuse.output.figures`).
 ``results.gpkg``
     Layers ``counties``, ``batches``, ``idle`` and ``candidates`` with QGIS
     styles (categorized renderers, same colours and legend) in the
-    GeoPackage's ``layer_styles`` table (see :mod:`landuse.results`).
+    GeoPackage's ``layer_styles`` table (see :mod:`landuse.output.results`).
 """
 
 from __future__ import annotations
@@ -47,15 +47,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse import figures, ledgers
 from landuse._errors import LanduseError, OutputExistsError
-from landuse.approvals import KIND_LABELS
-from landuse.io import write_bytes, write_text
-from landuse.results import write_results_gpkg
-from landuse.units import format_area, format_rate
+from landuse.analysis.approvals import KIND_LABELS
+from landuse.io.files import write_bytes, write_text
+from landuse.model.units import format_area, format_rate
+from landuse.output import figures, ledgers
+from landuse.output.results import write_results_gpkg
 
 if TYPE_CHECKING:
-    from landuse.assessment import Assessment
+    from landuse.campaigns.zengcun.assessment import Assessment
 
 __all__ = [
     "REPORT_FILES",
@@ -144,7 +144,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "milestone": "节点任务",
         "deciding": "决定奖惩",
         "map": "考核结果地图",
-        "map_placeholder": "交互地图模块（landuse.maps）尚未安装：下图为静态示意图。",
+        "map_placeholder": "交互地图模块（landuse.output.maps）尚未安装：下图为静态示意图。",
         "map_print": "打印版本见静态地图。",
         "charts": "各项任务完成率",
         "charts_note": "柱为截至 {date} 的完成率，虚线为目标；绿色完成，红色未完成，灰色未到期或无任务。",
@@ -260,7 +260,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "milestone": "milestone",
         "deciding": "decisive",
         "map": "Outcome map",
-        "map_placeholder": "The interactive map module (landuse.maps) is not installed: a static sketch instead.",
+        "map_placeholder": "The interactive map module (landuse.output.maps) is not installed: a static sketch instead.",
         "map_print": "See the static map for print.",
         "charts": "Task rates by county",
         "charts_note": "Bars: rate as of {date}; dashed line: target. Green met, red missed, grey pending or no task.",
@@ -368,7 +368,7 @@ def headline(assessment: Assessment) -> dict[str, object]:
     dict
         ``counties``, ``award`` / ``penalty`` / ``suspended`` (counts),
         ``award_names`` / ``penalty_names``, ``stock_ha`` (unsupplied area of
-        the approvals in :func:`landuse.ledgers.statistics_scope`),
+        the approvals in :func:`landuse.output.ledgers.statistics_scope`),
         ``stock_all_ha`` (of every batch approved to date), ``idle_ha``,
         ``idle_left_ha``, ``idle_n``, ``idle_left_n``, ``idle_rate``,
         ``candidates_n``, ``candidates_ha``, ``candidates_by_kind``
@@ -461,10 +461,10 @@ def _svg_map(assessment: Assessment, lang: str, *, width: int = 900) -> str:
 def _interactive_map(
     assessment: Assessment, lang: str, basemap: str | None, tianditu_key: str | None
 ) -> str | None:
-    """The Folium outcome map as standalone HTML, or None when landuse.maps is not there."""
-    if importlib.util.find_spec("landuse.maps") is None:
+    """The Folium outcome map as standalone HTML, or None when landuse.output.maps is not there."""
+    if importlib.util.find_spec("landuse.output.maps") is None:
         return None
-    from landuse import maps
+    from landuse.output import maps
 
     fmap = maps.map_outcomes(assessment, lang=lang, basemap=basemap, tianditu_key=tianditu_key)
     return maps.map_html(fmap)
@@ -497,6 +497,11 @@ def _task_chart(
             f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 18}" class="grid"/>'
             f'<text x="{x:.1f}" y="{height - 5}" class="tick">{k}%</text>'
         )
+    # The target line goes under the bars and their labels: a label's white halo hides it.
+    tx = left + plot_w * target
+    out.append(
+        f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{height - 18}" class="target"/>'
+    )
     for i, (_, r) in enumerate(rows.iterrows()):
         y = top + i * (bar_h + gap)
         rate = r["rate"]
@@ -512,10 +517,6 @@ def _task_chart(
             f"<title>{_e(r['name'])} {_e(label)}</title></rect>"
             f'<text x="{left + w + 4:.1f}" y="{y + bar_h * 0.72:.1f}" class="value">{_e(label)}</text>'
         )
-    tx = left + plot_w * target
-    out.append(
-        f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{height - 18}" class="target"/>'
-    )
     out.append("</svg>")
     return "".join(out)
 
@@ -542,7 +543,7 @@ def _table(
 @functools.cache
 def _css() -> str:
     """The page's style sheet, shipped in ``landuse/_assets/report.css``."""
-    return (resources.files("landuse") / "_assets" / "report.css").read_text(encoding="utf-8")
+    return (resources.files("landuse.output") / "_assets" / "report.css").read_text(encoding="utf-8")
 
 
 _MAP_LOADER = (
@@ -909,7 +910,7 @@ def _candidates(a: Assessment, lang: str) -> str:
 
 
 def _problems(a: Assessment, lang: str, limit: int) -> str:
-    from landuse.schema import LAYERS
+    from landuse.model.schema import LAYERS
 
     w = _words(lang)
     p = a.problems
@@ -954,7 +955,7 @@ def _problems(a: Assessment, lang: str, limit: int) -> str:
 
 def _sources(a: Assessment, lang: str) -> str:
     from landuse import __version__
-    from landuse.schema import LAYERS
+    from landuse.model.schema import LAYERS
 
     w = _words(lang)
     rules = a.rules
@@ -1163,7 +1164,7 @@ _HELPER_FROM = 50  # counties from which the figures are drawn in a helper proce
 
 
 class _FigureHelper:
-    """A Python process drawing the report's PNGs (:func:`landuse.figures.report_pngs`).
+    """A Python process drawing the report's PNGs (:func:`landuse.output.figures.report_pngs`).
 
     Matplotlib holds the interpreter lock while it draws, so a province's
     figures (several seconds) can only run beside the ledgers and the map in
@@ -1187,7 +1188,7 @@ class _FigureHelper:
         errors = tempfile.TemporaryFile()  # noqa: SIM115  (kept open until close())
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", "from landuse.figures import _serve; _serve()"],
+                [sys.executable, "-c", "from landuse.output.figures import _serve; _serve()"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=errors,
@@ -1272,12 +1273,12 @@ def write_report(
     Writes ``index.html``, ``ledgers.xlsx``, ``outcome.png``,
     ``results.gpkg`` and ``progress.png`` (see the module docstring), each
     atomically. The CSV tables are written by
-    :func:`landuse.assessment.save_assessment`.
+    :func:`landuse.campaigns.zengcun.assessment.save_assessment`.
 
     Parameters
     ----------
     assessment : Assessment
-        From :func:`landuse.assessment.assess`.
+        From :func:`landuse.campaigns.zengcun.assessment.assess`.
     out_dir : path
         The folder; created when missing.
     lang : {"zh", "en"}
@@ -1294,7 +1295,7 @@ def write_report(
         ``"progress.png"``, ``"ledgers.xlsx"``, ``"map"``, ``"index.html"``,
         ``"results.gpkg"``), for a progress display: :data:`REPORT_STEPS`.
     quarters : pandas.DataFrame, optional
-        :func:`landuse.progress.quarterly_progress` of the assessment, when
+        :func:`landuse.campaigns.zengcun.progress.quarterly_progress` of the assessment, when
         already computed.
     dpi : int, default 300
         Resolution of the PNG files.
@@ -1316,13 +1317,13 @@ def write_report(
     --------
     >>> import tempfile
     >>> from landuse import load_workspace
-    >>> from landuse.assessment import assess
+    >>> from landuse.campaigns.zengcun.assessment import assess
     >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31")
     >>> out = write_report(a, tempfile.mkdtemp())  # doctest: +SKIP
     >>> sorted(out)  # doctest: +SKIP
     ['gpkg', 'html', 'outcome_png', 'progress_png', 'xlsx']
     """
-    from landuse.progress import quarterly_progress
+    from landuse.campaigns.zengcun.progress import quarterly_progress
 
     _words(lang)
     out = Path(out_dir)

@@ -39,8 +39,8 @@ from exactextract.writer import Writer
 from pyproj import CRS
 
 from landuse._arrays import cpus, polygonal
-from landuse.io import LandCover, landcover_dataset
-from landuse.rules import LandCoverRules
+from landuse.io.files import LandCover, landcover_dataset
+from landuse.rules.model import LandCoverRules
 
 __all__ = ["class_shares"]
 
@@ -260,7 +260,7 @@ def _measure(run: _Run, landcover: LandCover, classes: _Classes) -> _Result:
 # and GDAL starts afresh in it.
 _HELPER_CODE = (
     "import pickle, sys; sys.path[:0] = pickle.load(sys.stdin.buffer); "
-    "from landuse.raster import _serve; _serve()"
+    "from landuse.analysis.landcover import _serve; _serve()"
 )
 
 

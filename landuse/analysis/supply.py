@@ -35,9 +35,9 @@ import pandas as pd
 import shapely
 
 from landuse._arrays import covered, member, parallel, parallel_map, polygonal, positions, reindexed
-from landuse.schema import Problem
-from landuse.units import M2_PER_HA
-from landuse.workspace import Workspace
+from landuse.model.schema import Problem
+from landuse.model.units import M2_PER_HA
+from landuse.model.workspace import Workspace
 
 __all__ = [
     "SupplyLinks",

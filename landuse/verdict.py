@@ -14,7 +14,7 @@ that do not. Counties are ranked by the combined disposal rate
          {\sum U_b(T_0) + \sum a_i}
 
 top ones commended, bottom ones criticised (§4.3). Every figure comes from
-the :class:`~landuse.rules.RuleSet`.
+the :class:`~landuse.rules.model.RuleSet`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from landuse.rules import RuleSet, Task
+from landuse.rules.model import RuleSet, Task
 
 __all__ = ["TaskResult", "judge_counties", "judge_task", "rank_counties"]
 

@@ -3,8 +3,8 @@ r"""Quarter-by-quarter progress of every county on every task.
 驻政办〔2018〕163号 asks each county to report its progress in writing at the
 start of every quarter. :func:`quarterly_progress` measures each task's rate
 for every county at every quarter end of the campaign, with the same
-arithmetic as :func:`landuse.assessment.assess` (see :mod:`landuse.supply`
-and :mod:`landuse.idle` for the formulas), so the row at the as-of date is
+arithmetic as :func:`landuse.campaigns.zengcun.assessment.assess` (see :mod:`landuse.analysis.supply`
+and :mod:`landuse.analysis.idle` for the formulas), so the row at the as-of date is
 the assessment's figure.
 
 A task is measured at :math:`\min(d, \text{deadline})`: once its deadline has
@@ -19,10 +19,11 @@ import os
 
 import pandas as pd
 
-from landuse import idle, linkage, supply
+from landuse import verdict
 from landuse._errors import SchemaError
-from landuse.rules import RuleSet, Task, load_ruleset
-from landuse.workspace import Workspace
+from landuse.analysis import idle, supply
+from landuse.model.workspace import Workspace
+from landuse.rules.model import RuleSet, Task, load_ruleset
 
 __all__ = [
     "PROGRESS_COLUMNS",
@@ -87,7 +88,7 @@ def progress_dates(
 
     Examples
     --------
-    >>> from landuse.rules import load_ruleset
+    >>> from landuse.rules.model import load_ruleset
     >>> rules = load_ruleset("zhumadian-2018")
     >>> [str(d) for d in progress_dates(rules, as_of="2018-12-31")]
     ['2018-03-31', '2018-06-30', '2018-09-30', '2018-12-31']
@@ -137,7 +138,7 @@ def quarterly_progress(
 
     The supply parcels are linked to batches once and the batch ledger is
     measured at all dates in one pass; each task is then judged per date
-    with :func:`landuse.linkage.judge_task`.
+    with :func:`landuse.verdict.judge_task`.
 
     Parameters
     ----------
@@ -150,7 +151,7 @@ def quarterly_progress(
     start : date, optional
         The campaign start; see :func:`progress_dates`.
     links : SupplyLinks, optional
-        Supply parcels already linked by :func:`landuse.supply.link_supplies`
+        Supply parcels already linked by :func:`landuse.analysis.supply.link_supplies`
         (up to ``as_of`` at least), to save linking them again.
 
     Returns
@@ -190,7 +191,7 @@ def quarterly_progress(
     for task in rules.tasks:
         for day in dates:
             on = min(day, task.deadline)
-            result = linkage.judge_task(
+            result = verdict.judge_task(
                 task, _measure(task, workspace, rules, ledger, on), codes, day
             )
             f = result.frame

@@ -1,8 +1,8 @@
 """Checks across layers: ids, counties, links between batches, supplies and idle land.
 
-Single-value checks (dates, enums, areas) live in :mod:`landuse.schema`;
+Single-value checks (dates, enums, areas) live in :mod:`landuse.model.schema`;
 these need more than one row or one layer. Each finding is a
-:class:`~landuse.schema.Problem`: an error removes the row from its layer,
+:class:`~landuse.model.schema.Problem`: an error removes the row from its layer,
 a warning keeps it.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from landuse._arrays import covered, member, parallel, positions, reindexed, take_away
-from landuse.schema import LAYERS, Problem, _feature_id
+from landuse.model.schema import LAYERS, Problem, _feature_id
 
 #: A batch whose linked supply and revocation areas exceed its approved area by more
 #: than this share is reported (attribute areas may overlap, hence the margin).

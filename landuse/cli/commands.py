@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from landuse.assessment import Assessment, assess, resample, save_assessment
-from landuse.cli import (
+from landuse.campaigns.zengcun.assessment import Assessment, assess, resample, save_assessment
+from landuse.cli.app import (
     LOG,
     Settings,
     _configure_logging,
@@ -30,8 +30,8 @@ from landuse.cli import (
     stdout_console,
     workspace_argument,
 )
-from landuse.rules import list_rulesets, load_ruleset
-from landuse.units import format_area, format_rate
+from landuse.model.units import format_area, format_rate
+from landuse.rules.model import list_rulesets, load_ruleset
 
 # --- shared options ------------------------------------------------------------------------
 
@@ -218,7 +218,7 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     if out is None:
         return
     if _is_url(out):
-        from landuse.postgis import write_assessment
+        from landuse.io.postgis import write_assessment
 
         written = write_assessment(a, out, overwrite=overwrite)
     else:
@@ -361,8 +361,8 @@ def candidates_command(settings: Settings, workspace: str | None, rules_name: st
                            "★" if r.typical else "", "✓" if r.sample else "")
         console.print(listed)
     if out:
-        from landuse.assessment import tables
-        from landuse.io import write_csv
+        from landuse.campaigns.zengcun.assessment import tables
+        from landuse.io.files import write_csv
 
         frame = tables(a)["candidates"]
         if kinds:
@@ -399,7 +399,7 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
     $ landuse report 驻马店数据/ --as-of 2018-12-31 --out 年终考核/ --overwrite
     $ landuse report --lang en --basemap osm
     """
-    from landuse.report import REPORT_STEPS, write_report
+    from landuse.output.report import REPORT_STEPS, write_report
 
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
     with steps(settings, len(REPORT_STEPS)) as progress:
@@ -440,7 +440,7 @@ def map_command(settings: Settings, workspace: str | None, rules_name: str, as_o
     $ landuse map
     $ landuse map --basemap tianditu --tianditu-key 你的密钥 --out 考核地图.html
     """
-    from landuse.maps import render_map
+    from landuse.output.maps import render_map
 
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
     stats = render_map(a, out, overwrite=overwrite, lang=settings.lang, basemap=basemap,
@@ -474,7 +474,7 @@ def progress_command(settings: Settings, county: str, workspace: str | None, rul
     $ landuse progress 遂平县
     $ landuse progress 411726 --as-of 2018-12-31 --out 泌阳进度.png
     """
-    from landuse.progress import progress_table, quarterly_progress
+    from landuse.campaigns.zengcun.progress import progress_table, quarterly_progress
 
     rules = load_ruleset(rules_name)
     ws = load(settings, workspace, crs)
@@ -499,7 +499,7 @@ def progress_command(settings: Settings, county: str, workspace: str | None, rul
         table.add_row(*cells)
     stdout_console().print(table)
     if out:
-        from landuse.figures import progress_figure, write_png
+        from landuse.output.figures import progress_figure, write_png
 
         write_png(progress_figure(quarters, rules, county=county, lang=settings.lang), out, overwrite=overwrite)
         LOG.warning(t(f"已写出：{out}", f"written: {out}"))
@@ -520,7 +520,7 @@ def load_command(settings: Settings, workspace: str, url: str, overwrite: bool) 
     \b
     $ landuse load 驻马店数据/ "postgresql://gis@localhost/land?schema=zhumadian"
     """
-    from landuse.postgis import load_files
+    from landuse.io.postgis import load_files
 
     _configure_logging(settings)
     counts = load_files(workspace, url, overwrite=overwrite)

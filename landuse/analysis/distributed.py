@@ -1,6 +1,6 @@
 """Link supply parcels to batches on a Dask cluster, partitioned by county.
 
-:func:`link_supplies` returns exactly what :func:`landuse.supply.link_supplies`
+:func:`link_supplies` returns exactly what :func:`landuse.analysis.supply.link_supplies`
 returns on one machine -- the same pieces, areas and overlapping batches --
 computed county by county on the workers of a ``dask.distributed`` cluster:
 
@@ -9,7 +9,7 @@ computed county by county on the workers of a ``dask.distributed`` cluster:
 * a parcel that names no batch goes to every county holding a batch whose
   bounding box meets the parcel's, so a parcel across a county border is
   linked in both partitions, each linking it to its own batches only;
-* :func:`landuse.supply.link_supplies` runs on each partition (whole counties
+* :func:`landuse.analysis.supply.link_supplies` runs on each partition (whole counties
   are packed into a few balanced tasks), and the results are put back in the
   single-machine order: each batch's pieces in the order of the supply
   layer, so sums and unions are taken in the same order and agree to the
@@ -40,14 +40,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse import supply
 from landuse._errors import LanduseError
-from landuse.supply import SupplyLinks
-from landuse.workspace import Workspace
+from landuse.analysis import supply
+from landuse.analysis.supply import SupplyLinks
+from landuse.model.workspace import Workspace
 
 __all__ = ["county_partitions", "link_supplies"]
 
-#: The columns :func:`landuse.supply.link_supplies` reads: only these travel to the workers.
+#: The columns :func:`landuse.analysis.supply.link_supplies` reads: only these travel to the workers.
 BATCH_COLUMNS = ["batch_id"]
 SUPPLY_COLUMNS = ["parcel_id", "batch_id", "supply_date", "area_ha"]
 
@@ -159,7 +159,7 @@ def link_supplies(
 ) -> SupplyLinks:
     """Link supply parcels to batches on a Dask cluster, county by county.
 
-    The result equals :func:`landuse.supply.link_supplies` on the whole
+    The result equals :func:`landuse.analysis.supply.link_supplies` on the whole
     workspace: the same rows (each batch's pieces in the same order), the
     same geometries and areas, the same overlapping batches.
 
@@ -188,7 +188,7 @@ def link_supplies(
     Examples
     --------
     >>> from landuse import load_workspace
-    >>> from landuse import supply
+    >>> from landuse.analysis import supply
     >>> ws = load_workspace()
     >>> links = link_supplies(ws, until="2018-12-31")  # doctest: +SKIP
     >>> local = supply.link_supplies(ws.batches, ws.supplies, until="2018-12-31")

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from landuse._arrays import member, polygonal, reindexed, take_away
-from landuse.rules import RuleSet
-from landuse.supply import EPS_HA, SupplyLinks, _ts
+from landuse.analysis.supply import EPS_HA, SupplyLinks, _ts
+from landuse.rules.model import RuleSet
 
 __all__ = ["CANDIDATE_COLUMNS", "approval_candidates", "unsupplied_parts"]
 
@@ -109,7 +109,7 @@ def approval_candidates(
     batches : geopandas.GeoDataFrame
         The workspace's batches.
     ledger : pandas.DataFrame
-        From :func:`landuse.supply.batch_ledger`, measured at ``as_of``.
+        From :func:`landuse.analysis.supply.batch_ledger`, measured at ``as_of``.
     rules : RuleSet
     as_of : date
     remainder : geopandas.GeoSeries or callable or None

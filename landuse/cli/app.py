@@ -30,11 +30,11 @@ from rich.table import Table
 
 from landuse import __version__
 from landuse._errors import LanduseError
-from landuse.schema import LAYERS, Problem, problems_frame
-from landuse.units import mu_from_ha
-from landuse.workspace import Workspace, county_areas, load_workspace
+from landuse.model.schema import LAYERS, Problem, problems_frame
+from landuse.model.units import mu_from_ha
+from landuse.model.workspace import Workspace, county_areas, load_workspace
 
-__all__ = ["LanduseGroup", "Settings", "cli", "command", "main"]
+__all__ = ["LanduseGroup", "Settings", "cli", "command"]
 
 LANGS = ("zh", "en")
 LOG = logging.getLogger("landuse")
@@ -509,20 +509,3 @@ def _crs_text(crs: CRS | str | None, settings: Settings) -> str:
         return crs.name
     method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
     return method or crs.to_wkt()[:60]
-
-
-# The assessment commands register themselves on `cli` when imported.
-from landuse import _commands  # noqa: E402, F401
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the ``landuse`` command (the console entry point)."""
-    cli.main(args=argv, prog_name="landuse")
-
-
-if __name__ == "__main__":
-    # Run as `python -m landuse.cli`, this file is `__main__`, not `landuse.cli`, on which
-    # the commands register: call the package's own.
-    from landuse.cli import main as _main
-
-    _main()

@@ -1,9 +1,9 @@
 """One county assessment as of a date: :func:`assess` and :class:`Assessment`.
 
-Data flows one way: the :class:`~landuse.workspace.Workspace` goes through
-the analyses (:mod:`~landuse.supply`, :mod:`~landuse.idle`,
-:mod:`~landuse.approvals`, :mod:`~landuse.raster`) into the judgment of
-:mod:`~landuse.linkage`; the result is an :class:`Assessment` that maps,
+Data flows one way: the :class:`~landuse.model.workspace.Workspace` goes through
+the analyses (:mod:`~landuse.analysis.supply`, :mod:`~landuse.analysis.idle`,
+:mod:`~landuse.analysis.approvals`, :mod:`~landuse.analysis.landcover`) into the judgment of
+:mod:`~landuse.verdict`; the result is an :class:`Assessment` that maps,
 reports and tables read and never recompute.
 """
 
@@ -21,14 +21,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from landuse import approvals, idle, linkage, supply
+from landuse import verdict
 from landuse._arrays import member, positions, reindexed
 from landuse._errors import SchemaError
-from landuse.io import write_csv
-from landuse.rules import RuleSet, load_ruleset
-from landuse.schema import Problem, problems_frame
-from landuse.units import MU_PER_HA
-from landuse.workspace import Workspace
+from landuse.analysis import approvals, idle, supply
+from landuse.io.files import write_csv
+from landuse.model.schema import Problem, problems_frame
+from landuse.model.units import MU_PER_HA
+from landuse.model.workspace import Workspace
+from landuse.rules.model import RuleSet, load_ruleset
 
 __all__ = ["Assessment", "CountyQuota", "assess", "save_assessment", "tables"]
 
@@ -73,7 +74,7 @@ class Assessment:
         ``<ID>_met``, ``<ID>_gap_ha``; ``tasks_met``, ``outcome``,
         ``plan_base_ha``, ``plan_next_ha``, ``suspended``,
         ``combined_disposal_rate``, ``rank``, ``ranking``, then details.
-    tasks : list of linkage.TaskResult
+    tasks : list of verdict.TaskResult
         Each task's per-county numerators and denominators.
     batches : geopandas.GeoDataFrame
         Per batch: approved, supplied, revoked and unsupplied hectares as of
@@ -92,7 +93,7 @@ class Assessment:
     as_of: dt.date
     workspace: Workspace
     counties: gpd.GeoDataFrame
-    tasks: list[linkage.TaskResult]
+    tasks: list[verdict.TaskResult]
     batches: gpd.GeoDataFrame
     supplies: gpd.GeoDataFrame
     idle: gpd.GeoDataFrame
@@ -260,7 +261,7 @@ def assess(
     dates = sorted({t, *measured, *baselines})
     step("supply")
     if engine == "dask":
-        from landuse import distributed
+        from landuse.analysis import distributed
 
         links = distributed.link_supplies(workspace, until=max(dates), scheduler=scheduler)
     elif engine == "local":
@@ -281,7 +282,7 @@ def assess(
             measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, on)
         else:
             measure = idle.county_idle_disposal(workspace.idle, rules, on)
-        results.append(linkage.judge_task(task, measure, codes, t))
+        results.append(verdict.judge_task(task, measure, codes, t))
 
     step("landcover")
     use_raster = raster and workspace.landcover is not None
@@ -298,7 +299,7 @@ def assess(
     parcel_built = remainder_built = None
     if use_raster:
         remainder = cut(eligible)
-        from landuse.raster import class_shares
+        from landuse.analysis.landcover import class_shares
 
         remainder_built = class_shares(remainder, workspace.landcover, rules.landcover)["built_share"]
         # The developed share comes from pixels only for started parcels no attribute describes.
@@ -326,7 +327,7 @@ def assess(
     plan_base = quotas[quotas["year"] == year].set_index("county_code")["plan_base_ha"]
     stock = _stock(workspace, ledger, ledger_idle, t)
     combined = _combined(results)
-    counties = linkage.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
+    counties = verdict.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
                                       stock_ha=stock, combined=combined)
     counties = gpd.GeoDataFrame(
         counties, geometry=workspace.counties.set_index("county_code").geometry.reindex(
@@ -369,7 +370,7 @@ def _stock(workspace: Workspace, ledger: pd.DataFrame, ledger_idle: pd.DataFrame
     return unsupplied.add(idle_left, fill_value=0.0)
 
 
-def _combined(results: list[linkage.TaskResult]) -> pd.Series:
+def _combined(results: list[verdict.TaskResult]) -> pd.Series:
     """Combined disposal rate from the (first) stock and idle disposal tasks."""
     chosen: dict[str, pd.DataFrame] = {}
     for r in results:

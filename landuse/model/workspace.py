@@ -22,12 +22,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from landuse import _validate
 from landuse._arrays import parallel
 from landuse._errors import CRSError, LayerReadError, WorkspaceError
-from landuse.crs import measuring_crs
-from landuse.io import LandCover, RawLayer, discover, open_landcover, opened, read_layer
-from landuse.schema import (
+from landuse.io.files import LandCover, RawLayer, discover, open_landcover, opened, read_layer
+from landuse.model import _validate
+from landuse.model.crs import measuring_crs
+from landuse.model.schema import (
     LAYERS,
     Problem,
     _feature_id,
@@ -37,7 +37,7 @@ from landuse.schema import (
     problems_frame,
     rename_columns,
 )
-from landuse.units import M2_PER_HA
+from landuse.model.units import M2_PER_HA
 
 __all__ = ["Workspace", "county_areas", "empty_layer", "load_workspace", "normalise_layers"]
 
@@ -74,7 +74,7 @@ class Workspace:
     Every polygon layer is in :attr:`crs`, the plane areas are measured on;
     areas are in hectares, dates are ``datetime64`` days, county codes are
     6-digit text. Each frame has its canonical columns (see
-    :data:`landuse.schema.LAYERS`), ``source_row`` (the row in the source)
+    :data:`landuse.model.schema.LAYERS`), ``source_row`` (the row in the source)
     and, for polygon layers, ``geom_ha`` (geometry area, NaN without one).
 
     Attributes
@@ -200,7 +200,7 @@ def load_workspace(
         path = sample_workspace()
     text = str(path)
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        from landuse import postgis
+        from landuse.io import postgis
 
         raws, raster, problems, shown = postgis.read_workspace(text)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
@@ -248,8 +248,8 @@ def load_workspace(
 
 def sample_workspace() -> Path:
     """Return the path of the bundled sample workspace (``layers/zhumadian``)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "layers" / "zhumadian", here / "_sample" / "zhumadian"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package.parent / "layers" / "zhumadian", package / "_sample" / "zhumadian"):
         if candidate.exists():
             return candidate
     raise LayerReadError(
@@ -269,7 +269,7 @@ def normalise_layers(
     assume_crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
 ) -> Workspace:
-    """Normalise raw layers (as read by :mod:`landuse.io`) into a :class:`Workspace`.
+    """Normalise raw layers (as read by :mod:`landuse.io.files`) into a :class:`Workspace`.
 
     This is where every reader meets: files, GeoPackages and PostGIS all
     come through here, so they share one set of aliases, checks and problems.

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from landuse._arrays import member, reindexed
-from landuse.rules import RuleSet
-from landuse.supply import _ts, county_rates
-from landuse.workspace import Workspace
+from landuse.analysis.supply import _ts, county_rates
+from landuse.model.workspace import Workspace
+from landuse.rules.model import RuleSet
 
 __all__ = [
     "PATROL_STATUS",

@@ -30,7 +30,7 @@ import pyogrio
 
 from landuse._arrays import parallel_map
 from landuse._errors import LayerReadError, OutputExistsError
-from landuse.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
+from landuse.model.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
 
 __all__ = [
     "LandCover",
@@ -469,7 +469,7 @@ def discover(root: Path) -> Sources:
     """Find the workspace's layers in a folder or a single GeoPackage.
 
     A layer is found by its file stem or layer name, English or Chinese
-    (see :data:`landuse.schema.LAYERS`); several sources for one layer are
+    (see :data:`landuse.model.schema.LAYERS`); several sources for one layer are
     all returned, the caller decides.
     """
     found: dict[str, list[tuple[Path, str | None]]] = {}

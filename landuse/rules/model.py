@@ -366,7 +366,7 @@ class RuleSet:
         """
         lines = [
             f"# {self.name} / {self.name_en}",
-            "# written by landuse.rules.RuleSet.to_toml",
+            "# written by landuse.rules.model.RuleSet.to_toml",
             "",
         ]
         for name in ("id", "name", "name_en", "source", "source_en", "notes"):
@@ -414,7 +414,7 @@ def list_rulesets() -> list[str]:
     >>> list_rulesets()
     ['mnr-2018', 'zhumadian-2018']
     """
-    folder = resources.files("landuse") / "rulesets"
+    folder = resources.files("landuse.rules") / "rulesets"
     return sorted(
         entry.name.removesuffix(".toml")
         for entry in folder.iterdir()
@@ -473,7 +473,7 @@ def _looks_like_name(text: str) -> bool:
 
 @functools.cache
 def _load_bundled(name: str) -> RuleSet:
-    resource = resources.files("landuse") / "rulesets" / f"{name}.toml"
+    resource = resources.files("landuse.rules") / "rulesets" / f"{name}.toml"
     if not resource.is_file():
         raise _unknown(name, path_like=False)
     return _parse(resource.read_bytes(), str(resource))

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from landuse.units import M2_PER_HA, MU_PER_HA
+from landuse.model.units import M2_PER_HA, MU_PER_HA
 
 __all__ = [
     "LAYERS",

@@ -1,0 +1,3 @@
+"""Rule sets: the typed, frozen rule-set model (:mod:`~landuse.rules.model`) and the
+bundled TOML files (``rulesets/``). Every policy number lives in a TOML file.
+"""
