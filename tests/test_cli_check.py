@@ -93,7 +93,7 @@ def test_english(run, broken, where):
     ):
         assert text in result.stdout
     assert "图层" not in result.stdout
-    assert result.stderr.strip() == "3 problems: 1 errors, 2 warnings"
+    assert result.stderr.strip() == "3 problems: 1 error, 2 warnings"
 
 
 def test_command_option_overrides_the_environment(run, broken):
@@ -233,7 +233,10 @@ def test_help(run, args):
     if "check" in args:
         assert "$ landuse check 驻马店数据/" in result.stdout
         assert "检查工作区" in result.stdout
-        assert "Check a workspace" in result.stdout
+        assert "Check a workspace" not in result.stdout
+        english = run("--lang", "en", *args).stdout
+        assert "Check a workspace" in english
+        assert "检查工作区" not in english
 
 
 def test_version(run):

@@ -7,7 +7,7 @@ commands, which register themselves on the group when imported.
 
 from __future__ import annotations
 
-from landuse.cli import commands  # noqa: F401  (registers the commands on `cli`)
+from landuse.cli import commands, fields  # noqa: F401  (register the commands on `cli`)
 from landuse.cli.app import cli
 
 __all__ = ["cli", "main"]

@@ -30,6 +30,7 @@ from rich.table import Table
 
 from landuse import __version__
 from landuse._errors import LanduseError
+from landuse.cli import _lang
 from landuse.model.schema import LAYERS, Problem, problems_frame
 from landuse.model.units import mu_from_ha
 from landuse.model.workspace import Workspace, county_areas, load_workspace
@@ -37,6 +38,7 @@ from landuse.model.workspace import Workspace, county_areas, load_workspace
 __all__ = ["LanduseGroup", "Settings", "cli", "command"]
 
 LANGS = ("zh", "en")
+_lang.install()
 LOG = logging.getLogger("landuse")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +62,7 @@ pass_settings = click.make_pass_decorator(Settings, ensure=True)
 def _store_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value is not None:
         ctx.ensure_object(Settings).lang = value
+        _lang.set_lang(value)
 
 
 def _store_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
@@ -150,7 +153,7 @@ workspace_argument = click.argument("workspace", required=False, callback=_check
 
 
 # --- the group and its error handling ------------------------------------------------------
-class LanduseGroup(click.Group):
+class LanduseGroup(_lang.LanguageGroup):
     """A click group that turns failures into one line on stderr and exit code 1.
 
     A :class:`~landuse.LanduseError` prints its message in the chosen
@@ -159,10 +162,19 @@ class LanduseGroup(click.Group):
     errors, exit, abort) pass through untouched.
     """
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Each run starts from LANDUSE_LANG: a --lang of an earlier run (tests) does not linger.
+        _lang.set_lang(None)
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.exceptions.ClickException as err:
+            # A usage error's message is written bilingual: show the chosen language's half.
+            err.message = _lang.pick(err.message) or err.message
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except LanduseError as err:
             settings = ctx.ensure_object(Settings)
@@ -297,8 +309,13 @@ def problem_summary(problems: list[Problem], settings: Settings) -> str:
         return settings.t("没有发现问题", "no problems found")
     return settings.t(
         f"共 {len(problems)} 个问题：{errors} 个错误，{warnings} 个警告",
-        f"{len(problems)} problems: {errors} errors, {warnings} warnings",
+        f"{_count(len(problems), 'problem')}: {_count(errors, 'error')}, {_count(warnings, 'warning')}",
     )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 problem``, ``2 problems``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 # --- commands ------------------------------------------------------------------------------
