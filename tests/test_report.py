@@ -7,6 +7,7 @@ workspace whose names and ids are HTML.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import sqlite3
@@ -423,8 +424,8 @@ def test_page_has_every_section(page, sample):
 def test_page_names_its_sources(page, sample):
     sources = re.search(r'<section id="sources".*?</section>', page, re.S).group(0)
     for text in (
-        sample.workspace.source,
-        sample.rules.path,
+        "zhumadian",
+        "zhumadian-2018.toml",
         sample.rules.name,
         str(sample.as_of),
         *sample.workspace.sources.values(),
@@ -433,6 +434,34 @@ def test_page_names_its_sources(page, sample):
     from landuse import __version__
 
     assert __version__ in sources
+    # File names and their checksums, never the analyst's local folders.
+    assert sample.workspace.source not in sources
+    assert str(sample.rules.path) not in sources
+    import hashlib
+
+    counties = Path(sample.workspace.source) / "县区.shp"
+    digest = hashlib.sha256()
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        part = counties.with_suffix(suffix)
+        if part.exists():
+            digest.update(part.read_bytes())
+    assert f"<td>县区.shp</td><td>{digest.hexdigest()[:12]}</td>" in sources
+    gpkg = hashlib.sha256((Path(sample.workspace.source) / "批次.gpkg").read_bytes()).hexdigest()
+    assert f"<td>批次.gpkg:批次</td><td>{gpkg[:12]}</td>" in sources
+
+
+def test_problems_section_lists_only_what_may_bear_on_a_verdict(sample):
+    from landuse.output.report import _problems
+
+    # The sample's one problem is a warning (the idle ledger's header row): counted, not listed.
+    assert set(sample.problems["severity"]) == {"warning"}
+    section = _problems(sample, "zh", 30)
+    assert "没有影响考核结论的错误" in section
+    assert "<th>要素</th>" not in section
+    errors = sample.problems.assign(severity="error", feature_id="B-出错")
+    listed = _problems(dataclasses.replace(sample, problems=errors), "zh", 30)
+    assert "B-出错" in listed
+    assert "<th>要素</th>" in listed
 
 
 def test_headline_figures(sample, page):

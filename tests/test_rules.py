@@ -23,7 +23,7 @@ D = dt.date
 
 
 def bundled_text(name: str) -> str:
-    return (resources.files("landuse") / "rulesets" / f"{name}.toml").read_text("utf-8")
+    return (resources.files("landuse.rules") / "rulesets" / f"{name}.toml").read_text("utf-8")
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ __all__ = [
     "atomic_path",
     "csv_bytes",
     "discover",
+    "file_digest",
     "open_landcover",
     "read_table",
     "read_vector",
@@ -859,3 +860,29 @@ def write_gpkg(
             finally:
                 con.close()
     return Path(target)
+
+
+def file_digest(path: str | os.PathLike, *, chars: int = 12) -> str | None:
+    """The first ``chars`` hex digits of a file's SHA-256, or None when it cannot be read.
+
+    A shapefile's digest covers its ``.shp``, ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``
+    together, so that a changed attribute table changes it too. The report prints it
+    beside each layer's file name, so a reader can tell which delivery was assessed.
+    """
+    import hashlib
+
+    p = Path(path)
+    parts = [p.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")] \
+        if p.suffix.lower() == ".shp" else [p]
+    digest = hashlib.sha256()
+    try:
+        found = False
+        for part in parts:
+            if part.is_file():
+                found = True
+                with part.open("rb") as fh:
+                    for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                        digest.update(block)
+        return digest.hexdigest()[:chars] if found else None
+    except OSError:
+        return None

@@ -49,7 +49,7 @@ import shapely
 
 from landuse._errors import LanduseError, OutputExistsError
 from landuse.analysis.approvals import KIND_LABELS
-from landuse.io.files import write_bytes, write_text
+from landuse.io.files import file_digest, write_bytes, write_text
 from landuse.model.units import format_area, format_rate
 from landuse.output import figures, ledgers
 from landuse.output.results import write_results_gpkg
@@ -176,7 +176,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "idle_ledger": "闲置土地台账",
         "candidate_list": "核查清单",
         "problems": "数据问题",
-        "problems_note": "共 {n} 条（错误 {errors} 条：该行未参与计算；警告 {warnings} 条：该行已参与计算）。下表列出前 {shown} 条，完整清单见 ledgers.xlsx。",
+        "problems_note": "共 {n} 条（错误 {errors} 条：该行未参与计算；警告 {warnings} 条：该行已参与计算）。下表只列出可能影响考核结论的错误（前 {shown} 条）；警告和完整清单见 ledgers.xlsx 的“数据问题”表。",
         "layer": "图层",
         "severity": "级别",
         "feature": "要素",
@@ -204,6 +204,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "files": "本报告同时输出",
         "layers": "图层",
         "file": "文件",
+        "digest": "SHA-256（前 12 位）",
+        "problems_none_bearing": "共 {n} 条（错误 {errors} 条，警告 {warnings} 条），没有影响考核结论的错误；完整清单见 ledgers.xlsx 的“数据问题”表。",
         "footer": "本页由 landuse {version} 于 {now} 生成，离线可用，可直接打印。",
         "ha": "公顷",
         "mu": "亩",
@@ -292,7 +294,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "idle_ledger": "idle ledger",
         "candidate_list": "candidates",
         "problems": "Data problems",
-        "problems_note": "{n} in all ({errors} errors: row left out; {warnings} warnings: row kept). The first {shown} are listed; all are in ledgers.xlsx.",
+        "problems_note": "{n} in all ({errors} errors: row left out; {warnings} warnings: row kept). Only the errors, which may bear on a verdict, are listed (the first {shown}); warnings and the full list are in ledgers.xlsx, sheet Data problems.",
         "layer": "Layer",
         "severity": "Severity",
         "feature": "Feature",
@@ -320,6 +322,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "files": "Written with this page",
         "layers": "Layers",
         "file": "File",
+        "digest": "SHA-256 (first 12)",
+        "problems_none_bearing": "{n} in all ({errors} errors, {warnings} warnings); none bears on a verdict. The full list is in ledgers.xlsx, sheet Data problems.",
         "footer": "Made by landuse {version} on {now}; works offline and prints.",
         "ha": "ha",
         "mu": "mu",
@@ -932,9 +936,14 @@ def _problems(a: Assessment, lang: str, limit: int) -> str:
         int((p["severity"] == "error").sum()),
         int((p["severity"] == "warning").sum()),
     )
-    shown = p.head(limit)
+    # A leadership audience sees what may bear on a verdict; routine notices (a header on
+    # row 3, a spelling normalised) stay in the workbook.
+    shown = p[p["severity"] == "error"].head(limit)
     sources = a.workspace.sources
-    note = w["problems_note"].format(n=len(p), errors=errors, warnings=warnings_, shown=len(shown))
+    key = "problems_note" if len(shown) else "problems_none_bearing"
+    note = w[key].format(n=len(p), errors=errors, warnings=warnings_, shown=len(shown))
+    if shown.empty:
+        return f"<p class='note'>{_e(note)}</p>{summary}"
     detail = _table(
         [w["layer"], w["feature"], w["field"], w["severity"], w["message"], w["row"], w["source"]],
         [
@@ -951,6 +960,21 @@ def _problems(a: Assessment, lang: str, limit: int) -> str:
         ],
     )
     return f"<p class='note'>{_e(note)}</p>{summary}<h3></h3>{detail}"
+
+
+def _file_name(source: str) -> str:
+    """A layer's file and (in a GeoPackage) layer name, without the folder it lies in."""
+    return Path(source).name if "://" not in source else source.split("?")[0].rsplit("/", 1)[-1]
+
+
+def _digest(workspace: str, source: str) -> str | None:
+    """SHA-256 digits of the file a layer came from (``file.gpkg:layer`` → the GeoPackage)."""
+    if "://" in workspace or "://" in source:
+        return None
+    name = source.rsplit(":", 1)[0] if source.count(":") and not Path(source).exists() else source
+    base = Path(workspace)
+    path = Path(name) if Path(name).is_absolute() else (base / name if base.is_dir() else base)
+    return file_digest(path)
 
 
 def _sources(a: Assessment, lang: str) -> str:
@@ -972,9 +996,9 @@ def _sources(a: Assessment, lang: str) -> str:
             else f"{rules.name_en} ({rules.id})",
         ),
         (w["rules_source"], rules.source if lang == "zh" else rules.source_en),
-        (w["rules_path"], rules.path or "—"),
+        (w["rules_path"], _file_name(str(rules.path)) if rules.path else "—"),
         (w["as_of_date"], str(a.as_of)),
-        (w["workspace"], ws.source or "—"),
+        (w["workspace"], _file_name(ws.source) if ws.source else "—"),
         (w["crs"], crs_text),
         (w["version"], __version__),
         (w["made"], dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
@@ -985,7 +1009,7 @@ def _sources(a: Assessment, lang: str) -> str:
         + "</dl>"
     )
     layers = _table(
-        [w["layers"], w["file"]],
+        [w["layers"], w["file"], w["digest"]],
         [
             [
                 _e(
@@ -993,7 +1017,8 @@ def _sources(a: Assessment, lang: str) -> str:
                     if k in LAYERS
                     else k
                 ),
-                _e(v),
+                _e(_file_name(v)),
+                _e(_digest(ws.source, v) or "—"),
             ]
             for k, v in ws.sources.items()
         ],
