@@ -410,3 +410,35 @@ def test_outlines_keep_their_rings(sample: Assessment) -> None:
     overlap = shapely.area(shapely.intersection(drawn, plane)) / shapely.area(plane)
     assert (overlap > 0.99).all()
     assert shapely.is_valid(drawn).all()
+
+
+def test_own_tile_service_and_reference_overlays(sample: Assessment, tmp_path: Path) -> None:
+    import shapely
+    from click.testing import CliRunner
+
+    from landuse.cli import cli
+
+    # A road 0.1° long across 驿城区, in lon/lat, written as a shapefile as a bureau keeps it.
+    road = gpd.GeoDataFrame({"名称": ["<b>一号路</b>"]},
+                            geometry=[shapely.LineString([(114.0, 32.95), (114.1, 32.95)])], crs=4326)
+    road.to_file(tmp_path / "道路.shp", encoding="gbk")
+    template = "http://10.1.1.8/wmts?LAYER=vec&TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}"
+    page = map_html(map_outcomes(sample, basemap=template, overlays=[("道路", road)]))
+    # Folium writes the template as a JSON string (& as \u0026).
+    assert '"http://10.1.1.8/wmts?LAYER=vec\\u0026TILEMATRIX={z}\\u0026TILEROW={y}\\u0026TILECOL={x}"' in page
+    assert "#7a7a7a" in page  # the overlay's grey
+    assert "[114.0, 32.95]" in page
+    assert "一号路" not in page  # attributes never reach the page
+    # The command line reads the overlay before the assessment and refuses what it cannot read.
+    out = tmp_path / "m.html"
+    result = CliRunner().invoke(cli, ["map", "--no-raster", "--out", str(out), "--overlay",
+                                      str(tmp_path / "道路.shp"), "--basemap", template])
+    assert result.exit_code == 0, result.output
+    assert "#7a7a7a" in out.read_text(encoding="utf-8")
+    (tmp_path / "坏.geojson").write_text("{not json", encoding="utf-8")
+    bad = CliRunner().invoke(cli, ["--lang", "en", "map", "--overlay", str(tmp_path / "坏.geojson")])
+    assert bad.exit_code == 2
+    assert "--overlay" in bad.output
+    wrong = CliRunner().invoke(cli, ["--lang", "en", "map", "--basemap", "ftp://x/{z}"])
+    assert wrong.exit_code == 2
+    assert "template of your own tile service" in wrong.output

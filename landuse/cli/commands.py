@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -61,11 +62,48 @@ no_raster_option = click.option(
 overwrite_option = click.option(
     "--overwrite", is_flag=True, help="覆盖已有的输出文件 / replace existing outputs.",
 )
+def _check_basemap(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from landuse.output.maps import BASEMAPS, tile_template
+
+    if value is None or value in BASEMAPS or tile_template(value) is not None:
+        return value
+    raise click.BadParameter(
+        f"应为 {'、'.join(BASEMAPS)}，或本单位瓦片服务的地址模板（含 {{z}}/{{x}}/{{y}}，或 WMTS 的 "
+        f"{{TileMatrix}}/{{TileRow}}/{{TileCol}}）：{value} / use {', '.join(BASEMAPS)}, or the "
+        f"template of your own tile service (with {{z}}/{{x}}/{{y}}, or WMTS "
+        f"{{TileMatrix}}/{{TileRow}}/{{TileCol}}): {value}"
+    )
+
+
+def _read_overlays(_ctx: click.Context, _param: click.Parameter,
+                   value: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """Read each --overlay file now, before the assessment: a bad file stops the run at once."""
+    from landuse._errors import LanduseError
+    from landuse.io.files import read_vector
+
+    out = []
+    for path in value:
+        try:
+            frame, _notes = read_vector(path)
+        except LanduseError as err:
+            raise click.BadParameter(f"{err.zh} / {err.en}") from None
+        out.append((Path(path).stem, frame))
+    return out
+
+
 basemap_options = [
-    click.option("--basemap", type=click.Choice(["osm", "tianditu", "gaode"]), default=None,
-                 help="底图（默认无底图，可离线打开）/ base map tiles (default none: works offline)."),
+    click.option("--basemap", default=None, callback=_check_basemap,
+                 metavar="osm|tianditu|gaode|URL",
+                 help="底图：osm、tianditu、gaode，或本单位瓦片服务地址模板 http://…/{z}/{x}/{y}.png"
+                      "（默认无底图，可离线打开）/ base map: osm, tianditu, gaode, or your own tile "
+                      "service's template http://…/{z}/{x}/{y}.png (default none: works offline)."),
     click.option("--tianditu-key", envvar="TIANDITU_KEY", default=None, metavar="TK",
                  help="天地图密钥（或环境变量 TIANDITU_KEY）/ 天地图 key (or TIANDITU_KEY)."),
+    click.option("--overlay", "overlays", multiple=True, metavar="FILE",
+                 type=click.Path(exists=True, dir_okay=False), callback=_read_overlays,
+                 help="叠加本单位的参考图层（道路、乡镇、河流），离线绘于地块之下，可多次使用 / "
+                      "draw your own reference layers (roads, towns, rivers) offline under the "
+                      "parcels; may be repeated."),
 ]
 
 
@@ -383,8 +421,8 @@ def candidates_command(settings: Settings, workspace: str | None, rules_name: st
 @no_raster_option
 @pass_settings
 def report_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
-                   out: str, overwrite: bool, basemap: str | None, tianditu_key: str | None, crs: str | None,
-                   no_raster: bool) -> None:
+                   out: str, overwrite: bool, basemap: str | None, tianditu_key: str | None,
+                   overlays: list[tuple[str, Any]], crs: str | None, no_raster: bool) -> None:
     """会议材料：一页式 HTML 报告、Excel 台账、静态地图和结果 GeoPackage。
 
     The meeting report, the main job: index.html (one self-contained page
@@ -398,13 +436,14 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
     $ landuse report
     $ landuse report 驻马店数据/ --as-of 2018-12-31 --out 年终考核/ --overwrite
     $ landuse report --lang en --basemap osm
+    $ landuse report --basemap "http://10.1.1.8/tiles/{z}/{x}/{y}.png" --overlay 道路.shp
     """
     from landuse.output.report import REPORT_STEPS, write_report
 
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
     with steps(settings, len(REPORT_STEPS)) as progress:
         written = write_report(a, out, lang=settings.lang, basemap=basemap, tianditu_key=tianditu_key,
-                               overwrite=overwrite, progress=progress)
+                               overlays=overlays, overwrite=overwrite, progress=progress)
     csvs = save_assessment(a, out, overwrite=overwrite)
     stdout_console().print(county_table(a, settings))
     for path in [*written.values(), *csvs]:
@@ -428,7 +467,7 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
 @pass_settings
 def map_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None, out: str,
                 max_html_mb: float, overwrite: bool, basemap: str | None, tianditu_key: str | None,
-                crs: str | None, no_raster: bool) -> None:
+                overlays: list[tuple[str, Any]], crs: str | None, no_raster: bool) -> None:
     """交互式考核结果地图（默认离线可用）。
 
     The interactive outcome map alone: counties coloured by award or
@@ -439,12 +478,13 @@ def map_command(settings: Settings, workspace: str | None, rules_name: str, as_o
     \b
     $ landuse map
     $ landuse map --basemap tianditu --tianditu-key 你的密钥 --out 考核地图.html
+    $ landuse map --overlay 乡镇.shp --overlay 道路.gpkg
     """
     from landuse.output.maps import render_map
 
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
     stats = render_map(a, out, overwrite=overwrite, lang=settings.lang, basemap=basemap,
-                       tianditu_key=tianditu_key, max_html_mb=max_html_mb)
+                       tianditu_key=tianditu_key, max_html_mb=max_html_mb, overlays=overlays)
     click.echo(out)
     thinned = getattr(stats, "thinned", None)
     note = settings.t(f"（已简化：{'、'.join(thinned)}）", f" (thinned: {', '.join(thinned)})") if thinned else ""

@@ -48,7 +48,7 @@ import math
 import os
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -1431,10 +1431,45 @@ _TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST
              "&TILECOL={{x}}&tk={key}")
 
 
+#: Placeholders of a WMTS (KVP or REST) template → Leaflet's.
+_WMTS_KEYS = {"tilematrix": "{z}", "tilerow": "{y}", "tilecol": "{x}"}
+
+
+def tile_template(url: str) -> str | None:
+    """A bureau's own tile service as a Leaflet template, or None when ``url`` is not one.
+
+    An XYZ template names ``{z}``, ``{x}`` and ``{y}``; a WMTS one ``{TileMatrix}``,
+    ``{TileRow}`` and ``{TileCol}`` (any case), which become Leaflet's. Only
+    ``http(s)://`` and ``file://`` addresses are taken (an intranet 天地图 node, a
+    GeoServer, tiles on a shared drive).
+
+    Examples
+    --------
+    >>> tile_template("http://10.1.2.3/tiles/{z}/{x}/{y}.png")
+    'http://10.1.2.3/tiles/{z}/{x}/{y}.png'
+    >>> tile_template("http://gis/wmts?LAYER=vec&TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}")
+    'http://gis/wmts?LAYER=vec&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}'
+    >>> tile_template("osm") is None
+    True
+    """
+    text = url.strip()
+    if not re.match(r"(?i)^(https?|file)://", text):
+        return None
+    text = re.sub(r"\{(tilematrix|tilerow|tilecol)\}", lambda m: _WMTS_KEYS[m.group(1).lower()], text,
+                  flags=re.IGNORECASE)
+    return text if all(k in text for k in ("{z}", "{x}", "{y}")) else None
+
+
 def _tiles(basemap: str | None, key: str | None, lang: str) -> list[dict[str, Any]]:
     """Tile layers of a base map (none for the offline map)."""
     if basemap is None:
         return []
+    own = tile_template(basemap)
+    if own is not None:
+        host = urllib.parse.urlsplit(own).netloc or "file"
+        return [{"tiles": own, "overlay": False, "max_zoom": 20,
+                 "name": f"本单位底图（{host}）" if lang == "zh" else f"Own tiles ({host})",
+                 "attr": html.escape(host)}]
     if basemap == "osm":
         return [{"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "abc",
                  "name": "OpenStreetMap" if lang == "en" else "OpenStreetMap 地图", "overlay": False,
@@ -1466,8 +1501,8 @@ def _tiles(basemap: str | None, key: str | None, lang: str) -> list[dict[str, An
 def _validate(lang: str, basemap: str | None, max_html_mb: float) -> None:
     if lang not in ("zh", "en"):
         raise SchemaError(f"未知的语言 “{lang}”（应为 zh 或 en）", f"unknown language '{lang}' (use zh or en)")
-    if basemap is not None and basemap not in BASEMAPS:
-        choices = " | ".join(BASEMAPS)
+    if basemap is not None and basemap not in BASEMAPS and tile_template(basemap) is None:
+        choices = " | ".join(BASEMAPS) + " | http://…/{z}/{x}/{y}.png"
         raise SchemaError(f"未知的底图 “{basemap}”（可选 {choices}，或不加底图）",
                           f"unknown base map '{basemap}' (use {choices}, or none)")
     if not (isinstance(max_html_mb, int | float) and max_html_mb > 0 and math.isfinite(max_html_mb)):
@@ -1536,6 +1571,7 @@ def map_outcomes(
     basemap: str | None = None,
     tianditu_key: str | None = None,
     max_html_mb: float = 10.0,
+    overlays: Sequence[tuple[str, gpd.GeoDataFrame]] = (),
 ) -> folium.Map:
     """Map each county's outcome, with the assessment's parcels as switchable layers.
 
@@ -1558,6 +1594,10 @@ def map_outcomes(
         None keeps the page offline: no tiles, nothing fetched. ``"gaode"``
         tiles are GCJ-02: the overlays are then shifted WGS84 → GCJ-02 for
         display only.
+    overlays : sequence of (name, GeoDataFrame), optional
+        The bureau's own vector layers (roads, towns, rivers) drawn in grey under
+        the parcels, offline, as reference: a zoomed-in view no longer shows
+        parcels floating on flat colour without a tile service.
     tianditu_key : str, optional
         The 天地图 ``tk`` key; default the ``TIANDITU_KEY`` environment
         variable. It is written into the page (browsers send it with each
@@ -1610,7 +1650,7 @@ def map_outcomes(
     total = _fit(layers, overhead, budget, gcj02)
     while True:
         legend = _legend(layers, src, lang)
-        m = _assemble(layers, src, tiles, lang, legend, title_html, title_text, gcj02)
+        m = _assemble(layers, src, tiles, lang, legend, title_html, title_text, gcj02, overlays)
         size = len(map_html(m).encode("utf-8"))
         if size <= budget or total >= size or total > budget:
             break
@@ -1629,7 +1669,8 @@ def _layer_stats(layer: _Layer, src: _Source) -> LayerStats:
 
 
 def _assemble(layers: list[_Layer], src: _Source, tiles: list[dict[str, Any]], lang: str, legend: str,
-              title_html: str, title_text: str, gcj02: bool) -> folium.Map:
+              title_html: str, title_text: str, gcj02: bool,
+              overlays: Sequence[tuple[str, gpd.GeoDataFrame]] = ()) -> folium.Map:
     import folium
 
     el = _elements()
@@ -1657,11 +1698,35 @@ def _assemble(layers: list[_Layer], src: _Source, tiles: list[dict[str, Any]], l
               # a large layer: every layer on one canvas (see map.js)
               "canvas": any(int(x.keep.sum()) > _CANVAS_OVER for x in layers)}
     el.Chrome(_script_safe(_json(chrome))).add_to(m)
+    for name, frame in overlays:
+        _overlay(name, frame, gcj02).add_to(m)
     for layer in layers:
         name = f"{layer.name} ({int(layer.keep.sum())})"
         el.DataLayer(name, layer.key, layer.z, layer.payload, show=layer.show).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return m
+
+
+#: Simplification of reference overlays on the map, in degrees (about 1 m).
+_OVERLAY_TOLERANCE_DEG = 1e-5
+
+
+def _overlay(name: str, frame: gpd.GeoDataFrame, gcj02: bool) -> Any:
+    """A reference layer in grey, geometry only (no attribute text reaches the page)."""
+    import folium
+
+    if frame.crs is None:
+        raise CRSError(f"参考图层 “{name}” 没有坐标系：请为其补上 .prj 文件",
+                       f"overlay '{name}' has no CRS: give it a .prj file")
+    geoms = frame.geometry.to_numpy()
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    shown = shapely.simplify(_to_display(geoms, frame.crs, gcj02), _OVERLAY_TOLERANCE_DEG)
+    data = gpd.GeoSeries(shown, crs=4326).__geo_interface__
+    return folium.GeoJson(
+        data, name=html.escape(name), control=True, show=True, interactive=False, smooth_factor=1.0,
+        style_function=lambda _f: {"color": "#7a7a7a", "weight": 1.2, "opacity": 0.8,
+                                   "fillColor": "#bdbdbd", "fillOpacity": 0.15},
+    )
 
 
 def map_html(m: folium.Map) -> str:

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
@@ -55,6 +55,8 @@ from landuse.output import figures, ledgers
 from landuse.output.results import write_results_gpkg
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from landuse.campaigns.zengcun.assessment import Assessment
 
 __all__ = [
@@ -463,14 +465,16 @@ def _svg_map(assessment: Assessment, lang: str, *, width: int = 900) -> str:
 
 
 def _interactive_map(
-    assessment: Assessment, lang: str, basemap: str | None, tianditu_key: str | None
+    assessment: Assessment, lang: str, basemap: str | None, tianditu_key: str | None,
+    overlays: Sequence[tuple[str, gpd.GeoDataFrame]] = (),
 ) -> str | None:
     """The Folium outcome map as standalone HTML, or None when landuse.output.maps is not there."""
     if importlib.util.find_spec("landuse.output.maps") is None:
         return None
     from landuse.output import maps
 
-    fmap = maps.map_outcomes(assessment, lang=lang, basemap=basemap, tianditu_key=tianditu_key)
+    fmap = maps.map_outcomes(assessment, lang=lang, basemap=basemap, tianditu_key=tianditu_key,
+                             overlays=overlays)
     return maps.map_html(fmap)
 
 
@@ -1288,6 +1292,7 @@ def write_report(
     lang: str = "zh",
     basemap: str | None = None,
     tianditu_key: str | None = None,
+    overlays: Sequence[tuple[str, gpd.GeoDataFrame]] = (),
     overwrite: bool = False,
     progress: ProgressFn | None = None,
     quarters: pd.DataFrame | None = None,
@@ -1308,10 +1313,14 @@ def write_report(
         The folder; created when missing.
     lang : {"zh", "en"}
         Language of every heading, label, sheet and legend.
-    basemap : {None, "osm", "tianditu", "gaode"}
-        Tiles under the interactive map (none by default: offline).
+    basemap : {None, "osm", "tianditu", "gaode"} or str
+        Tiles under the interactive map (none by default: offline), or the
+        template of the bureau's own tile service (``http://…/{z}/{x}/{y}.png``,
+        or WMTS with ``{TileMatrix}/{TileRow}/{TileCol}``).
     tianditu_key : str, optional
         The 天地图 key for ``basemap="tianditu"`` (default ``TIANDITU_KEY``).
+    overlays : sequence of (name, GeoDataFrame), optional
+        The bureau's own reference layers drawn under the parcels of the map.
     overwrite : bool, default False
         Replace existing files; without it an existing file is an error and
         nothing is written.
@@ -1396,7 +1405,7 @@ def write_report(
         xlsx = ledgers.workbook_bytes(ledgers.ledgers_workbook(assessment, lang=lang, cells=False))
 
         step("map")
-        map_html = _interactive_map(assessment, lang, basemap, tianditu_key)
+        map_html = _interactive_map(assessment, lang, basemap, tianditu_key, overlays)
 
         if helper is not None:
             pngs = helper.result()
