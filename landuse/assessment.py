@@ -30,7 +30,7 @@ from landuse.schema import Problem, problems_frame
 from landuse.units import MU_PER_HA
 from landuse.workspace import Workspace
 
-__all__ = ["Assessment", "CountyQuota", "assess", "save_assessment", "tables"]
+__all__ = ["Assessment", "CountyQuota", "assess", "plan_year", "save_assessment", "tables"]
 
 ProgressFn = Callable[[str], None]
 
@@ -321,7 +321,7 @@ def assess(
     ledger_idle, candidates = _typical_and_sample(ledger_idle, candidates, rules)
 
     step("linkage")
-    year = t.year + rules.award.plan_year_offset
+    year = plan_year(rules)
     quotas = workspace.quotas
     plan_base = quotas[quotas["year"] == year].set_index("county_code")["plan_base_ha"]
     stock = _stock(workspace, ledger, ledger_idle, t)
@@ -338,6 +338,17 @@ def assess(
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
                       extra={"plan_year": year, "dates": dates, "links": links})
+
+
+def plan_year(rules: RuleSet) -> int:
+    """The year whose factor-method plan the award or penalty applies to.
+
+    "下一年度计划" is the year after the task year: the year of the last deciding
+    deadline plus ``award.plan_year_offset``, whatever the as-of date (at 2019-06-30
+    the 2018 tasks still decide the 2019 plan).
+    """
+    deciding = rules.deciding_tasks or rules.tasks
+    return max(task.deadline for task in deciding).year + rules.award.plan_year_offset
 
 
 def _uncounted_disposals(workspace: Workspace, rules: RuleSet) -> list[Problem]:

@@ -134,8 +134,9 @@ class Award:
 
     A county that meets every deciding task gets next year's plan =
     factor-method plan × ``met_multiplier``; one that misses any gets
-    × ``missed_multiplier``. The plan is the quota of year(T) +
-    ``plan_year_offset``.
+    × ``missed_multiplier``. The plan is the quota of the year of the last
+    deciding deadline + ``plan_year_offset`` ("下一年度计划"), whatever the
+    as-of date.
     """
 
     deciding: tuple[str, ...]
