@@ -285,7 +285,10 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
                         f"suspended (except {exempt})"))
     if q.project_kind is not None:
         verdict = t("可以申请", "may apply") if q.project_allowed else t("暂停受理", "suspended")
-        out.print(t(f"{q.project_kind}：{verdict}", f"{q.project_kind}: {verdict}"))
+        cat = q.exempt_category
+        note_zh = f"（属{cat}，不受暂停限制）" if cat and cat != q.project_kind else ""
+        note_en = f" (counts as {cat}, exempt from suspension)" if cat and cat != q.project_kind else ""
+        out.print(t(f"{q.project_kind}{note_zh}：{verdict}", f"{q.project_kind}{note_en}: {verdict}"))
 
 
 @command("candidates")

@@ -41,7 +41,9 @@ class CountyQuota:
 
     ``suspended`` is true when the county has missed a deciding task, or
     would miss one if it stayed as it is when the deadline comes;
-    ``project_allowed`` says whether ``project_kind`` may still apply.
+    ``project_allowed`` says whether ``project_kind`` may still apply;
+    ``exempt_category`` is the rule set's exempt category it falls under
+    (省以上重点项目 for 国家重点项目), or None.
     """
 
     county_code: str
@@ -56,6 +58,7 @@ class CountyQuota:
     exempt_project_kinds: tuple[str, ...]
     project_kind: str | None
     project_allowed: bool | None
+    exempt_category: str | None = None
 
 
 @dataclass(eq=False)
@@ -167,13 +170,14 @@ class Assessment:
             })
         exempt = self.rules.suspension.exempt_project_kinds
         suspended = bool(row["suspended"]) or (row["outcome"] == "penalty" and self.rules.suspension.on_missed)
-        allowed = None if project_kind is None else (not suspended or project_kind in exempt)
+        category = self.rules.suspension.exempt_category(project_kind)
+        allowed = None if project_kind is None else (not suspended or category is not None)
         return CountyQuota(
             county_code=str(row["county_code"]), county_name=str(row["county_name"]),
             as_of=self.as_of, tasks=pd.DataFrame(records), outcome=str(row["outcome"]),
             outcome_final=bool(row["outcome_final"]), plan_base_ha=row["plan_base_ha"],
             plan_next_ha=row["plan_next_ha"], suspended=suspended, exempt_project_kinds=exempt,
-            project_kind=project_kind, project_allowed=allowed,
+            project_kind=project_kind, project_allowed=allowed, exempt_category=category,
         )
 
     def __repr__(self) -> str:

@@ -36,7 +36,7 @@ files are commented templates. The layout of a file::
     label_en = "…"
 
     [award]       # deciding, met_multiplier, missed_multiplier, plan_year_offset
-    [suspension]  # on_missed, exempt_project_kinds
+    [suspension]  # on_missed, exempt_project_kinds, exempt_synonyms (optional)
     [treatment]   # little_stock_quantile and the four labels, zh and en
     [ranking]     # commend, criticize
     [idle]        # Order 53: disposal_methods, thresholds, causes
@@ -150,11 +150,39 @@ class Suspension:
     """Suspension of new construction land applications (linkage 1.3).
 
     ``on_missed``: a county missing a deciding task is suspended, except for
-    the project kinds in ``exempt_project_kinds``.
+    the project kinds in ``exempt_project_kinds``. These are categories: each
+    may list other names in ``exempt_synonyms`` (category → names), so that
+    国家重点项目 counts as 省以上重点项目. Names are compared without spaces.
     """
 
     on_missed: bool
     exempt_project_kinds: tuple[str, ...]
+    exempt_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def exempt_category(self, project_kind: str | None) -> str | None:
+        """Return the exempt category ``project_kind`` belongs to, or None.
+
+        Examples
+        --------
+        >>> s = load_ruleset("zhumadian-2018").suspension
+        >>> s.exempt_category("国家重点项目"), s.exempt_category("脱贫攻坚项目")
+        ('省以上重点项目', '扶贫攻坚项目')
+        >>> s.exempt_category("商品住宅项目") is None
+        True
+        """
+        if project_kind is None:
+            return None
+        kind = _squeeze(project_kind)
+        names = dict(self.exempt_synonyms)
+        for category in self.exempt_project_kinds:
+            if kind in {_squeeze(n) for n in (category, *names.get(category, ()))}:
+                return category
+        return None
+
+
+def _squeeze(text: str) -> str:
+    """Text compared as a project kind: no whitespace (ASCII or ideographic), ASCII brackets."""
+    return re.sub(r"\s+", "", str(text)).replace("（", "(").replace("）", ")")
 
 
 @dataclass(frozen=True)
@@ -387,9 +415,15 @@ class RuleSet:
             lines += ["", f"[{section}]"]
             obj = getattr(self, section)
             for f in dataclasses.fields(obj):
-                lines.append(f"{f.name} = {_toml_value(getattr(obj, f.name))}")
+                value = getattr(obj, f.name)
+                if f.name in _PAIRS:  # a table of name → list, stored as pairs
+                    value = {k: list(v) for k, v in value}
+                lines.append(f"{f.name} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 
+
+#: Fields held as ((key, values), ...) pairs and written as TOML tables.
+_PAIRS = frozenset({"exempt_synonyms"})
 
 _SECTIONS = (
     "award",
@@ -757,7 +791,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         tasks=tasks,
         award=_award(_Table(src, "award", doc["award"], required=_field_names(Award)), by_id),
         suspension=_suspension(
-            _Table(src, "suspension", doc["suspension"], required=_field_names(Suspension))
+            _Table(src, "suspension", doc["suspension"], required=("on_missed", "exempt_project_kinds"),
+                   optional=("exempt_synonyms",))
         ),
         treatment=_treatment(
             _Table(src, "treatment", doc["treatment"], required=_field_names(Treatment))
@@ -934,9 +969,30 @@ def _award(t: _Table, tasks: Mapping[str, Task]) -> Award:
 
 
 def _suspension(t: _Table) -> Suspension:
+    kinds = t.strings("exempt_project_kinds", allow_empty=True)
+    synonyms: list[tuple[str, tuple[str, ...]]] = []
+    if t.has("exempt_synonyms"):
+        table = _Table(t.src, t.sub("exempt_synonyms"), t.data["exempt_synonyms"], required=(),
+                       optional=kinds)
+        seen: dict[str, str] = {}
+        for category in kinds:
+            if not table.has(category):
+                continue
+            names = table.strings(category)
+            for name in names:
+                if name in seen or name in kinds:
+                    raise table.error(
+                        category,
+                        f"名称 {name!r} 已属于类别 {seen.get(name, name)!r}",
+                        f"name {name!r} already belongs to category {seen.get(name, name)!r}",
+                        list(names),
+                    )
+                seen[name] = category
+            synonyms.append((category, names))
     return Suspension(
         on_missed=t.boolean("on_missed"),
-        exempt_project_kinds=t.strings("exempt_project_kinds", allow_empty=True),
+        exempt_project_kinds=kinds,
+        exempt_synonyms=tuple(synonyms),
     )
 
 
@@ -1057,6 +1113,8 @@ def _toml_value(value: Any) -> str:
         return _toml_str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_str(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as TOML")  # pragma: no cover

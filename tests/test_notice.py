@@ -1,0 +1,55 @@
+"""驻政办〔2018〕163号 read whole (issue 11): exemptions, 未供先用, the lapse clause,
+resumption, functional zones, ranking measure, supply measure, indicators by kind.
+
+Squares in EPSG:4547 (``_ws.sq``): 100 m × 100 m = 1 ha.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _ws import A, B, batch, build, counties, sq, supply
+
+from landuse.assessment import assess
+from landuse.rules import load_ruleset
+
+RULES = load_ruleset("zhumadian-2018")
+MNR = load_ruleset("mnr-2018")
+
+
+# --- 2. exemptions are categories with synonyms ---------------------------------------------
+@pytest.mark.parametrize(("kind", "category"), [
+    ("国家重点项目", "省以上重点项目"),
+    ("省级重点项目", "省以上重点项目"),
+    ("省 重点项目", "省以上重点项目"),       # spaces do not matter
+    ("省以上重点项目", "省以上重点项目"),
+    ("脱贫攻坚项目", "扶贫攻坚项目"),
+    ("重大民生项目", "重大民生项目"),
+    ("商品住宅项目", None),
+    ("市级重点项目", None),                  # the city is below the province
+])
+def test_exempt_categories(kind, category):
+    assert RULES.suspension.exempt_category(kind) == category
+
+
+def test_national_rule_exempts_national_key_projects_only():
+    assert MNR.suspension.exempt_category("国家级重点项目") == "国家重点项目"
+    assert MNR.suspension.exempt_category("省级重点项目") is None
+
+
+@pytest.fixture(scope="module")
+def suspended_ws():
+    # B: a 1 ha 2014 batch, nothing supplied → T2 0 % and T3 0 %: penalty, suspended.
+    return build(counties=counties(A, B),
+                 batches=[batch("A1", A, "2014-01-01", sq(0, 0)), batch("B1", B, "2014-01-01", sq(10_000, 0))],
+                 supplies=[supply("PA1", "A1", "2018-06-01", sq(0, 0))],
+                 quotas=[{"county_code": c, "year": 2019, "plan_base_ha": 100.0} for c in (A, B)])
+
+
+def test_suspended_county_national_key_project_may_apply(suspended_ws):
+    a = assess(suspended_ws, RULES, "2018-12-31", raster=False)
+    q = a.quota(B, project_kind="国家重点项目")
+    assert q.suspended
+    assert q.project_allowed is True
+    assert q.exempt_category == "省以上重点项目"
+    assert a.quota(B, project_kind="商品住宅项目").project_allowed is False
+    assert a.quota(A, project_kind="商品住宅项目").project_allowed is True
