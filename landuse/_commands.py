@@ -296,7 +296,7 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
 @rules_option
 @as_of_option
 @click.option("--kind", "kinds", multiple=True,
-              type=click.Choice(["lapse", "withdraw", "reduce", "suspected_idle"]),
+              type=click.Choice(["lapse", "withdraw", "reduce", "used_before_supply", "suspected_idle"]),
               help="只列出这些类型（可重复）/ only these kinds (repeatable).")
 @click.option("--sample", type=click.IntRange(min=0), default=None, metavar="N",
               help="每县区随机抽取 N 宗闲置地块实地核查 / a random sample of N idle parcels per county.")

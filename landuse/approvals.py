@@ -10,6 +10,11 @@ State Council or the province
 * by the province, partly supplied, the rest unsupplied with its land class
   unchanged, is reduced (核减) by the rest.
 
+A batch with nothing supplied whose unsupplied land is built up on site
+(built-up share above ``landcover.used_before_supply_min_built_share``) is
+used before supply (未供先用, phase 2 of the notice: "分类处理"): it gets its
+own list and never lapses or is withdrawn.
+
 The planning scale, annual plan and farmland-balance indicators of what
 lapses, is withdrawn or reduced return to the county: the candidate's area
 is the indicator returned.
@@ -59,7 +64,8 @@ MIN_CANDIDATE_HA = 0.01
 KIND_LABELS = {
     "lapse": ("失效", "lapse"),
     "withdraw": ("撤回", "withdraw"),
-    "reduce": ("核减", "reduce"),
+    "reduce": ("批次核减", "reduce"),
+    "used_before_supply": ("未供先用", "used before supply"),
     "suspected_idle": ("疑似闲置", "suspected idle"),
 }
 
@@ -157,12 +163,16 @@ def approval_candidates(
 
     comp = b["compensation"]
     years = ((t - b["approval_date"]).dt.days / 365.25).round(1)
-    lapse = eligible & nothing & ((comp == "未实施") | comp.isna()).fillna(False)
-    withdraw = eligible & nothing & comp.isin(["部分实施", "已实施"]) & unchanged.fillna(True)
+    # 未供先用 (phase 2: "对未供先用违法用地导致批而未供的，要实施分类处理"): built up on site with
+    # nothing supplied is land in use, not an approval to lapse or withdraw.
+    used = eligible & nothing & (share > rules.landcover.used_before_supply_min_built_share).fillna(False)
+    lapse = eligible & nothing & ~used & ((comp == "未实施") | comp.isna()).fillna(False)
+    withdraw = eligible & nothing & ~used & comp.isin(["部分实施", "已实施"]) & unchanged.fillna(True)
     reduce = eligible & ~nothing & b["approver"].isin(ar.reduce_approvers) & unchanged.fillna(True)
 
     rows = []
-    for kind, mask in (("lapse", lapse), ("withdraw", withdraw), ("reduce", reduce)):
+    for kind, mask in (("lapse", lapse), ("withdraw", withdraw), ("reduce", reduce),
+                       ("used_before_supply", used)):
         if not mask.any():
             continue
         sel = b[mask]
@@ -181,8 +191,12 @@ def approval_candidates(
             "basis": basis[mask] if kind != "lapse" else "attribute",
             "built_share": share[mask].round(4),
         }, index=sel.index)
-        frame["needs_field_check"] = unchanged[mask].isna().to_numpy() if kind != "lapse" else (
-            sel["compensation"].isna().to_numpy())
+        if kind == "lapse":
+            frame["needs_field_check"] = sel["compensation"].isna().to_numpy()
+        elif kind == "used_before_supply":
+            frame["needs_field_check"] = True  # what stands there, and may it be regularised?
+        else:
+            frame["needs_field_check"] = unchanged[mask].isna().to_numpy()
         frame["reason"], frame["reason_en"] = _reasons(kind, frame, limit)
         rows.append(frame)
     if not rows:
@@ -193,7 +207,8 @@ def approval_candidates(
     else:
         parts = remainder(pd.Index(out["batch_id"].unique())) if callable(remainder) else remainder
         out["geometry"] = reindexed(parts, out["batch_id"]).to_numpy()
-    out["indicator_return_ha"] = out["area_ha"]
+    # Nothing returns from land in use: 未供先用 is put right, not revoked.
+    out["indicator_return_ha"] = out["area_ha"].where(out["kind"] != "used_before_supply", 0.0)
     return candidates_frame(out, batches.crs)
 
 
@@ -214,6 +229,12 @@ def _reasons(kind: str, frame: pd.DataFrame, limit: float) -> tuple[pd.Series, p
         zh = "批准已满 " + years + " 年未供地，征收补偿已（部分）实施" + site_zh + "，现场地类与批准前一致，报原批准机关撤回" + check_zh
         en = ("approved " + years + " years ago, nothing supplied, compensation (partly) implemented"
               + site_en + ", land class unchanged: withdraw the approval" + check_en)
+    elif kind == "used_before_supply":
+        zh = ("批准已满 " + years + " 年未供地" + site_zh
+              + "，已建设使用：未供先用，分类处理（符合条件的补办供地手续，违法用地依法查处），不按失效、撤回处理")
+        en = ("approved " + years + " years ago, nothing supplied" + site_en
+              + ", built on: used before supply, to be handled case by case (regularise the supply where "
+              "allowed, otherwise treat as illegal use), not a lapse or withdrawal")
     else:
         zh = ("省政府批准已满 " + years + " 年，部分供地，剩余 " + frame["area_ha"].map("{:.4f}".format).astype("string")
               + " 公顷未供" + site_zh + "，报省政府核减" + check_zh)

@@ -278,6 +278,7 @@ class LandCoverRules:
     cultivated_classes: tuple[int, ...]
     unchanged_max_built_share: float
     developed_min_share: float
+    used_before_supply_min_built_share: float
 
 
 @dataclass(frozen=True)
@@ -808,7 +809,7 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
                 "landcover",
                 doc["landcover"],
                 required=("built_up_classes", "cultivated_classes", "unchanged_max_built_share"),
-                optional=("developed_min_share",),
+                optional=("developed_min_share", "used_before_supply_min_built_share"),
             ),
             idle,
         ),
@@ -1070,11 +1071,26 @@ def _landcover(t: _Table, idle: IdleRules) -> LandCoverRules:
     developed = (
         t.share("developed_min_share") if t.has("developed_min_share") else idle.developed_share_min
     )
+    unchanged = t.share("unchanged_max_built_share")
+    used = (
+        t.share("used_before_supply_min_built_share")
+        if t.has("used_before_supply_min_built_share")
+        else unchanged
+    )
+    if used < unchanged:
+        raise t.error(
+            "used_before_supply_min_built_share",
+            f"不应低于 unchanged_max_built_share = {unchanged:g}（地类未变的批次不能算未供先用）",
+            f"must not be below unchanged_max_built_share = {unchanged:g} "
+            "(a batch whose land class is unchanged is not in use)",
+            t.data["used_before_supply_min_built_share"],
+        )
     return LandCoverRules(
         built_up_classes=built,
         cultivated_classes=cultivated,
-        unchanged_max_built_share=t.share("unchanged_max_built_share"),
+        unchanged_max_built_share=unchanged,
         developed_min_share=developed,
+        used_before_supply_min_built_share=used,
     )
 
 

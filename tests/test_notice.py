@@ -53,3 +53,28 @@ def test_suspended_county_national_key_project_may_apply(suspended_ws):
     assert q.exempt_category == "省以上重点项目"
     assert a.quota(B, project_kind="商品住宅项目").project_allowed is False
     assert a.quota(A, project_kind="商品住宅项目").project_allowed is True
+
+
+# --- 3. 未供先用: built up with nothing supplied is its own list, never a lapse ---------------
+def test_built_up_unsupplied_batch_is_used_before_supply_not_a_lapse(tmp_path):
+    from test_candidates import _landcover
+
+    ws = build(counties=counties(A), batches=[
+        batch("USED", A, "2015-03-01", sq(0, 0), approver="国务院", compensation="未实施"),
+        batch("USED2", A, "2015-03-01", sq(200, 0), compensation="已实施"),
+        batch("QUARTER", A, "2015-03-01", sq(400, 0), compensation="未实施"),
+        batch("OPEN", A, "2015-03-01", sq(600, 0), compensation="未实施"),
+    ], supplies=[supply("P0", None, "2016-01-01", sq(1500, 300, 10))])
+    # USED and USED2: the whole 1 ha built up (share 1.0); QUARTER: a 50 m square, 0.25 ha (share 0.25).
+    ws.landcover = _landcover(tmp_path / "lc.tif", [(0, 0, 100), (200, 0, 100), (400, 0, 50)])
+    c = assess(ws, RULES, "2018-12-31").candidates.set_index("batch_id")
+    assert c.at["USED", "kind"] == "used_before_supply"
+    assert c.at["USED", "kind_label"] == "未供先用"
+    assert c.at["USED", "built_share"] == pytest.approx(1.0)
+    assert c.at["USED", "area_ha"] == pytest.approx(1.0)
+    assert c.at["USED", "indicator_return_ha"] == pytest.approx(0.0)
+    assert "未供先用" in c.at["USED", "reason"]
+    assert c.at["USED2", "kind"] == "used_before_supply"  # compensated and built: not in "no list"
+    assert c.at["QUARTER", "kind"] == "lapse"  # 25 % ≤ 50 %: not in use
+    assert c.at["OPEN", "kind"] == "lapse"
+    assert len(c) == 4  # one row each: never both 未供先用 and a lapse
