@@ -3,8 +3,11 @@
 From 驻政办〔2018〕163号 §2(1)1, after 自然资规〔2018〕1号: an approval by the
 State Council or the province
 
-* unused for two years, with the compensation plan not implemented,
-  lapses automatically (失效);
+* lapses automatically (失效) two years after approval, read per approval
+  kind (the batch's 审批类型, else ``approvals.default_kind``): a farmland
+  conversion when unused (nothing supplied); an expropriation when its
+  compensation plan is not implemented; a batch approving both when nothing
+  is supplied and compensation is not implemented;
 * with compensation implemented (even partly), nothing supplied and the land
   class on site unchanged, is withdrawn (撤回);
 * by the province, partly supplied, the rest unsupplied with its land class
@@ -43,7 +46,7 @@ __all__ = ["CANDIDATE_COLUMNS", "approval_candidates", "unsupplied_parts"]
 #: Columns of the candidates table, shared by approval and suspected-idle candidates.
 CANDIDATE_COLUMNS = [
     "kind", "kind_label", "county_code", "batch_id", "parcel_id", "area_ha", "supplied_ha", "years",
-    "idle_years", "approval_date", "approver", "compensation", "cause", "reason", "reason_en", "basis",
+    "idle_years", "approval_date", "approver", "compensation", "approval_kind", "cause", "reason", "reason_en", "basis",
     "built_share", "developed_share", "invested_share", "needs_field_check", "measure", "measure_en",
     "idle_fee_wan", "land_price_wan", "indicator_return_ha", "holder", "project_name", "geometry",
 ]
@@ -166,8 +169,15 @@ def approval_candidates(
     # 未供先用 (phase 2: "对未供先用违法用地导致批而未供的，要实施分类处理"): built up on site with
     # nothing supplied is land in use, not an approval to lapse or withdraw.
     used = eligible & nothing & (share > rules.landcover.used_before_supply_min_built_share).fillna(False)
-    lapse = eligible & nothing & ~used & ((comp == "未实施") | comp.isna()).fillna(False)
-    withdraw = eligible & nothing & ~used & comp.isin(["部分实施", "已实施"]) & unchanged.fillna(True)
+    kind_col = b["approval_kind"] if "approval_kind" in b.columns else pd.Series(pd.NA, index=b.index)
+    approval_kind = kind_col.astype("string").fillna(ar.default_kind)
+    conversion = (approval_kind == "农用地转用").to_numpy()
+    not_compensated = ((comp == "未实施") | comp.isna()).fillna(False)
+    # The lapse clause per approval kind: a conversion lapses unused; an expropriation with
+    # its compensation plan not implemented; a batch approving both when both hold.
+    lapse = eligible & nothing & ~used & (conversion | not_compensated)
+    withdraw = (eligible & nothing & ~used & ~conversion & comp.isin(["部分实施", "已实施"])
+                & unchanged.fillna(True))
     reduce = eligible & ~nothing & b["approver"].isin(ar.reduce_approvers) & unchanged.fillna(True)
 
     rows = []
@@ -187,12 +197,14 @@ def approval_candidates(
             "approval_date": sel["approval_date"],
             "approver": sel["approver"],
             "compensation": sel["compensation"],
+            "approval_kind": approval_kind[mask],
             "years": years[mask],
             "basis": basis[mask] if kind != "lapse" else "attribute",
             "built_share": share[mask].round(4),
         }, index=sel.index)
         if kind == "lapse":
-            frame["needs_field_check"] = sel["compensation"].isna().to_numpy()
+            frame["needs_field_check"] = (sel["compensation"].isna().to_numpy()
+                                          & (frame["approval_kind"] != "农用地转用").to_numpy())
         elif kind == "used_before_supply":
             frame["needs_field_check"] = True  # what stands there, and may it be regularised?
         else:
@@ -223,8 +235,22 @@ def _reasons(kind: str, frame: pd.DataFrame, limit: float) -> tuple[pd.Series, p
         comp_zh = np.where(frame["compensation"].isna(), "征收补偿实施情况不明（需核实）", "未实施征收补偿安置方案")
         comp_en = np.where(frame["compensation"].isna(), "compensation status unknown (verify)",
                            "compensation plan not implemented")
-        zh = "批准已满 " + years + " 年未供地，" + comp_zh + "，批准文件自动失效"
-        en = "approved " + years + " years ago, nothing supplied, " + comp_en + ": the approval lapses"
+        ak = frame["approval_kind"].astype("string")
+        # Which branch of "两年未用地或未实施征收补偿安置方案的" applied.
+        zh = pd.Series(np.select(
+            [ak == "农用地转用", ak == "土地征收"],
+            ["农用地转用批准已满 " + years + " 年未用地（两年未用地），批准文件自动失效",
+             "土地征收批准已满 " + years + " 年" + comp_zh + "（未实施征收补偿安置方案），批准文件自动失效"],
+            "农用地转用和土地征收批准已满 " + years + " 年未供地，" + comp_zh
+            + "（两年未用地且未实施征收补偿安置方案），批准文件自动失效"), index=frame.index)
+        en = pd.Series(np.select(
+            [ak == "农用地转用", ak == "土地征收"],
+            ["farmland conversion approved " + years + " years ago and unused (two years unused): "
+             "the approval lapses",
+             "expropriation approved " + years + " years ago, " + comp_en
+             + " (compensation not implemented): the approval lapses"],
+            "conversion and expropriation approved " + years + " years ago, nothing supplied, " + comp_en
+            + " (two years unused and compensation not implemented): the approval lapses"), index=frame.index)
     elif kind == "withdraw":
         zh = "批准已满 " + years + " 年未供地，征收补偿已（部分）实施" + site_zh + "，现场地类与批准前一致，报原批准机关撤回" + check_zh
         en = ("approved " + years + " years ago, nothing supplied, compensation (partly) implemented"

@@ -40,7 +40,7 @@ files are commented templates. The layout of a file::
     [treatment]   # little_stock_quantile and the four labels, zh and en
     [ranking]     # commend, criticize
     [idle]        # Order 53: disposal_methods, thresholds, causes
-    [approvals]   # lapse_years, approvers, reduce_approvers
+    [approvals]   # lapse_years, approvers, reduce_approvers, default_kind (optional)
     [landcover]   # built_up_classes, cultivated_classes, shares
     [sampling]    # per_county, seed, typical_cases
 """
@@ -79,6 +79,9 @@ __all__ = [
     "list_rulesets",
     "load_ruleset",
 ]
+
+#: Approval kinds of a batch (审批类型), the combined one first (the default reading).
+APPROVAL_KINDS: tuple[str, ...] = ("农用地转用和土地征收", "农用地转用", "土地征收")
 
 Measure = Literal["supply_rate", "stock_disposal_rate", "idle_disposal_rate"]
 MEASURES: tuple[str, ...] = get_args(Measure)
@@ -257,11 +260,20 @@ class ApprovalRules:
     ``approvers`` are the authorities whose batches are in the campaign's
     scope and can lapse or be withdrawn after ``lapse_years``;
     ``reduce_approvers`` those whose batches can be reduced (核减).
+
+    The lapse clause is read per approval kind (the batch's 审批类型): a
+    farmland conversion (农用地转用) lapses after ``lapse_years`` unused
+    (nothing supplied); an expropriation (土地征收) after ``lapse_years``
+    with its compensation plan not implemented; a batch approving both
+    when nothing is supplied and compensation is not implemented (with
+    compensation implemented it is withdrawn instead). ``default_kind`` is
+    the kind of a batch whose 审批类型 is empty.
     """
 
     lapse_years: float
     approvers: tuple[str, ...]
     reduce_approvers: tuple[str, ...]
+    default_kind: str = "农用地转用和土地征收"
 
 
 @dataclass(frozen=True)
@@ -801,7 +813,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         ranking=_ranking(_Table(src, "ranking", doc["ranking"], required=_field_names(Ranking))),
         idle=idle,
         approvals=_approvals(
-            _Table(src, "approvals", doc["approvals"], required=_field_names(ApprovalRules))
+            _Table(src, "approvals", doc["approvals"], required=("lapse_years", "approvers", "reduce_approvers"),
+                   optional=("default_kind",))
         ),
         landcover=_landcover(
             _Table(
@@ -1054,6 +1067,8 @@ def _approvals(t: _Table) -> ApprovalRules:
         lapse_years=t.number("lapse_years", positive=True),
         approvers=approvers,
         reduce_approvers=reduce,
+        default_kind=t.choice("default_kind", APPROVAL_KINDS) if t.has("default_kind")
+        else APPROVAL_KINDS[0],
     )
 
 

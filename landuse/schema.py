@@ -138,6 +138,14 @@ COMPENSATION: dict[str, tuple[str, ...]] = {
     "部分实施": ("部分实施", "部分", "partial", "partly", "partly implemented"),
     "已实施": ("已实施", "全部实施", "已", "是", "implemented", "yes", "full"),
 }
+#: What a batch approved (审批类型). Empty: the rule set's ``approvals.default_kind``.
+#: The combined kind comes first so that fuller names holding both words match it.
+APPROVAL_KINDS: dict[str, tuple[str, ...]] = {
+    "农用地转用和土地征收": ("农用地转用和土地征收", "农用地转用及土地征收", "农用地转用与土地征收",
+                      "转用和征收", "转用征收", "农转征", "农转用和征收", "both"),
+    "农用地转用": ("农用地转用", "农转用", "转用", "conversion", "farmland conversion"),
+    "土地征收": ("土地征收", "征收", "征地", "expropriation"),
+}
 REVOCATION_KINDS: dict[str, tuple[str, ...]] = {
     "lapse": ("失效", "自动失效", "lapse", "lapsed"),
     "withdraw": ("撤回", "withdraw", "withdrawn", "withdrawal"),
@@ -207,6 +215,9 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("compensation", "enum", "征收补偿实施情况",
                       ("compensation", "征收补偿实施情况", "补偿实施情况", "征收补偿安置方案实施情况",
                        "征收补偿", "ZSBC", "BCSS"), values=COMPENSATION),
+            FieldSpec("approval_kind", "enum", "审批类型",
+                      ("approval_kind", "审批类型", "批准类型", "报批类型", "用地审批类型", "SPLX", "PZLX"),
+                      values=APPROVAL_KINDS),
         ),
     ),
     "supplies": LayerSpec(

@@ -78,3 +78,32 @@ def test_built_up_unsupplied_batch_is_used_before_supply_not_a_lapse(tmp_path):
     assert c.at["QUARTER", "kind"] == "lapse"  # 25 % ≤ 50 %: not in use
     assert c.at["OPEN", "kind"] == "lapse"
     assert len(c) == 4  # one row each: never both 未供先用 and a lapse
+
+
+# --- 4. the lapse clause per approval kind ---------------------------------------------------
+def test_lapse_clause_per_approval_kind():
+    ws = build(counties=counties(A), batches=[
+        # a conversion unused two years lapses although compensation is implemented
+        batch("CONV", A, "2015-03-01", sq(0, 0), approval_kind="农用地转用", compensation="已实施"),
+        # an expropriation with its compensation plan not implemented lapses
+        batch("EXPR", A, "2015-03-01", sq(200, 0), approval_kind="土地征收", compensation="未实施"),
+        # an expropriation whose compensation is implemented is withdrawn, not lapsed
+        batch("EXPR_DONE", A, "2015-03-01", sq(400, 0), approval_kind="征收", compensation="已实施"),
+        # no 审批类型: the default reading, both — nothing supplied and compensation not implemented
+        batch("BOTH", A, "2015-03-01", sq(600, 0), compensation="未实施"),
+        batch("BOTH_DONE", A, "2015-03-01", sq(800, 0), compensation="部分实施"),
+    ], supplies=[supply("P0", None, "2016-01-01", sq(1500, 300, 10))])
+    c = assess(ws, RULES, "2018-12-31", raster=False).candidates.set_index("batch_id")
+    assert RULES.approvals.default_kind == "农用地转用和土地征收"
+    assert c.at["CONV", "kind"] == "lapse"
+    assert c.at["CONV", "area_ha"] == pytest.approx(1.0)
+    assert "两年未用地" in c.at["CONV", "reason"]
+    assert "征收补偿" not in c.at["CONV", "reason"]
+    assert "two years unused" in c.at["CONV", "reason_en"]
+    assert c.at["EXPR", "kind"] == "lapse"
+    assert c.at["EXPR", "reason"].startswith("土地征收批准已满 3.8 年未实施征收补偿安置方案")
+    assert c.at["EXPR_DONE", "kind"] == "withdraw"
+    assert c.at["BOTH", "kind"] == "lapse"
+    assert c.at["BOTH", "approval_kind"] == "农用地转用和土地征收"
+    assert "两年未用地且未实施征收补偿安置方案" in c.at["BOTH", "reason"]
+    assert c.at["BOTH_DONE", "kind"] == "withdraw"
