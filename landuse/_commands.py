@@ -164,7 +164,8 @@ def county_table(a: Assessment, settings: Settings) -> Table:
         cells += [
             f"[{colour}]{outcome}[/]",
             "" if pd.isna(row["plan_next_ha"]) else f"{row['plan_next_ha']:,.2f}",
-            t("是", "yes") if row["suspended"] else "",
+            (t("是（可申请恢复受理）", "yes (may apply for resumption)") if row.get("may_resume", False)
+             else t("是", "yes")) if row["suspended"] else "",
             format_rate(row["combined_disposal_rate"]),
             "" if pd.isna(row["rank"]) else f"{int(row['rank'])}{ranking}",
         ]
@@ -283,6 +284,13 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
             out.print(t(f"如到截止日仍未完成，新增建设用地申请将暂停受理（{exempt}除外）",
                         f"if still short at the deadline, new construction land applications will be "
                         f"suspended (except {exempt})"))
+    if q.may_resume:
+        out.print(t("未完成的任务现已完成：可申请恢复受理（整改任务完成并经申请确认后，可恢复受理新增建设用地申请）",
+                    "the tasks missed are now reached: may apply for resumption of new construction land "
+                    "applications (resumed once the application is confirmed)"))
+    if q.resumed_on is not None:
+        out.print(t(f"已于 {q.resumed_on} 确认恢复受理新增建设用地申请",
+                    f"applications resumed on {q.resumed_on} (confirmed)"))
     if q.project_kind is not None:
         verdict = t("可以申请", "may apply") if q.project_allowed else t("暂停受理", "suspended")
         cat = q.exempt_category

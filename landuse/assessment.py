@@ -43,7 +43,10 @@ class CountyQuota:
     would miss one if it stayed as it is when the deadline comes;
     ``project_allowed`` says whether ``project_kind`` may still apply;
     ``exempt_category`` is the rule set's exempt category it falls under
-    (省以上重点项目 for 国家重点项目), or None.
+    (省以上重点项目 for 国家重点项目), or None. ``may_resume``: suspended, and every
+    deciding task it missed is reached as of the date (可申请恢复受理);
+    ``resumed_on``: the date a resumption was confirmed (the ``resumptions``
+    table), from which the county is no longer suspended.
     """
 
     county_code: str
@@ -59,6 +62,8 @@ class CountyQuota:
     project_kind: str | None
     project_allowed: bool | None
     exempt_category: str | None = None
+    may_resume: bool = False
+    resumed_on: dt.date | None = None
 
 
 @dataclass(eq=False)
@@ -169,7 +174,9 @@ class Assessment:
                 "gap_mu": f["gap_ha"] * MU_PER_HA, "no_task": bool(f["no_task"]),
             })
         exempt = self.rules.suspension.exempt_project_kinds
-        suspended = bool(row["suspended"]) or (row["outcome"] == "penalty" and self.rules.suspension.on_missed)
+        resumed = "resumed_on" in row and not pd.isna(row["resumed_on"])
+        suspended = (bool(row["suspended"]) or (row["outcome"] == "penalty" and self.rules.suspension.on_missed)
+                     ) and not resumed
         category = self.rules.suspension.exempt_category(project_kind)
         allowed = None if project_kind is None else (not suspended or category is not None)
         return CountyQuota(
@@ -178,6 +185,8 @@ class Assessment:
             outcome_final=bool(row["outcome_final"]), plan_base_ha=row["plan_base_ha"],
             plan_next_ha=row["plan_next_ha"], suspended=suspended, exempt_project_kinds=exempt,
             project_kind=project_kind, project_allowed=allowed, exempt_category=category,
+            may_resume=bool(row.get("may_resume", False)),
+            resumed_on=None if not resumed else pd.Timestamp(row["resumed_on"]).date(),
         )
 
     def __repr__(self) -> str:
@@ -286,6 +295,7 @@ def assess(
         else:
             measure = idle.county_idle_disposal(workspace.idle, rules, on)
         results.append(linkage.judge_task(task, measure, codes, t))
+    now_reached = _reached_now(rules, workspace, ledger, codes, t)
 
     step("landcover")
     use_raster = raster and workspace.landcover is not None
@@ -331,7 +341,8 @@ def assess(
     stock = _stock(workspace, ledger, ledger_idle, t)
     combined = _combined(results)
     counties = linkage.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
-                                      stock_ha=stock, combined=combined)
+                                      stock_ha=stock, combined=combined, reached_now=now_reached,
+                                      resumed_on=_resumed_on(workspace, t))
     counties = gpd.GeoDataFrame(
         counties, geometry=workspace.counties.set_index("county_code").geometry.reindex(
             counties["county_code"]).to_numpy(), crs=workspace.crs)
@@ -342,6 +353,37 @@ def assess(
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
                       extra={"plan_year": year, "dates": dates, "links": links})
+
+
+def _reached_now(rules: RuleSet, workspace: Workspace, ledger: pd.DataFrame, codes: pd.Index,
+                 t: dt.date) -> pd.DataFrame:
+    """Whether each deciding task's target is reached as of ``t`` itself, by county.
+
+    Only tasks whose deadline has passed are measured again (at ``t``); a county that
+    missed one at its deadline and has reached it since may apply for resumption
+    ("整改任务完成并经申请确认后，可恢复受理").
+    """
+    out = {}
+    for task in rules.deciding_tasks:
+        if t <= task.deadline:
+            continue
+        if task.measure == "supply_rate":
+            measure = supply.county_supply_rates(workspace.batches, ledger, task.window, t)
+        elif task.measure == "stock_disposal_rate":
+            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, t)
+        else:
+            measure = idle.county_idle_disposal(workspace.idle, rules, t)
+        out[task.id] = linkage.judge_task(task, measure, codes, t).frame["reached"]
+    return pd.DataFrame(out, index=codes)
+
+
+def _resumed_on(workspace: Workspace, t: dt.date) -> pd.Series:
+    """The first confirmed resumption on or before ``t``, by county (the ``resumptions`` table)."""
+    res = getattr(workspace, "resumptions", None)
+    if res is None or res.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    res = res[res["date"].notna() & (res["date"] <= pd.Timestamp(t))]
+    return res.groupby("county_code")["date"].min()
 
 
 def plan_year(rules: RuleSet) -> int:

@@ -138,6 +138,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "plan_next": ("下一年度计划", "Next year's plan"),
     "suspended": ("暂停受理新增建设用地申请", "New construction land applications suspended"),
     "suspended_yes": ("是（{exempt}除外）", "yes (except {exempt})"),
+    "may_resume": ("；任务已完成，可申请恢复受理", "; tasks now reached: may apply for resumption"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "combined": ("综合处置率", "Combined disposal rate"),
@@ -930,6 +931,8 @@ def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str
                     if exempt else _w("yes", lang))
         else:
             text = _w("no", lang)
+        if bool(suspended) and not _missing(row.get("may_resume")) and bool(row.get("may_resume")):
+            text += _w("may_resume", lang)
         fact("suspended", text)
     fact("combined", _f_rate(row.get("combined_disposal_rate"), lang))
     rank = row.get("rank")

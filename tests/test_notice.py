@@ -107,3 +107,44 @@ def test_lapse_clause_per_approval_kind():
     assert c.at["BOTH", "approval_kind"] == "农用地转用和土地征收"
     assert "两年未用地且未实施征收补偿安置方案" in c.at["BOTH", "reason"]
     assert c.at["BOTH_DONE", "kind"] == "withdraw"
+
+
+# --- 5. resumption ----------------------------------------------------------------------------
+def _resumption_ws(resumptions=()):
+    # B: a 1 ha 2014 batch with nothing supplied by 2018 → T2 0 %, T3 0 %: suspended at 2018-12-31.
+    # On 2019-05-15 the whole 1 ha is supplied: T2 and T3 reach 100 % (≥ 75 %, ≥ 20 %); no idle land.
+    return build(counties=counties(A, B),
+                 batches=[batch("A1", A, "2014-01-01", sq(0, 0)), batch("B1", B, "2014-01-01", sq(10_000, 0))],
+                 supplies=[supply("PA1", "A1", "2018-06-01", sq(0, 0)),
+                           supply("PB1", "B1", "2019-05-15", sq(10_000, 0))],
+                 resumptions=list(resumptions) or [{"county_code": A, "date": "2030-01-01"}])
+
+
+@pytest.mark.parametrize(("as_of", "suspended", "may_resume"), [
+    ("2018-12-31", True, False),
+    ("2019-05-01", True, False),   # still 0 % supplied
+    ("2019-05-31", True, True),    # 1 ha of 1 ha supplied: every missed task reached
+])
+def test_suspended_county_may_apply_for_resumption(as_of, suspended, may_resume):
+    a = assess(_resumption_ws(), RULES, as_of, raster=False)
+    c = a.counties.set_index("county_code")
+    assert bool(c.at[B, "suspended"]) is suspended
+    assert bool(c.at[B, "may_resume"]) is may_resume
+    assert c.at[B, "outcome"] == "penalty"  # the 2018 verdict stands
+    assert a.quota(B).may_resume is may_resume
+    assert not c.at[A, "may_resume"]
+
+
+def test_confirmed_resumption_ends_the_suspension():
+    ws = _resumption_ws([{"county_code": B, "date": "2019-06-01"}])
+    before = assess(ws, RULES, "2019-05-31", raster=False)
+    assert bool(before.counties.set_index("county_code").at[B, "suspended"])
+    after = assess(ws, RULES, "2019-06-30", raster=False)
+    c = after.counties.set_index("county_code")
+    assert not c.at[B, "suspended"]
+    assert not c.at[B, "may_resume"]
+    assert str(c.at[B, "resumed_on"])[:10] == "2019-06-01"
+    q = after.quota(B, project_kind="商品住宅项目")
+    assert not q.suspended
+    assert q.project_allowed is True
+    assert str(q.resumed_on) == "2019-06-01"
