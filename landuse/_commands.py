@@ -143,7 +143,8 @@ def county_table(a: Assessment, settings: Settings) -> Table:
     table.add_column(t("综合处置率", "combined"), justify="right")
     table.add_column(t("排名", "rank"), justify="right")
     for _, row in a.counties.iterrows():
-        cells = [str(row["county_code"]), str(row["county_name"])]
+        zone = t("（功能区）", " (zone)") if row.get("unit_kind") == "功能区" else ""
+        cells = [str(row["county_code"]), str(row["county_name"]) + zone]
         for res in a.tasks:
             tid = res.task.id
             rate = row[f"{tid}_rate"]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
 from landuse import approvals, idle, linkage, supply
 from landuse._arrays import member, positions, reindexed
@@ -344,8 +345,8 @@ def assess(
                                       stock_ha=stock, combined=combined, reached_now=now_reached,
                                       resumed_on=_resumed_on(workspace, t))
     counties = gpd.GeoDataFrame(
-        counties, geometry=workspace.counties.set_index("county_code").geometry.reindex(
-            counties["county_code"]).to_numpy(), crs=workspace.crs)
+        counties, geometry=_unit_outlines(workspace.counties).reindex(counties["county_code"]).to_numpy(),
+        crs=workspace.crs)
 
     batches = _batch_detail(workspace, ledger, rules, t, links)
     problems = problems_frame([*workspace.problems, *supply_problems, *_no_quota(counties, year),
@@ -353,6 +354,20 @@ def assess(
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
                       extra={"plan_year": year, "dates": dates, "links": links})
+
+
+def _unit_outlines(counties: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Each unit's outline by code: a county less the functional zones carved from it."""
+    out = counties.drop_duplicates("county_code").set_index("county_code").geometry
+    if "unit_kind" not in counties or not (counties["unit_kind"] == "功能区").fillna(False).any():
+        return out
+    zones = counties[(counties["unit_kind"] == "功能区").fillna(False) & counties["parent_code"].notna()]
+    carved = zones.geometry.groupby(zones["parent_code"].to_numpy()).agg(lambda g: shapely.union_all(g.to_numpy()))
+    parents = carved.index[member(carved.index, out.index)]
+    values = out.to_numpy().copy()
+    pos = out.index.get_indexer(parents)
+    values[pos] = shapely.difference(values[pos], carved.loc[parents].to_numpy())
+    return gpd.GeoSeries(values, index=out.index, crs=out.crs)
 
 
 def _reached_now(rules: RuleSet, workspace: Workspace, ledger: pd.DataFrame, codes: pd.Index,

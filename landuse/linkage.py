@@ -219,4 +219,10 @@ def judge_counties(
             unfixed |= missed_by_task[tid] & ~reached
         fixed = missed_by_task.any(axis=1) & ~unfixed
     out["may_resume"] = out["suspended"] & fixed
+    # DESIGN "Assessed units": which kind of unit each row is (县区 or 功能区) and, for a zone,
+    # the county it is carved from.
+    kind = counties["unit_kind"] if "unit_kind" in counties else pd.Series(pd.NA, index=counties.index)
+    out["unit_kind"] = kind.astype("string").fillna("县区").to_numpy()
+    parent = counties["parent_code"] if "parent_code" in counties else pd.Series(pd.NA, index=counties.index)
+    out["parent_code"] = parent.astype("string").where(out["unit_kind"].to_numpy() == "功能区").to_numpy()
     return out.reset_index(drop=True)

@@ -6,10 +6,11 @@ Squares in EPSG:4547 (``_ws.sq``): 100 m × 100 m = 1 ha.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from _ws import A, B, batch, build, counties, sq, supply
 
-from landuse.assessment import assess
+from landuse.assessment import assess, tables
 from landuse.rules import load_ruleset
 
 RULES = load_ruleset("zhumadian-2018")
@@ -148,3 +149,55 @@ def test_confirmed_resumption_ends_the_suspension():
     assert not q.suspended
     assert q.project_allowed is True
     assert str(q.resumed_on) == "2019-06-01"
+
+
+# --- 6. functional zones ----------------------------------------------------------------------
+Z = "411790"
+
+
+def _zone_ws():
+    units = counties(A, B)
+    # A 1 km × 1 km zone (100 ha) carved from A's 10 km square.
+    units.append({"county_code": Z, "county_name": "示范区", "unit_kind": "管委会", "parent_code": A,
+                  "geometry": sq(0, 0, 1000)})
+    return build(
+        counties=units,
+        batches=[batch("A1", A, "2014-01-01", sq(5000, 5000)),          # A, outside the zone
+                 batch("Z1", A, "2014-01-01", sq(100, 100)),            # says A, lies in the zone
+                 batch("Z2", None, "2014-01-01", sq(300, 300)),         # no code, lies in the zone
+                 batch("B1", B, "2014-01-01", sq(10_000, 0))],
+        supplies=[supply("PA1", "A1", "2018-06-01", sq(5000, 5000)),
+                  supply("PZ1", "Z1", "2018-06-01", sq(100, 100))],
+        idle=[{"idle_id": "I1", "parcel_id": "PZ1", "county_code": A, "area_ha": 1.0, "cause": "企业原因",
+               "disposal": None, "disposal_date": None, "identified_date": "2017-06-01", "geometry": None}],
+        quotas=[{"county_code": c, "year": 2019, "plan_base_ha": 100.0} for c in (A, B, Z)],
+    )
+
+
+def test_features_in_a_zone_count_for_the_zone():
+    ws = _zone_ws()
+    assert ws.batches.set_index("batch_id")["county_code"].to_dict() == {"A1": A, "Z1": Z, "Z2": Z, "B1": B}
+    assert ws.supplies.set_index("parcel_id").at["PZ1", "county_code"] == Z
+    assert ws.idle.set_index("idle_id").at["I1", "county_code"] == Z  # through its parcel
+    a = assess(ws, RULES, "2018-12-31", raster=False)
+    c = a.counties.set_index("county_code")
+    assert c.at[Z, "unit_kind"] == "功能区"
+    assert c.at[Z, "parent_code"] == A
+    assert c.at[A, "unit_kind"] == "县区"
+    assert pd.isna(c.at[A, "parent_code"])
+    # Zone: 1 of 2 ha supplied → T2 50 %, missed; its 1 ha idle parcel undisposed → T4 0 %.
+    assert c.at[Z, "T2_rate"] == pytest.approx(0.5)
+    assert c.at[Z, "T4_rate"] == pytest.approx(0.0)
+    assert c.at[Z, "outcome"] == "penalty"
+    assert c.at[Z, "plan_next_ha"] == pytest.approx(80.0)
+    # The parent keeps the rest: A1 alone, fully supplied; no idle land.
+    assert c.at[A, "T2_rate"] == pytest.approx(1.0)
+    assert pd.isna(c.at[A, "T4_rate"])
+    assert c.at[A, "outcome"] == "award"
+    # Ranked like a county: combined (T3 + T4): A 1/1, Z 1/(2+1), B 0/1.
+    assert c.at[Z, "combined_disposal_rate"] == pytest.approx(1 / 3)
+    assert list(c.sort_values("rank").index) == [A, Z, B]
+    # Mapped: the parent's outline less the zone (100 km² − 1 km²).
+    assert c.loc[A].geometry.area / 10_000 == pytest.approx(9900.0)
+    assert c.loc[Z].geometry.area / 10_000 == pytest.approx(100.0)
+    assert "unit_kind" in tables(a)["counties"].columns
