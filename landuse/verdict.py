@@ -121,6 +121,8 @@ def judge_counties(
     plan_base: pd.Series,
     stock_ha: pd.Series,
     combined: pd.Series,
+    reached_now: pd.DataFrame | None = None,
+    resumed_on: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Decide each county's outcome, plan, suspension, treatment and rank.
 
@@ -138,6 +140,13 @@ def judge_counties(
         Unsupplied plus undisposed idle hectares as of ``as_of``, by county.
     combined : pandas.Series
         Combined disposal rate by county (NaN: nothing to dispose of).
+    reached_now : pandas.DataFrame, optional
+        By county, one boolean column per deciding task whose deadline has
+        passed: its target reached as of ``as_of`` itself. A suspended county
+        that has reached every task it missed ``may_resume`` (可申请恢复受理).
+    resumed_on : pandas.Series, optional
+        The confirmed resumption date by county (on or before ``as_of``): the
+        county is no longer suspended.
 
     Returns
     -------
@@ -148,6 +157,7 @@ def judge_counties(
     out = pd.DataFrame({"county_code": codes, "county_name": counties["county_name"].to_numpy()}, index=codes)
     deciding = set(rules.award.deciding)
     met_cols, reached_cols, milestone_missed = [], [], pd.Series(False, index=codes)
+    met_by_task: dict[str, pd.Series] = {}
     for res in results:
         f = res.frame.reindex(codes)
         tid = res.task.id
@@ -156,6 +166,7 @@ def judge_counties(
         out[f"{tid}_met"] = f["met"]
         out[f"{tid}_gap_ha"] = f["gap_ha"]
         if tid in deciding:
+            met_by_task[tid] = f["met"]
             met_cols.append(f["met"])
             reached_cols.append(f["reached"])
         elif res.task.milestone:
@@ -190,4 +201,28 @@ def judge_counties(
     out["devzone_treatment"] = np.select(
         [little & award, ~little & ~award], [tr.devzone_supported, tr.devzone_suspended], ""
     )
+    # Resumption (§1.3 "整改任务完成并经申请确认后，可恢复受理").
+    resumed = (resumed_on if resumed_on is not None else pd.Series(dtype="datetime64[ns]")).reindex(codes)
+    resumed = pd.to_datetime(resumed)
+    was_suspended = out["suspended"].astype(bool)
+    out["resumed_on"] = resumed.where(was_suspended)
+    out["suspended"] = was_suspended & resumed.isna()
+    fixed = pd.Series(False, index=codes)
+    if reached_now is not None and len(reached_now.columns) and met_by_task:
+        now = reached_now.reindex(codes).fillna(False).astype(bool)
+        missed_by_task = pd.DataFrame({tid: (m == False).fillna(False).astype(bool)  # noqa: E712
+                                       for tid, m in met_by_task.items()}, index=codes)
+        # A task missed at its deadline and not measured again (deadline not passed) cannot be fixed.
+        unfixed = pd.Series(False, index=codes)
+        for tid in missed_by_task.columns:
+            reached = now[tid] if tid in now.columns else pd.Series(False, index=codes)
+            unfixed |= missed_by_task[tid] & ~reached
+        fixed = missed_by_task.any(axis=1) & ~unfixed
+    out["may_resume"] = out["suspended"] & fixed
+    # DESIGN "Assessed units": which kind of unit each row is (县区 or 功能区) and, for a zone,
+    # the county it is carved from.
+    kind = counties["unit_kind"] if "unit_kind" in counties else pd.Series(pd.NA, index=counties.index)
+    out["unit_kind"] = kind.astype("string").fillna("县区").to_numpy()
+    parent = counties["parent_code"] if "parent_code" in counties else pd.Series(pd.NA, index=counties.index)
+    out["parent_code"] = parent.astype("string").where(out["unit_kind"].to_numpy() == "功能区").to_numpy()
     return out.reset_index(drop=True)

@@ -1289,6 +1289,41 @@ def write_workspace(out: Path, res: float) -> None:
     write_quotas(rng, batches, out / "计划指标.csv")
     lc, transform = make_landcover(rng, counties_plane, batches, sup, res)
     write_raster(lc, transform, out / "landcover.tif")
+    add_functional_zone(out)
+
+
+# --- the functional zone -------------------------------------------------------------------
+
+#: A synthetic functional zone (DESIGN "Assessed units"), carved from 驿城区 around its eastern
+#: industrial cluster: a 4 km × 4 km square in EPSG:4547, cut to the district's outline.
+ZONE_CODE = "411790"
+ZONE_NAME = "驻马店示范区"
+ZONE_PARENT = "411702"
+ZONE_BOX = (504_000.0, 3_644_000.0, 508_000.0, 3_648_000.0)
+ZONE_PLANS = (("2018", "35.00", "150.00"), ("2019", "32.00", ""))
+
+
+def add_functional_zone(out: Path) -> None:
+    """Add the synthetic zone to 县区.shp (DWLX 单位类型, SSXZQDM 所属行政区代码) and its plans
+    to 计划指标.csv. Every other row and file is left as it is; running it twice does nothing."""
+    shp = out / "县区.shp"
+    counties = pyogrio.read_dataframe(shp, encoding="GBK")
+    if ZONE_CODE in set(counties["XZQDM"]):
+        return
+    parent = counties.loc[counties["XZQDM"] == ZONE_PARENT].geometry.to_crs(PLANE).iloc[0]
+    zone = shapely.intersection(shapely.box(*ZONE_BOX), parent)
+    zone_geo = gpd.GeoSeries([zone], crs=PLANE).to_crs(counties.crs)
+    counties["DWLX"] = "县区"
+    counties["SSXZQDM"] = ""
+    row = gpd.GeoDataFrame({"XZQDM": [ZONE_CODE], "XZQMC": [ZONE_NAME], "DWLX": ["功能区"],
+                            "SSXZQDM": [ZONE_PARENT]},
+                           geometry=shapely.set_precision(zone_geo.to_numpy(), 1e-7), crs=counties.crs)
+    write_shapefile(pd.concat([counties, row], ignore_index=True), shp)
+    quotas = out / "计划指标.csv"
+    with quotas.open("a", encoding="gbk", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        for year, plan, scale in ZONE_PLANS:
+            w.writerow([ZONE_CODE, year, plan, scale])
 
 
 # --- the check -----------------------------------------------------------------------------
@@ -1345,9 +1380,25 @@ def expected_outcome(folder: Path) -> pd.DataFrame:
     u0, u2 = a - s0 - r0, a - s2 - r2
     in_supply = (batches.approval >= SUPPLY_WINDOW[0]) & (batches.approval <= SUPPLY_WINDOW[1])
     in_stock = (batches.approval >= STOCK_WINDOW[0]) & (batches.approval <= STOCK_WINDOW[1])
+    # Functional zones: a feature inside a zone, said to be in the zone's parent, counts for the zone.
+    kind = counties["DWLX"] if "DWLX" in counties else pd.Series("", index=counties.index)
+    zones = counties[kind == "功能区"].to_crs(batches.crs)
+    plain = counties[kind != "功能区"].to_crs(batches.crs)
+
+    def into_zone(code: pd.Series, points: gpd.GeoSeries) -> pd.Series:
+        if zones.empty:
+            return code
+        hit = gpd.sjoin(gpd.GeoDataFrame(geometry=points, crs=batches.crs), zones, predicate="within")
+        hit = hit[~hit.index.duplicated()]
+        zone = hit.XZQDM.reindex(code.index)
+        parent = hit.SSXZQDM.reindex(code.index)
+        move = zone.notna() & (code.isna() | (code == parent))
+        return code.where(~move, zone)
+
+    batch_county = into_zone(batches["行政区代码"], batches.geometry.representative_point())
     per_batch = pd.DataFrame(
         {
-            "county": batches["行政区代码"],
+            "county": batch_county,
             "sup": in_supply.to_numpy(),
             "stk": in_stock.to_numpy(),
             "s1": s1,
@@ -1366,10 +1417,12 @@ def expected_outcome(folder: Path) -> pd.DataFrame:
     where = supplies.set_index("DZJGH").geometry.representative_point()
     located = gpd.sjoin(
         gpd.GeoDataFrame(geometry=where, crs=supplies.crs),
-        counties.to_crs(supplies.crs),
+        plain,
         predicate="within",
     ).XZQDM
     idle["county"] = idle["行政区代码"].fillna(idle["电子监管号"].map(located))
+    parcel_point = gpd.GeoSeries(idle["电子监管号"].map(where), index=idle.index, crs=supplies.crs)
+    idle["county"] = into_zone(idle["county"], parcel_point)
 
     rows = []
     plan = quotas[quotas["年度"] == 2019].set_index("行政区代码")["因素法计划指标"]
@@ -1450,8 +1503,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="workspace folder to write")
     parser.add_argument("--res", type=float, default=30.0, help="land-cover pixel size, metres")
     parser.add_argument("--check", action="store_true", help="only check the existing files")
+    parser.add_argument("--zone-only", action="store_true",
+                        help="only add the functional zone to the existing files")
     args = parser.parse_args(argv)
-    if not args.check:
+    if args.zone_only:
+        add_functional_zone(args.out)
+    elif not args.check:
         if args.out.exists():
             shutil.rmtree(args.out)
         write_workspace(args.out, args.res)

@@ -57,7 +57,8 @@ def test_two_year_rule_with_land_cover(tmp_path):
     assert cands.at["WITHDRAW", "basis"] == "raster"
     assert cands.at["WITHDRAW", "built_share"] == pytest.approx(0.0)
     assert not cands.at["WITHDRAW", "needs_field_check"]
-    assert "BUILT" not in cands.index  # built up on site: the land class has changed
+    # Built up on site with nothing supplied: no withdrawal, used before supply (未供先用).
+    assert cands.at["BUILT", "kind"] == "used_before_supply"
     # REDUCE: 4 ha, 2 ha supplied → reduced by the unsupplied 2 ha, which return to the county.
     assert cands.at["REDUCE", "kind"] == "reduce"
     assert cands.at["REDUCE", "area_ha"] == pytest.approx(2.0)

@@ -84,7 +84,7 @@ def test_candidates_sample_is_reproducible(run, tmp_path):
         assert result.exit_code == 0, result.output
     assert a.read_bytes() == b.read_bytes()
     frame = pd.read_csv(a, encoding="utf-8-sig")
-    assert set(frame["kind"]) <= {"lapse", "withdraw", "reduce", "suspected_idle"}
+    assert set(frame["kind"]) <= {"lapse", "withdraw", "reduce", "used_before_supply", "suspected_idle"}
 
 
 def test_report_writes_every_file(run, tmp_path):

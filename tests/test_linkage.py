@@ -129,6 +129,21 @@ def test_ranking_ties_go_by_county_code(commend, criticize, expected):
 
 
 def test_plan_needs_the_next_years_quota(ws):
-    later = assess(ws, RULES, "2019-03-31", raster=False)
+    import dataclasses
+
+    two_on = dataclasses.replace(RULES, award=dataclasses.replace(RULES.award, plan_year_offset=2))
+    later = assess(ws, two_on, "2019-03-31", raster=False)
+    assert later.extra["plan_year"] == 2020
     assert later.counties["plan_base_ha"].isna().all()  # no 2020 quota
     assert (later.problems["layer"] == "quotas").sum() == 3
+
+
+def test_plan_of_the_year_after_the_deadline_at_a_later_as_of(ws):
+    # At 2019-06-30 the 2018 tasks still decide the 2019 plan (100 ha each): A × 1.10, B × 0.80.
+    later = assess(ws, RULES, "2019-06-30", raster=False)
+    c = later.counties.set_index("county_code")
+    assert later.extra["plan_year"] == 2019
+    assert c.at[A, "plan_next_ha"] == pytest.approx(110.0)
+    assert c.at[B, "plan_next_ha"] == pytest.approx(80.0)
+    assert c.at[C, "plan_next_ha"] == pytest.approx(80.0)  # C missed T3 in 2018
+    assert later.quota(A).plan_next_ha == pytest.approx(110.0)

@@ -306,7 +306,7 @@ def test_county_candidate_and_problem_sheets(book, sample):
     ).all()
     candidates = _rows(book["核查清单"]).iloc[:-1]
     assert len(candidates) == len(sample.candidates)
-    assert set(candidates["类型"]) <= {"失效", "撤回", "核减", "疑似闲置"}
+    assert set(candidates["类型"]) <= {"失效", "撤回", "批次核减", "未供先用", "疑似闲置"}
     problems = _rows(book["数据问题"])
     assert len(problems) == len(sample.problems)
 

@@ -576,6 +576,17 @@ CASES = [
         'disposal_methods = [\n    "其他",',
         r"key idle\.disposal_methods: repeated: 其他",
     ),
+    (
+        '"重大民生项目" = ["民生项目"',
+        '"重大民生项目" = ["国家重点项目"',
+        r"key suspension\.exempt_synonyms\.重大民生项目: name '国家重点项目' already belongs to "
+        r"category '省以上重点项目'",
+    ),
+    (
+        '"重大民生项目" = ["民生项目"',
+        '"商业项目" = ["x"]\n"重大民生项目" = ["民生项目"',
+        r"key suspension\.exempt_synonyms\.商业项目: unknown key",
+    ),
 ]
 
 

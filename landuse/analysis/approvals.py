@@ -3,12 +3,20 @@
 From 驻政办〔2018〕163号 §2(1)1, after 自然资规〔2018〕1号: an approval by the
 State Council or the province
 
-* unused for two years, with the compensation plan not implemented,
-  lapses automatically (失效);
+* lapses automatically (失效) two years after approval, read per approval
+  kind (the batch's 审批类型, else ``approvals.default_kind``): a farmland
+  conversion when unused (nothing supplied); an expropriation when its
+  compensation plan is not implemented; a batch approving both when nothing
+  is supplied and compensation is not implemented;
 * with compensation implemented (even partly), nothing supplied and the land
   class on site unchanged, is withdrawn (撤回);
 * by the province, partly supplied, the rest unsupplied with its land class
   unchanged, is reduced (核减) by the rest.
+
+A batch with nothing supplied whose unsupplied land is built up on site
+(built-up share above ``landcover.used_before_supply_min_built_share``) is
+used before supply (未供先用, phase 2 of the notice: "分类处理"): it gets its
+own list and never lapses or is withdrawn.
 
 The planning scale, annual plan and farmland-balance indicators of what
 lapses, is withdrawn or reduced return to the county: the candidate's area
@@ -38,7 +46,7 @@ __all__ = ["CANDIDATE_COLUMNS", "approval_candidates", "unsupplied_parts"]
 #: Columns of the candidates table, shared by approval and suspected-idle candidates.
 CANDIDATE_COLUMNS = [
     "kind", "kind_label", "county_code", "batch_id", "parcel_id", "area_ha", "supplied_ha", "years",
-    "idle_years", "approval_date", "approver", "compensation", "cause", "reason", "reason_en", "basis",
+    "idle_years", "approval_date", "approver", "compensation", "approval_kind", "cause", "reason", "reason_en", "basis",
     "built_share", "developed_share", "invested_share", "needs_field_check", "measure", "measure_en",
     "idle_fee_wan", "land_price_wan", "indicator_return_ha", "holder", "project_name", "geometry",
 ]
@@ -59,7 +67,8 @@ MIN_CANDIDATE_HA = 0.01
 KIND_LABELS = {
     "lapse": ("失效", "lapse"),
     "withdraw": ("撤回", "withdraw"),
-    "reduce": ("核减", "reduce"),
+    "reduce": ("批次核减", "reduce"),
+    "used_before_supply": ("未供先用", "used before supply"),
     "suspected_idle": ("疑似闲置", "suspected idle"),
 }
 
@@ -157,12 +166,23 @@ def approval_candidates(
 
     comp = b["compensation"]
     years = ((t - b["approval_date"]).dt.days / 365.25).round(1)
-    lapse = eligible & nothing & ((comp == "未实施") | comp.isna()).fillna(False)
-    withdraw = eligible & nothing & comp.isin(["部分实施", "已实施"]) & unchanged.fillna(True)
+    # 未供先用 (phase 2: "对未供先用违法用地导致批而未供的，要实施分类处理"): built up on site with
+    # nothing supplied is land in use, not an approval to lapse or withdraw.
+    used = eligible & nothing & (share > rules.landcover.used_before_supply_min_built_share).fillna(False)
+    kind_col = b["approval_kind"] if "approval_kind" in b.columns else pd.Series(pd.NA, index=b.index)
+    approval_kind = kind_col.astype("string").fillna(ar.default_kind)
+    conversion = (approval_kind == "农用地转用").to_numpy()
+    not_compensated = ((comp == "未实施") | comp.isna()).fillna(False)
+    # The lapse clause per approval kind: a conversion lapses unused; an expropriation with
+    # its compensation plan not implemented; a batch approving both when both hold.
+    lapse = eligible & nothing & ~used & (conversion | not_compensated)
+    withdraw = (eligible & nothing & ~used & ~conversion & comp.isin(["部分实施", "已实施"])
+                & unchanged.fillna(True))
     reduce = eligible & ~nothing & b["approver"].isin(ar.reduce_approvers) & unchanged.fillna(True)
 
     rows = []
-    for kind, mask in (("lapse", lapse), ("withdraw", withdraw), ("reduce", reduce)):
+    for kind, mask in (("lapse", lapse), ("withdraw", withdraw), ("reduce", reduce),
+                       ("used_before_supply", used)):
         if not mask.any():
             continue
         sel = b[mask]
@@ -177,12 +197,18 @@ def approval_candidates(
             "approval_date": sel["approval_date"],
             "approver": sel["approver"],
             "compensation": sel["compensation"],
+            "approval_kind": approval_kind[mask],
             "years": years[mask],
             "basis": basis[mask] if kind != "lapse" else "attribute",
             "built_share": share[mask].round(4),
         }, index=sel.index)
-        frame["needs_field_check"] = unchanged[mask].isna().to_numpy() if kind != "lapse" else (
-            sel["compensation"].isna().to_numpy())
+        if kind == "lapse":
+            frame["needs_field_check"] = (sel["compensation"].isna().to_numpy()
+                                          & (frame["approval_kind"] != "农用地转用").to_numpy())
+        elif kind == "used_before_supply":
+            frame["needs_field_check"] = True  # what stands there, and may it be regularised?
+        else:
+            frame["needs_field_check"] = unchanged[mask].isna().to_numpy()
         frame["reason"], frame["reason_en"] = _reasons(kind, frame, limit)
         rows.append(frame)
     if not rows:
@@ -193,7 +219,8 @@ def approval_candidates(
     else:
         parts = remainder(pd.Index(out["batch_id"].unique())) if callable(remainder) else remainder
         out["geometry"] = reindexed(parts, out["batch_id"]).to_numpy()
-    out["indicator_return_ha"] = out["area_ha"]
+    # Nothing returns from land in use: 未供先用 is put right, not revoked.
+    out["indicator_return_ha"] = out["area_ha"].where(out["kind"] != "used_before_supply", 0.0)
     return candidates_frame(out, batches.crs)
 
 
@@ -208,12 +235,32 @@ def _reasons(kind: str, frame: pd.DataFrame, limit: float) -> tuple[pd.Series, p
         comp_zh = np.where(frame["compensation"].isna(), "征收补偿实施情况不明（需核实）", "未实施征收补偿安置方案")
         comp_en = np.where(frame["compensation"].isna(), "compensation status unknown (verify)",
                            "compensation plan not implemented")
-        zh = "批准已满 " + years + " 年未供地，" + comp_zh + "，批准文件自动失效"
-        en = "approved " + years + " years ago, nothing supplied, " + comp_en + ": the approval lapses"
+        ak = frame["approval_kind"].astype("string")
+        # Which branch of "两年未用地或未实施征收补偿安置方案的" applied.
+        zh = pd.Series(np.select(
+            [ak == "农用地转用", ak == "土地征收"],
+            ["农用地转用批准已满 " + years + " 年未用地（两年未用地），批准文件自动失效",
+             "土地征收批准已满 " + years + " 年" + comp_zh + "（未实施征收补偿安置方案），批准文件自动失效"],
+            "农用地转用和土地征收批准已满 " + years + " 年未供地，" + comp_zh
+            + "（两年未用地且未实施征收补偿安置方案），批准文件自动失效"), index=frame.index)
+        en = pd.Series(np.select(
+            [ak == "农用地转用", ak == "土地征收"],
+            ["farmland conversion approved " + years + " years ago and unused (two years unused): "
+             "the approval lapses",
+             "expropriation approved " + years + " years ago, " + comp_en
+             + " (compensation not implemented): the approval lapses"],
+            "conversion and expropriation approved " + years + " years ago, nothing supplied, " + comp_en
+            + " (two years unused and compensation not implemented): the approval lapses"), index=frame.index)
     elif kind == "withdraw":
         zh = "批准已满 " + years + " 年未供地，征收补偿已（部分）实施" + site_zh + "，现场地类与批准前一致，报原批准机关撤回" + check_zh
         en = ("approved " + years + " years ago, nothing supplied, compensation (partly) implemented"
               + site_en + ", land class unchanged: withdraw the approval" + check_en)
+    elif kind == "used_before_supply":
+        zh = ("批准已满 " + years + " 年未供地" + site_zh
+              + "，已建设使用：未供先用，分类处理（符合条件的补办供地手续，违法用地依法查处），不按失效、撤回处理")
+        en = ("approved " + years + " years ago, nothing supplied" + site_en
+              + ", built on: used before supply, to be handled case by case (regularise the supply where "
+              "allowed, otherwise treat as illegal use), not a lapse or withdrawal")
     else:
         zh = ("省政府批准已满 " + years + " 年，部分供地，剩余 " + frame["area_ha"].map("{:.4f}".format).astype("string")
               + " 公顷未供" + site_zh + "，报省政府核减" + check_zh)

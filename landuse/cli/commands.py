@@ -181,7 +181,8 @@ def county_table(a: Assessment, settings: Settings) -> Table:
     table.add_column(t("综合处置率", "combined"), justify="right")
     table.add_column(t("排名", "rank"), justify="right")
     for _, row in a.counties.iterrows():
-        cells = [str(row["county_code"]), str(row["county_name"])]
+        zone = t("（功能区）", " (zone)") if row.get("unit_kind") == "功能区" else ""
+        cells = [str(row["county_code"]), str(row["county_name"]) + zone]
         for res in a.tasks:
             tid = res.task.id
             rate = row[f"{tid}_rate"]
@@ -202,7 +203,8 @@ def county_table(a: Assessment, settings: Settings) -> Table:
         cells += [
             f"[{colour}]{outcome}[/]",
             "" if pd.isna(row["plan_next_ha"]) else f"{row['plan_next_ha']:,.2f}",
-            t("是", "yes") if row["suspended"] else "",
+            (t("是（可申请恢复受理）", "yes (may apply for resumption)") if row.get("may_resume", False)
+             else t("是", "yes")) if row["suspended"] else "",
             format_rate(row["combined_disposal_rate"]),
             "" if pd.isna(row["rank"]) else f"{int(row['rank'])}{ranking}",
         ]
@@ -321,9 +323,19 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
             out.print(t(f"如到截止日仍未完成，新增建设用地申请将暂停受理（{exempt}除外）",
                         f"if still short at the deadline, new construction land applications will be "
                         f"suspended (except {exempt})"))
+    if q.may_resume:
+        out.print(t("未完成的任务现已完成：可申请恢复受理（整改任务完成并经申请确认后，可恢复受理新增建设用地申请）",
+                    "the tasks missed are now reached: may apply for resumption of new construction land "
+                    "applications (resumed once the application is confirmed)"))
+    if q.resumed_on is not None:
+        out.print(t(f"已于 {q.resumed_on} 确认恢复受理新增建设用地申请",
+                    f"applications resumed on {q.resumed_on} (confirmed)"))
     if q.project_kind is not None:
         verdict = t("可以申请", "may apply") if q.project_allowed else t("暂停受理", "suspended")
-        out.print(t(f"{q.project_kind}：{verdict}", f"{q.project_kind}: {verdict}"))
+        cat = q.exempt_category
+        note_zh = f"（属{cat}，不受暂停限制）" if cat and cat != q.project_kind else ""
+        note_en = f" (counts as {cat}, exempt from suspension)" if cat and cat != q.project_kind else ""
+        out.print(t(f"{q.project_kind}{note_zh}：{verdict}", f"{q.project_kind}{note_en}: {verdict}"))
 
 
 @command("candidates")
@@ -331,7 +343,7 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
 @rules_option
 @as_of_option
 @click.option("--kind", "kinds", multiple=True,
-              type=click.Choice(["lapse", "withdraw", "reduce", "suspected_idle"]),
+              type=click.Choice(["lapse", "withdraw", "reduce", "used_before_supply", "suspected_idle"]),
               help="只列出这些类型（可重复）/ only these kinds (repeatable).")
 @click.option("--sample", type=click.IntRange(min=0), default=None, metavar="N",
               help="每县区随机抽取 N 宗闲置地块实地核查 / a random sample of N idle parcels per county.")

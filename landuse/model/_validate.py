@@ -80,16 +80,38 @@ def _locate(features: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Series
     return out
 
 
+def _zone_parents(counties: pd.DataFrame) -> pd.Series:
+    """Parent county code of each functional zone (DESIGN "Assessed units"), by zone code."""
+    if "unit_kind" not in counties or "parent_code" not in counties:
+        return pd.Series(dtype="string")
+    zones = counties[(counties["unit_kind"] == "功能区").fillna(False) & counties["parent_code"].notna()]
+    return zones.drop_duplicates("county_code").set_index("county_code")["parent_code"].astype("string")
+
+
+def _into_zone(code: pd.Series, zone: pd.Series, parents: pd.Series) -> pd.Series:
+    """``code``, or the zone a feature lies in where ``code`` is that zone's parent (or empty)."""
+    if parents.empty:
+        return code
+    parent = _lookup(zone.astype("string"), parents).astype("string")
+    move = zone.notna() & parent.notna() & (code.isna() | (code == parent)).fillna(False)
+    return code.astype("string").mask(move, zone.astype("string"))
+
+
 def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     counties = layers["counties"]
     known = set(counties["county_code"].dropna())
     batch_county = layers["batches"].set_index("batch_id")["county_code"]
+    parents = _zone_parents(counties)
+    # A feature inside a functional zone counts for the zone, not its parent: zones are
+    # tried first where outlines overlap.
+    is_zone = member(counties["county_code"], parents.index)
+    ranked = pd.concat([counties[is_zone], counties[~is_zone]]) if len(parents) else counties
     for layer in ("batches", "supplies", "idle"):
         frame = layers[layer]
         if frame.empty:
             continue
-        located = _locate(frame, counties)
-        given = frame["county_code"]
+        located = _locate(frame, ranked)
+        given = _into_zone(frame["county_code"], located, parents)
         has_geom = frame.geometry.notna()
         outside = has_geom & located.isna() & ~counties.empty
         for i in frame.index[outside]:
@@ -107,12 +129,12 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         filled = given.fillna(located)
         if layer == "supplies":
             via_batch = _lookup(frame["batch_id"], batch_county).astype("string")
-            filled = filled.fillna(via_batch)
+            filled = _into_zone(filled, via_batch, parents).fillna(via_batch)
         if layer == "idle":
             supplies = layers["supplies"]
             via_parcel = _lookup(frame["parcel_id"], supplies.set_index("parcel_id")["county_code"])
             via_parcel = via_parcel.astype("string")
-            filled = filled.fillna(via_parcel)
+            filled = _into_zone(filled, via_parcel, parents).fillna(via_parcel)
         unknown = filled.notna() & ~member(filled, known) & bool(known)
         for i in frame.index[unknown]:
             problems.append(_problem(layer, frame, i, "county_code", "warning",

@@ -138,6 +138,19 @@ COMPENSATION: dict[str, tuple[str, ...]] = {
     "部分实施": ("部分实施", "部分", "partial", "partly", "partly implemented"),
     "已实施": ("已实施", "全部实施", "已", "是", "implemented", "yes", "full"),
 }
+#: Kinds of assessed unit (DESIGN "Assessed units"); empty reads as 县区.
+UNIT_KINDS: dict[str, tuple[str, ...]] = {
+    "县区": ("县区", "县", "区", "市辖区", "县级市", "county", "district"),
+    "功能区": ("功能区", "管委会", "示范区", "开发区", "经济开发区", "产业集聚区", "functional zone", "zone"),
+}
+#: What a batch approved (审批类型). Empty: the rule set's ``approvals.default_kind``.
+#: The combined kind comes first so that fuller names holding both words match it.
+APPROVAL_KINDS: dict[str, tuple[str, ...]] = {
+    "农用地转用和土地征收": ("农用地转用和土地征收", "农用地转用及土地征收", "农用地转用与土地征收",
+                      "转用和征收", "转用征收", "农转征", "农转用和征收", "both"),
+    "农用地转用": ("农用地转用", "农转用", "转用", "conversion", "farmland conversion"),
+    "土地征收": ("土地征收", "征收", "征地", "expropriation"),
+}
 REVOCATION_KINDS: dict[str, tuple[str, ...]] = {
     "lapse": ("失效", "自动失效", "lapse", "lapsed"),
     "withdraw": ("撤回", "withdraw", "withdrawn", "withdrawal"),
@@ -182,6 +195,10 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("county_name", "text", "行政区名称",
                       ("county_name", "行政区名称", "行政区划名称", "县区名称", "区县名称", "名称",
                        "XZQMC", "XZQHMC", "name", "county"), required=True),
+            FieldSpec("unit_kind", "enum", "单位类型",
+                      ("unit_kind", "单位类型", "考核单位类型", "区划类型", "DWLX"), values=UNIT_KINDS),
+            FieldSpec("parent_code", "code6", "所属县区代码",
+                      ("parent_code", "所属县区代码", "所属行政区代码", "上级代码", "SSXZQDM")),
         ),
     ),
     "batches": LayerSpec(
@@ -207,6 +224,9 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("compensation", "enum", "征收补偿实施情况",
                       ("compensation", "征收补偿实施情况", "补偿实施情况", "征收补偿安置方案实施情况",
                        "征收补偿", "ZSBC", "BCSS"), values=COMPENSATION),
+            FieldSpec("approval_kind", "enum", "审批类型",
+                      ("approval_kind", "审批类型", "批准类型", "报批类型", "用地审批类型", "SPLX", "PZLX"),
+                      values=APPROVAL_KINDS),
         ),
     ),
     "supplies": LayerSpec(
@@ -285,6 +305,16 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("area_ha", "area", "面积",
                       ("area_ha", "area", "面积", "核减面积", "撤回面积", "失效面积", "MJ"), required=True),
             FieldSpec("date", "date", "日期", ("date", "日期", "时间", "批准日期", "RQ"), required=True),
+        ),
+    ),
+    "resumptions": LayerSpec(
+        "resumptions", "恢复受理", "resumptions of suspended applications",
+        ("resumptions", "resumption", "恢复受理", "恢复受理确认", "整改确认"),
+        "table", False, None,
+        _fields(
+            FieldSpec("county_code", "code6", "行政区代码", _CODE, required=True),
+            FieldSpec("date", "date", "确认日期",
+                      ("date", "确认日期", "恢复日期", "恢复受理日期", "日期", "QRRQ"), required=True),
         ),
     ),
     "quotas": LayerSpec(

@@ -81,7 +81,7 @@ class Workspace:
     ----------
     counties, batches, supplies, idle : geopandas.GeoDataFrame
         Polygon layers; supplies and idle parcels may lack geometry.
-    revocations, quotas : pandas.DataFrame
+    revocations, quotas, resumptions : pandas.DataFrame
         Tables.
     landcover : LandCover or None
         The land-cover raster, if the workspace has one.
@@ -111,6 +111,7 @@ class Workspace:
     source: str = ""
     sources: dict[str, str] = field(default_factory=dict)
     source_crs: dict[str, CRS | None] = field(default_factory=dict)
+    resumptions: pd.DataFrame = field(default_factory=lambda: empty_layer("resumptions"))
 
     def layer(self, name: str) -> pd.DataFrame:
         """Return the layer called ``name`` (canonical name)."""
@@ -309,7 +310,7 @@ def normalise_layers(
     return Workspace(
         counties=layers["counties"], batches=layers["batches"], supplies=layers["supplies"],
         idle=layers["idle"], revocations=layers["revocations"], quotas=layers["quotas"],
-        crs=work_crs, landcover=landcover, problems=problems, source=source,
+        resumptions=layers["resumptions"], crs=work_crs, landcover=landcover, problems=problems, source=source,
         sources={raw.layer: raw.source for raw in raws},
         source_crs={raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)},
     )

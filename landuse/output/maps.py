@@ -113,6 +113,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "lapse": ("拟失效批次", "Lapse candidates"),
     "withdraw": ("拟撤回批次", "Withdrawal candidates"),
     "reduce": ("拟核减部分", "Reduction candidates"),
+    "used_before_supply": ("未供先用批次", "Used before supply"),
     "idle_group": ("闲置土地", "Idle land"),
     "candidates_group": ("失效、撤回、核减候选", "Lapse, withdrawal and reduction candidates"),
     "award": ("奖励", "Award"),
@@ -137,6 +138,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "plan_next": ("下一年度计划", "Next year's plan"),
     "suspended": ("暂停受理新增建设用地申请", "New construction land applications suspended"),
     "suspended_yes": ("是（{exempt}除外）", "yes (except {exempt})"),
+    "may_resume": ("；任务已完成，可申请恢复受理", "; tasks now reached: may apply for resumption"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "combined": ("综合处置率", "Combined disposal rate"),
@@ -212,7 +214,8 @@ _PATROL_EN = {
     "疑似闲置": "suspected idle", "疑似低效": "suspected inefficient", "闲置土地": "idle land",
     "低效土地": "inefficient land",
 }
-_KIND_WORDS = {"lapse": ("失效", "lapse"), "withdraw": ("撤回", "withdraw"), "reduce": ("核减", "reduce"),
+_KIND_WORDS = {"lapse": ("失效", "lapse"), "withdraw": ("撤回", "withdraw"), "reduce": ("批次核减", "reduce"),
+               "used_before_supply": ("未供先用", "used before supply"),
                "suspected_idle": ("疑似闲置", "suspected idle")}
 
 
@@ -262,6 +265,7 @@ _CANDIDATE_STYLE = {
     "lapse": {"color": "#111111", "dashArray": "3 3"},
     "withdraw": {"color": "#c51b7d", "dashArray": "6 3"},
     "reduce": {"color": "#00695c", "dashArray": "6 3"},
+    "used_before_supply": {"color": "#e65100", "dashArray": "1 4"},
 }
 _YEAR_LIGHT, _YEAR_DARK = "#cbc9e2", "#3f007d"  # recent approvals light, old ones dark
 
@@ -560,7 +564,7 @@ def _overlays(src: _Source, frames: dict[str, gpd.GeoDataFrame], as_of: pd.Times
     cands = frames.get("candidates")
     if cands is not None and "kind" in cands:
         for kind, key in (("suspected_idle", "suspected"), ("lapse", "lapse"), ("withdraw", "withdraw"),
-                          ("reduce", "reduce")):
+                          ("reduce", "reduce"), ("used_before_supply", "used_before_supply")):
             src.overlays[key] = cands[(cands["kind"] == kind).fillna(False).to_numpy()]
     for key, frame in list(src.overlays.items()):
         ok = _drawable(frame)
@@ -927,6 +931,8 @@ def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str
                     if exempt else _w("yes", lang))
         else:
             text = _w("no", lang)
+        if bool(suspended) and not _missing(row.get("may_resume")) and bool(row.get("may_resume")):
+            text += _w("may_resume", lang)
         fact("suspended", text)
     fact("combined", _f_rate(row.get("combined_disposal_rate"), lang))
     rank = row.get("rank")
@@ -1030,7 +1036,7 @@ def _candidate_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show:
 
 
 _ORDER = ["counties", "unsupplied", "idle_undisposed", "suspected", "idle_disposed", "supplies", "lapse",
-          "withdraw", "reduce"]
+          "withdraw", "reduce", "used_before_supply"]
 
 
 def _layers(src: _Source, lang: str) -> list[_Layer]:
@@ -1044,7 +1050,8 @@ def _layers(src: _Source, lang: str) -> list[_Layer]:
                          ("suspected", 430, True)):
         if len(ov.get(key, ())):
             out.append(_idle_layer(key, ov[key], lang, z, show))
-    for key, z, show in (("reduce", 435, False), ("withdraw", 440, True), ("lapse", 445, True)):
+    for key, z, show in (("reduce", 435, False), ("withdraw", 440, True), ("lapse", 445, True),
+                         ("used_before_supply", 447, True)):
         if len(ov.get(key, ())):
             out.append(_candidate_layer(key, ov[key], lang, z, show))
     # Panes fix the drawing order; this is the order of the layer control and the legend.

@@ -36,11 +36,11 @@ files are commented templates. The layout of a file::
     label_en = "…"
 
     [award]       # deciding, met_multiplier, missed_multiplier, plan_year_offset
-    [suspension]  # on_missed, exempt_project_kinds
+    [suspension]  # on_missed, exempt_project_kinds, exempt_synonyms (optional)
     [treatment]   # little_stock_quantile and the four labels, zh and en
     [ranking]     # commend, criticize
     [idle]        # Order 53: disposal_methods, thresholds, causes
-    [approvals]   # lapse_years, approvers, reduce_approvers
+    [approvals]   # lapse_years, approvers, reduce_approvers, default_kind (optional)
     [landcover]   # built_up_classes, cultivated_classes, shares
     [sampling]    # per_county, seed, typical_cases
 """
@@ -79,6 +79,9 @@ __all__ = [
     "list_rulesets",
     "load_ruleset",
 ]
+
+#: Approval kinds of a batch (审批类型), the combined one first (the default reading).
+APPROVAL_KINDS: tuple[str, ...] = ("农用地转用和土地征收", "农用地转用", "土地征收")
 
 Measure = Literal["supply_rate", "stock_disposal_rate", "idle_disposal_rate"]
 MEASURES: tuple[str, ...] = get_args(Measure)
@@ -134,8 +137,9 @@ class Award:
 
     A county that meets every deciding task gets next year's plan =
     factor-method plan × ``met_multiplier``; one that misses any gets
-    × ``missed_multiplier``. The plan is the quota of year(T) +
-    ``plan_year_offset``.
+    × ``missed_multiplier``. The plan is the quota of the year of the last
+    deciding deadline + ``plan_year_offset`` ("下一年度计划"), whatever the
+    as-of date.
     """
 
     deciding: tuple[str, ...]
@@ -149,11 +153,39 @@ class Suspension:
     """Suspension of new construction land applications (linkage 1.3).
 
     ``on_missed``: a county missing a deciding task is suspended, except for
-    the project kinds in ``exempt_project_kinds``.
+    the project kinds in ``exempt_project_kinds``. These are categories: each
+    may list other names in ``exempt_synonyms`` (category → names), so that
+    国家重点项目 counts as 省以上重点项目. Names are compared without spaces.
     """
 
     on_missed: bool
     exempt_project_kinds: tuple[str, ...]
+    exempt_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def exempt_category(self, project_kind: str | None) -> str | None:
+        """Return the exempt category ``project_kind`` belongs to, or None.
+
+        Examples
+        --------
+        >>> s = load_ruleset("zhumadian-2018").suspension
+        >>> s.exempt_category("国家重点项目"), s.exempt_category("脱贫攻坚项目")
+        ('省以上重点项目', '扶贫攻坚项目')
+        >>> s.exempt_category("商品住宅项目") is None
+        True
+        """
+        if project_kind is None:
+            return None
+        kind = _squeeze(project_kind)
+        names = dict(self.exempt_synonyms)
+        for category in self.exempt_project_kinds:
+            if kind in {_squeeze(n) for n in (category, *names.get(category, ()))}:
+                return category
+        return None
+
+
+def _squeeze(text: str) -> str:
+    """Text compared as a project kind: no whitespace (ASCII or ideographic), ASCII brackets."""
+    return re.sub(r"\s+", "", str(text)).replace("（", "(").replace("）", ")")
 
 
 @dataclass(frozen=True)
@@ -228,11 +260,20 @@ class ApprovalRules:
     ``approvers`` are the authorities whose batches are in the campaign's
     scope and can lapse or be withdrawn after ``lapse_years``;
     ``reduce_approvers`` those whose batches can be reduced (核减).
+
+    The lapse clause is read per approval kind (the batch's 审批类型): a
+    farmland conversion (农用地转用) lapses after ``lapse_years`` unused
+    (nothing supplied); an expropriation (土地征收) after ``lapse_years``
+    with its compensation plan not implemented; a batch approving both
+    when nothing is supplied and compensation is not implemented (with
+    compensation implemented it is withdrawn instead). ``default_kind`` is
+    the kind of a batch whose 审批类型 is empty.
     """
 
     lapse_years: float
     approvers: tuple[str, ...]
     reduce_approvers: tuple[str, ...]
+    default_kind: str = "农用地转用和土地征收"
 
 
 @dataclass(frozen=True)
@@ -249,6 +290,7 @@ class LandCoverRules:
     cultivated_classes: tuple[int, ...]
     unchanged_max_built_share: float
     developed_min_share: float
+    used_before_supply_min_built_share: float
 
 
 @dataclass(frozen=True)
@@ -386,9 +428,15 @@ class RuleSet:
             lines += ["", f"[{section}]"]
             obj = getattr(self, section)
             for f in dataclasses.fields(obj):
-                lines.append(f"{f.name} = {_toml_value(getattr(obj, f.name))}")
+                value = getattr(obj, f.name)
+                if f.name in _PAIRS:  # a table of name → list, stored as pairs
+                    value = {k: list(v) for k, v in value}
+                lines.append(f"{f.name} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 
+
+#: Fields held as ((key, values), ...) pairs and written as TOML tables.
+_PAIRS = frozenset({"exempt_synonyms"})
 
 _SECTIONS = (
     "award",
@@ -756,7 +804,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         tasks=tasks,
         award=_award(_Table(src, "award", doc["award"], required=_field_names(Award)), by_id),
         suspension=_suspension(
-            _Table(src, "suspension", doc["suspension"], required=_field_names(Suspension))
+            _Table(src, "suspension", doc["suspension"], required=("on_missed", "exempt_project_kinds"),
+                   optional=("exempt_synonyms",))
         ),
         treatment=_treatment(
             _Table(src, "treatment", doc["treatment"], required=_field_names(Treatment))
@@ -764,7 +813,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         ranking=_ranking(_Table(src, "ranking", doc["ranking"], required=_field_names(Ranking))),
         idle=idle,
         approvals=_approvals(
-            _Table(src, "approvals", doc["approvals"], required=_field_names(ApprovalRules))
+            _Table(src, "approvals", doc["approvals"], required=("lapse_years", "approvers", "reduce_approvers"),
+                   optional=("default_kind",))
         ),
         landcover=_landcover(
             _Table(
@@ -772,7 +822,7 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
                 "landcover",
                 doc["landcover"],
                 required=("built_up_classes", "cultivated_classes", "unchanged_max_built_share"),
-                optional=("developed_min_share",),
+                optional=("developed_min_share", "used_before_supply_min_built_share"),
             ),
             idle,
         ),
@@ -933,9 +983,30 @@ def _award(t: _Table, tasks: Mapping[str, Task]) -> Award:
 
 
 def _suspension(t: _Table) -> Suspension:
+    kinds = t.strings("exempt_project_kinds", allow_empty=True)
+    synonyms: list[tuple[str, tuple[str, ...]]] = []
+    if t.has("exempt_synonyms"):
+        table = _Table(t.src, t.sub("exempt_synonyms"), t.data["exempt_synonyms"], required=(),
+                       optional=kinds)
+        seen: dict[str, str] = {}
+        for category in kinds:
+            if not table.has(category):
+                continue
+            names = table.strings(category)
+            for name in names:
+                if name in seen or name in kinds:
+                    raise table.error(
+                        category,
+                        f"名称 {name!r} 已属于类别 {seen.get(name, name)!r}",
+                        f"name {name!r} already belongs to category {seen.get(name, name)!r}",
+                        list(names),
+                    )
+                seen[name] = category
+            synonyms.append((category, names))
     return Suspension(
         on_missed=t.boolean("on_missed"),
-        exempt_project_kinds=t.strings("exempt_project_kinds", allow_empty=True),
+        exempt_project_kinds=kinds,
+        exempt_synonyms=tuple(synonyms),
     )
 
 
@@ -996,6 +1067,8 @@ def _approvals(t: _Table) -> ApprovalRules:
         lapse_years=t.number("lapse_years", positive=True),
         approvers=approvers,
         reduce_approvers=reduce,
+        default_kind=t.choice("default_kind", APPROVAL_KINDS) if t.has("default_kind")
+        else APPROVAL_KINDS[0],
     )
 
 
@@ -1013,11 +1086,26 @@ def _landcover(t: _Table, idle: IdleRules) -> LandCoverRules:
     developed = (
         t.share("developed_min_share") if t.has("developed_min_share") else idle.developed_share_min
     )
+    unchanged = t.share("unchanged_max_built_share")
+    used = (
+        t.share("used_before_supply_min_built_share")
+        if t.has("used_before_supply_min_built_share")
+        else unchanged
+    )
+    if used < unchanged:
+        raise t.error(
+            "used_before_supply_min_built_share",
+            f"不应低于 unchanged_max_built_share = {unchanged:g}（地类未变的批次不能算未供先用）",
+            f"must not be below unchanged_max_built_share = {unchanged:g} "
+            "(a batch whose land class is unchanged is not in use)",
+            t.data["used_before_supply_min_built_share"],
+        )
     return LandCoverRules(
         built_up_classes=built,
         cultivated_classes=cultivated,
-        unchanged_max_built_share=t.share("unchanged_max_built_share"),
+        unchanged_max_built_share=unchanged,
         developed_min_share=developed,
+        used_before_supply_min_built_share=used,
     )
 
 
@@ -1056,6 +1144,8 @@ def _toml_value(value: Any) -> str:
         return _toml_str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_str(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as TOML")  # pragma: no cover

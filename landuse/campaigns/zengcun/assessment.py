@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
 from landuse import verdict
 from landuse._arrays import member, positions, reindexed
@@ -31,7 +32,7 @@ from landuse.model.units import MU_PER_HA
 from landuse.model.workspace import Workspace
 from landuse.rules.model import RuleSet, load_ruleset
 
-__all__ = ["Assessment", "CountyQuota", "assess", "save_assessment", "tables"]
+__all__ = ["Assessment", "CountyQuota", "assess", "plan_year", "save_assessment", "tables"]
 
 ProgressFn = Callable[[str], None]
 
@@ -42,7 +43,12 @@ class CountyQuota:
 
     ``suspended`` is true when the county has missed a deciding task, or
     would miss one if it stayed as it is when the deadline comes;
-    ``project_allowed`` says whether ``project_kind`` may still apply.
+    ``project_allowed`` says whether ``project_kind`` may still apply;
+    ``exempt_category`` is the rule set's exempt category it falls under
+    (省以上重点项目 for 国家重点项目), or None. ``may_resume``: suspended, and every
+    deciding task it missed is reached as of the date (可申请恢复受理);
+    ``resumed_on``: the date a resumption was confirmed (the ``resumptions``
+    table), from which the county is no longer suspended.
     """
 
     county_code: str
@@ -57,6 +63,9 @@ class CountyQuota:
     exempt_project_kinds: tuple[str, ...]
     project_kind: str | None
     project_allowed: bool | None
+    exempt_category: str | None = None
+    may_resume: bool = False
+    resumed_on: dt.date | None = None
 
 
 @dataclass(eq=False)
@@ -167,14 +176,19 @@ class Assessment:
                 "gap_mu": f["gap_ha"] * MU_PER_HA, "no_task": bool(f["no_task"]),
             })
         exempt = self.rules.suspension.exempt_project_kinds
-        suspended = bool(row["suspended"]) or (row["outcome"] == "penalty" and self.rules.suspension.on_missed)
-        allowed = None if project_kind is None else (not suspended or project_kind in exempt)
+        resumed = "resumed_on" in row and not pd.isna(row["resumed_on"])
+        suspended = (bool(row["suspended"]) or (row["outcome"] == "penalty" and self.rules.suspension.on_missed)
+                     ) and not resumed
+        category = self.rules.suspension.exempt_category(project_kind)
+        allowed = None if project_kind is None else (not suspended or category is not None)
         return CountyQuota(
             county_code=str(row["county_code"]), county_name=str(row["county_name"]),
             as_of=self.as_of, tasks=pd.DataFrame(records), outcome=str(row["outcome"]),
             outcome_final=bool(row["outcome_final"]), plan_base_ha=row["plan_base_ha"],
             plan_next_ha=row["plan_next_ha"], suspended=suspended, exempt_project_kinds=exempt,
-            project_kind=project_kind, project_allowed=allowed,
+            project_kind=project_kind, project_allowed=allowed, exempt_category=category,
+            may_resume=bool(row.get("may_resume", False)),
+            resumed_on=None if not resumed else pd.Timestamp(row["resumed_on"]).date(),
         )
 
     def __repr__(self) -> str:
@@ -283,6 +297,7 @@ def assess(
         else:
             measure = idle.county_idle_disposal(workspace.idle, rules, on)
         results.append(verdict.judge_task(task, measure, codes, t))
+    now_reached = _reached_now(rules, workspace, ledger, codes, t)
 
     step("landcover")
     use_raster = raster and workspace.landcover is not None
@@ -322,16 +337,17 @@ def assess(
     ledger_idle, candidates = _typical_and_sample(ledger_idle, candidates, rules)
 
     step("linkage")
-    year = t.year + rules.award.plan_year_offset
+    year = plan_year(rules)
     quotas = workspace.quotas
     plan_base = quotas[quotas["year"] == year].set_index("county_code")["plan_base_ha"]
     stock = _stock(workspace, ledger, ledger_idle, t)
     combined = _combined(results)
     counties = verdict.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
-                                      stock_ha=stock, combined=combined)
+                                      stock_ha=stock, combined=combined, reached_now=now_reached,
+                                      resumed_on=_resumed_on(workspace, t))
     counties = gpd.GeoDataFrame(
-        counties, geometry=workspace.counties.set_index("county_code").geometry.reindex(
-            counties["county_code"]).to_numpy(), crs=workspace.crs)
+        counties, geometry=_unit_outlines(workspace.counties).reindex(counties["county_code"]).to_numpy(),
+        crs=workspace.crs)
 
     batches = _batch_detail(workspace, ledger, rules, t, links)
     problems = problems_frame([*workspace.problems, *supply_problems, *_no_quota(counties, year),
@@ -339,6 +355,62 @@ def assess(
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
                       extra={"plan_year": year, "dates": dates, "links": links})
+
+
+def _unit_outlines(counties: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Each unit's outline by code: a county less the functional zones carved from it."""
+    out = counties.drop_duplicates("county_code").set_index("county_code").geometry
+    if "unit_kind" not in counties or not (counties["unit_kind"] == "功能区").fillna(False).any():
+        return out
+    zones = counties[(counties["unit_kind"] == "功能区").fillna(False) & counties["parent_code"].notna()]
+    carved = zones.geometry.groupby(zones["parent_code"].to_numpy()).agg(lambda g: shapely.union_all(g.to_numpy()))
+    parents = carved.index[member(carved.index, out.index)]
+    values = out.to_numpy().copy()
+    pos = out.index.get_indexer(parents)
+    values[pos] = shapely.difference(values[pos], carved.loc[parents].to_numpy())
+    return gpd.GeoSeries(values, index=out.index, crs=out.crs)
+
+
+def _reached_now(rules: RuleSet, workspace: Workspace, ledger: pd.DataFrame, codes: pd.Index,
+                 t: dt.date) -> pd.DataFrame:
+    """Whether each deciding task's target is reached as of ``t`` itself, by county.
+
+    Only tasks whose deadline has passed are measured again (at ``t``); a county that
+    missed one at its deadline and has reached it since may apply for resumption
+    ("整改任务完成并经申请确认后，可恢复受理").
+    """
+    out = {}
+    for task in rules.deciding_tasks:
+        if t <= task.deadline:
+            continue
+        if task.measure == "supply_rate":
+            measure = supply.county_supply_rates(workspace.batches, ledger, task.window, t)
+        elif task.measure == "stock_disposal_rate":
+            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, t)
+        else:
+            measure = idle.county_idle_disposal(workspace.idle, rules, t)
+        out[task.id] = verdict.judge_task(task, measure, codes, t).frame["reached"]
+    return pd.DataFrame(out, index=codes)
+
+
+def _resumed_on(workspace: Workspace, t: dt.date) -> pd.Series:
+    """The first confirmed resumption on or before ``t``, by county (the ``resumptions`` table)."""
+    res = getattr(workspace, "resumptions", None)
+    if res is None or res.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    res = res[res["date"].notna() & (res["date"] <= pd.Timestamp(t))]
+    return res.groupby("county_code")["date"].min()
+
+
+def plan_year(rules: RuleSet) -> int:
+    """The year whose factor-method plan the award or penalty applies to.
+
+    "下一年度计划" is the year after the task year: the year of the last deciding
+    deadline plus ``award.plan_year_offset``, whatever the as-of date (at 2019-06-30
+    the 2018 tasks still decide the 2019 plan).
+    """
+    deciding = rules.deciding_tasks or rules.tasks
+    return max(task.deadline for task in deciding).year + rules.award.plan_year_offset
 
 
 def _uncounted_disposals(workspace: Workspace, rules: RuleSet) -> list[Problem]:

@@ -1,0 +1,203 @@
+"""驻政办〔2018〕163号 read whole (issue 11): exemptions, 未供先用, the lapse clause,
+resumption, functional zones, ranking measure, supply measure, indicators by kind.
+
+Squares in EPSG:4547 (``_ws.sq``): 100 m × 100 m = 1 ha.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _ws import A, B, batch, build, counties, sq, supply
+
+from landuse.campaigns.zengcun.assessment import assess, tables
+from landuse.rules.model import load_ruleset
+
+RULES = load_ruleset("zhumadian-2018")
+MNR = load_ruleset("mnr-2018")
+
+
+# --- 2. exemptions are categories with synonyms ---------------------------------------------
+@pytest.mark.parametrize(("kind", "category"), [
+    ("国家重点项目", "省以上重点项目"),
+    ("省级重点项目", "省以上重点项目"),
+    ("省 重点项目", "省以上重点项目"),       # spaces do not matter
+    ("省以上重点项目", "省以上重点项目"),
+    ("脱贫攻坚项目", "扶贫攻坚项目"),
+    ("重大民生项目", "重大民生项目"),
+    ("商品住宅项目", None),
+    ("市级重点项目", None),                  # the city is below the province
+])
+def test_exempt_categories(kind, category):
+    assert RULES.suspension.exempt_category(kind) == category
+
+
+def test_national_rule_exempts_national_key_projects_only():
+    assert MNR.suspension.exempt_category("国家级重点项目") == "国家重点项目"
+    assert MNR.suspension.exempt_category("省级重点项目") is None
+
+
+@pytest.fixture(scope="module")
+def suspended_ws():
+    # B: a 1 ha 2014 batch, nothing supplied → T2 0 % and T3 0 %: penalty, suspended.
+    return build(counties=counties(A, B),
+                 batches=[batch("A1", A, "2014-01-01", sq(0, 0)), batch("B1", B, "2014-01-01", sq(10_000, 0))],
+                 supplies=[supply("PA1", "A1", "2018-06-01", sq(0, 0))],
+                 quotas=[{"county_code": c, "year": 2019, "plan_base_ha": 100.0} for c in (A, B)])
+
+
+def test_suspended_county_national_key_project_may_apply(suspended_ws):
+    a = assess(suspended_ws, RULES, "2018-12-31", raster=False)
+    q = a.quota(B, project_kind="国家重点项目")
+    assert q.suspended
+    assert q.project_allowed is True
+    assert q.exempt_category == "省以上重点项目"
+    assert a.quota(B, project_kind="商品住宅项目").project_allowed is False
+    assert a.quota(A, project_kind="商品住宅项目").project_allowed is True
+
+
+# --- 3. 未供先用: built up with nothing supplied is its own list, never a lapse ---------------
+def test_built_up_unsupplied_batch_is_used_before_supply_not_a_lapse(tmp_path):
+    from test_candidates import _landcover
+
+    ws = build(counties=counties(A), batches=[
+        batch("USED", A, "2015-03-01", sq(0, 0), approver="国务院", compensation="未实施"),
+        batch("USED2", A, "2015-03-01", sq(200, 0), compensation="已实施"),
+        batch("QUARTER", A, "2015-03-01", sq(400, 0), compensation="未实施"),
+        batch("OPEN", A, "2015-03-01", sq(600, 0), compensation="未实施"),
+    ], supplies=[supply("P0", None, "2016-01-01", sq(1500, 300, 10))])
+    # USED and USED2: the whole 1 ha built up (share 1.0); QUARTER: a 50 m square, 0.25 ha (share 0.25).
+    ws.landcover = _landcover(tmp_path / "lc.tif", [(0, 0, 100), (200, 0, 100), (400, 0, 50)])
+    c = assess(ws, RULES, "2018-12-31").candidates.set_index("batch_id")
+    assert c.at["USED", "kind"] == "used_before_supply"
+    assert c.at["USED", "kind_label"] == "未供先用"
+    assert c.at["USED", "built_share"] == pytest.approx(1.0)
+    assert c.at["USED", "area_ha"] == pytest.approx(1.0)
+    assert c.at["USED", "indicator_return_ha"] == pytest.approx(0.0)
+    assert "未供先用" in c.at["USED", "reason"]
+    assert c.at["USED2", "kind"] == "used_before_supply"  # compensated and built: not in "no list"
+    assert c.at["QUARTER", "kind"] == "lapse"  # 25 % ≤ 50 %: not in use
+    assert c.at["OPEN", "kind"] == "lapse"
+    assert len(c) == 4  # one row each: never both 未供先用 and a lapse
+
+
+# --- 4. the lapse clause per approval kind ---------------------------------------------------
+def test_lapse_clause_per_approval_kind():
+    ws = build(counties=counties(A), batches=[
+        # a conversion unused two years lapses although compensation is implemented
+        batch("CONV", A, "2015-03-01", sq(0, 0), approval_kind="农用地转用", compensation="已实施"),
+        # an expropriation with its compensation plan not implemented lapses
+        batch("EXPR", A, "2015-03-01", sq(200, 0), approval_kind="土地征收", compensation="未实施"),
+        # an expropriation whose compensation is implemented is withdrawn, not lapsed
+        batch("EXPR_DONE", A, "2015-03-01", sq(400, 0), approval_kind="征收", compensation="已实施"),
+        # no 审批类型: the default reading, both — nothing supplied and compensation not implemented
+        batch("BOTH", A, "2015-03-01", sq(600, 0), compensation="未实施"),
+        batch("BOTH_DONE", A, "2015-03-01", sq(800, 0), compensation="部分实施"),
+    ], supplies=[supply("P0", None, "2016-01-01", sq(1500, 300, 10))])
+    c = assess(ws, RULES, "2018-12-31", raster=False).candidates.set_index("batch_id")
+    assert RULES.approvals.default_kind == "农用地转用和土地征收"
+    assert c.at["CONV", "kind"] == "lapse"
+    assert c.at["CONV", "area_ha"] == pytest.approx(1.0)
+    assert "两年未用地" in c.at["CONV", "reason"]
+    assert "征收补偿" not in c.at["CONV", "reason"]
+    assert "two years unused" in c.at["CONV", "reason_en"]
+    assert c.at["EXPR", "kind"] == "lapse"
+    assert c.at["EXPR", "reason"].startswith("土地征收批准已满 3.8 年未实施征收补偿安置方案")
+    assert c.at["EXPR_DONE", "kind"] == "withdraw"
+    assert c.at["BOTH", "kind"] == "lapse"
+    assert c.at["BOTH", "approval_kind"] == "农用地转用和土地征收"
+    assert "两年未用地且未实施征收补偿安置方案" in c.at["BOTH", "reason"]
+    assert c.at["BOTH_DONE", "kind"] == "withdraw"
+
+
+# --- 5. resumption ----------------------------------------------------------------------------
+def _resumption_ws(resumptions=()):
+    # B: a 1 ha 2014 batch with nothing supplied by 2018 → T2 0 %, T3 0 %: suspended at 2018-12-31.
+    # On 2019-05-15 the whole 1 ha is supplied: T2 and T3 reach 100 % (≥ 75 %, ≥ 20 %); no idle land.
+    return build(counties=counties(A, B),
+                 batches=[batch("A1", A, "2014-01-01", sq(0, 0)), batch("B1", B, "2014-01-01", sq(10_000, 0))],
+                 supplies=[supply("PA1", "A1", "2018-06-01", sq(0, 0)),
+                           supply("PB1", "B1", "2019-05-15", sq(10_000, 0))],
+                 resumptions=list(resumptions) or [{"county_code": A, "date": "2030-01-01"}])
+
+
+@pytest.mark.parametrize(("as_of", "suspended", "may_resume"), [
+    ("2018-12-31", True, False),
+    ("2019-05-01", True, False),   # still 0 % supplied
+    ("2019-05-31", True, True),    # 1 ha of 1 ha supplied: every missed task reached
+])
+def test_suspended_county_may_apply_for_resumption(as_of, suspended, may_resume):
+    a = assess(_resumption_ws(), RULES, as_of, raster=False)
+    c = a.counties.set_index("county_code")
+    assert bool(c.at[B, "suspended"]) is suspended
+    assert bool(c.at[B, "may_resume"]) is may_resume
+    assert c.at[B, "outcome"] == "penalty"  # the 2018 verdict stands
+    assert a.quota(B).may_resume is may_resume
+    assert not c.at[A, "may_resume"]
+
+
+def test_confirmed_resumption_ends_the_suspension():
+    ws = _resumption_ws([{"county_code": B, "date": "2019-06-01"}])
+    before = assess(ws, RULES, "2019-05-31", raster=False)
+    assert bool(before.counties.set_index("county_code").at[B, "suspended"])
+    after = assess(ws, RULES, "2019-06-30", raster=False)
+    c = after.counties.set_index("county_code")
+    assert not c.at[B, "suspended"]
+    assert not c.at[B, "may_resume"]
+    assert str(c.at[B, "resumed_on"])[:10] == "2019-06-01"
+    q = after.quota(B, project_kind="商品住宅项目")
+    assert not q.suspended
+    assert q.project_allowed is True
+    assert str(q.resumed_on) == "2019-06-01"
+
+
+# --- 6. functional zones ----------------------------------------------------------------------
+Z = "411790"
+
+
+def _zone_ws():
+    units = counties(A, B)
+    # A 1 km × 1 km zone (100 ha) carved from A's 10 km square.
+    units.append({"county_code": Z, "county_name": "示范区", "unit_kind": "管委会", "parent_code": A,
+                  "geometry": sq(0, 0, 1000)})
+    return build(
+        counties=units,
+        batches=[batch("A1", A, "2014-01-01", sq(5000, 5000)),          # A, outside the zone
+                 batch("Z1", A, "2014-01-01", sq(100, 100)),            # says A, lies in the zone
+                 batch("Z2", None, "2014-01-01", sq(300, 300)),         # no code, lies in the zone
+                 batch("B1", B, "2014-01-01", sq(10_000, 0))],
+        supplies=[supply("PA1", "A1", "2018-06-01", sq(5000, 5000)),
+                  supply("PZ1", "Z1", "2018-06-01", sq(100, 100))],
+        idle=[{"idle_id": "I1", "parcel_id": "PZ1", "county_code": A, "area_ha": 1.0, "cause": "企业原因",
+               "disposal": None, "disposal_date": None, "identified_date": "2017-06-01", "geometry": None}],
+        quotas=[{"county_code": c, "year": 2019, "plan_base_ha": 100.0} for c in (A, B, Z)],
+    )
+
+
+def test_features_in_a_zone_count_for_the_zone():
+    ws = _zone_ws()
+    assert ws.batches.set_index("batch_id")["county_code"].to_dict() == {"A1": A, "Z1": Z, "Z2": Z, "B1": B}
+    assert ws.supplies.set_index("parcel_id").at["PZ1", "county_code"] == Z
+    assert ws.idle.set_index("idle_id").at["I1", "county_code"] == Z  # through its parcel
+    a = assess(ws, RULES, "2018-12-31", raster=False)
+    c = a.counties.set_index("county_code")
+    assert c.at[Z, "unit_kind"] == "功能区"
+    assert c.at[Z, "parent_code"] == A
+    assert c.at[A, "unit_kind"] == "县区"
+    assert pd.isna(c.at[A, "parent_code"])
+    # Zone: 1 of 2 ha supplied → T2 50 %, missed; its 1 ha idle parcel undisposed → T4 0 %.
+    assert c.at[Z, "T2_rate"] == pytest.approx(0.5)
+    assert c.at[Z, "T4_rate"] == pytest.approx(0.0)
+    assert c.at[Z, "outcome"] == "penalty"
+    assert c.at[Z, "plan_next_ha"] == pytest.approx(80.0)
+    # The parent keeps the rest: A1 alone, fully supplied; no idle land.
+    assert c.at[A, "T2_rate"] == pytest.approx(1.0)
+    assert pd.isna(c.at[A, "T4_rate"])
+    assert c.at[A, "outcome"] == "award"
+    # Ranked like a county: combined (T3 + T4): A 1/1, Z 1/(2+1), B 0/1.
+    assert c.at[Z, "combined_disposal_rate"] == pytest.approx(1 / 3)
+    assert list(c.sort_values("rank").index) == [A, Z, B]
+    # Mapped: the parent's outline less the zone (100 km² − 1 km²).
+    assert c.loc[A].geometry.area / 10_000 == pytest.approx(9900.0)
+    assert c.loc[Z].geometry.area / 10_000 == pytest.approx(100.0)
+    assert "unit_kind" in tables(a)["counties"].columns
