@@ -8,6 +8,8 @@ a warning keeps it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -115,11 +117,14 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             filled = filled.fillna(via_parcel)
         unknown = filled.notna() & ~member(filled, known) & bool(known)
         for i in frame.index[unknown]:
-            problems.append(_problem(layer, frame, i, "county_code", "warning",
-                                     f"行政区代码 {filled[i]} 不在县区图层中",
-                                     f"county_code {filled[i]} is not in the counties layer"))
-        lost = filled.isna()
-        for i in frame.index[lost]:
+            problem = _problem(layer, frame, i, "county_code", "error",
+                               f"行政区代码 {filled[i]} 不在县区图层中，该行未参与计算；请在县区图层中补上该县区，"
+                               "或更正代码",
+                               f"county_code {filled[i]} is not in the counties layer; the row is left out "
+                               "(add the county to the counties layer, or correct the code)")
+            problems.append(dataclasses.replace(problem, county_code=str(filled[i])))
+        lost = filled.isna() | unknown
+        for i in frame.index[lost & ~unknown]:
             problems.append(_problem(layer, frame, i, "county_code", "error",
                                      "无法确定所属县区（没有行政区代码，图形也不在任何县区内），该行未参与计算",
                                      "no county: no county_code and no geometry inside a county; "
