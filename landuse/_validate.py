@@ -86,6 +86,7 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     counties = layers["counties"]
     known = set(counties["county_code"].dropna())
     batch_county = layers["batches"].set_index("batch_id")["county_code"]
+    every_supply = layers["supplies"]
     for layer in ("batches", "supplies", "idle"):
         frame = layers[layer]
         if frame.empty:
@@ -111,7 +112,7 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             via_batch = _lookup(frame["batch_id"], batch_county).astype("string")
             filled = filled.fillna(via_batch)
         if layer == "idle":
-            supplies = layers["supplies"]
+            supplies = every_supply
             via_parcel = _lookup(frame["parcel_id"], supplies.set_index("parcel_id")["county_code"])
             via_parcel = via_parcel.astype("string")
             filled = filled.fillna(via_parcel)
@@ -131,8 +132,11 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                                      "the row is left out"))
         frame = frame.assign(county_code=filled.astype("string"))
         layers[layer] = frame[~lost].reset_index(drop=True)
+        # A row left out for its county still tells its supplies or idle parcels which county they are in.
         if layer == "batches":
-            batch_county = layers["batches"].set_index("batch_id")["county_code"]
+            batch_county = frame.drop_duplicates("batch_id").set_index("batch_id")["county_code"]
+        if layer == "supplies":
+            every_supply = frame.drop_duplicates("parcel_id")
 
 
 def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:

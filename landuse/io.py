@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 import warnings
+import weakref
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -317,6 +318,17 @@ def read_vector(
     if path.suffix.lower() in {".shp", ".dbf"}:
         if forced:
             encoding = _encoding_name(forced)
+            dbf = _sidecar(path, ".dbf")
+            content = _guess_dbf_encoding(dbf) if dbf.exists() else None
+            if encoding == "UTF-8" and content == "GB18030":
+                raise _fail(path, f"--encoding {forced} 与 {dbf.name} 的内容不符：其文本不是 UTF-8（像是 GBK）；"
+                            "请改用 --encoding GBK",
+                            f"--encoding {forced} does not fit {dbf.name}: its text is not UTF-8 (it looks like GBK); "
+                            "pass --encoding GBK")
+            if content is not None and encoding in {"UTF-8", "GB18030"} and content != encoding:
+                notes.append(f"按 --encoding {forced} 读取，但 {dbf.name} 的内容像是 {_shown_encoding(content)}，"
+                             f"文字可能是乱码|read with --encoding {forced}, but the text of {dbf.name} looks like "
+                             f"{_shown_encoding(content)}: names may be garbled")
         else:
             encoding, how = _shapefile_encoding(path)
             if how == "guess" and encoding:
@@ -630,7 +642,23 @@ def _safe_extract(
                             f"expanded beyond the limit of {max_bytes / 2**20:,.0f} MiB; stopped")
 
 
-def extract(path: str | os.PathLike, **limits: float) -> tuple[Path, tempfile.TemporaryDirectory | None]:
+class TempFolder:
+    """A temporary folder removed by :meth:`cleanup`, or when the object is collected.
+
+    Unlike :class:`tempfile.TemporaryDirectory` it says nothing when removed
+    implicitly: a workspace holding it is simply dropped.
+    """
+
+    def __init__(self, prefix: str = "landuse-") -> None:
+        self.name = tempfile.mkdtemp(prefix=prefix)
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.name, True)
+
+    def cleanup(self) -> None:
+        """Remove the folder now."""
+        self._finalizer()
+
+
+def extract(path: str | os.PathLike, **limits: float) -> tuple[Path, TempFolder | None]:
     """Return a local folder or file for ``path``, extracting a zip into a temporary folder.
 
     The second value owns the temporary folder (None when nothing was
@@ -641,7 +669,7 @@ def extract(path: str | os.PathLike, **limits: float) -> tuple[Path, tempfile.Te
     path = Path(path)
     if not (path.is_file() and path.suffix.lower() == ".zip"):
         return path, None
-    keeper = tempfile.TemporaryDirectory(prefix="landuse-")
+    keeper = TempFolder()
     tmp = Path(keeper.name)
     try:
         _safe_extract(path, tmp, **limits)  # type: ignore[arg-type]
