@@ -379,6 +379,9 @@ def _place_problems(problems: list[Problem], layers: dict[str, pd.DataFrame], co
     else as written; a revocation's is its batch's. A row whose county is
     unknown, and a problem of a whole layer, keep None.
     """
+    if not any(p.row is not None and p.feature_id is not None and (p.county_code is None or p.source is None)
+               for p in problems):
+        return problems
     where: dict[str, dict[int, str]] = {}
     for name, written in codes.items():
         known = written.dropna()

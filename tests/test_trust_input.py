@@ -23,7 +23,7 @@ from landuse.io import _safe_extract
 from landuse.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
-import damaged  # noqa: E402
+import damaged
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,8 @@ def test_missing_required_field_is_one_layer_error(tmp_path):
     p = only(ws, "batches")
     assert (p.severity, p.feature_id, p.field, p.county_code, p.source) == (
         "error", None, "approval_date", None, "批次.gpkg:批次")
-    assert "批准日期" in p.message and "396" in p.message
+    assert "批准日期" in p.message
+    assert "396" in p.message
     assert ws.batches.empty
     assert accounted(ws).loc["batches", ["rows_read", "rows_used", "rows_excluded"]].tolist() == [396, 0, 396]
 
@@ -75,7 +76,9 @@ def test_every_date_unreadable_is_one_layer_error(tmp_path):
     ws = load_workspace(damaged.batches_dates_unreadable(tmp_path))
     p = only(ws, "batches")
     assert (p.severity, p.feature_id, p.field, p.county_code) == ("error", None, "approval_date", None)
-    assert "2014.5" in p.message and "396" in p.message and "批准日期" in p.message
+    assert "2014.5" in p.message
+    assert "396" in p.message
+    assert "批准日期" in p.message
     assert accounted(ws).loc["batches", "rows_excluded"] == 396
 
 
@@ -84,7 +87,8 @@ def test_no_prj_read_in_the_one_crs_that_fits(tmp_path, clean):
     ws = load_workspace(damaged.supplies_no_prj(tmp_path))
     p = only(ws, "supplies")
     assert (p.severity, p.feature_id, p.source) == ("warning", None, "供地.shp")
-    assert "EPSG:4547" in p.message and "--crs" in p.message
+    assert "EPSG:4547" in p.message
+    assert "--crs" in p.message
     assert len(ws.supplies) == 665
     assert ws.supplies["geom_ha"].sum() == pytest.approx(clean.supplies["geom_ha"].sum())
     accounted(ws)
@@ -107,7 +111,9 @@ def test_wrong_crs_label_is_one_layer_error(tmp_path, make, layer, label, fit, r
     ws = load_workspace(make(tmp_path))
     p = only(ws, layer)  # not one problem per row
     assert (p.severity, p.feature_id, p.field, p.county_code) == ("error", None, "geometry", None)
-    assert label in p.message and fit in p.message and ".prj" in p.message
+    assert label in p.message
+    assert fit in p.message
+    assert ".prj" in p.message
     assert accounted(ws).loc[layer, ["rows_read", "rows_used"]].tolist() == [rows, 0]
 
 
@@ -116,7 +122,9 @@ def test_dbf_cut_short_names_both_counts(tmp_path):
     ws = load_workspace(damaged.supplies_dbf_cut(tmp_path))
     p = only(ws, "supplies")
     assert (p.severity, p.feature_id, p.source) == ("error", None, "供地.shp")
-    assert "供地.dbf" in p.message and "665" in p.message and "398" in p.message
+    assert "供地.dbf" in p.message
+    assert "665" in p.message
+    assert "398" in p.message
     table = accounted(ws)
     assert table.loc["supplies", ["rows_in_file", "rows_read", "rows_used"]].tolist() == [665, 398, 398]
 
@@ -124,16 +132,20 @@ def test_dbf_cut_short_names_both_counts(tmp_path):
 def test_dbf_header_overwritten_names_both_counts(tmp_path):
     ws = load_workspace(damaged.supplies_dbf_header_count(tmp_path))
     found = problems(ws, "supplies", "error")
-    assert len(found) == 2 and all(p.feature_id is None for p in found)
-    assert "头部记录数为 2" in found[0].message and "665" in found[0].message
-    assert "供地.shx" in found[1].message and "665" in found[1].message
+    assert len(found) == 2
+    assert all(p.feature_id is None for p in found)
+    assert "头部记录数为 2" in found[0].message
+    assert "665" in found[0].message
+    assert "供地.shx" in found[1].message
+    assert "665" in found[1].message
     assert accounted(ws).loc["supplies", ["rows_in_file", "rows_read"]].tolist() == [2, 2]
 
 
 def test_shp_cut_short_is_an_error(tmp_path):
     ws = load_workspace(damaged.supplies_shp_cut(tmp_path))
     whole = [p for p in problems(ws, "supplies", "error") if p.feature_id is None]
-    assert len(whole) == 1 and "92,812" in whole[0].message
+    assert len(whole) == 1
+    assert "92,812" in whole[0].message
     accounted(ws)
 
 
@@ -142,7 +154,9 @@ def test_cpg_says_utf8_but_dbf_is_gbk(tmp_path, clean):
     ws = load_workspace(damaged.supplies_cpg_says_utf8(tmp_path))
     p = only(ws, "supplies")
     assert (p.severity, p.feature_id) == ("warning", None)
-    assert "供地.cpg" in p.message and "GBK" in p.message and "--encoding" in p.message
+    assert "供地.cpg" in p.message
+    assert "GBK" in p.message
+    assert "--encoding" in p.message
     pd.testing.assert_frame_equal(attrs(ws.supplies), attrs(clean.supplies))
 
 
@@ -150,7 +164,8 @@ def test_cpg_says_gbk_but_dbf_is_utf8(tmp_path, clean):
     ws = load_workspace(damaged.counties_cpg_says_gbk(tmp_path))
     p = only(ws, "counties")
     assert (p.severity, p.source) == ("warning", "县区.shp")
-    assert "UTF-8" in p.message_en and "县区.cpg" in p.message_en
+    assert "UTF-8" in p.message_en
+    assert "县区.cpg" in p.message_en
     assert "驿城区" in ws.counties["county_name"].tolist()
     pd.testing.assert_frame_equal(attrs(ws.counties), attrs(clean.counties))
 
@@ -161,7 +176,8 @@ def test_encoding_option_overrides_the_cpg(tmp_path):
     assert problems(ws, "supplies") == []
     result = CliRunner().invoke(cli, ["check", str(path), "--encoding", "UTF-8", "--lang", "en"])
     assert result.exit_code == 1
-    assert "--encoding" in result.stdout + result.stderr and "internal error" not in result.stderr
+    assert "--encoding" in result.stdout + result.stderr
+    assert "internal error" not in result.stderr
 
 
 def test_csv_gbk_after_utf8_bom(tmp_path, clean):
@@ -180,7 +196,9 @@ def test_csv_bad_byte_names_file_and_line(tmp_path):
     ws = load_workspace(damaged.idle_csv_bad_byte(tmp_path))
     p = only(ws, "idle")
     assert (p.severity, p.feature_id, p.source) == ("error", None, "闲置土地.csv")
-    assert "第 6 行" in p.message and "0xFF" in p.message and "--encoding" in p.message
+    assert "第 6 行" in p.message
+    assert "0xFF" in p.message
+    assert "--encoding" in p.message
     assert accounted(ws).loc["idle", ["rows_read", "rows_used"]].tolist() == [0, 0]
 
 
@@ -188,7 +206,8 @@ def test_csv_bad_byte_names_file_and_line(tmp_path):
 def test_ledger_header_on_row_20_is_read(tmp_path, clean):
     ws = load_workspace(damaged.idle_header_row_20(tmp_path))
     p = only(ws, "idle")
-    assert p.severity == "warning" and "第 20 行" in p.message
+    assert p.severity == "warning"
+    assert "第 20 行" in p.message
     pd.testing.assert_frame_equal(attrs(ws.idle), attrs(clean.idle))
     assert (ws.idle["source_row"] - clean.idle["source_row"] == 17).all()
 
@@ -204,7 +223,8 @@ def test_two_sources_for_one_layer_is_an_error(tmp_path):
     ws = load_workspace(damaged.batches_two_sources(tmp_path))
     p = only(ws, "batches")
     assert (p.severity, p.feature_id, p.county_code) == ("error", None, None)
-    assert "batches.geojson" in p.message and "批次.gpkg" in p.message
+    assert "batches.geojson" in p.message
+    assert "批次.gpkg" in p.message
 
 
 # --- values ------------------------------------------------------------------------------------------
@@ -213,7 +233,8 @@ def test_dates_before_1949_are_row_errors(tmp_path, clean):
     found = problems(ws, "batches")
     assert [(p.row, p.field, p.severity, p.county_code) for p in found] == [
         (1, "approval_date", "error", "411702"), (2, "approval_date", "error", "411702")]
-    assert "1899-12-31" in found[0].message and "1948-12-31" in found[1].message
+    assert "1899-12-31" in found[0].message
+    assert "1948-12-31" in found[1].message
     assert len(ws.batches) == len(clean.batches) - 2
 
 
@@ -238,7 +259,8 @@ def test_control_characters_are_named(tmp_path):
     ws = load_workspace(damaged.batches_control_chars(tmp_path))
     p = only(ws, "batches")
     assert (p.row, p.field, p.severity, p.county_code) == (1, "batch_name", "warning", "411702")
-    assert "\\x07" in p.message and "\x07" not in p.message
+    assert "\\x07" in p.message
+    assert "\x07" not in p.message
 
 
 def test_county_missing_from_counties_layer(tmp_path, clean):
@@ -255,7 +277,7 @@ def test_county_missing_from_counties_layer(tmp_path, clean):
 
 # --- zips ---------------------------------------------------------------------------------------------
 def test_zip_with_two_members_of_one_name(tmp_path):
-    with pytest.raises(LayerReadError, match="计划指标.csv") as info:
+    with pytest.raises(LayerReadError, match=r"计划指标\.csv") as info:
         load_workspace(damaged.zip_duplicate_member(tmp_path))
     assert "dup.zip" in info.value.zh
 

@@ -143,7 +143,8 @@ def test_several_sources_for_one_layer(make_workspace):
     (problem,) = problems_of(ws, layer="batches")
     # Which file is meant cannot be told: an error naming both (DESIGN "Trust").
     assert (problem.severity, problem.feature_id, problem.county_code) == ("error", None, None)
-    assert "批次.geojson" in problem.message and "batches.geojson" in problem.message
+    assert "批次.geojson" in problem.message
+    assert "batches.geojson" in problem.message
     assert len(ws.batches) == 2
 
 
