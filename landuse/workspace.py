@@ -410,12 +410,12 @@ def _place_problems(problems: list[Problem], layers: dict[str, pd.DataFrame], co
 
 
 def _bounds(values: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Bounds of the finite coordinates of ``values`` (None when there are none)."""
-    coords = shapely.get_coordinates(values)
-    coords = coords[np.isfinite(coords).all(axis=1)]
-    if not len(coords):
+    """Bounds of the geometries of ``values`` with finite bounds (None when there are none)."""
+    boxes = shapely.bounds(values)
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if not len(boxes):
         return None
-    return (*coords.min(axis=0), *coords.max(axis=0))  # type: ignore[return-value]
+    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))  # type: ignore[return-value]
 
 
 def _extent(bounds: tuple[float, float, float, float] | None, crs: CRS, work_crs: CRS) -> tuple | None:
@@ -661,24 +661,29 @@ def _normalise_geometry(
     if not CRS.from_user_input(geometry.crs).equals(work_crs):
         geometry = geometry.to_crs(work_crs)
     values = geometry.values
-    # A NaN or infinite vertex (written so, or not projectable) breaks every GEOS operation:
-    # the feature is an error, the rest goes on.
-    coords, owner = shapely.get_coordinates(values, return_index=True)
-    broken = np.zeros(len(values), dtype=bool)
-    broken[owner[~np.isfinite(coords).all(axis=1)]] = True
-    if broken.any():
-        for i in attrs.index[broken]:
-            problems.append(_row_problem(raw, attrs, rows, i, "geometry", "error",
-                                         "几何图形含非数值坐标（NaN 或无穷大），该行未参与计算；请在 GIS 中修复该要素",
-                                         "the geometry has a NaN or infinite coordinate; the row is left out "
-                                         "(repair the feature in your GIS)"))
-        errors |= pd.Series(broken, index=attrs.index)
-        values = np.where(broken, None, values)
     present = ~shapely.is_missing(values)
     empty = present & shapely.is_empty(values)
     invalid = present & ~empty & ~parallel(shapely.is_valid, values)
+    broken = np.zeros(len(values), dtype=bool)
     if invalid.any():
         reasons = shapely.is_valid_reason(values[invalid])
+        # A NaN or infinite vertex (written so, or not projectable) breaks GEOS operations and
+        # cannot be repaired: the feature is an error, the rest goes on.
+        bad_coordinate = np.char.startswith(reasons.astype(str), "Invalid Coordinate")
+        if bad_coordinate.any():
+            broken[np.flatnonzero(invalid)[bad_coordinate]] = True
+            for i in attrs.index[broken]:
+                problems.append(_row_problem(
+                    raw, attrs, rows, i, "geometry", "error",
+                    "几何图形含非数值坐标（NaN 或无穷大），该行未参与计算；请在 GIS 中修复该要素",
+                    "the geometry has a NaN or infinite coordinate; the row is left out (repair the feature "
+                    "in your GIS)"))
+            errors |= pd.Series(broken, index=attrs.index)
+            values = np.where(broken, None, values)
+            present &= ~broken
+            invalid &= ~broken
+            reasons = reasons[~bad_coordinate]
+    if invalid.any():
         fixed = shapely.make_valid(values[invalid])
         before = shapely.area(values[invalid])
         values = values.copy()
