@@ -35,7 +35,10 @@ def broken(make_workspace, layers):
 def test_healthy_workspace_exits_0(run, make_workspace):
     result = run("check", make_workspace())
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
+    # No problem table; only the rows per layer (read = used + excluded).
+    assert "数据问题" not in result.stdout
+    batches = next(line for line in result.stdout.splitlines() if "workspace.gpkg:batches" in line)
+    assert [c.strip() for c in batches.split("│")[3:7]] == ["2", "2", "2", "0"]
     assert result.stderr.strip() == "没有发现问题"
 
 
@@ -113,6 +116,7 @@ def test_csv_format(run, broken):
         "message",
         "row",
         "source",
+            "county_code",
     ]
     assert frame["severity"].tolist()[0] == "error"
     assert frame.at[0, "feature_id"] == "B2"

@@ -80,8 +80,8 @@ def test_info_counts_rows_left_out(run, make_workspace, layers):
     supplies = next(
         line for line in result.stdout.splitlines() if "供地 " in line and "gpkg" in line
     )
-    assert supplies.split("│")[3].strip() == "1"  # rows kept
-    assert supplies.split("│")[4].strip() == "1"  # rows left out
+    cells = [c.strip() for c in supplies.split("│")[3:7]]
+    assert cells == ["2", "2", "1", "1"]  # in file, read, used, excluded
 
 
 def test_info_of_a_missing_path_is_a_usage_error(run, tmp_path):
@@ -119,15 +119,17 @@ def test_info_on_the_bundled_sample(run):
 
 
 def test_county_areas(make_workspace, layers):
-    layers["supplies"][1]["county_code"] = "411799"  # a code no county has
+    layers["supplies"][1]["county_code"] = "411799"  # a code no county has: an error, left out
     ws = load_workspace(make_workspace(layers))
+    (unknown,) = [p for p in ws.problems if p.layer == "supplies"]
+    assert (unknown.severity, unknown.row, unknown.county_code) == ("error", 2, "411799")
     table = county_areas(ws)
-    assert table["county_code"].tolist() == ["411702", "411721", "411799"]
-    assert table["batches"].tolist() == [1, 1, 0]
-    assert table["approved_ha"].tolist() == pytest.approx([4.0, 1.0, 0.0])
-    assert table["supplies"].tolist() == [1, 0, 1]
-    assert table["supplied_ha"].tolist() == pytest.approx([1.0, 0.0, 1.0])
-    assert table["idle_ha"].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert table["county_code"].tolist() == ["411702", "411721"]
+    assert table["batches"].tolist() == [1, 1]
+    assert table["approved_ha"].tolist() == pytest.approx([4.0, 1.0])
+    assert table["supplies"].tolist() == [1, 0]
+    assert table["supplied_ha"].tolist() == pytest.approx([1.0, 0.0])
+    assert table["idle_ha"].tolist() == pytest.approx([1.0, 0.0])
     assert table["county_name"].isna().tolist() == [False, False, True]
 
 

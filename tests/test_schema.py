@@ -514,6 +514,7 @@ def test_problem_text_and_frame():
         "message_en",
         "row",
         "source",
+        "county_code",
     ]
     assert frame.at[0, "row"] == 3
     assert problems_frame([]).empty

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 from rich.console import Console
@@ -49,6 +50,7 @@ class Settings:
 
     lang: str = "zh"
     verbosity: int = 0  # -1 quiet, 0 normal, 1 -v, 2 -vv
+    encoding: str | None = None  # --encoding: text encoding of CSV files and .dbf tables
 
     def t(self, zh: str, en: str) -> str:
         """Return ``zh`` or ``en`` by the chosen language."""
@@ -143,12 +145,39 @@ def _check_workspace(_ctx: click.Context, _param: click.Parameter, value: str | 
     raise click.BadParameter(f"路径不存在 / no such file or folder: {value}")
 
 
-crs_option = click.option(
+def _store_encoding(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    import codecs
+
+    try:
+        codecs.lookup(value.strip())
+    except LookupError as err:
+        raise click.BadParameter(
+            f"无法识别的编码 “{value}”，例如 GBK、UTF-8 / unknown encoding '{value}', e.g. GBK or UTF-8"
+        ) from err
+    ctx.ensure_object(Settings).encoding = value.strip()
+
+
+_crs_only = click.option(
     "--crs",
     metavar="EPSG",
     callback=_check_crs,
     help="没有坐标系的图层按此坐标系读取 / CRS of layers that have none, e.g. EPSG:4490.",
 )
+_encoding_option = click.option(
+    "--encoding",
+    metavar="CODEC",
+    expose_value=False,
+    callback=_store_encoding,
+    help="CSV 与 .dbf 的文本编码（覆盖 .cpg 和自动判断），如 GBK、UTF-8 / text encoding of CSV files "
+    "and .dbf tables, over .cpg files and guessing, e.g. GBK.",
+)
+
+
+def crs_option(f: F) -> F:
+    """The workspace reading options: ``--crs`` (passed as ``crs``) and ``--encoding`` (kept in Settings)."""
+    return _crs_only(_encoding_option(f))
 workspace_argument = click.argument("workspace", required=False, callback=_check_workspace)
 
 
@@ -282,7 +311,8 @@ def load(settings: Settings, workspace: str | None, crs: str | None, *, landcove
             f"工作区：{workspace or '内置示例'}", f"workspace: {workspace or 'bundled sample'}"
         )
     )
-    return load_workspace(workspace, crs=crs, progress=progress, landcover=landcover)
+    return load_workspace(workspace, crs=crs, progress=progress, landcover=landcover,
+                          encoding=settings.encoding)
 
 
 def stdout_console() -> Console:
@@ -379,6 +409,8 @@ def check(settings: Settings, workspace: str | None, crs: str | None, fmt: str) 
                 p.text(settings.lang),
             )
         stdout_console().print(table)
+    if fmt != "csv":
+        print_accounting(ws, settings, stdout_console())
     LOG.warning(problem_summary(ws.problems, settings))
     if ws.has_errors:
         raise click.exceptions.Exit(1)
@@ -405,38 +437,38 @@ def info(settings: Settings, workspace: str | None, crs: str | None) -> None:
     t = settings.t
     out.print(t(f"工作区：{ws.source}", f"workspace: {ws.source}"))
 
-    layers = Table(title=t("图层", "layers"))
+    layers = Table(title=t("图层（读入 = 使用 + 排除）", "layers (read = used + excluded)"))
     for zh, en in (
         ("图层", "layer"),
         ("来源", "source"),
-        ("行数", "rows"),
-        ("未用行", "left out"),
+        ("文件所载", "in file"),
+        ("读入", "read"),
+        ("使用", "used"),
+        ("排除", "excluded"),
         ("坐标系", "CRS"),
     ):
-        layers.add_column(t(zh, en), justify="right" if en in ("rows", "left out") else "left")
-    left_out = _rows_left_out(ws.problems)
+        layers.add_column(t(zh, en), justify="left" if en in ("layer", "source", "CRS") else "right")
+    accounting = ws.accounting.set_index("layer")
     for name in LAYERS:
-        source = ws.sources.get(name)
-        if source is None:
-            layers.add_row(layer_label(name, settings), t("（无）", "(none)"), "", "", "")
+        if name not in accounting.index:
+            layers.add_row(layer_label(name, settings), t("（无）", "(none)"), "", "", "", "", "")
             continue
+        row = accounting.loc[name]
         if name in ws.source_crs:
             crs_text = _crs_text(ws.source_crs[name], settings)
-        else:
+        elif name in ws.sources:
             crs_text = t("表格", "table")
-        layers.add_row(
-            layer_label(name, settings),
-            source,
-            f"{len(ws.layer(name)):,}",
-            f"{left_out.get(name, 0):,}",
-            crs_text,
-        )
+        else:
+            crs_text = ""
+        layers.add_row(layer_label(name, settings), row["source"], *_accounting_cells(row), crs_text)
     if ws.landcover is not None:
         rows, cols = ws.landcover.shape
         layers.add_row(
             layer_label("landcover", settings),
-            Path(ws.landcover.path).name,
-            f"{rows} × {cols}",
+            f"{Path(ws.landcover.path).name}（{rows} × {cols}）",
+            "",
+            "",
+            "",
             "",
             _crs_text(ws.landcover.crs, settings),
         )
@@ -507,12 +539,23 @@ def _ha_mu(ha: float) -> str:
     return f"{ha:,.2f} / {mu_from_ha(ha):,.1f}"
 
 
-def _rows_left_out(problems: list[Problem]) -> dict[str, int]:
-    rows: dict[str, set[int]] = {}
-    for p in problems:
-        if p.severity == "error" and p.row is not None:
-            rows.setdefault(p.layer, set()).add(p.row)
-    return {layer: len(r) for layer, r in rows.items()}
+def _accounting_cells(row: pd.Series) -> list[str]:
+    """in file, read, used, excluded of one row of :attr:`Workspace.accounting`, as text."""
+    promised = row["rows_in_file"]
+    return ["—" if pd.isna(promised) else f"{int(promised):,}", f"{int(row['rows_read']):,}",
+            f"{int(row['rows_used']):,}", f"{int(row['rows_excluded']):,}"]
+
+
+def print_accounting(ws: Workspace, settings: Settings, out: Console) -> None:
+    """Print read = used + excluded per layer (``check``)."""
+    t = settings.t
+    table = Table(title=t("各图层行数（读入 = 使用 + 排除）", "rows per layer (read = used + excluded)"))
+    for zh, en in (("图层", "layer"), ("来源", "source"), ("文件所载", "in file"), ("读入", "read"),
+                   ("使用", "used"), ("排除", "excluded")):
+        table.add_column(t(zh, en), justify="left" if en in ("layer", "source") else "right")
+    for _, row in ws.accounting.iterrows():
+        table.add_row(layer_label(row["layer"], settings), row["source"], *_accounting_cells(row))
+    out.print(table)
 
 
 def _crs_text(crs: CRS | str | None, settings: Settings) -> str:

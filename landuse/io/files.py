@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 import warnings
+import weakref
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = [
     "atomic_path",
     "csv_bytes",
     "discover",
+    "extract",
     "file_digest",
     "open_landcover",
     "read_table",
@@ -71,6 +73,9 @@ class RawLayer:
         number from 1), for messages.
     problems : list of Problem
         What went wrong while reading (salvaged records, guessed encoding).
+    promised : int or None
+        How many rows the file itself says it holds (a .dbf header's record
+        count, a GeoPackage's feature count); None when it says nothing.
     """
 
     layer: str
@@ -78,6 +83,7 @@ class RawLayer:
     source: str
     rows: np.ndarray
     problems: list[Problem] = field(default_factory=list)
+    promised: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,25 +187,100 @@ def _redecode(frame: pd.DataFrame, encoding: str) -> tuple[pd.DataFrame, list[st
     return frame, cut
 
 
+def _encoding_name(text: str) -> str | None:
+    """A code page as a .cpg or ``--encoding`` spells it, as Python and GDAL name it."""
+    text = text.strip().upper()
+    if text in {"GBK", "GB2312", "CP936", "936", "GB18030", "ANSI 936", "GB_2312-80"}:
+        return "GB18030"
+    if text.replace("-", "").replace("_", "") in {"UTF8", "65001", "UTF8SIG"}:
+        return "UTF-8"
+    return text or None
+
+
+def _shown_encoding(name: str | None) -> str:
+    """An encoding as analysts call it (GB18030 reads every GBK file: say GBK)."""
+    return "GBK" if name == "GB18030" else str(name)
+
+
+def _sidecar(path: Path, suffix: str) -> Path:
+    found = path.with_suffix(suffix)
+    if not found.exists():
+        found = next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == suffix), found)
+    return found
+
+
 def _shapefile_encoding(path: Path) -> tuple[str | None, str | None]:
-    """Return (encoding, how it was decided) for a shapefile or lone .dbf."""
-    cpg = path.with_suffix(".cpg")
-    if not cpg.exists():
-        cpg = next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ".cpg"), cpg)
+    """Return (encoding, how it was decided) for a shapefile or lone .dbf.
+
+    How: ``"cpg"`` (the .cpg names it), ``"guess"`` (no .cpg; judged from the
+    bytes) or ``"cpg-wrong:<named>"`` (the .cpg names ``<named>`` but the
+    bytes are not in it: UTF-8 text is almost never valid GBK-as-UTF-8 by
+    chance, and GBK text is almost never valid UTF-8).
+    """
+    cpg = _sidecar(path, ".cpg")
+    dbf = _sidecar(path, ".dbf")
     if cpg.exists():
-        text = cpg.read_text(encoding="ascii", errors="ignore").strip().upper()
-        if text in {"GBK", "GB2312", "CP936", "936", "GB18030"}:
-            return "GB18030", "cpg"
-        if text.replace("-", "") in {"UTF8", "65001"}:
-            return "UTF-8", "cpg"
-        return text or None, "cpg"
-    dbf = path.with_suffix(".dbf")
-    if not dbf.exists():
-        dbf = next((p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ".dbf"), dbf)
+        named = _encoding_name(cpg.read_text(encoding="ascii", errors="ignore"))
+        if named in {"UTF-8", "GB18030"} and dbf.exists():
+            content = _guess_dbf_encoding(dbf)
+            if content is not None and content != named:
+                return content, f"cpg-wrong:{named}"
+        return named, "cpg"
     return (_guess_dbf_encoding(dbf) if dbf.exists() else None), "guess"
 
 
-def read_vector(path: str | os.PathLike, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def _dbf_counts(dbf: Path) -> tuple[int, int] | None:
+    """(records the .dbf header declares, whole records its bytes hold); None if no header."""
+    size = dbf.stat().st_size
+    with open(dbf, "rb") as f:
+        head = f.read(12)
+    if len(head) < 12:
+        return None
+    declared = int.from_bytes(head[4:8], "little")
+    header_len = int.from_bytes(head[8:10], "little")
+    record_len = int.from_bytes(head[10:12], "little")
+    if record_len == 0 or header_len < 32:
+        return None
+    return declared, max(size - header_len, 0) // record_len
+
+
+def _dbf_promise(path: Path, rows_read: int) -> tuple[int | None, list[str]]:
+    """What a shapefile's .dbf (and .shx) promise, and a note per broken promise."""
+    dbf = _sidecar(path, ".dbf")
+    if not dbf.exists():
+        return None, []
+    counts = _dbf_counts(dbf)
+    if counts is None:
+        return None, []
+    declared, held = counts
+    notes = []
+    name = dbf.name
+    if held < declared:
+        notes.append(f"文件已损坏：{name} 头部记录数为 {declared}，文件只容纳 {held} 条完整记录（文件被截断），"
+                     f"实际读出 {rows_read} 行；请重新拷贝或导出该图层"
+                     f"|damaged file: the header of {name} declares {declared} records but the file holds only "
+                     f"{held} whole records (cut short); {rows_read} rows read. Copy or export the layer again")
+    elif held > declared:
+        notes.append(f"文件已损坏：{name} 头部记录数为 {declared}，但文件中有 {held} 条记录（头部被改写），"
+                     f"实际读出 {rows_read} 行；请重新导出该图层"
+                     f"|damaged file: the header of {name} declares {declared} records but the file holds "
+                     f"{held} (the header was overwritten); {rows_read} rows read. Export the layer again")
+    elif rows_read != declared:
+        notes.append(f"文件已损坏：{name} 头部记录数为 {declared}，实际读出 {rows_read} 行"
+                     f"|damaged file: the header of {name} declares {declared} records; {rows_read} rows read")
+    shx = _sidecar(path, ".shx")
+    if path.suffix.lower() == ".shp" and shx.exists() and shx.stat().st_size >= 100:
+        indexed = (shx.stat().st_size - 100) // 8
+        if indexed != declared:
+            notes.append(f"文件已损坏：{shx.name} 索引了 {indexed} 个图形，{name} 头部记录数为 {declared}，两者应相同"
+                         f"|damaged file: {shx.name} indexes {indexed} shapes but {name} declares {declared} "
+                         "records; they must be equal")
+    return declared, notes
+
+
+def read_vector(
+    path: str | os.PathLike, layer: str | None = None, *, encoding: str | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read one vector layer through pyogrio with Arrow.
 
     Parameters
@@ -208,6 +289,9 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> tuple[gpd.
         A Shapefile, GeoPackage, GeoJSON, FlatGeobuf or FileGDB.
     layer : str, optional
         The layer inside a multi-layer source.
+    encoding : str, optional
+        The text encoding of a Shapefile's .dbf, over its .cpg and over what
+        its bytes suggest (``--encoding``).
 
     Returns
     -------
@@ -226,15 +310,38 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> tuple[gpd.
     notes: list[str] = []
     if path.is_file() and path.stat().st_size == 0:
         raise _fail(path, "文件为空（0 字节）", "the file is empty (0 bytes)")
+    forced = encoding
     encoding = None
     if path.suffix.lower() == ".shp":
         cut = _shp_cut_short(path)
         if cut:
             notes.append(cut)
     if path.suffix.lower() in {".shp", ".dbf"}:
-        encoding, how = _shapefile_encoding(path)
-        if how == "guess" and encoding:
-            notes.append(f"没有 .cpg 文件，按内容判断编码为 {encoding}|no .cpg file; encoding guessed as {encoding}")
+        if forced:
+            encoding = _encoding_name(forced)
+            dbf = _sidecar(path, ".dbf")
+            content = _guess_dbf_encoding(dbf) if dbf.exists() else None
+            if encoding == "UTF-8" and content == "GB18030":
+                raise _fail(path, f"--encoding {forced} 与 {dbf.name} 的内容不符：其文本不是 UTF-8（像是 GBK）；"
+                            "请改用 --encoding GBK",
+                            f"--encoding {forced} does not fit {dbf.name}: its text is not UTF-8 (it looks like GBK); "
+                            "pass --encoding GBK")
+            if content is not None and encoding in {"UTF-8", "GB18030"} and content != encoding:
+                notes.append(f"按 --encoding {forced} 读取，但 {dbf.name} 的内容像是 {_shown_encoding(content)}，"
+                             f"文字可能是乱码|read with --encoding {forced}, but the text of {dbf.name} looks like "
+                             f"{_shown_encoding(content)}: names may be garbled")
+        else:
+            encoding, how = _shapefile_encoding(path)
+            if how == "guess" and encoding:
+                notes.append(f"没有 .cpg 文件，按内容判断编码为 {encoding}|no .cpg file; encoding guessed as {encoding}")
+            if how and how.startswith("cpg-wrong:"):
+                named = _shown_encoding(how.partition(":")[2])
+                cpg = _sidecar(path, ".cpg").name
+                real = _shown_encoding(encoding)
+                notes.append(f"{cpg} 写明编码为 {named}，但 .dbf 的内容是 {real}：已按 {real} 读取"
+                             f"（如不对，请用 --encoding 指定编码；并请更正 {cpg}）"
+                             f"|{cpg} says {named} but the .dbf's text is {real}: read as {real} "
+                             f"(if wrong, pass --encoding; and correct {cpg})")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -252,6 +359,12 @@ def read_vector(path: str | os.PathLike, layer: str | None = None) -> tuple[gpd.
                                  f"{'、'.join(cut)}|field names cut short in the .dbf (10 bytes each), "
                                  f"recognised by their first 10 bytes: {', '.join(cut)}")
     except Exception as err:  # pyogrio raises several GDAL error types
+        if path.suffix.lower() in {".shp", ".dbf"} and "utf8" in str(err).lower().replace("-", ""):
+            # Text that is not in the encoding it was read in (Arrow refuses invalid UTF-8).
+            raise _fail(path, f"文本不是 {encoding or 'UTF-8'} 编码（{_reason(err)}）：请用 --encoding GBK 或 "
+                        "--encoding UTF-8 指定 .dbf 的编码，并更正 .cpg 文件",
+                        f"the text is not {encoding or 'UTF-8'} ({_reason(err)}): pass --encoding GBK or "
+                        "--encoding UTF-8 for the .dbf, and correct the .cpg file") from err
         frame, salvaged = _salvage(path, layer, encoding, err)
         notes.append(salvaged)
     if not isinstance(frame, gpd.GeoDataFrame):
@@ -318,7 +431,7 @@ def _salvage(
     return frame, note
 
 
-_HEADER_SCAN_ROWS = 15
+_HEADER_SCAN_ROWS = 50
 
 
 def _find_header(preview: pd.DataFrame, layer: str | None) -> int:
@@ -338,10 +451,58 @@ def _find_header(preview: pd.DataFrame, layer: str | None) -> int:
     return best_row
 
 
-def read_table(path: str | os.PathLike, layer: str | None = None) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+def _csv_text(path: Path, encoding: str | None) -> tuple[str, str]:
+    """Decode a CSV file: (text, encoding used).
+
+    UTF-16 and UTF-8 are told by their byte-order marks; a UTF-8 mark before
+    GBK text (an editor's doing) is dropped. Without ``encoding`` the text is
+    tried as UTF-8, then GBK (GB18030).
+
+    Raises
+    ------
+    LayerReadError
+        Naming the line of the first byte that fits neither, and the mend.
+    """
+    data = path.read_bytes()
+    if encoding:
+        name = _encoding_name(encoding) or encoding
+        try:
+            return data.decode("utf-8-sig" if name == "UTF-8" else name), name
+        except (UnicodeDecodeError, LookupError) as err:
+            line = data[: getattr(err, "start", 0)].count(b"\n") + 1
+            raise _fail(path, f"第 {line} 行的文本不是 {encoding} 编码（--encoding {encoding}）",
+                        f"line {line} is not {encoding} text (--encoding {encoding})") from err
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as err:
+            raise _fail(path, "UTF-16 文本有损坏", "damaged UTF-16 text") from err
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as utf8_err:
+        try:
+            return data.decode("gb18030"), "GB18030"
+        except UnicodeDecodeError as err:
+            at = max(err.start, utf8_err.start)
+            line = data[:at].count(b"\n") + 1
+            raise _fail(
+                path,
+                f"第 {line} 行有既不是 UTF-8 也不是 GBK 的字节（0x{data[err.start]:02X}）：请在 Excel 或文本编辑器中"
+                "另存为 UTF-8 CSV，或用 --encoding 指定其编码",
+                f"line {line} holds a byte that is neither UTF-8 nor GBK (0x{data[err.start]:02X}): save the file "
+                "again as UTF-8 CSV, or pass its encoding with --encoding",
+            ) from err
+
+
+def read_table(
+    path: str | os.PathLike, layer: str | None = None, *, encoding: str | None = None
+) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Read a CSV or Excel ledger, finding its header row.
 
-    CSV files may be UTF-8 (with or without BOM) or GBK. In Excel
+    CSV files may be UTF-8 (with or without BOM), GBK (even after a UTF-8
+    BOM) or UTF-16 with its BOM; ``encoding`` forces one. In Excel
     workbooks the first sheet whose name is a layer name is read, else the
     first sheet; title rows above the header are skipped.
 
@@ -372,20 +533,15 @@ def read_table(path: str | os.PathLike, layer: str | None = None) -> tuple[pd.Da
             name = next((s for s in sheets if layer_for_name(str(s))), next(iter(sheets)))
             raw = sheets[name]
         elif suffix == ".dbf":
-            encoding, _ = _shapefile_encoding(path)
-            raw = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding)
-            return pd.DataFrame(raw), np.arange(1, len(raw) + 1), notes
+            raw, notes = read_vector(path, encoding=encoding)
+            raw = pd.DataFrame(raw.drop(columns=[c for c in ("geometry",) if c in raw.columns]))
+            return raw, np.arange(1, len(raw) + 1), notes
         else:
-            raw = None
-            for enc in ("utf-8-sig", "gb18030"):
-                try:
-                    raw = pd.read_csv(path, header=None, dtype=str, encoding=enc, keep_default_na=False,
-                                      skip_blank_lines=False)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            if raw is None:
-                raise _fail(path, "文本编码无法识别（应为 UTF-8 或 GBK）", "unknown text encoding (use UTF-8 or GBK)")
+            import io as _io
+
+            text, _ = _csv_text(path, encoding)
+            raw = pd.read_csv(_io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                              skip_blank_lines=False)
             raw = raw.replace("", np.nan)
     except LayerReadError:
         raise
@@ -405,54 +561,138 @@ def read_table(path: str | os.PathLike, layer: str | None = None) -> tuple[pd.Da
     lines = frame.index.to_numpy() + 1  # read with header=None: index 0 is line 1
     keep = ~frame.isna().all(axis=1).to_numpy()
     frame = frame[keep].reset_index(drop=True)
+    if frame.empty:
+        raise _fail(path, f"表头（第 {header + 1} 行）之下没有数据行；如确实没有数据，请删除该文件",
+                    f"no data row below the header (line {header + 1}); if there is truly none, remove the file")
     return frame, lines[keep], notes
 
 
 # --- finding layers ------------------------------------------------------------------------
-def _safe_extract(zip_path: Path, into: Path) -> None:
-    """Extract a zip, refusing any entry that would land outside ``into``."""
+#: Most bytes a zip workspace may expand to (keyword default of :func:`extract`).
+ZIP_MAX_BYTES = 8 << 30
+#: Most a zip may expand over its own size, once it expands to more than :data:`ZIP_RATIO_FROM`.
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FROM = 64 << 20
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    # Chinese Windows zips store GBK names without the UTF-8 flag.
+    if not info.flag_bits & 0x800:
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            name = name.encode("cp437").decode("gb18030")
+    return name
+
+
+def _safe_extract(
+    zip_path: Path, into: Path, *, max_bytes: int = ZIP_MAX_BYTES, max_ratio: float = ZIP_MAX_RATIO,
+) -> None:
+    """Extract a zip, refusing entries outside ``into``, duplicate names and bombs.
+
+    Raises
+    ------
+    LayerReadError
+        When an entry would land outside ``into``, two entries have one name,
+        or the zip would expand beyond ``max_bytes`` or ``max_ratio`` times
+        its size (above :data:`ZIP_RATIO_FROM`).
+    """
     try:
         archive = zipfile.ZipFile(zip_path)
     except zipfile.BadZipFile as err:
         raise _fail(zip_path, "不是有效的 zip 文件", "not a valid zip file") from err
     with archive:
         root = into.resolve()
-        for info in archive.infolist():
+        infos = archive.infolist()
+        seen: dict[str, int] = {}
+        for info in infos:
             name = info.filename
             target = (into / name).resolve()
             if name.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", name) or not target.is_relative_to(root):
                 raise _fail(zip_path, f"压缩包内的条目 “{name}” 指向压缩包之外，已拒绝解压",
                             f"entry '{name}' points outside the archive; refused")
-        for info in archive.infolist():
-            name = info.filename
-            # Chinese Windows zips store GBK names without the UTF-8 flag.
-            if not info.flag_bits & 0x800:
-                with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-                    name = name.encode("cp437").decode("gb18030")
-            target = into / name
+            if not info.is_dir():
+                key = _member_name(info).replace("\\", "/").casefold()
+                seen[key] = seen.get(key, 0) + 1
+        twice = [k for k, n in seen.items() if n > 1]
+        if twice:
+            shown = "、".join(twice)
+            raise _fail(zip_path, f"压缩包内有同名的多个条目：{shown}（各 {seen[twice[0]]} 个），无法确定使用哪一个；"
+                        "请重新打包，每个文件只保留一份",
+                        f"the archive holds several entries named {', '.join(twice)}; which one is meant cannot "
+                        "be told: pack it again with one copy of each file")
+        total = sum(i.file_size for i in infos)
+        packed = max(zip_path.stat().st_size, 1)
+        if total > max_bytes or (total > ZIP_RATIO_FROM and total > max_ratio * packed):
+            raise _fail(zip_path, f"解压后将有 {total / 2**20:,.0f} MiB（压缩包 {packed / 2**20:,.1f} MiB，"
+                        f"上限 {max_bytes / 2**20:,.0f} MiB、{max_ratio:g} 倍），已拒绝解压；请解压后以文件夹作为工作区",
+                        f"would expand to {total / 2**20:,.0f} MiB (the zip is {packed / 2**20:,.1f} MiB; limits "
+                        f"{max_bytes / 2**20:,.0f} MiB and {max_ratio:g} times); refused: unpack it and give "
+                        "the folder")
+        written = 0
+        for info in infos:
+            target = into / _member_name(info)
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
+                written += dst.tell()
+            if written > max_bytes:  # sizes in the directory may lie
+                raise _fail(zip_path, f"解压超过上限 {max_bytes / 2**20:,.0f} MiB，已停止",
+                            f"expanded beyond the limit of {max_bytes / 2**20:,.0f} MiB; stopped")
+
+
+class TempFolder:
+    """A temporary folder removed by :meth:`cleanup`, or when the object is collected.
+
+    Unlike :class:`tempfile.TemporaryDirectory` it says nothing when removed
+    implicitly: a workspace holding it is simply dropped.
+    """
+
+    def __init__(self, prefix: str = "landuse-") -> None:
+        self.name = tempfile.mkdtemp(prefix=prefix)
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.name, True)
+
+    def cleanup(self) -> None:
+        """Remove the folder now."""
+        self._finalizer()
+
+
+def extract(path: str | os.PathLike, **limits: float) -> tuple[Path, TempFolder | None]:
+    """Return a local folder or file for ``path``, extracting a zip into a temporary folder.
+
+    The second value owns the temporary folder (None when nothing was
+    extracted): the folder lives as long as it does, so keep it as long as
+    the files are needed (a :class:`~landuse.model.workspace.Workspace` keeps it).
+    ``limits`` are passed to the extraction (``max_bytes``, ``max_ratio``).
+    """
+    path = Path(path)
+    if not (path.is_file() and path.suffix.lower() == ".zip"):
+        return path, None
+    keeper = TempFolder()
+    tmp = Path(keeper.name)
+    try:
+        _safe_extract(path, tmp, **limits)  # type: ignore[arg-type]
+    except BaseException:
+        keeper.cleanup()
+        raise
+    entries = [p for p in tmp.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+    # A zip of one folder is that folder.
+    if len(entries) == 1 and entries[0].is_dir() and entries[0].suffix.lower() != ".gdb":
+        return entries[0], keeper
+    return tmp, keeper
 
 
 @contextlib.contextmanager
 def opened(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a local folder or file for ``path``, extracting a zip first."""
-    path = Path(path)
-    if path.is_file() and path.suffix.lower() == ".zip":
-        with tempfile.TemporaryDirectory(prefix="landuse-") as tmp:
-            _safe_extract(path, Path(tmp))
-            entries = [p for p in Path(tmp).iterdir() if not p.name.startswith(("__MACOSX", "."))]
-            # A zip of one folder is that folder.
-            if len(entries) == 1 and entries[0].is_dir() and entries[0].suffix.lower() != ".gdb":
-                yield entries[0]
-            else:
-                yield Path(tmp)
-    else:
-        yield path
+    """Yield a local folder or file for ``path``, extracting a zip first (removed on exit)."""
+    root, keeper = extract(path)
+    try:
+        yield root
+    finally:
+        if keeper is not None:
+            keeper.cleanup()
 
 
 @dataclass
@@ -538,17 +778,35 @@ def discover(root: Path) -> Sources:
     return Sources(found, landcover, ignored, unreadable)
 
 
-def read_layer(layer: str, path: Path, sublayer: str | None, root: Path) -> RawLayer:
-    """Read one discovered layer source into a :class:`RawLayer`."""
+def read_layer(layer: str, path: Path, sublayer: str | None, root: Path, *, encoding: str | None = None) -> RawLayer:
+    """Read one discovered layer source into a :class:`RawLayer`.
+
+    ``encoding`` forces the text encoding of CSV files and .dbf tables.
+    """
     shown = str(path.relative_to(root)) if path.is_relative_to(root) and path != root else path.name
     if sublayer is not None and path.suffix.lower() in {".gpkg", ".gdb"}:
         shown = f"{shown}:{sublayer}"
     suffix = path.suffix.lower()
+    promised = None
     if suffix in TABLE_SUFFIXES:
-        frame, rows, notes = read_table(path, layer)
+        frame, rows, notes = read_table(path, layer, encoding=encoding)
     else:
-        frame, notes = read_vector(path, sublayer)
+        frame, notes = read_vector(path, sublayer, encoding=encoding)
         rows = np.arange(1, len(frame) + 1)
+        if len(frame) == 0:
+            raise _fail(path, "图层没有要素（0 行）；如确实没有数据，请删除该文件",
+                        "the layer has no feature (0 rows); if there is truly none, remove the file")
+    if suffix in {".shp", ".dbf"}:
+        promised, broken = _dbf_promise(path, len(frame))
+        notes.extend(broken)
+    elif suffix in {".gpkg", ".fgb"}:  # they keep a feature count; counting others reads them twice
+        with contextlib.suppress(Exception):
+            promised = int(pyogrio.read_info(path, layer=sublayer)["features"])
+        if promised is not None and promised >= 0 and promised != len(frame):
+            notes.append(f"文件已损坏：{shown} 记录的要素数为 {promised}，实际读出 {len(frame)} 行"
+                         f"|damaged file: {shown} records {promised} features; {len(frame)} rows read")
+        elif promised is not None and promised < 0:
+            promised = None
     problems = []
     for note in notes:
         zh, _, en = note.partition("|")
@@ -557,7 +815,7 @@ def read_layer(layer: str, path: Path, sublayer: str | None, root: Path) -> RawL
     if suffix == ".dbf" and LAYERS[layer].geometry == "either":
         problems.append(Problem(layer, None, None, "warning", f"{shown}：找不到 .shp，仅读取属性表",
                                 f"{shown}: no .shp beside it; attributes only", None, shown))
-    return RawLayer(layer, frame, shown, np.asarray(rows), problems)
+    return RawLayer(layer, frame, shown, np.asarray(rows), problems, promised)
 
 
 def open_landcover(path: str | os.PathLike) -> LandCover:

@@ -8,6 +8,8 @@ a warning keeps it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -106,6 +108,7 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     # tried first where outlines overlap.
     is_zone = member(counties["county_code"], parents.index)
     ranked = pd.concat([counties[is_zone], counties[~is_zone]]) if len(parents) else counties
+    every_supply = layers["supplies"]
     for layer in ("batches", "supplies", "idle"):
         frame = layers[layer]
         if frame.empty:
@@ -131,25 +134,31 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             via_batch = _lookup(frame["batch_id"], batch_county).astype("string")
             filled = _into_zone(filled, via_batch, parents).fillna(via_batch)
         if layer == "idle":
-            supplies = layers["supplies"]
+            supplies = every_supply
             via_parcel = _lookup(frame["parcel_id"], supplies.set_index("parcel_id")["county_code"])
             via_parcel = via_parcel.astype("string")
             filled = _into_zone(filled, via_parcel, parents).fillna(via_parcel)
         unknown = filled.notna() & ~member(filled, known) & bool(known)
         for i in frame.index[unknown]:
-            problems.append(_problem(layer, frame, i, "county_code", "warning",
-                                     f"行政区代码 {filled[i]} 不在县区图层中",
-                                     f"county_code {filled[i]} is not in the counties layer"))
-        lost = filled.isna()
-        for i in frame.index[lost]:
+            problem = _problem(layer, frame, i, "county_code", "error",
+                               f"行政区代码 {filled[i]} 不在县区图层中，该行未参与计算；请在县区图层中补上该县区，"
+                               "或更正代码",
+                               f"county_code {filled[i]} is not in the counties layer; the row is left out "
+                               "(add the county to the counties layer, or correct the code)")
+            problems.append(dataclasses.replace(problem, county_code=str(filled[i])))
+        lost = filled.isna() | unknown
+        for i in frame.index[lost & ~unknown]:
             problems.append(_problem(layer, frame, i, "county_code", "error",
                                      "无法确定所属县区（没有行政区代码，图形也不在任何县区内），该行未参与计算",
                                      "no county: no county_code and no geometry inside a county; "
                                      "the row is left out"))
         frame = frame.assign(county_code=filled.astype("string"))
         layers[layer] = frame[~lost].reset_index(drop=True)
+        # A row left out for its county still tells its supplies or idle parcels which county they are in.
         if layer == "batches":
-            batch_county = layers["batches"].set_index("batch_id")["county_code"]
+            batch_county = frame.drop_duplicates("batch_id").set_index("batch_id")["county_code"]
+        if layer == "supplies":
+            every_supply = frame.drop_duplicates("parcel_id")
 
 
 def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:

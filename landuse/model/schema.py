@@ -60,6 +60,9 @@ class Problem:
         The row in the source (spreadsheet line or feature number, from 1).
     source : str or None
         The file or table the row came from.
+    county_code : str or None
+        The 6-digit county of the row when known; None when the row cannot
+        be placed, and for a problem of a whole layer (``feature_id`` None).
     """
 
     layer: str
@@ -70,13 +73,15 @@ class Problem:
     message_en: str = ""
     row: int | None = None
     source: str | None = None
+    county_code: str | None = None
 
     def text(self, lang: str = "zh") -> str:
         """Return the message in ``lang``."""
         return self.message_en if lang == "en" and self.message_en else self.message
 
 
-PROBLEM_COLUMNS = ["layer", "feature_id", "field", "severity", "message", "message_en", "row", "source"]
+PROBLEM_COLUMNS = ["layer", "feature_id", "field", "severity", "message", "message_en", "row", "source",
+                   "county_code"]
 
 
 def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
@@ -605,6 +610,14 @@ def _text(values: pd.Series) -> pd.Series:
     return text.where(text != "")
 
 
+#: No date in a land ledger is earlier (the People's Republic's land records begin in 1949);
+#: an earlier one is a slip, most often Excel's zero date 1899-12-30/31.
+EARLIEST_DATE = pd.Timestamp("1949-01-01")
+
+#: Control characters (tab, line feed and carriage return excepted): they break XLSX
+#: writers and terminals and are never meant.
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
 #: The areas a feature is measured by: zero or less keeps the row out.
 _FEATURE_AREAS = frozenset({"approved_ha", "area_ha"})
 
@@ -666,6 +679,27 @@ def coerce_layer(
                 f"{fs.name} value '{raw}' {en}", int(rows[i]), source,
             ))
 
+    def whole(bad: pd.Series, fs: FieldSpec, zh: str, en: str) -> bool:
+        """One error for the layer when no value of a required field can be read."""
+        present = raw_values[fs.name].notna()
+        if not fs.required or int(bad.sum()) < 2 or bool((present & ~bad).any()):
+            return False
+        samples = "、".join(dict.fromkeys(str(v) for v in raw_values.loc[bad, fs.name].head(50)))
+        samples = samples if len(samples) <= 60 else samples[:60] + "…"
+        names = "、".join(fs.aliases[:6])
+        where = f"{source}：" if source else ""
+        problems.append(Problem(
+            layer, None, fs.name, "error",
+            f"{where}必填字段 {fs.label}（{fs.name}）的 {int(bad.sum())} 个值全部{zh}（如 “{samples}”）；"
+            f"该图层 {len(frame)} 行均未参与计算。请更正该字段（字段名可为 {names}）",
+            f"{source + ': ' if source else ''}no value of the required field {fs.name} can be read: "
+            f"all {int(bad.sum())} {en} (e.g. '{samples}'); none of the layer's {len(frame)} rows is used. "
+            f"Correct the field (accepted names: {', '.join(fs.aliases[:6])})",
+            None, source,
+        ))
+        errors[:] = True
+        return True
+
     for fs in spec.fields:
         if fs.name not in frame.columns:
             frame[fs.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
@@ -673,6 +707,15 @@ def coerce_layer(
         col = frame[fs.name]
         if fs.kind == "text":
             frame[fs.name] = _text(col)
+            control = frame[fs.name].str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
+            for i in control[control].index:
+                shown = re.sub(_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", str(frame.at[i, fs.name]))
+                problems.append(Problem(
+                    layer, _feature_id(ids[i], rows[i]), fs.name, "warning",
+                    f"{fs.label}（{fs.name}）的值 “{shown}” 含控制字符，请在源数据中删除",
+                    f"{fs.name} value '{shown}' holds control characters; remove them in the source",
+                    int(rows[i]), source,
+                ))
             if fs.values:
                 known, _ = _enum(frame[fs.name], fs.values)
                 frame[fs.name] = known.fillna(frame[fs.name])
@@ -687,16 +730,31 @@ def coerce_layer(
         elif fs.kind == "date":
             frame[fs.name], bad = parse_dates(col)
             sev: Severity = "error" if fs.required or fs.name == "disposal_date" else "warning"
-            report(bad, fs, sev, "无法识别为日期（可用 2018-09-30、2018/9/30、20180930、2018年9月30日）",
-                   "is not a date (use 2018-09-30, 2018/9/30, 20180930 or 2018年9月30日)")
-            if sev == "error":
-                errors |= bad
+            if not (sev == "error" and whole(bad, fs, "无法识别为日期（可用 2018-09-30、2018/9/30、20180930）",
+                                             "values are not dates (use 2018-09-30, 2018/9/30 or 20180930)")):
+                report(bad, fs, sev, "无法识别为日期（可用 2018-09-30、2018/9/30、20180930、2018年9月30日）",
+                       "is not a date (use 2018-09-30, 2018/9/30, 20180930 or 2018年9月30日)")
+                if sev == "error":
+                    errors |= bad
+            early = (frame[fs.name] < EARLIEST_DATE).fillna(False).astype(bool)
+            if early.any():
+                first = f"{EARLIEST_DATE:%Y-%m-%d}"
+                if sev == "error":
+                    report(early, fs, "error", f"早于 {first}，不可能是该日期（常见于 Excel 的 0 日期 1899-12-30/31），"
+                           "该行未参与计算", f"is before {first}, impossible here (often Excel's zero date "
+                           "1899-12-30/31); the row is left out")
+                    errors |= early
+                else:
+                    report(early, fs, "warning", f"早于 {first}，已按空值处理",
+                           f"is before {first}; treated as empty")
+                    frame[fs.name] = frame[fs.name].mask(early)
         elif fs.kind in ("area", "number", "year"):
             values, bad = _numbers(col)
             sev = "error" if fs.required else "warning"
-            report(bad, fs, sev, "不是数字", "is not a number")
-            if fs.required:
-                errors |= bad
+            if not whole(bad, fs, "不是数字", "values are not numbers"):
+                report(bad, fs, sev, "不是数字", "is not a number")
+                if fs.required:
+                    errors |= bad
             if fs.kind == "area":
                 values = values * factors.get(fs.name, 1.0)
                 if fs.name in _FEATURE_AREAS:
@@ -722,9 +780,10 @@ def coerce_layer(
             frame[fs.name], bad = _enum(col, fs.values)
             allowed = " | ".join(fs.values)
             sev = "error" if fs.required else "warning"
-            report(bad, fs, sev, f"不是可识别的取值（应为 {allowed}）", f"is not one of {allowed}")
-            if fs.required:
-                errors |= bad
+            if not whole(bad, fs, f"不是可识别的取值（应为 {allowed}）", f"values are not one of {allowed}"):
+                report(bad, fs, sev, f"不是可识别的取值（应为 {allowed}）", f"is not one of {allowed}")
+                if fs.required:
+                    errors |= bad
     for fs in spec.fields:
         if fs.required and fs.name != spec.id_field:
             empty = frame[fs.name].isna() & ~errors

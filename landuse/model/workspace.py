@@ -11,6 +11,7 @@ cannot be used is kept out of the layers and named in
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,11 +21,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from landuse._arrays import parallel
 from landuse._errors import CRSError, LayerReadError, WorkspaceError
-from landuse.io.files import LandCover, RawLayer, discover, open_landcover, opened, read_layer
+from landuse.io.files import LandCover, RawLayer, discover, extract, open_landcover, read_layer
 from landuse.model import _validate
 from landuse.model.crs import measuring_crs
 from landuse.model.schema import (
@@ -97,6 +98,9 @@ class Workspace:
     source_crs : dict
         Canonical layer → the CRS its geometry was stored in (None when the
         source had none), for the layers read with geometry.
+    counts : dict
+        Canonical layer → ``(source, rows the file promises or None, rows
+        read)``, for :attr:`accounting`.
     """
 
     counties: gpd.GeoDataFrame
@@ -112,6 +116,34 @@ class Workspace:
     sources: dict[str, str] = field(default_factory=dict)
     source_crs: dict[str, CRS | None] = field(default_factory=dict)
     resumptions: pd.DataFrame = field(default_factory=lambda: empty_layer("resumptions"))
+    counts: dict[str, tuple[str, int | None, int]] = field(default_factory=dict)
+    #: Owns the folder a zip was extracted into: it lives as long as the workspace.
+    tempdir: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def accounting(self) -> pd.DataFrame:
+        """Every row of every layer accounted for: read = used + excluded.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per layer given in the workspace: ``layer``, ``source``,
+            ``rows_in_file`` (what the file itself promises: a .dbf header's
+            record count, a GeoPackage's feature count; NA when it says
+            nothing), ``rows_read``, ``rows_used`` (rows in the layer) and
+            ``rows_excluded`` (rows an error keeps out).
+        """
+        records = []
+        for name in LAYERS:
+            if name not in self.counts:
+                continue
+            source, promised, read = self.counts[name]
+            used = len(self.layer(name))
+            records.append((name, source, promised, read, used, read - used))
+        frame = pd.DataFrame(records, columns=["layer", "source", "rows_in_file", "rows_read", "rows_used",
+                                               "rows_excluded"])
+        frame["rows_in_file"] = frame["rows_in_file"].astype("Int64")
+        return frame
 
     def layer(self, name: str) -> pd.DataFrame:
         """Return the layer called ``name`` (canonical name)."""
@@ -164,6 +196,7 @@ def load_workspace(
     crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
     landcover: bool = True,
+    encoding: str | None = None,
 ) -> Workspace:
     """Load and normalise a workspace.
 
@@ -181,6 +214,9 @@ def load_workspace(
     landcover : bool, default True
         Open the land-cover raster when there is one; False leaves it out
         (``landuse assess --no-raster``), which also spares loading rasterio.
+    encoding : str, optional
+        The text encoding of every CSV and .dbf (``GBK``, ``UTF-8``...), over
+        .cpg files and what the bytes suggest (``--encoding``).
 
     Returns
     -------
@@ -207,25 +243,32 @@ def load_workspace(
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
                                 assume_crs=crs, progress=progress)
     path = Path(path)
-    with opened(path) as root:
+    root, keeper = extract(path)
+    try:
         sources = discover(root)
         raws: list[RawLayer] = []
         problems: list[Problem] = []
+        failed: dict[str, str] = {}
         for layer, found in sources.layers.items():
+            file, sub = found[0]
             if len(found) > 1:
                 names = "、".join(str(p.name) + (f":{s}" if s else "") for p, s in found)
+                first = file.name + (f":{sub}" if sub else "")
                 problems.append(Problem(
-                    layer, None, None, "warning",
-                    f"图层 {layer} 有多个来源（{names}），只读取第一个",
-                    f"layer {layer} has several sources ({names}); only the first is read",
+                    layer, None, None, "error",
+                    f"图层 {LAYERS[layer].label}（{layer}）有 {len(found)} 个来源：{names}，无法确定用哪一个"
+                    f"（只读取了 {first}）；请删除或改名其余的文件",
+                    f"layer {layer} has {len(found)} sources: {', '.join(names.split('、'))}; which one is meant "
+                    f"cannot be told (only {first} was read): remove or rename the others",
+                    None, first,
                 ))
-            file, sub = found[0]
             if progress:
                 progress(f"read {layer}")
             try:
-                raws.append(read_layer(layer, file, sub, root))
+                raws.append(read_layer(layer, file, sub, root, encoding=encoding))
             except LayerReadError as err:
                 problems.append(Problem(layer, None, None, "error", err.zh, err.en, None, file.name))
+                failed[layer] = file.name
         for file, err in sources.unreadable:
             problems.append(Problem(layer_for_name(file.stem) or "workspace", None, None, "error",
                                     err.zh, err.en, None, file.name))
@@ -243,8 +286,16 @@ def load_workspace(
             except LayerReadError as err:
                 problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None,
                                         sources.landcover.name))
-    return normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
-                            assume_crs=crs, progress=progress)
+        ws = normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
+                              assume_crs=crs, progress=progress)
+    except BaseException:
+        if keeper is not None:
+            keeper.cleanup()
+        raise
+    for layer, name in failed.items():
+        ws.counts.setdefault(layer, (name, None, 0))
+    ws.tempdir = keeper
+    return ws
 
 
 def sample_workspace() -> Path:
@@ -292,7 +343,10 @@ def normalise_layers(
                 f"required layer {name} ({spec.label_en}) is missing: name the file or layer {names}",
             ))
     work_crs = _choose_crs(by_layer, assume_crs)
+    source_crs = {raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)}
+    misplaced = _place_layers(by_layer, work_crs, assume_crs, problems)
     layers: dict[str, pd.DataFrame] = {}
+    codes: dict[str, pd.Series] = {}
     for name in LAYERS:
         if progress:
             progress(f"normalise {name}")
@@ -300,20 +354,173 @@ def normalise_layers(
         if raw is None:
             layers[name] = empty_layer(name, work_crs)
             continue
-        frame, layer_problems = _normalise_layer(raw, work_crs, assume_crs)
+        frame, layer_problems, codes[name] = _normalise_layer(raw, work_crs, assume_crs, misplaced.get(name))
         layers[name] = frame
         problems.extend(layer_problems)
     if progress:
         progress("validate")
     layers, cross = _validate.cross_check(layers)
     problems.extend(cross)
+    problems = _place_problems(problems, layers, codes, {raw.layer: raw.source for raw in raws})
     return Workspace(
         counties=layers["counties"], batches=layers["batches"], supplies=layers["supplies"],
         idle=layers["idle"], revocations=layers["revocations"], quotas=layers["quotas"],
         resumptions=layers["resumptions"], crs=work_crs, landcover=landcover, problems=problems, source=source,
         sources={raw.layer: raw.source for raw in raws},
-        source_crs={raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)},
+        source_crs=source_crs,
+        counts={raw.layer: (raw.source, raw.promised, len(raw.frame)) for raw in raws},
     )
+
+
+def _place_problems(problems: list[Problem], layers: dict[str, pd.DataFrame], codes: dict[str, pd.Series],
+                    sources: dict[str, str]) -> list[Problem]:
+    """Give each row's problem its county (and its source, when it lacks one).
+
+    The county is the row's as used (a code found by location included),
+    else as written; a revocation's is its batch's. A row whose county is
+    unknown, and a problem of a whole layer, keep None.
+    """
+    if not any(p.row is not None and p.feature_id is not None and (p.county_code is None or p.source is None)
+               for p in problems):
+        return problems
+    where: dict[str, dict[int, str]] = {}
+    for name, written in codes.items():
+        known = written.dropna()
+        table = dict(zip(known.index.astype("int64").tolist(), known.astype(str).tolist(), strict=True))
+        frame = layers[name]
+        if "county_code" in frame.columns and "source_row" in frame.columns:
+            used = frame[["source_row", "county_code"]].dropna()
+            table.update(zip(used["source_row"].astype("int64").tolist(), used["county_code"].astype(str).tolist(),
+                             strict=True))
+        where[name] = table
+    revoked = layers["revocations"]
+    if not revoked.empty:
+        batch_county = layers["batches"].dropna(subset=["county_code"]).drop_duplicates("batch_id")
+        batch_county = batch_county.set_index("batch_id")["county_code"]
+        found = revoked["batch_id"].map(batch_county).dropna()
+        where.setdefault("revocations", {}).update(
+            zip(revoked.loc[found.index, "source_row"].astype("int64").tolist(), found.astype(str).tolist(),
+                strict=True))
+    out = []
+    for p in problems:
+        if p.row is not None and p.feature_id is not None and (p.county_code is None or p.source is None):
+            p = dataclasses.replace(p, county_code=p.county_code or where.get(p.layer, {}).get(int(p.row)),
+                                    source=p.source or sources.get(p.layer))
+        out.append(p)
+    return out
+
+
+def _bounds(values: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Bounds of the geometries of ``values`` with finite bounds (None when there are none)."""
+    boxes = shapely.bounds(values)
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if not len(boxes):
+        return None
+    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))  # type: ignore[return-value]
+
+
+def _extent(bounds: tuple[float, float, float, float] | None, crs: CRS, work_crs: CRS) -> tuple | None:
+    """``bounds`` in ``crs`` carried to ``work_crs``; None when they do not carry (off the CRS's area)."""
+    if bounds is None:
+        return None
+    try:
+        out = Transformer.from_crs(crs, work_crs, always_xy=True).transform_bounds(*bounds)
+    except Exception:
+        return None
+    return tuple(out) if np.isfinite(out).all() else None
+
+
+def _overlaps(a: tuple | None, b: tuple | None, margin: float = 0.1) -> bool:
+    """True when extent ``a`` meets extent ``b`` grown by ``margin`` of its size each side."""
+    if a is None or b is None:
+        return False
+    dx, dy = (b[2] - b[0]) * margin + 1.0, (b[3] - b[1]) * margin + 1.0
+    return a[0] <= b[2] + dx and a[2] >= b[0] - dx and a[1] <= b[3] + dy and a[3] >= b[1] - dy
+
+
+def _crs_name(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _place_layers(by_layer: dict[str, RawLayer], work_crs: CRS, assume: object,
+                  problems: list[Problem]) -> dict[str, Problem]:
+    """Check that every layer lies where the others do; return one error per misplaced layer.
+
+    A layer without CRS whose coordinates fit the others' in exactly one of
+    their CRSs is read in it, with a warning naming the assumption. A layer
+    whose coordinates, in its own CRS, fall nowhere near the others (a wrong
+    label: zone 38 coordinates called EPSG:4526, Web Mercator metres called
+    EPSG:4326) is one error about its CRS, not one per row.
+    """
+    raw_bounds: dict[str, tuple | None] = {}
+    extents: dict[str, tuple | None] = {}
+    for name, raw in by_layer.items():
+        if not _has_geometry(raw.frame):
+            continue
+        raw_bounds[name] = _bounds(raw.frame.geometry.values)
+        crs = raw.frame.crs or (CRS.from_user_input(assume) if assume is not None else None)
+        extents[name] = _extent(raw_bounds[name], crs, work_crs) if crs is not None else None
+    misplaced: dict[str, Problem] = {}
+    placed = {n: e for n, e in extents.items() if e is not None}
+    for name in list(extents):
+        raw = by_layer[name]
+        others = {n: e for n, e in placed.items() if n != name}
+        if not others:
+            continue
+        # The counties decide where the area is; without them, any other layer agreeing.
+        reference = [others["counties"]] if "counties" in others else list(others.values())
+        if raw.frame.crs is None and assume is None:
+            candidates: list[CRS] = []
+            for n in others:
+                crs = by_layer[n].frame.crs
+                if crs is not None and not any(crs.equals(c) for c in candidates):
+                    candidates.append(crs)
+            fits = [c for c in candidates
+                    if any(_overlaps(_extent(raw_bounds[name], c, work_crs), r, 0.0) for r in reference)]
+            if len(fits) == 1:
+                raw.frame = raw.frame.set_crs(fits[0])
+                extents[name] = placed[name] = _extent(raw_bounds[name], fits[0], work_crs)
+                shown = _crs_name(fits[0])
+                problems.append(Problem(
+                    name, None, "geometry", "warning",
+                    f"{raw.source}：图层没有坐标系（缺少 .prj），其坐标与其他图层的 {shown} 吻合，已按 {shown} 读取；"
+                    "如不对，请补上 .prj 或用 --crs 指定",
+                    f"{raw.source}: the layer has no CRS (no .prj); its coordinates fit the other layers' "
+                    f"{shown}, so it is read as {shown}. If that is wrong, add the .prj or pass --crs",
+                    None, raw.source,
+                ))
+            continue
+        if raw.frame.crs is None:
+            continue
+        if any(_overlaps(extents[name], r) for r in reference):
+            continue
+        if name == "counties" and len(others) < 2:
+            continue
+        if name == "counties" and not all(_overlaps(a, b) for a in others.values() for b in others.values()):
+            continue
+        label = _crs_name(CRS.from_user_input(raw.frame.crs))
+        hint_zh = hint_en = ""
+        candidates = [by_layer[n].frame.crs for n in others if by_layer[n].frame.crs is not None]
+        candidates += [CRS.from_epsg(3857), CRS.from_epsg(4490)]
+        for c in candidates:
+            if not CRS.from_user_input(c).equals(raw.frame.crs) and any(
+                    _overlaps(_extent(raw_bounds[name], c, work_crs), r) for r in reference):
+                fit = _crs_name(CRS.from_user_input(c))
+                hint_zh = f"其坐标与 {fit} 吻合，可能应定义为 {fit}（在 GIS 中“定义投影”，不是“投影转换”）。"
+                hint_en = f"Its coordinates fit {fit}: it is probably {fit} (define the CRS in your GIS; do not reproject). "
+                break
+        problems.append(Problem(
+            name, None, "geometry", "error",
+            f"{raw.source}：图层标注的坐标系为 {label}，但按此坐标系其要素远离其他图层（坐标系标注有误）。{hint_zh}"
+            f"请更正图层的坐标系（.prj）；该图层 {len(raw.frame)} 行均未参与计算",
+            f"{raw.source}: the layer is labelled {label}, but read so its features lie far from the other "
+            f"layers (the CRS label is wrong). {hint_en}Correct the layer's CRS (.prj); none of its "
+            f"{len(raw.frame)} rows is used",
+            None, raw.source,
+        ))
+        misplaced[name] = problems[-1]
+    return misplaced
 
 
 def _geometry_name(frame: pd.DataFrame) -> str | None:
@@ -347,7 +554,9 @@ def _choose_crs(by_layer: dict[str, RawLayer], assume: str | int | CRS | None) -
     return CRS.from_epsg(4547) if assume is None else measuring_crs(assume, (114, 33, 114, 33))
 
 
-def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object) -> tuple[pd.DataFrame, list[Problem]]:
+def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object, misplaced: Problem | None = None
+                     ) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """Normalise one layer: (kept rows, problems, county code as written by source row)."""
     spec = LAYERS[raw.layer]
     problems: list[Problem] = []
     frame = raw.frame
@@ -368,7 +577,9 @@ def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object) -> tuple[
                 f"{', '.join(f.aliases[:6])}); none of the layer's {len(frame)} rows is used",
                 None, raw.source,
             ))
-        return empty_layer(raw.layer, work_crs), problems
+        return empty_layer(raw.layer, work_crs), problems, pd.Series(dtype="string")
+    if misplaced is not None:
+        return empty_layer(raw.layer, work_crs), problems, pd.Series(dtype="string")
     geometry = None
     if spec.geometry != "table" and _has_geometry(frame):
         geometry = frame.geometry
@@ -382,6 +593,8 @@ def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object) -> tuple[
     problems.extend(coerce_problems)
     attrs = attrs[canonical_columns(raw.layer)]
     attrs["source_row"] = rows.astype("int64")
+    written = (pd.Series(attrs["county_code"].to_numpy(), index=rows.to_numpy())
+               if "county_code" in attrs.columns else pd.Series(dtype="string"))
     if spec.id_field:
         no_id = attrs[spec.id_field].isna()
         for i in no_id[no_id].index:
@@ -393,7 +606,7 @@ def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object) -> tuple[
             ))
         errors |= no_id
     if spec.geometry == "table":
-        return attrs[~errors].reset_index(drop=True), problems
+        return attrs[~errors].reset_index(drop=True), problems, written
     geoms, geom_problems, geom_errors = _normalise_geometry(geometry, raw, attrs, rows, work_crs, assume_crs)
     problems.extend(geom_problems)
     errors |= geom_errors
@@ -405,7 +618,7 @@ def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object) -> tuple[
     errors |= area_errors
     out = out[~errors.reindex(out.index, fill_value=False)]
     cols = [*canonical_columns(raw.layer), "source_row", "geom_ha", "geometry"]
-    return out[cols].reset_index(drop=True), problems
+    return out[cols].reset_index(drop=True), problems, written
 
 
 def _row_problem(raw: RawLayer, attrs: pd.DataFrame, rows: pd.Series, i: object, fld: str | None,
@@ -452,8 +665,26 @@ def _normalise_geometry(
     present = ~shapely.is_missing(values)
     empty = present & shapely.is_empty(values)
     invalid = present & ~empty & ~parallel(shapely.is_valid, values)
+    broken = np.zeros(len(values), dtype=bool)
     if invalid.any():
         reasons = shapely.is_valid_reason(values[invalid])
+        # A NaN or infinite vertex (written so, or not projectable) breaks GEOS operations and
+        # cannot be repaired: the feature is an error, the rest goes on.
+        bad_coordinate = np.char.startswith(reasons.astype(str), "Invalid Coordinate")
+        if bad_coordinate.any():
+            broken[np.flatnonzero(invalid)[bad_coordinate]] = True
+            for i in attrs.index[broken]:
+                problems.append(_row_problem(
+                    raw, attrs, rows, i, "geometry", "error",
+                    "几何图形含非数值坐标（NaN 或无穷大），该行未参与计算；请在 GIS 中修复该要素",
+                    "the geometry has a NaN or infinite coordinate; the row is left out (repair the feature "
+                    "in your GIS)"))
+            errors |= pd.Series(broken, index=attrs.index)
+            values = np.where(broken, None, values)
+            present &= ~broken
+            invalid &= ~broken
+            reasons = reasons[~bad_coordinate]
+    if invalid.any():
         fixed = shapely.make_valid(values[invalid])
         before = shapely.area(values[invalid])
         values = values.copy()
@@ -488,7 +719,7 @@ def _normalise_geometry(
         errors |= pd.Series(not_polygon, index=attrs.index)
     values = np.where(not_polygon | empty, None, values)
     if spec.geometry == "polygons":
-        lacking = ~present | empty
+        lacking = (~present | empty) & ~broken
         for i in attrs.index[lacking]:
             problems.append(_row_problem(raw, attrs, rows, i, "geometry", "error",
                                          "缺少几何图形，该行未参与计算", "no geometry; the row is left out"))
@@ -522,6 +753,14 @@ def _reconcile_areas(out: gpd.GeoDataFrame, raw: RawLayer, rows: pd.Series) -> t
             f"属性面积 {attr[i]:.4f} 公顷与图形面积 {geom[i]:.4f} 公顷相差 {diff[i]:.1%}（超过 {AREA_TOLERANCE:.0%}）",
             f"attribute area {attr[i]:.4f} ha differs from geometry area {geom[i]:.4f} ha by {diff[i]:.1%} "
             f"(more than {AREA_TOLERANCE:.0%})",
+        ))
+    filled = attr.isna() & geom.notna()
+    label = LAYERS[raw.layer].field(area_field).label
+    for i in out.index[filled]:
+        problems.append(_row_problem(
+            raw, out, rows, i, area_field, "warning",
+            f"{label}（{area_field}）为空，已用图形面积 {geom[i]:.4f} 公顷代替",
+            f"{area_field} is empty; the geometry's area {geom[i]:.4f} ha is used instead",
         ))
     out[area_field] = attr.fillna(geom)
     return out, problems, errors

@@ -1,0 +1,345 @@
+"""Damaged copies of the sample workspace ``layers/zhumadian``, one function per fault.
+
+Each function copies the sample into ``tmp`` (a folder, e.g. pytest's
+``tmp_path``), damages the copy in one way and returns the workspace path.
+Every fault found in bad input gets a function here and a test of the exact
+behaviour (``tests/test_trust_input.py``), so the corpus grows with each one.
+
+Run ``python tests/damaged.py OUT`` to write every damaged copy under OUT.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+SAMPLE = Path(__file__).resolve().parent.parent / "layers" / "zhumadian"
+
+#: Every generator, by name.
+CASES: dict[str, Callable[[Path], Path]] = {}
+
+
+def case(f: Callable[[Path], Path]) -> Callable[[Path], Path]:
+    """Register a generator in :data:`CASES`."""
+    CASES[f.__name__] = f
+    return f
+
+
+def copy(tmp: Path, name: str = "ws") -> Path:
+    """A clean copy of the sample in ``tmp / name``."""
+    out = Path(tmp) / name
+    shutil.copytree(SAMPLE, out)
+    return out
+
+
+def _batches(ws: Path, edit: Callable, crs: object = None) -> None:
+    """Rewrite 批次.gpkg after ``edit(frame) -> frame``; ``crs`` relabels it."""
+    path = ws / "批次.gpkg"
+    frame = pyogrio.read_dataframe(path)
+    frame = edit(frame)
+    if crs is not None:
+        frame = frame.set_crs(crs, allow_override=True)
+    path.unlink()
+    pyogrio.write_dataframe(frame, path, layer="批次", driver="GPKG")
+
+
+def _idle(ws: Path) -> pd.DataFrame:
+    """The idle ledger as written, title rows included (no header)."""
+    return pd.read_excel(ws / "闲置土地.xlsx", header=None, dtype=object)
+
+
+# --- fields and values ------------------------------------------------------------------------
+@case
+def batches_no_date_field(tmp: Path) -> Path:
+    """批次: the field 批准日期 renamed 审批时间 (not an alias)."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.rename(columns={"批准日期": "审批时间"}))
+    return ws
+
+
+@case
+def batches_dates_unreadable(tmp: Path) -> Path:
+    """批次: every 批准日期 written "2014.5"."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.assign(批准日期="2014.5"))
+    return ws
+
+
+@case
+def batches_old_dates(tmp: Path) -> Path:
+    """批次: batch 1 dated 1899-12-31 (the Excel epoch), batch 2 dated 1948-12-31."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[0, "批准日期"] = "1899-12-31"
+        f.loc[1, "批准日期"] = "1948-12-31"
+        return f
+
+    _batches(ws, edit)
+    return ws
+
+
+@case
+def batches_nan_area(tmp: Path) -> Path:
+    """批次: the approved area of batch 3 empty."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[2, "批准面积"] = np.nan
+        return f
+
+    _batches(ws, edit)
+    return ws
+
+
+@case
+def batches_nan_vertex(tmp: Path) -> Path:
+    """批次: the second vertex of batch 4 NaN, of batch 5 inf."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        for i, bad in ((3, np.nan), (4, np.inf)):
+            geom = f.geometry.iloc[i]
+            coords = shapely.get_coordinates(geom)
+            coords[1] = bad
+            f.loc[f.index[i], "geometry"] = shapely.set_coordinates(geom, coords)
+        return f
+
+    _batches(ws, edit)
+    return ws
+
+
+@case
+def batches_control_chars(tmp: Path) -> Path:
+    """批次: a BEL and a vertical tab in the name of batch 1."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[0, "批次名称"] = "驿城\x07区\x0b批次"
+        return f
+
+    _batches(ws, edit)
+    return ws
+
+
+@case
+def counties_missing_one(tmp: Path) -> Path:
+    """县区: the county 411721 (西平县) removed; its features keep their code."""
+    ws = copy(tmp)
+    path = ws / "县区.shp"
+    frame = pyogrio.read_dataframe(path, encoding="GBK")
+    for p in ws.glob("县区.*"):
+        p.unlink()
+    pyogrio.write_dataframe(frame[frame["XZQDM"] != "411721"], path, encoding="GBK")
+    return ws
+
+
+# --- CRS ----------------------------------------------------------------------------------------
+@case
+def supplies_no_prj(tmp: Path) -> Path:
+    """供地: the .prj deleted."""
+    ws = copy(tmp)
+    (ws / "供地.prj").unlink()
+    return ws
+
+
+@case
+def batches_wrong_zone(tmp: Path) -> Path:
+    """批次: coordinates of EPSG:4547 (zone 38 without prefix) labelled EPSG:4526 (with prefix)."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f, crs=4526)
+    return ws
+
+
+@case
+def supplies_mercator_as_lonlat(tmp: Path) -> Path:
+    """供地: reprojected to EPSG:3857 but labelled EPSG:4326."""
+    ws = copy(tmp)
+    path = ws / "供地.shp"
+    frame = pyogrio.read_dataframe(path, encoding="GBK").to_crs(3857).set_crs(4326, allow_override=True)
+    for p in ws.glob("供地.*"):
+        p.unlink()
+    pyogrio.write_dataframe(frame, path, encoding="GBK")
+    return ws
+
+
+# --- shapefile bytes ------------------------------------------------------------------------------
+@case
+def supplies_dbf_cut(tmp: Path) -> Path:
+    """供地.dbf cut to 60 % of its bytes."""
+    ws = copy(tmp)
+    path = ws / "供地.dbf"
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.6)])
+    return ws
+
+
+@case
+def supplies_dbf_header_count(tmp: Path) -> Path:
+    """供地.dbf: the header's record count overwritten with 2."""
+    ws = copy(tmp)
+    path = ws / "供地.dbf"
+    data = bytearray(path.read_bytes())
+    data[4:8] = (2).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return ws
+
+
+@case
+def supplies_shp_cut(tmp: Path) -> Path:
+    """供地.shp cut to 60 % of its bytes (.shx and .dbf whole)."""
+    ws = copy(tmp)
+    path = ws / "供地.shp"
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.6)])
+    return ws
+
+
+@case
+def supplies_cpg_says_utf8(tmp: Path) -> Path:
+    """供地.cpg says UTF-8; the .dbf is GBK."""
+    ws = copy(tmp)
+    (ws / "供地.cpg").write_text("UTF-8")
+    return ws
+
+
+@case
+def counties_cpg_says_gbk(tmp: Path) -> Path:
+    """县区.dbf rewritten in UTF-8; 县区.cpg still says GBK."""
+    ws = copy(tmp)
+    path = ws / "县区.shp"
+    frame = pyogrio.read_dataframe(path, encoding="GBK")
+    for p in ws.glob("县区.*"):
+        p.unlink()
+    pyogrio.write_dataframe(frame, path, encoding="UTF-8")
+    (ws / "县区.cpg").write_text("GBK")
+    return ws
+
+
+# --- ledgers --------------------------------------------------------------------------------------
+@case
+def idle_header_row_20(tmp: Path) -> Path:
+    """闲置土地.xlsx: 17 more title lines above its header (header on row 20)."""
+    ws = copy(tmp)
+    raw = _idle(ws)
+    filler = pd.DataFrame([[f"说明 {i}"] + [None] * (raw.shape[1] - 1) for i in range(17)])
+    filler.columns = raw.columns
+    out = pd.concat([raw.iloc[:2], filler, raw.iloc[2:]], ignore_index=True)
+    out.to_excel(ws / "闲置土地.xlsx", header=False, index=False)
+    return ws
+
+
+@case
+def idle_header_only(tmp: Path) -> Path:
+    """闲置土地.xlsx: the title and header rows, no data row."""
+    ws = copy(tmp)
+    raw = _idle(ws)
+    raw.iloc[:3].to_excel(ws / "闲置土地.xlsx", header=False, index=False)
+    return ws
+
+
+def _idle_csv(ws: Path) -> bytes:
+    """The idle ledger as GBK CSV bytes (header and data rows), replacing the XLSX."""
+    raw = _idle(ws)
+    (ws / "闲置土地.xlsx").unlink()
+    table = raw.iloc[3:].copy()
+    table.columns = raw.iloc[2].tolist()
+    return table.to_csv(index=False).encode("gbk")
+
+
+@case
+def idle_csv_bad_byte(tmp: Path) -> Path:
+    """闲置土地.csv in GBK with one byte (0xFF, never GBK) in row 5."""
+    ws = copy(tmp)
+    lines = _idle_csv(ws).split(b"\n")
+    lines[5] = lines[5].replace(b",", b",\xff", 1)
+    (ws / "闲置土地.csv").write_bytes(b"\n".join(lines))
+    return ws
+
+
+@case
+def quotas_gbk_with_bom(tmp: Path) -> Path:
+    """计划指标.csv: GBK text after a UTF-8 byte-order mark."""
+    ws = copy(tmp)
+    path = ws / "计划指标.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    return ws
+
+
+@case
+def revocations_utf16(tmp: Path) -> Path:
+    """失效撤回核减.csv in UTF-16 (with its BOM), as Excel's "Unicode text" writes."""
+    ws = copy(tmp)
+    path = ws / "失效撤回核减.csv"
+    path.write_bytes(path.read_bytes().decode("utf-8-sig").encode("utf-16"))
+    return ws
+
+
+@case
+def batches_two_sources(tmp: Path) -> Path:
+    """batches.geojson with 10 batches beside 批次.gpkg."""
+    ws = copy(tmp)
+    frame = pyogrio.read_dataframe(ws / "批次.gpkg").head(10)
+    pyogrio.write_dataframe(frame.to_crs(4326), ws / "batches.geojson", driver="GeoJSON")
+    return ws
+
+
+# --- zips -----------------------------------------------------------------------------------------
+@case
+def zip_plain(tmp: Path) -> Path:
+    """The sample zipped as it is (with landcover.tif)."""
+    out = Path(tmp) / "sample.zip"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(SAMPLE.iterdir()):
+            z.write(p, p.name)
+    return out
+
+
+@case
+def zip_duplicate_member(tmp: Path) -> Path:
+    """A zip of the sample holding two members named 计划指标.csv (the second empty of data)."""
+    out = Path(tmp) / "dup.zip"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(SAMPLE.iterdir()):
+            z.write(p, p.name)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Duplicate name"
+            z.writestr("计划指标.csv", "行政区代码,年度,新增建设用地计划指标\n411702,2018,1\n")
+    return out
+
+
+@case
+def zip_bomb(tmp: Path) -> Path:
+    """A zip of the sample plus a 1.5 GiB member of zeros (a few MB compressed)."""
+    out = Path(tmp) / "bomb.zip"
+    chunk = b"\0" * (1 << 24)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(SAMPLE.iterdir()):
+            z.write(p, p.name)
+        with z.open("zeros.bin", "w", force_zip64=True) as member:
+            for _ in range(96):  # 96 x 16 MiB = 1.5 GiB
+                member.write(chunk)
+    return out
+
+
+def main(argv: list[str]) -> None:
+    """Write every damaged copy under ``argv[0]`` (one folder per case)."""
+    root = Path(argv[0])
+    for name, make in CASES.items():
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        print(name, make(folder))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["damaged"])
