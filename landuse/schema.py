@@ -60,6 +60,9 @@ class Problem:
         The row in the source (spreadsheet line or feature number, from 1).
     source : str or None
         The file or table the row came from.
+    county_code : str or None
+        The county the row belongs to, when known: an error leaves that
+        county's verdict undetermined (every county's when None).
     """
 
     layer: str
@@ -70,6 +73,7 @@ class Problem:
     message_en: str = ""
     row: int | None = None
     source: str | None = None
+    county_code: str | None = None
 
     def text(self, lang: str = "zh") -> str:
         """Return the message in ``lang``."""
