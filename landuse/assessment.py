@@ -332,7 +332,9 @@ def assess(
     baselines = {task.baseline for task in rules.tasks if task.baseline is not None}
     dates = sorted({t, *measured, *baselines})
     layers = deciding_layers(rules)
-    workspace = _without_late_dates(workspace, max(dates), layers)
+    # Data is delivered up to the campaign's last deadline: a date a year past both it and the
+    # as-of date is a typing error (a re-run as of an earlier day keeps the later rows).
+    workspace = _without_late_dates(workspace, max(*dates, *(task.deadline for task in rules.tasks)), layers)
     step("supply")
     if engine == "dask":
         from landuse import distributed
@@ -439,6 +441,7 @@ def _check_period(rules: RuleSet, t: dt.date) -> None:
 def _without_late_dates(workspace: Workspace, last: dt.date, layers: Iterable[str]) -> Workspace:
     """Keep rows dated more than a year after ``last`` out, each named by an error.
 
+    ``last`` is the later of the as-of date and the rule set's last deadline.
     A batch approved in 2099 for an assessment as of 2018 is a typing error;
     counted or not, the verdict of its county would rest on it.
     """
@@ -476,10 +479,10 @@ def _without_late_dates(workspace: Workspace, last: dt.date, layers: Iterable[st
                 value = f"{row[f]:%Y-%m-%d}"
                 problems.append(Problem(
                     name, None if pd.isna(fid) else str(fid), f, "error",
-                    f"{label} {value} 晚于考核日期后一年（{limit:%Y-%m-%d}），疑为录入错误；"
-                    f"该行不参与计算，请核对后更正",
-                    f"{f} {value} is more than a year after the assessment date ({limit:%Y-%m-%d}), "
-                    "probably a typing error; the row is left out: check and correct it",
+                    f"{label} {value} 晚于 {limit:%Y-%m-%d}（考核日期及规则集截止日期之后一年），疑为录入错误；"
+                    "该行不参与计算，请核对后更正",
+                    f"{f} {value} is after {limit:%Y-%m-%d} (a year past the assessment date and the rule "
+                    "set's deadlines), probably a typing error; the row is left out: check and correct it",
                     None if pd.isna(row.get("source_row")) else int(row["source_row"]),
                     workspace.sources.get(name), None if pd.isna(code) else str(code)))
         frames[name] = frame[~bad]

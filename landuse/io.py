@@ -599,7 +599,7 @@ def write_error(err: OSError, target: str | os.PathLike) -> OutputWriteError:
             f"没有写入权限：{target}（只读文件或文件夹）：请用 --out 换一个可写的文件夹，或修改权限",
             f"cannot write {target}: it or its folder is read-only; choose a writable folder with --out "
             "or change the permissions")
-    reason = err.strerror or type(err).__name__
+    reason = err.strerror or str(err) or type(err).__name__
     return OutputWriteError(f"无法写出 {target}（{reason}）：请检查该位置或用 --out 换一个位置",
                             f"cannot write {target} ({reason}): check the place or choose another with --out")
 
