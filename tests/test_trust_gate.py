@@ -330,3 +330,18 @@ def test_a_formula_in_a_batch_name_reaches_the_csv_as_text(run, tmp_path):
         text = (out / name).read_text(encoding="utf-8-sig")
         cells = [c.strip('"') for line in text.splitlines() for c in line.split(",")]
         assert not [c for c in cells if c[:1] in ("=", "@")], name
+
+
+def test_a_report_with_accept_errors_carries_the_banner(run, tmp_path):
+    ws, _ = damaged(tmp_path, LATE_BATCH_COUNTY, "批准日期", "2099-05-01")
+    out = tmp_path / "report"
+    result = run("report", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out), "--accept-errors")
+    assert result.exit_code == 0, result.output
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert ('<div class="warn" id="data-incomplete">数据不完整：错误使部分数据未参与计算，1 个县区结果“待定”，'
+            "不给出奖惩和排名；详见“数据问题”</div>") in page
+    assert '<span class="badge undetermined">待定（数据不完整）</span>' in page
+    got = counties_csv(out)
+    assert got.loc[got["data_complete"] == "false", "county_code"].tolist() == [LATE_BATCH_COUNTY]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["index.html", "ledgers.xlsx", "outcome.png", "results.gpkg", "progress.png", *TABLE_FILES])
