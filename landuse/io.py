@@ -666,11 +666,13 @@ def output_set(folder: str | os.PathLike, names: Iterable[str], *, overwrite: bo
     names = list(names)
     targets = [out / n for n in names]
     check_outputs(targets, overwrite=overwrite)
+    made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".landuse-staging-", dir=out))
     except OSError as err:
         raise write_error(err, out) from err
+    done = False
     try:
         try:
             yield stage
@@ -679,8 +681,12 @@ def output_set(folder: str | os.PathLike, names: Iterable[str], *, overwrite: bo
                 raise
             raise write_error(err, out) from err
         _commit(stage, out, names)
+        done = True
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if made and not done:  # a folder this run made and filled with nothing
+            with contextlib.suppress(OSError):
+                out.rmdir()
 
 
 def _commit(stage: Path, out: Path, names: list[str]) -> None:

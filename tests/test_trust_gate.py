@@ -345,3 +345,16 @@ def test_a_report_with_accept_errors_carries_the_banner(run, tmp_path):
     assert got.loc[got["data_complete"] == "false", "county_code"].tolist() == [LATE_BATCH_COUNTY]
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["index.html", "ledgers.xlsx", "outcome.png", "results.gpkg", "progress.png", *TABLE_FILES])
+
+
+def test_a_failed_set_into_a_new_folder_leaves_no_folder(tmp_path):
+    out = tmp_path / "new" / "folder"
+
+    def write_set() -> None:
+        with output_set(out, ["a.txt", "b.txt"]) as stage:
+            (stage / "a.txt").write_text("a")
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OutputWriteError, match="磁盘空间不足"):
+        write_set()
+    assert not out.exists()
