@@ -11,10 +11,12 @@ from __future__ import annotations
 
 __all__ = [
     "CRSError",
+    "DataIncompleteError",
     "DatabaseError",
     "LanduseError",
     "LayerReadError",
     "OutputExistsError",
+    "OutputWriteError",
     "RuleSetError",
     "SchemaError",
     "WorkspaceError",
@@ -69,3 +71,11 @@ class OutputExistsError(LanduseError, FileExistsError):
 
 class DatabaseError(LanduseError, OSError):
     """A PostGIS database could not be reached, read or written."""
+
+
+class DataIncompleteError(LanduseError, ValueError):
+    """Errors kept rows out of a deciding task: no verdict without ``--accept-errors``."""
+
+
+class OutputWriteError(LanduseError, OSError):
+    """An output cannot be written: a read-only or full target, a folder that cannot be made."""

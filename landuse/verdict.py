@@ -123,6 +123,7 @@ def judge_counties(
     combined: pd.Series,
     reached_now: pd.DataFrame | None = None,
     resumed_on: pd.Series | None = None,
+    undetermined: pd.Index | None = None,
 ) -> pd.DataFrame:
     """Decide each county's outcome, plan, suspension, treatment and rank.
 
@@ -147,6 +148,10 @@ def judge_counties(
     resumed_on : pandas.Series, optional
         The confirmed resumption date by county (on or before ``as_of``): the
         county is no longer suspended.
+    undetermined : pandas.Index, optional
+        Counties whose input lost rows to errors: outcome ``undetermined``,
+        ``data_complete`` false, no multiplier, plan, suspension, treatment
+        or rank (the others are ranked among themselves).
 
     Returns
     -------
@@ -177,19 +182,22 @@ def judge_counties(
     final = met.notna().all(axis=1)
     # Before the deadline the outcome is what the county gets if it stays as it is.
     award = ~missed & reached.all(axis=1)
+    unknown = pd.Series(codes.isin(undetermined) if undetermined is not None else False, index=codes)
     out["tasks_met"] = (met == True).sum(axis=1).astype("int64")  # noqa: E712
-    out["outcome"] = np.where(award, "award", "penalty")
+    out["outcome"] = np.where(unknown, "undetermined", np.where(award, "award", "penalty"))
     multiplier = np.where(award, rules.award.met_multiplier, rules.award.missed_multiplier)
+    multiplier = np.where(unknown, np.nan, multiplier)
     base = plan_base.reindex(codes)
     out["plan_base_ha"] = base
     out["plan_next_ha"] = base * multiplier
-    out["suspended"] = missed & rules.suspension.on_missed
+    out["suspended"] = missed & rules.suspension.on_missed & ~unknown
     out["combined_disposal_rate"] = combined.reindex(codes)
-    ranks = rank_counties(out["combined_disposal_rate"], rules)
+    ranks = rank_counties(out["combined_disposal_rate"].where(~unknown), rules)
     out["rank"] = ranks["rank"]
     out["ranking"] = ranks["ranking"]
     # Extra columns after the notice's: finality, milestone warning, treatments.
     out["outcome_final"] = final
+    out["data_complete"] = ~unknown
     out["milestone_missed"] = milestone_missed
     out["plan_multiplier"] = multiplier
     stock = stock_ha.reindex(codes).fillna(0.0)
@@ -197,10 +205,9 @@ def judge_counties(
     tr = rules.treatment
     little = stock <= stock.quantile(tr.little_stock_quantile) if len(stock) else stock.astype(bool)
     out["little_stock"] = little
-    out["scale_treatment"] = np.select([little & award, ~little & ~award], [tr.scale_favoured, tr.scale_cut], "")
-    out["devzone_treatment"] = np.select(
-        [little & award, ~little & ~award], [tr.devzone_supported, tr.devzone_suspended], ""
-    )
+    favoured, cut = little & award & ~unknown, ~little & ~award & ~unknown
+    out["scale_treatment"] = np.select([favoured, cut], [tr.scale_favoured, tr.scale_cut], "")
+    out["devzone_treatment"] = np.select([favoured, cut], [tr.devzone_supported, tr.devzone_suspended], "")
     # Resumption (§1.3 "整改任务完成并经申请确认后，可恢复受理").
     resumed = (resumed_on if resumed_on is not None else pd.Series(dtype="datetime64[ns]")).reindex(codes)
     resumed = pd.to_datetime(resumed)

@@ -19,7 +19,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from landuse.campaigns.zengcun.assessment import Assessment, assess, resample, save_assessment
+from landuse.campaigns.zengcun.assessment import (
+    TABLE_FILES,
+    Assessment,
+    assess,
+    resample,
+    save_assessment,
+)
 from landuse.cli.app import (
     LOG,
     Settings,
@@ -31,6 +37,7 @@ from landuse.cli.app import (
     stdout_console,
     workspace_argument,
 )
+from landuse.io.files import check_outputs, output_set
 from landuse.model.units import format_area, format_rate
 from landuse.rules.model import list_rulesets, load_ruleset
 
@@ -91,6 +98,11 @@ def _read_overlays(_ctx: click.Context, _param: click.Parameter,
     return out
 
 
+accept_errors_option = click.option(
+    "--accept-errors", is_flag=True,
+    help="数据有错误（行被排除）时仍出具结果，受影响县区标为“待定” / give results despite rows excluded by "
+         "errors: the affected counties are marked undetermined.",
+)
 basemap_options = [
     click.option("--basemap", default=None, callback=_check_basemap,
                  metavar="osm|tianditu|gaode|URL",
@@ -148,13 +160,28 @@ def steps(settings: Settings, total: int) -> Iterator[Callable[[str], None]]:
 
 def run_assessment(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
                    as_of: dt.date | None, *, raster: bool = True, engine: str = "local",
-                   scheduler: str | None = None, geometry: bool = True) -> Assessment:
-    """Load the workspace and assess it, showing progress on stderr."""
+                   scheduler: str | None = None, geometry: bool = True,
+                   accept_errors: bool | None = None) -> Assessment:
+    """Load the workspace and assess it, showing progress on stderr.
+
+    With ``accept_errors`` given, the verdict gate runs: False refuses
+    (:class:`~landuse.DataIncompleteError`) when errors kept rows out of a
+    deciding task; True goes on and says on stderr which counties are
+    undetermined.
+    """
     rules = load_ruleset(rules_name)
     ws = load(settings, workspace, crs, landcover=raster)
     with steps(settings, 5) as progress:
-        return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
-                      scheduler=scheduler, geometry=geometry)
+        a = assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
+                   scheduler=scheduler, geometry=geometry)
+    if accept_errors is not None:
+        a.gate(accept_errors)
+        unknown = a.undetermined
+        if len(unknown):
+            LOG.warning(settings.t(
+                f"注意：数据有错误，{len(unknown)} 个县区结果待定（data_complete=false）",
+                f"note: data errors leave {len(unknown)} counties undetermined (data_complete=false)"))
+    return a
 
 
 # --- printing ------------------------------------------------------------------------------
@@ -169,7 +196,11 @@ def _met_text(settings: Settings, met: object, no_task: bool) -> str:
 def county_table(a: Assessment, settings: Settings) -> Table:
     """The county table: each task's rate against its target, the outcome, the plan, the rank."""
     t = settings.t
-    table = Table(title=t(f"{a.rules.name}（截至 {a.as_of}）", f"{a.rules.name_en} (as of {a.as_of})"))
+    title = t(f"{a.rules.name}（截至 {a.as_of}）", f"{a.rules.name_en} (as of {a.as_of})")
+    if len(a.undetermined):
+        title += t(f"\n数据不完整：{len(a.undetermined)} 个县区待定", f"\ndata incomplete: "
+                   f"{len(a.undetermined)} counties undetermined")
+    table = Table(title=title)
     table.add_column(t("代码", "code"))
     table.add_column(t("县区", "county"))
     for res in a.tasks:
@@ -192,12 +223,14 @@ def county_table(a: Assessment, settings: Settings) -> Table:
             if not no_task and not pd.isna(met):
                 text = f"[green]{text} ✓[/]" if bool(met) else f"[red]{text} ✗[/]"
             cells.append(text)
-        outcome = t("奖励", "award") if row["outcome"] == "award" else t("核减", "penalty")
+        outcome = outcome_text(settings, str(row["outcome"]))
         if row["outcome"] == "award" and row["milestone_missed"]:
             outcome += t("（节点未达标）", " (milestone missed)")
-        if not row["outcome_final"]:
+        if row["outcome"] == "undetermined":
+            outcome += t("（数据不完整）", " (data incomplete)")
+        elif not row["outcome_final"]:
             outcome += t("（暂定）", " (provisional)")
-        colour = "green" if row["outcome"] == "award" else "red"
+        colour = {"award": "green", "penalty": "red"}.get(str(row["outcome"]), "yellow")
         ranking = {"commend": t(" 表扬", " commended"), "criticize": t(" 批评", " criticised")}.get(
             row["ranking"] if isinstance(row["ranking"], str) else "", "")
         cells += [
@@ -210,6 +243,12 @@ def county_table(a: Assessment, settings: Settings) -> Table:
         ]
         table.add_row(*cells)
     return table
+
+
+def outcome_text(settings: Settings, outcome: str) -> str:
+    """奖励 / 核减 / 待定 (award, penalty, undetermined) in the chosen language."""
+    words = {"award": ("奖励", "award"), "penalty": ("核减", "penalty")}
+    return settings.t(*words.get(outcome, ("待定", "undetermined")))
 
 
 def _is_url(text: str | None) -> bool:
@@ -225,6 +264,7 @@ def _is_url(text: str | None) -> bool:
               help="写出 counties.csv 等表格的文件夹，或 PostGIS 地址 / folder for the CSV tables, or a "
                    "PostGIS URL with ?schema=.")
 @overwrite_option
+@accept_errors_option
 @crs_option
 @no_raster_option
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -233,8 +273,8 @@ def _is_url(text: str | None) -> bool:
               help="Dask 调度器地址（默认本地集群）/ Dask scheduler address (default: a local cluster).")
 @pass_settings
 def assess_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
-                   out: str | None, overwrite: bool, crs: str | None, no_raster: bool, engine: str,
-                   scheduler: str | None) -> None:
+                   out: str | None, overwrite: bool, accept_errors: bool, crs: str | None, no_raster: bool,
+                   engine: str, scheduler: str | None) -> None:
     """按规则集考核各县区：供地率、处置率、奖惩、排名。
 
     Assess every county against a rule set as of a date: each task's rate,
@@ -251,9 +291,12 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
+    if out is not None and not _is_url(out):
+        check_outputs([Path(out) / name for name in TABLE_FILES], overwrite=overwrite)
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
-                       scheduler=scheduler, geometry=out is not None and _is_url(out))
+                       scheduler=scheduler, geometry=out is not None and _is_url(out),
+                       accept_errors=accept_errors)
     stdout_console().print(county_table(a, settings))
     if out is None:
         return
@@ -273,11 +316,13 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
 @as_of_option
 @click.option("--project-kind", metavar="KIND",
               help="项目类型，如 重大民生项目：能否继续申请新增建设用地 / may a project of this kind still apply?")
+@accept_errors_option
 @crs_option
 @no_raster_option
 @pass_settings
 def quota_command(settings: Settings, county: str, workspace: str | None, rules_name: str,
-                  as_of: dt.date | None, project_kind: str | None, crs: str | None, no_raster: bool) -> None:
+                  as_of: dt.date | None, project_kind: str | None, accept_errors: bool, crs: str | None,
+                  no_raster: bool) -> None:
     """一个县区的任务、差距（公顷、亩）、距截止日天数和可能的奖惩。
 
     One county's tasks: rate against target, the hectares and 亩 still to
@@ -289,7 +334,8 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
     $ landuse quota 遂平县 --as-of 2018-10-31
     $ landuse quota 411726 驻马店数据/ --project-kind 重大民生项目
     """
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, geometry=False)
+    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, geometry=False,
+                       accept_errors=accept_errors)
     q = a.quota(county, project_kind=project_kind)
     t = settings.t
     out = stdout_console()
@@ -307,8 +353,11 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
                       _met_text(settings, r.met, r.no_task),
                       format_area(r.gap_ha, lang=settings.lang) if r.gap_ha > 0 else "—")
     out.print(table)
-    outcome = t("奖励", "award") if q.outcome == "award" else t("核减", "penalty")
-    basis = "" if q.outcome_final else t("（如保持现状）", " (if it stays as it is)")
+    outcome = outcome_text(settings, q.outcome)
+    if q.outcome == "undetermined":
+        basis = t("（数据不完整，见 landuse check）", " (data incomplete: see landuse check)")
+    else:
+        basis = "" if q.outcome_final else t("（如保持现状）", " (if it stays as it is)")
     plan = "" if pd.isna(q.plan_next_ha) else t(
         f"，下一年度计划 {format_area(q.plan_next_ha)}（因素法 {format_area(q.plan_base_ha)}）",
         f"; next year's plan {format_area(q.plan_next_ha, lang='en')} (factor method "
@@ -369,6 +418,8 @@ def candidates_command(settings: Settings, workspace: str | None, rules_name: st
     $ landuse candidates --kind lapse --kind withdraw
     $ landuse candidates --sample 3 --seed 2018 --out 抽查.csv
     """
+    if out:
+        check_outputs([out], overwrite=overwrite)
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
     if sample is not None or seed is not None:
         a = resample(a, per_county=a.rules.sampling.per_county if sample is None else sample,
@@ -428,12 +479,13 @@ def candidates_command(settings: Settings, workspace: str | None, rules_name: st
 @click.option("--out", type=click.Path(file_okay=False), default="maps", show_default=True,
               help="输出文件夹 / output folder.")
 @overwrite_option
+@accept_errors_option
 @basemap_option
 @crs_option
 @no_raster_option
 @pass_settings
 def report_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
-                   out: str, overwrite: bool, basemap: str | None, tianditu_key: str | None,
+                   out: str, overwrite: bool, accept_errors: bool, basemap: str | None, tianditu_key: str | None,
                    overlays: list[tuple[str, Any]], crs: str | None, no_raster: bool) -> None:
     """会议材料：一页式 HTML 报告、Excel 台账、静态地图和结果 GeoPackage。
 
@@ -450,16 +502,24 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
     $ landuse report --lang en --basemap osm
     $ landuse report --basemap "http://10.1.1.8/tiles/{z}/{x}/{y}.png" --overlay 道路.shp
     """
-    from landuse.output.report import REPORT_STEPS, write_report
+    from landuse.output.figures import cjk_font
+    from landuse.output.report import REPORT_FILES, REPORT_STEPS, write_report
 
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
-    with steps(settings, len(REPORT_STEPS)) as progress:
-        written = write_report(a, out, lang=settings.lang, basemap=basemap, tianditu_key=tianditu_key,
-                               overlays=overlays, overwrite=overwrite, progress=progress)
-    csvs = save_assessment(a, out, overwrite=overwrite)
+    # Every refusal comes before the computation: existing or unwritable files, no Chinese font.
+    names = [*REPORT_FILES.values(), *TABLE_FILES]
+    check_outputs([Path(out) / name for name in names], overwrite=overwrite)
+    cjk_font()
+    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster,
+                       accept_errors=accept_errors)
+    # The report and its tables are one set: written into a staging folder, moved in together.
+    with output_set(out, names, overwrite=overwrite) as stage, \
+            steps(settings, len(REPORT_STEPS)) as progress:
+        write_report(a, stage, lang=settings.lang, basemap=basemap, tianditu_key=tianditu_key,
+                     overlays=overlays, overwrite=True, progress=progress)
+        save_assessment(a, stage, overwrite=True)
     stdout_console().print(county_table(a, settings))
-    for path in [*written.values(), *csvs]:
-        click.echo(str(path))
+    for name in names:
+        click.echo(str(Path(out) / name))
     LOG.warning(settings.t(f"会议材料已写入 {out}/（打开 index.html）",
                            f"report written to {out}/ (open index.html)"))
 
@@ -473,13 +533,15 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
 @click.option("--max-html-mb", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="地图文件大小上限，超出时简化大图层 / size budget; large layers are thinned to fit.")
 @overwrite_option
+@accept_errors_option
 @basemap_option
 @crs_option
 @no_raster_option
 @pass_settings
 def map_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None, out: str,
-                max_html_mb: float, overwrite: bool, basemap: str | None, tianditu_key: str | None,
-                overlays: list[tuple[str, Any]], crs: str | None, no_raster: bool) -> None:
+                max_html_mb: float, overwrite: bool, accept_errors: bool, basemap: str | None,
+                tianditu_key: str | None, overlays: list[tuple[str, Any]], crs: str | None,
+                no_raster: bool) -> None:
     """交互式考核结果地图（默认离线可用）。
 
     The interactive outcome map alone: counties coloured by award or
@@ -494,9 +556,13 @@ def map_command(settings: Settings, workspace: str | None, rules_name: str, as_o
     """
     from landuse.output.maps import render_map
 
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster)
-    stats = render_map(a, out, overwrite=overwrite, lang=settings.lang, basemap=basemap,
-                       tianditu_key=tianditu_key, max_html_mb=max_html_mb, overlays=overlays)
+    target = Path(out)
+    check_outputs([target], overwrite=overwrite)
+    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster,
+                       accept_errors=accept_errors)
+    with output_set(target.parent, [target.name], overwrite=overwrite) as stage:
+        stats = render_map(a, stage / target.name, overwrite=True, lang=settings.lang, basemap=basemap,
+                           tianditu_key=tianditu_key, max_html_mb=max_html_mb, overlays=overlays)
     click.echo(out)
     thinned = getattr(stats, "thinned", None)
     note = settings.t(f"（已简化：{'、'.join(thinned)}）", f" (thinned: {', '.join(thinned)})") if thinned else ""
@@ -528,6 +594,8 @@ def progress_command(settings: Settings, county: str, workspace: str | None, rul
     """
     from landuse.campaigns.zengcun.progress import progress_table, quarterly_progress
 
+    if out:
+        check_outputs([out], overwrite=overwrite)
     rules = load_ruleset(rules_name)
     ws = load(settings, workspace, crs)
     when = as_of or max(task.deadline for task in rules.tasks)

@@ -12,6 +12,7 @@ into place, so a failure never leaves a half-written file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import re
@@ -20,7 +21,7 @@ import tempfile
 import warnings
 import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,18 +31,20 @@ import pandas as pd
 import pyogrio
 
 from landuse._arrays import parallel_map
-from landuse._errors import LayerReadError, OutputExistsError
+from landuse._errors import LanduseError, LayerReadError, OutputExistsError, OutputWriteError
 from landuse.model.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
 
 __all__ = [
     "LandCover",
     "RawLayer",
     "atomic_path",
+    "check_outputs",
     "csv_bytes",
     "discover",
     "extract",
     "file_digest",
     "open_landcover",
+    "output_set",
     "read_table",
     "read_vector",
     "write_bytes",
@@ -843,6 +846,134 @@ def open_landcover(path: str | os.PathLike) -> LandCover:
 
 
 # --- writing -------------------------------------------------------------------------------
+def write_error(err: OSError, target: str | os.PathLike) -> OutputWriteError:
+    """The analyst's message for an OS error met writing ``target``: full, read-only, other."""
+    if err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return OutputWriteError(
+            f"磁盘空间不足，无法写出 {target}：请腾出空间或用 --out 换一个位置；原有的输出文件未改动",
+            f"no space left to write {target}: free some space or choose another place with --out; "
+            "the previous outputs are untouched")
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputWriteError(
+            f"没有写入权限：{target}（只读文件或文件夹）：请用 --out 换一个可写的文件夹，或修改权限",
+            f"cannot write {target}: it or its folder is read-only; choose a writable folder with --out "
+            "or change the permissions")
+    reason = err.strerror or str(err) or type(err).__name__
+    return OutputWriteError(f"无法写出 {target}（{reason}）：请检查该位置或用 --out 换一个位置",
+                            f"cannot write {target} ({reason}): check the place or choose another with --out")
+
+
+def _exists_error(existing: list[Path]) -> OutputExistsError:
+    if len(existing) == 1:
+        return OutputExistsError(f"输出文件 {existing[0]} 已存在：如需覆盖请加 --overwrite",
+                                 f"output {existing[0]} exists: pass --overwrite to replace it")
+    names = [str(p) for p in existing]
+    return OutputExistsError(f"输出文件已存在：{'、'.join(names)}；如需覆盖请加 --overwrite",
+                             f"outputs exist: {', '.join(names)}; pass --overwrite to replace them")
+
+
+def check_outputs(targets: Iterable[str | os.PathLike], *, overwrite: bool) -> None:
+    """Refuse, before any computation, outputs that could not be written.
+
+    Raises
+    ------
+    OutputExistsError
+        When a target exists and ``overwrite`` is False.
+    OutputWriteError
+        When a target is a folder, read-only, or its folder cannot be made
+        or written in.
+    """
+    paths = [Path(t) for t in targets]
+    existing = [p for p in paths if p.exists() or p.is_symlink()]
+    if existing and not overwrite:
+        raise _exists_error(existing)
+    for path in paths:
+        if path.is_dir():
+            raise OutputWriteError(f"输出 {path} 是一个文件夹，不能写成文件：请换一个文件名",
+                                   f"output {path} is a folder, not a file: choose another name")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise write_error(OSError(errno.EACCES, "read-only"), path)
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise OutputWriteError(f"无法写出 {path}：{folder} 不是文件夹",
+                                   f"cannot write {path}: {folder} is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise write_error(OSError(errno.EACCES, "read-only"), folder)
+
+
+@contextlib.contextmanager
+def output_set(folder: str | os.PathLike, names: Iterable[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Write a set of outputs as a set: yield a staging folder, move its files into ``folder``.
+
+    The block writes the files called ``names`` into the staging folder (a
+    hidden ``.landuse-staging-*`` folder inside ``folder``, so the final
+    moves are renames on one disk). Only when the block has finished are
+    they moved into place, each replacing its previous version; a failure
+    while moving puts the previous versions back. A failed or killed run
+    thus leaves the previous set whole, never a mixture of two runs.
+
+    Raises
+    ------
+    OutputExistsError
+        When a file exists and ``overwrite`` is False (checked first).
+    OutputWriteError
+        When the folder cannot be made or written (read-only, full disk).
+    """
+    out = Path(folder)
+    names = list(names)
+    targets = [out / n for n in names]
+    check_outputs(targets, overwrite=overwrite)
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".landuse-staging-", dir=out))
+    except OSError as err:
+        raise write_error(err, out) from err
+    done = False
+    try:
+        try:
+            yield stage
+        except OSError as err:
+            if isinstance(err, LanduseError):
+                raise
+            raise write_error(err, out) from err
+        _commit(stage, out, names)
+        done = True
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if made and not done:  # a folder this run made and filled with nothing
+            with contextlib.suppress(OSError):
+                out.rmdir()
+
+
+def _commit(stage: Path, out: Path, names: list[str]) -> None:
+    """Move the staged files into ``out``; on failure put the previous ones back."""
+    previous = stage / ".previous"
+    moved: list[tuple[str, bool]] = []
+    try:
+        previous.mkdir()
+        for name in names:
+            staged = stage / name
+            if not staged.exists():
+                continue
+            target = out / name
+            had = target.exists()
+            if had:
+                os.replace(target, previous / name)
+            moved.append((name, had))
+            os.replace(staged, target)
+    except OSError as err:
+        for name, had in reversed(moved):
+            with contextlib.suppress(OSError):
+                if had:
+                    os.replace(previous / name, out / name)
+                else:
+                    (out / name).unlink(missing_ok=True)
+        raise write_error(err, out / (moved[-1][0] if moved else "")) from err
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it into place on success.
@@ -854,14 +985,18 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterato
     ------
     OutputExistsError
         When ``target`` exists and ``overwrite`` is False.
+    OutputWriteError
+        When the file cannot be written (read-only folder, full disk...).
     """
     target = Path(target)
     if target.exists() and not overwrite:
-        raise OutputExistsError(f"输出文件 {target} 已存在：如需覆盖请加 --overwrite",
-                                f"output {target} exists: pass --overwrite to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
+        raise _exists_error([target])
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+    except OSError as err:
+        raise write_error(err, target) from err
     tmp_path = Path(tmp)
     try:
         yield tmp_path
@@ -870,6 +1005,10 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterato
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, target)
+    except OSError as err:
+        if isinstance(err, LanduseError):
+            raise
+        raise write_error(err, target) from err
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -893,8 +1032,33 @@ def write_csv(frame: pd.DataFrame, target: str | os.PathLike, *, overwrite: bool
                 out.write(piece)
             else:
                 return Path(target)
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        formula_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     return Path(target)
+
+
+#: A text cell starting so would run as a formula in Excel (OWASP "CSV injection").
+FORMULA_START = r"^[=+\-@\t\r]"
+#: ... unless it is a plain number ("-5", "+1.5e3").
+PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each text cell that a spreadsheet would run prefixed by ``'``.
+
+    Cells starting with ``=``, ``+``, ``-`` (not a number), ``@``, tab or CR
+    become text (OWASP); other cells and other columns are left alone.
+    """
+    out = None
+    for k in range(frame.shape[1]):
+        col = frame.iloc[:, k]
+        if not (isinstance(col.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(col.dtype)):
+            continue
+        text = col.where(col.map(lambda v: isinstance(v, str)), None).astype("string")
+        risky = (text.str.contains(FORMULA_START, regex=True) & ~text.str.fullmatch(PLAIN_NUMBER)).fillna(False)
+        if risky.any():
+            out = frame.copy() if out is None else out
+            out.iloc[:, k] = col.where(~risky, "'" + text)
+    return frame if out is None else out
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes | None:
@@ -993,6 +1157,10 @@ def _csv_column(values: pd.Series) -> object:
             text = text.combine_chunks()
         text = text.cast(pa.string())
         text = pc.fill_null(text, "")
+        risky = pc.and_(pc.match_substring_regex(text, FORMULA_START),
+                        pc.invert(pc.match_substring_regex(text, PLAIN_NUMBER)))
+        if pc.any(risky).as_py():  # text a spreadsheet would run: written as text (OWASP)
+            text = pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
         special = pc.match_substring_regex(text, '[,"\n]')  # as Python's csv, lineterminator \n
         if pc.any(special).as_py():
             quoted = pc.binary_join_element_wise(

@@ -61,8 +61,8 @@ class Problem:
     source : str or None
         The file or table the row came from.
     county_code : str or None
-        The 6-digit county of the row when known; None when the row cannot
-        be placed, and for a problem of a whole layer (``feature_id`` None).
+        The county the row belongs to, when known: an error leaves that
+        county's verdict undetermined (every county's when None).
     """
 
     layer: str

@@ -50,6 +50,9 @@ OUTCOME_COLORS = {
     "award_milestone": "#d4ec8e",
     "penalty": "#f07a5a",
 }
+#: Fill of a county whose data lost rows to errors (``undetermined``: no verdict).
+UNDETERMINED_COLOR = "#bdbdbd"
+_FILLS = {**OUTCOME_COLORS, "undetermined": UNDETERMINED_COLOR}
 
 #: Font families that carry simplified Chinese, best first.
 CJK_FAMILIES = (
@@ -86,6 +89,9 @@ _TEXT = {
         "suspended": "，暂停受理新增建设用地",
         "pending": "（截至目前的预判）",
         "title": "{name}：考核结果",
+        "undetermined": "待定：数据不完整",
+        "undetermined_short": "待定",
+        "incomplete": "（数据不完整：{n} 个县区待定）",
         "subtitle": "截至 {as_of}　依据 {source}",
         "north": "北",
         "km": "公里",
@@ -117,6 +123,9 @@ _TEXT = {
         "suspended": ", new applications suspended",
         "pending": " (provisional)",
         "title": "{name}: outcome",
+        "undetermined": "Undetermined: data incomplete",
+        "undetermined_short": "undetermined",
+        "incomplete": " (data incomplete: {n} counties undetermined)",
         "subtitle": "As of {as_of} · under {source}",
         "north": "N",
         "km": "km",
@@ -263,10 +272,11 @@ def figure_png(fig: Figure, *, dpi: float = 300) -> bytes:
 
 # --- outcome map ---------------------------------------------------------------------------
 def outcome_classes(counties: pd.DataFrame) -> pd.Series:
-    """Return each county's display class: ``award``, ``award_milestone`` or ``penalty``."""
+    """Return each county's display class: ``award``, ``award_milestone``, ``penalty`` or ``undetermined``."""
     award = counties["outcome"] == "award"
     milestone = counties["milestone_missed"].astype("boolean").fillna(False).astype(bool)
     out = np.where(award & milestone, "award_milestone", np.where(award, "award", "penalty"))
+    out = np.where(counties["outcome"] == "undetermined", "undetermined", out)
     return pd.Series(out, index=counties.index, name="outcome_class", dtype="object")
 
 
@@ -437,7 +447,8 @@ def outcome_figure(
         ax = fig.add_axes((0.02, 0.08, 0.60, 0.78))
         side = fig.add_axes((0.64, 0.08, 0.34, 0.78))
         side.set_axis_off()
-        colors = classes.map(OUTCOME_COLORS)
+        colors = classes.map(_FILLS)
+        labels = {**labels, "undetermined": text["undetermined"]}
         counties.plot(ax=ax, color=colors.to_list(), edgecolor="white", linewidth=1.2)
         counties.boundary.plot(ax=ax, color="#555", linewidth=0.4)
         halo = [patheffects.withStroke(linewidth=3, foreground="white")]
@@ -468,10 +479,10 @@ def outcome_figure(
             spine.set_edgecolor("#999")
         _north_arrow(ax, counties.crs, text["north"])
         _scale_bar(ax, text["km"])
-        present = [c for c in OUTCOME_COLORS if (classes == c).any()]
+        present = [c for c in _FILLS if (classes == c).any()]
         handles = [
             Patch(
-                facecolor=OUTCOME_COLORS[c],
+                facecolor=_FILLS[c],
                 edgecolor="#555",
                 label=f"{labels[c]}（{int((classes == c).sum())}）"
                 if lang == "zh"
@@ -489,7 +500,9 @@ def outcome_figure(
             title=None,
         )
 
-        title = text["title"].format(name=name) + (text["pending"] if provisional else "")
+        unknown = int((classes == "undetermined").sum())
+        title = text["title"].format(name=name) + (
+            text["incomplete"].format(n=unknown) if unknown else text["pending"] if provisional else "")
         fig.text(0.02, 0.955, title, fontsize=18, fontweight="bold", ha="left", va="center")
         fig.text(
             0.02,
@@ -535,7 +548,8 @@ def _outcome_table(
     )
     rows, fills = [], []
     for _, row in order.iterrows():
-        result = text["award_short"] if row["outcome"] == "award" else text["penalty_short"]
+        result = {"award": text["award_short"], "penalty": text["penalty_short"]}.get(
+            str(row["outcome"]), text["undetermined_short"])
         plan = row["plan_next_ha"]
         ha_word, mu_word = ("公顷", "亩") if text is _TEXT["zh"] else ("ha", "mu")
         plan_text = (
@@ -551,7 +565,7 @@ def _outcome_table(
                 plan_text,
             ]
         )
-        fills.append(OUTCOME_COLORS[row["_cls"]])
+        fills.append(_FILLS[row["_cls"]])
     header = [text["rank"], text["county"], text["tasks"], text["result"], text["plan"]]
     table = _table(ax, rows, header)
     # A province has more counties than the figure has room for: rows below its bottom edge

@@ -124,6 +124,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "penalty_long": ("扣减：有年度任务未达标，下一年度计划 {m}", "Penalty: an annual task missed, next year's plan {m}"),
     "provisional": ("虚线边框：暂定结果（考核截止日前）", "Dashed outline: provisional (before the deadline)"),
     "no_outcome": ("无考核结果", "No outcome"),
+    "undetermined_long": ("待定：数据有错误（行被排除），不给出奖惩", "Undetermined: data errors (rows excluded), "
+                          "no award or penalty"),
+    "incomplete_title": ("（数据不完整：{n} 个县区待定）", " (data incomplete: {n} counties undetermined)"),
     "met_yes": ("达标", "Met"),
     "met_no": ("未达标", "Not met"),
     "met_pending": ("待定", "Pending"),
@@ -897,7 +900,9 @@ def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str
             "penalty": _w("penalty_long", lang, m=m_missed), "none": _w("no_outcome", lang)}[kind]
     if not m_met and kind != "none":
         head = _outcome_word(kind, lang)
-    provisional = _false(row.get("outcome_final"))
+    if row.get("outcome") == "undetermined":
+        head = _w("undetermined_long", lang)
+    provisional = _false(row.get("outcome_final")) and row.get("outcome") != "undetermined"
     if provisional:
         head += _w("provisional_title", lang)
     rows = []
@@ -1562,9 +1567,12 @@ def _title(src: _Source, lang: str) -> tuple[str, str]:
         line.append(_w("as_of", lang, date=src.as_of.isoformat()))
     if "outcome" in c:
         award = int((c["outcome"] == "award").sum())
-        line.append(_w("summary", lang, award=award, penalty=len(c) - award))
+        line.append(_w("summary", lang, award=award, penalty=int((c["outcome"] == "penalty").sum())))
     sub = " · ".join(line)
-    if "outcome_final" in c and not c["outcome_final"].fillna(True).astype(bool).all():
+    unknown = int((c["outcome"] == "undetermined").sum()) if "outcome" in c else 0
+    if unknown:
+        sub += _w("incomplete_title", lang, n=unknown)
+    elif "outcome_final" in c and not c["outcome_final"].fillna(True).astype(bool).all():
         sub += _w("provisional_title", lang)
     plain = f"{name} · {sub}" if sub else name
     return f"<b>{name}</b><span>{sub}</span>", plain

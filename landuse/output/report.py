@@ -134,6 +134,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "award": "奖励",
         "penalty": "扣减",
         "award_milestone": "奖励（节点未完成）",
+        "undetermined": "待定（数据不完整）",
         "commend": "表扬",
         "criticize": "批评",
         "yes": "是",
@@ -252,6 +253,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "award": "award",
         "penalty": "penalty",
         "award_milestone": "award (milestone missed)",
+        "undetermined": "undetermined (data incomplete)",
         "commend": "commended",
         "criticize": "criticised",
         "yes": "yes",
@@ -399,10 +401,10 @@ def headline(assessment: Assessment) -> dict[str, object]:
     return {
         "counties": len(c),
         "award": int(award.sum()),
-        "penalty": int((~award).sum()),
+        "penalty": int((c["outcome"] == "penalty").sum()),
         "suspended": int(c["suspended"].astype("boolean").fillna(False).sum()),
         "award_names": [str(x) for x in c.loc[award, "county_name"]],
-        "penalty_names": [str(x) for x in c.loc[~award, "county_name"]],
+        "penalty_names": [str(x) for x in c.loc[c["outcome"] == "penalty", "county_name"]],
         "scope": scope,
         "stock_ha": float(b.loc[in_scope, "unsupplied_ha"].sum()),
         "stock_all_ha": float(b.loc[approved, "unsupplied_ha"].sum()),
@@ -452,7 +454,7 @@ def _svg_map(assessment: Assessment, lang: str, *, width: int = 900) -> str:
             d += ring(np.asarray(poly.exterior.coords))
             d += "".join(ring(np.asarray(r.coords)) for r in poly.interiors)
         parts.append(
-            f'<path class="county" d="{d}" fill="{figures.OUTCOME_COLORS[cls]}" fill-rule="evenodd">'
+            f'<path class="county" d="{d}" fill="{figures.OUTCOME_COLORS.get(cls, figures.UNDETERMINED_COLOR)}" fill-rule="evenodd">'
             f"<title>{_e(name)}</title></path>"
         )
     for pt, name in zip(counties.representative_point(), counties["county_name"], strict=True):
@@ -1175,6 +1177,13 @@ def report_html(
     )
     source = a.rules.source if lang == "zh" else a.rules.source_en
     warn = f'<div class="warn">{_e(w["provisional"])}</div>' if h["provisional"] else ""
+    unknown = int((a.counties["outcome"] == "undetermined").sum())
+    if unknown:  # the gate let the report through with --accept-errors: say so first
+        banner = (f"数据不完整：错误使部分数据未参与计算，{unknown} 个县区结果“待定”，不给出奖惩和排名；"
+                  "详见“数据问题”" if lang == "zh" else
+                  f"Data incomplete: errors kept rows out of the computation; {unknown} counties are "
+                  "undetermined, with no award, penalty or rank; see the data problems")
+        warn = f'<div class="warn" id="data-incomplete">{_e(banner)}</div>{warn}'
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return (
         f'<!DOCTYPE html><html lang="{w["lang"]}"><head><meta charset="utf-8">'

@@ -9,9 +9,10 @@ reports and tables read and never recompute.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,17 +25,51 @@ import shapely
 
 from landuse import verdict
 from landuse._arrays import member, positions, reindexed
-from landuse._errors import SchemaError
+from landuse._errors import DataIncompleteError, RuleSetError, SchemaError
 from landuse.analysis import approvals, idle, supply
-from landuse.io.files import write_csv
-from landuse.model.schema import Problem, problems_frame
+from landuse.io.files import output_set, write_csv
+from landuse.model.schema import LAYERS, Problem, problems_frame
 from landuse.model.units import MU_PER_HA
 from landuse.model.workspace import Workspace
 from landuse.rules.model import RuleSet, load_ruleset
 
-__all__ = ["Assessment", "CountyQuota", "assess", "plan_year", "save_assessment", "tables"]
+__all__ = ["Assessment", "CountyQuota", "assess", "deciding_layers", "plan_year", "save_assessment", "tables"]
 
 ProgressFn = Callable[[str], None]
+
+#: The layers each measure reads. An error that keeps rows out of one of them leaves the verdict
+#: of the counties those rows belong to undetermined (see :func:`deciding_layers`).
+MEASURE_LAYERS: dict[str, tuple[str, ...]] = {
+    "supply_rate": ("batches", "supplies", "revocations"),
+    "stock_disposal_rate": ("batches", "supplies", "revocations"),
+    "idle_disposal_rate": ("idle",),
+}
+#: Measures the ranking's combined disposal rate is made of (see :func:`_combined`).
+RANKED_MEASURES = ("stock_disposal_rate", "idle_disposal_rate")
+#: Beside the tasks' layers, a verdict reads the counties (who is judged and ranked), the
+#: quotas (next year's plan) and whatever is wrong with the workspace as a whole.
+VERDICT_LAYERS = ("workspace", "counties", "quotas")
+#: Dates that record something done: one after the as-of date plus a year is a typing error
+#: (planned dates, such as an agreed start or a rectification deadline, may lie ahead).
+EVENT_DATES: dict[str, tuple[str, ...]] = {
+    "batches": ("approval_date",),
+    "supplies": ("supply_date", "actual_start", "actual_completion"),
+    "idle": ("identified_date", "disposal_date"),
+    "revocations": ("date",),
+}
+
+
+def deciding_layers(rules: RuleSet) -> tuple[str, ...]:
+    """The layers a verdict of ``rules`` depends on: its deciding and ranked tasks' inputs.
+
+    An error keeping rows out of one of these leaves a county ``undetermined``.
+    """
+    deciding = set(rules.award.deciding)
+    measures = [t.measure for t in rules.tasks if t.id in deciding or t.measure in RANKED_MEASURES]
+    layers = dict.fromkeys(VERDICT_LAYERS)
+    for measure in measures:
+        layers.update(dict.fromkeys(MEASURE_LAYERS[measure]))
+    return tuple(layers)
 
 
 @dataclass(frozen=True)
@@ -109,6 +144,40 @@ class Assessment:
     candidates: gpd.GeoDataFrame
     problems: pd.DataFrame
     extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def undetermined(self) -> pd.Index:
+        """Codes of the counties whose verdict is undetermined (errors kept rows of theirs out)."""
+        c = self.counties
+        if "data_complete" not in c:
+            return pd.Index([], name="county_code", dtype="object")
+        return pd.Index(c.loc[~c["data_complete"].astype(bool), "county_code"], name="county_code")
+
+    @property
+    def excluded(self) -> list[Problem]:
+        """The error problems that kept rows out of a deciding task's inputs."""
+        return list(self.extra.get("excluded", []))
+
+    def gate(self, accept_errors: bool = False) -> None:
+        """Refuse to give verdicts from damaged data.
+
+        Parameters
+        ----------
+        accept_errors : bool, default False
+            Go on all the same: the affected counties stay ``undetermined``
+            (待定) and every output says so.
+
+        Raises
+        ------
+        DataIncompleteError
+            When errors kept rows out of a deciding task's inputs and
+            ``accept_errors`` is False. The message says how many rows of
+            which layer were excluded and why.
+        """
+        if accept_errors or self.undetermined.empty:
+            return
+        zh, en = gate_message(self.excluded, self.counties, self.undetermined)
+        raise DataIncompleteError(zh, en)
 
     def county(self, key: str) -> pd.Series:
         """Return one county's row, by code or name (Chinese or a unique prefix)."""
@@ -192,9 +261,12 @@ class Assessment:
         )
 
     def __repr__(self) -> str:
-        awards = int((self.counties["outcome"] == "award").sum())
+        outcome = self.counties["outcome"]
+        awards, penalties = int((outcome == "award").sum()), int((outcome == "penalty").sum())
+        unknown = len(outcome) - awards - penalties
+        tail = f", {unknown} undetermined" if unknown else ""
         return (f"<Assessment {self.rules.id} as of {self.as_of}: {len(self.counties)} counties, "
-                f"{awards} award, {len(self.counties) - awards} penalty>")
+                f"{awards} award, {penalties} penalty{tail}>")
 
 
 def _as_date(value: dt.date | str | pd.Timestamp) -> dt.date:
@@ -265,6 +337,7 @@ def assess(
     if as_of is None:
         as_of = max(t.deadline for t in rules.tasks)
     t = _as_date(as_of)
+    _check_period(rules, t)
 
     def step(name: str) -> None:
         if progress:
@@ -273,6 +346,10 @@ def assess(
     measured = {min(t, task.deadline) for task in rules.tasks}
     baselines = {task.baseline for task in rules.tasks if task.baseline is not None}
     dates = sorted({t, *measured, *baselines})
+    layers = deciding_layers(rules)
+    # Data is delivered up to the campaign's last deadline: a date a year past both it and the
+    # as-of date is a typing error (a re-run as of an earlier day keeps the later rows).
+    workspace = _without_late_dates(workspace, max(*dates, *(task.deadline for task in rules.tasks)), layers)
     step("supply")
     if engine == "dask":
         from landuse.analysis import distributed
@@ -342,9 +419,11 @@ def assess(
     plan_base = quotas[quotas["year"] == year].set_index("county_code")["plan_base_ha"]
     stock = _stock(workspace, ledger, ledger_idle, t)
     combined = _combined(results)
+    excluded = [p for p in workspace.problems if p.severity == "error" and p.layer in layers]
+    undetermined = _affected(excluded, codes)
     counties = verdict.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
                                       stock_ha=stock, combined=combined, reached_now=now_reached,
-                                      resumed_on=_resumed_on(workspace, t))
+                                      resumed_on=_resumed_on(workspace, t), undetermined=undetermined)
     counties = gpd.GeoDataFrame(
         counties, geometry=_unit_outlines(workspace.counties).reindex(counties["county_code"]).to_numpy(),
         crs=workspace.crs)
@@ -354,7 +433,129 @@ def assess(
                                *_uncounted_disposals(workspace, rules)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
-                      extra={"plan_year": year, "dates": dates, "links": links})
+                      extra={"plan_year": year, "dates": dates, "links": links, "excluded": excluded})
+
+
+def _check_period(rules: RuleSet, t: dt.date) -> None:
+    """Refuse an as-of date before the rule set's first approval window opens.
+
+    Before it no approval in any task's scope can exist: every rate would be
+    empty or zero and a ranking of zeros would read as a verdict.
+    """
+    starts = [task.window[0] for task in rules.tasks if task.window is not None]
+    if not starts or t >= min(starts):
+        return
+    first = min(starts)
+    deadline = max(task.deadline for task in rules.tasks)
+    raise RuleSetError(
+        f"考核日期 {t} 早于规则集“{rules.name}”的考核范围（最早的批准日期范围始于 {first}）："
+        f"此前没有任何考核任务，不能排名或奖惩；请给出 {first} 之后的日期（例如截止日期 {deadline}）",
+        f"as-of date {t} is before the period of rule set '{rules.id}' (its first approval window "
+        f"opens on {first}): no task exists yet, nothing can be ranked, awarded or penalised; give a "
+        f"date from {first} on (e.g. the deadline {deadline})")
+
+
+def _without_late_dates(workspace: Workspace, last: dt.date, layers: Iterable[str]) -> Workspace:
+    """Keep rows dated more than a year after ``last`` out, each named by an error.
+
+    ``last`` is the later of the as-of date and the rule set's last deadline.
+    A batch approved in 2099 for an assessment as of 2018 is a typing error;
+    counted or not, the verdict of its county would rest on it.
+    """
+    limit = pd.Timestamp(last) + pd.DateOffset(years=1)
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    county_of_batch = workspace.batches.set_index("batch_id")["county_code"]
+    county_of_batch = county_of_batch[~county_of_batch.index.duplicated()]
+    for name in layers:
+        if name not in LAYERS:
+            continue
+        fields = [f for f in EVENT_DATES.get(name, ()) if f in workspace.layer(name).columns]
+        if not fields:
+            continue
+        frame = workspace.layer(name)
+        late = pd.DataFrame({f: frame[f] > limit for f in fields}, index=frame.index)
+        bad = late.any(axis=1).to_numpy()
+        if not bad.any():
+            continue
+        spec = LAYERS[name]
+        ids = frame[spec.id_field] if spec.id_field in frame else pd.Series(pd.NA, index=frame.index)
+        if "county_code" in frame:
+            county = frame["county_code"]
+        else:
+            county = (frame["batch_id"].map(county_of_batch) if "batch_id" in frame
+                      else pd.Series(None, index=frame.index, dtype="object"))
+        for i in np.flatnonzero(bad):
+            row = frame.iloc[i]
+            fid = ids.iloc[i]
+            code = county.iloc[i]
+            for f in fields:
+                if not late.iloc[i][f]:
+                    continue
+                label = spec.field(f).label
+                value = f"{row[f]:%Y-%m-%d}"
+                problems.append(Problem(
+                    name, None if pd.isna(fid) else str(fid), f, "error",
+                    f"{label} {value} 晚于 {limit:%Y-%m-%d}（考核日期及规则集截止日期之后一年），疑为录入错误；"
+                    "该行不参与计算，请核对后更正",
+                    f"{f} {value} is after {limit:%Y-%m-%d} (a year past the assessment date and the rule "
+                    "set's deadlines), probably a typing error; the row is left out: check and correct it",
+                    None if pd.isna(row.get("source_row")) else int(row["source_row"]),
+                    workspace.sources.get(name), None if pd.isna(code) else str(code)))
+        frames[name] = frame[~bad]
+    if not problems:
+        return workspace
+    return dataclasses.replace(workspace, **frames, problems=[*workspace.problems, *problems])
+
+
+def _affected(excluded: list[Problem], codes: pd.Index) -> pd.Index:
+    """The counties the excluded rows belong to: every county when one cannot be placed."""
+    if not excluded:
+        return codes[:0]
+    if any(p.county_code is None for p in excluded):
+        return codes
+    return codes[codes.isin({p.county_code for p in excluded})]
+
+
+def gate_message(excluded: list[Problem], counties: pd.DataFrame, undetermined: pd.Index,
+                 *, causes: int = 3) -> tuple[str, str]:
+    """One message, in Chinese and English: rows excluded per layer, their top causes, who is affected."""
+    frame = pd.DataFrame({
+        "layer": [p.layer for p in excluded], "row": [p.row for p in excluded],
+        "field": [p.field or "" for p in excluded], "zh": [p.message for p in excluded],
+        "en": [p.message_en or p.message for p in excluded]}, dtype="object")
+    parts_zh, parts_en = [], []
+    for layer, group in frame.groupby("layer", sort=False):
+        spec = LAYERS.get(str(layer))
+        label_zh = spec.label if spec else "工作区"
+        label_en = spec.label_en if spec else "workspace"
+        rows = group["row"].dropna().nunique()
+        whole = group["row"].isna().sum()
+        head_zh = f"{label_zh} {rows} 行被排除" if rows else f"{label_zh}"
+        head_en = f"{label_en}: {rows} rows excluded" if rows else f"{label_en}"
+        if whole:
+            head_zh += f"{'，' if rows else ''}图层级错误 {whole} 项"
+            head_en += f"{', ' if rows else ': '}{whole} layer-level error(s)"
+        # One cause: one field, one message but for the values in it.
+        cause = group["field"] + "|" + group["zh"].str.replace(r"[\d.:/\-]+", "#", regex=True)
+        top = group.groupby(cause, sort=False).agg(n=("zh", "size"), zh=("zh", "first"), en=("en", "first"))
+        top = top.sort_values("n", ascending=False, kind="stable").head(causes)
+        why_zh = "；".join(zh if n == 1 else f"{n} 项，如：{zh}" for n, zh in zip(top["n"], top["zh"], strict=True))
+        why_en = "; ".join(en if n == 1 else f"{n}×, e.g. {en}" for n, en in zip(top["n"], top["en"], strict=True))
+        parts_zh.append(f"{head_zh}（{why_zh}）")
+        parts_en.append(f"{head_en} ({why_en})")
+    names = counties.set_index("county_code")["county_name"].reindex(undetermined)
+    if len(undetermined) == len(counties):
+        who_zh, who_en = f"全部 {len(counties)} 个县区", f"all {len(counties)} counties"
+    else:
+        who_zh = "、".join(f"{n}（{c}）" for c, n in names.items())
+        who_en = ", ".join(f"{c} {n}" for c, n in names.items())
+    zh = (f"数据不完整，不能给出考核结论：{'；'.join(parts_zh)}。受影响：{who_zh}。"
+          "请用 landuse check 查看并修正后重算；如需照样出具结果（受影响县区标为“待定”），加 --accept-errors")
+    en = (f"data incomplete, no verdict given: {'; '.join(parts_en)}. Affected: {who_en}. "
+          "Run `landuse check` and mend the data; or pass --accept-errors to write all the same "
+          "(the affected counties marked undetermined)")
+    return zh, en
 
 
 def _unit_outlines(counties: gpd.GeoDataFrame) -> gpd.GeoSeries:
@@ -603,21 +804,21 @@ def tables(assessment: Assessment) -> dict[str, pd.DataFrame]:
     }
 
 
+#: The CSV files :func:`save_assessment` writes, in order.
+TABLE_FILES = ("counties.csv", "batches.csv", "idle.csv", "candidates.csv", "supplies.csv", "problems.csv")
+
+
 def save_assessment(assessment: Assessment, out_dir: str | os.PathLike, *, overwrite: bool = False) -> list[Path]:
     """Write ``counties.csv``, ``batches.csv``, ``idle.csv``, ``candidates.csv``,
     ``supplies.csv`` and ``problems.csv`` (UTF-8 with BOM) into ``out_dir``.
 
-    Each file is written atomically; with ``overwrite`` False an existing
-    file is an error and nothing is written.
+    The files are written as a set (:func:`landuse.io.files.output_set`): all of
+    them or none replace the previous ones. With ``overwrite`` False an
+    existing file is an error and nothing is written.
     """
     out = Path(out_dir)
     frames = tables(assessment)
-    targets = {name: out / f"{name}.csv" for name in frames}
-    if not overwrite:
-        from landuse._errors import OutputExistsError
-
-        existing = [str(p) for p in targets.values() if p.exists()]
-        if existing:
-            raise OutputExistsError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --overwrite",
-                                    f"outputs exist: {', '.join(existing)}; pass --overwrite to replace them")
-    return [write_csv(frames[name], path) for name, path in targets.items()]
+    with output_set(out, TABLE_FILES, overwrite=overwrite) as stage:
+        for name in TABLE_FILES:
+            write_csv(frames[name.removesuffix(".csv")], stage / name)
+    return [out / name for name in TABLE_FILES]
