@@ -41,18 +41,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Test files run against each mutant by default: the notice tests first (they kill most,
-#: and -x stops at the first failure), then the module tests. test_properties.py is left
-#: out (minutes of hypothesis); --all-tests runs everything fast.
-DEFAULT_TESTS = [
-    "tests/test_notice_edges.py",
-    "tests/test_notice_consequences.py",
-    "tests/test_notice_ranking.py",
-    "tests/test_linkage.py",
-    "tests/test_supply.py",
-    "tests/test_candidates.py",
-    "tests/test_rules.py",
-]
+#: Test files run against each mutant of a module by default: the fastest tests that can
+#: kill its mutants first (-x stops at the first failure), then the slower ones.
+#: test_properties.py is left out (minutes of hypothesis); --all-tests runs every fast test.
+_NOTICE = ["tests/test_notice_ranking.py", "tests/test_notice_consequences.py", "tests/test_notice_edges.py"]
+MODULE_TESTS = {
+    "linkage": [*_NOTICE, "tests/test_linkage.py"],
+    "supply": ["tests/test_supply.py", "tests/test_notice_edges.py", "tests/test_notice_measures.py",
+               "tests/test_linkage.py"],
+    "idle": ["tests/test_notice_measures.py", "tests/test_candidates.py", "tests/test_notice_edges.py",
+             "tests/test_linkage.py"],
+    "approvals": ["tests/test_notice_measures.py", "tests/test_candidates.py"],
+    "toml": ["tests/test_rules.py", *_NOTICE, "tests/test_notice_measures.py", "tests/test_linkage.py",
+             "tests/test_candidates.py"],
+}
 MARKERS = "not browser and not postgis and not slow"
 
 
@@ -65,6 +67,10 @@ class Mutant:
     original: str
     replacement: str
     equivalent: str = ""  # why no test can kill it, when none can
+
+    @property
+    def tests(self) -> list[str]:
+        return MODULE_TESTS["toml" if self.path.endswith(".toml") else Path(self.path).stem]
 
     @property
     def module(self) -> str:
@@ -331,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", metavar="MODULE",
                         help="run only one module's mutants: linkage, supply, idle, approvals, "
                              "zhumadian-2018.toml, mnr-2018.toml (repeatable; a prefix is enough)")
-    parser.add_argument("--tests", nargs="+", metavar="FILE", help="test files to run per mutant")
+    parser.add_argument("--tests", nargs="+", metavar="FILE",
+                        help="test files to run per mutant (default: the module's, see MODULE_TESTS)")
     parser.add_argument("--all-tests", action="store_true", help="run the whole fast suite per mutant")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant (default 600)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run of the unmutated copy")
@@ -347,15 +354,19 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         print("no mutant matches", file=sys.stderr)
         return 2
-    tests = ["tests", "landuse"] if args.all_tests else (args.tests or DEFAULT_TESTS)
+    chosen_tests = ["tests", "landuse"] if args.all_tests else args.tests
+
+    def tests_for(m: Mutant) -> list[str]:
+        return chosen_tests or m.tests
 
     with tempfile.TemporaryDirectory(prefix="landuse-mutate-") as tmp:
         copy = Path(tmp) / "repo"
         _copy_repo(copy)
         _check_import(copy)
-        print(f"copy: {copy}\ntests: {' '.join(tests)}\nmutants: {len(chosen)}\n", flush=True)
+        baseline = chosen_tests or list(dict.fromkeys(t for m in chosen for t in m.tests))
+        print(f"copy: {copy}\ntests: {' '.join(baseline)}\nmutants: {len(chosen)}\n", flush=True)
         if not args.no_baseline:
-            state, secs, last = _run_tests(copy, tests, args.timeout)
+            state, secs, last = _run_tests(copy, baseline, args.timeout)
             print(f"{'(unmutated)':30} {state:8} {secs:6.1f}s  {last}", flush=True)
             if state != "pass":
                 print("the tests fail without any mutant; fix them first", file=sys.stderr)
@@ -372,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             path.write_text(text.replace(m.original, m.replacement), encoding="utf-8")
             try:
-                state, secs, last = _run_tests(copy, tests, args.timeout)
+                state, secs, last = _run_tests(copy, tests_for(m), args.timeout)
             finally:
                 path.write_text(text, encoding="utf-8")
             verdict = {"pass": "survived", "fail": "killed", "timeout": "killed"}[state]
