@@ -129,6 +129,16 @@ def test_nothing_to_do_is_no_task_met_even_before_the_deadline(rules, tid, targe
         assert pd.isna(row["rate"])
 
 
+def test_a_base_of_rounding_is_no_task_without_gap():
+    # The measures give no rate (no task) for a base under 1e-6 ha; the judge shows no gap.
+    task = ZMD.task("T3")
+    m = pd.DataFrame({"done_ha": [0.0], "base_ha": [5e-7], "rate": [float("nan")]},
+                     index=pd.Index([A], name="county_code"))
+    row = judge_task(task, m, ALL, task.deadline).frame.loc[A]
+    assert row["met"] == True  # noqa: E712
+    assert row["gap_ha"] == 0.0
+
+
 def test_a_county_missing_from_the_measure_has_no_task():
     task = ZMD.task("T2")
     out = judge_task(task, measure({A: 0.5}), pd.Index([A, B], name="county_code"), task.deadline).frame
