@@ -140,7 +140,7 @@ MUTANTS: list[Mutant] = [
            equivalent="a decided task's `met` is its `reached` (no task: both true), so a missed "
                       "task is an unreached one and `~missed` adds nothing to `reached.all()`"),
     Mutant("L-tasks-met-pending", LINKAGE, 'out["tasks_met"] = (met == True).sum(axis=1)',
-           'out["tasks_met"] = (met != False).sum(axis=1)'),
+           'out["tasks_met"] = (met != False).fillna(True).sum(axis=1)'),
     Mutant("L-multiplier-swapped", LINKAGE, "np.where(award, rules.award.met_multiplier, rules.award.missed_multiplier)",
            "np.where(award, rules.award.missed_multiplier, rules.award.met_multiplier)"),
     Mutant("L-plan-unmultiplied", LINKAGE, 'out["plan_next_ha"] = base * multiplier', 'out["plan_next_ha"] = base'),
