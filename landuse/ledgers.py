@@ -561,7 +561,8 @@ def _write_sheet(wb: Any, sheet: _Sheet, ledgers: Ledgers, fmt: Callable[..., An
     headers = [col.zh if sheet.lang == "zh" else col.en for col in columns]
     widths = []
     for j, (h, d) in enumerate(zip(headers, data, strict=True)):
-        w = max(_width(h) // 2 + 1, d.width_max) + 2  # a header may wrap onto two lines
+        head = _width(h)  # a long header wraps onto two lines
+        w = max(head + 1 if head <= 14 else math.ceil(head / 2) + 2, d.width_max + 2)
         widths.append(sheet.widths.get(j, min(max(w, _WIDTH_MIN), _WIDTH_MAX)))
     n = len(frame)
     lay = _layout(sheet, n)
