@@ -906,7 +906,11 @@ def _idle_frame(a: Assessment, lang: str) -> pd.DataFrame:
         if name in supplies and "parcel_id" in supplies:
             known = supplies.dropna(subset=[name]).drop_duplicates("parcel_id")
             from_supply = idle["parcel_id"].map(known.set_index("parcel_id")[name])
-            idle[name] = idle[name].fillna(from_supply) if name in idle else from_supply
+            if name in idle:
+                from_supply = from_supply.astype(idle[name].dtype)
+                idle[name] = idle[name].fillna(from_supply)
+            else:
+                idle[name] = from_supply
     fee = idle.get("idle_fee_wan", pd.Series(np.nan, index=idle.index, dtype="float64"))
     if "land_price_wan" in idle:
         # the disposal method the notice and Order 53 name for a fee (as in idle.py)
