@@ -272,6 +272,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "idle_reason_en": ("疑似闲置原因（英文）", "疑似闲置的判定原因（英文）"),
     "status": ("巡查状态", "批后监管巡查状态"),
     "status_en": ("巡查状态（英文）", "批后监管巡查状态（英文）"),
+    "status_zh": ("处置状态", "截至考核日的处置状态（中文）"),
     "idle_id": ("闲置编号", "闲置土地认定编号"),
     "identified_date": ("认定日期", "闲置土地认定日期"),
     "cause": ("闲置原因", "政府原因、企业原因或共同原因"),
@@ -297,6 +298,15 @@ _TITLES: dict[str, tuple[str, str]] = {
     "built_share": ("建设用地占比", "土地覆盖栅格中建设用地所占比例"),
     "needs_field_check": ("需实地核查", "需实地核查确认"),
     "indicator_return_ha": ("返还指标(公顷)", "失效、撤回、核减后返还的计划指标"),
+}
+
+
+# Where a column means something else in one layer than in the others.
+_LAYER_TITLES = {
+    "idle": {
+        "status": ("处置状态代码", "disposed 已处置 / undisposed 未处置"),
+        "land_price_wan": ("土地价款(万元)", "闲置宗地的土地价款"),
+    },
 }
 
 
@@ -520,10 +530,10 @@ def write_results_gpkg(
     """
     layers = results_layers(assessment, lang=lang)
     titles = column_titles(assessment)
-    columns = {
-        name: {c: titles[c] for c in frame.columns if c in titles}
-        for name, frame in layers.items()
-    }
+    columns = {}
+    for name, frame in layers.items():
+        own = titles | _LAYER_TITLES.get(name, {})
+        columns[name] = {c: own[c] for c in frame.columns if c in own}
     qml, sld = qgis_styles(assessment, lang=lang, aliases={
         name: {c: t[0] for c, t in cols.items()} for name, cols in columns.items()})
     codes = {name: {c: CODE_NAMES[c] for c in _CODED[name] if c in frame}
