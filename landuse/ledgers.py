@@ -96,9 +96,11 @@ _MIN_SCALE = 0.75
 # Landscape printable widths (points) at 0.4" side margins, and XlsxWriter's paper codes.
 _MARGIN_IN = 0.4
 _PAPERS = (("A4", 9, 841.9), ("A3", 8, 1190.6))
-# One unit of column width (the width of "0" in the 10 pt font, and its padding), in points.
-_UNIT_PT = 5.6
+# One unit of column width (the width of "0" in the 10 pt font, and its padding), in points:
+# LibreOffice 7.4 prints the sample's 附件2 (239.4 units) 1 317 pt wide.
+_UNIT_PT = 5.5
 _WIDTH_MIN, _WIDTH_MAX = 6, 48
+_WRAP_WIDTH = 30  # a column of long text wraps at this width
 _LONG_TEXT = 40  # longer text cells wrap
 _MAX_TEXT = 32_767  # Excel's limit on a cell's characters
 _KEY_COLUMNS = 3  # 序号, 县区 and the id: repeated on every page of a wide sheet
@@ -505,7 +507,7 @@ def _column_letter(j: int) -> str:
 
 def _paper(widths: list[int]) -> tuple[int, int | None, int]:
     """Paper code, fit-to-width (None: a fixed scale) and scale for columns of these widths."""
-    needed = sum(w * _UNIT_PT + 4 for w in widths)
+    needed = sum(w * _UNIT_PT + 1 for w in widths)
     for _, code, page in _PAPERS:
         printable = page - 2 * 72 * _MARGIN_IN
         if printable / needed >= _MIN_SCALE:
@@ -561,9 +563,9 @@ def _write_sheet(wb: Any, sheet: _Sheet, ledgers: Ledgers, fmt: Callable[..., An
     headers = [col.zh if sheet.lang == "zh" else col.en for col in columns]
     widths = []
     for j, (h, d) in enumerate(zip(headers, data, strict=True)):
-        head = _width(h)  # a long header wraps onto two lines
-        w = max(head + 1 if head <= 14 else math.ceil(head / 2) + 2, d.width_max + 2)
-        widths.append(sheet.widths.get(j, min(max(w, _WIDTH_MIN), _WIDTH_MAX)))
+        w = max(_header_width(h), d.width_max + 2)
+        widest = _WRAP_WIDTH if d.long else _WIDTH_MAX
+        widths.append(sheet.widths.get(j, min(max(w, _WIDTH_MIN), widest)))
     n = len(frame)
     lay = _layout(sheet, n)
     ws = wb.add_worksheet(sheet.name)
@@ -573,8 +575,7 @@ def _write_sheet(wb: Any, sheet: _Sheet, ledgers: Ledgers, fmt: Callable[..., An
     for d, w in zip(data, widths, strict=True):
         if d.long:
             lines = np.maximum(lines, _lines(d.width, w))
-    header_lines = max(int(_lines(np.array([_width(h)]), w)[0])
-                       for h, w in zip(headers, widths, strict=True))
+    header_lines = max(_header_lines(h, w) for h, w in zip(headers, widths, strict=True))
 
     border = {"border": 1, "border_color": grey}
     title_fmt = fmt(bold=True, font_size=_TITLE_PT, valign="vcenter")
@@ -658,6 +659,29 @@ def _write_sheet(wb: Any, sheet: _Sheet, ledgers: Ledgers, fmt: Callable[..., An
         margin=0.3,
     )
     ws.set_header("", margin=0.3)
+
+
+def _header_parts(header: str) -> tuple[int, int]:
+    """Display widths of a header's name and of its unit ("(公顷)"; 0 without one)."""
+    name, bracket, unit = header.partition("(")
+    return _width(name), _width(bracket + unit)
+
+
+def _header_width(header: str) -> int:
+    """A column width for a header: its name on up to two lines, its unit on a line of its own.
+
+    (A line may break before "(" but not before ")": the unit is never cut.)
+    """
+    name, unit = _header_parts(header)
+    if name + unit <= 10:
+        return name + unit + 2
+    return max(math.ceil(name / 2), unit) + 2
+
+
+def _header_lines(header: str, width: float) -> int:
+    name, unit = _header_parts(header)
+    lines = int(_lines(np.array([name + unit]), width)[0])
+    return lines + (1 if unit and lines > 1 else 0)
 
 
 def _footer_text(text: str) -> str:
