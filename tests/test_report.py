@@ -56,7 +56,8 @@ def page(report):
 
 @pytest.fixture(scope="module")
 def book(report):
-    return openpyxl.load_workbook(report[1]["xlsx"])
+    # data_only: the totals are SUBTOTAL formulas; their cached values are read
+    return openpyxl.load_workbook(report[1]["xlsx"], data_only=True)
 
 
 @pytest.fixture(scope="module")
@@ -211,9 +212,14 @@ def test_detail_sheet(book, sample):
     rows = _rows(sheet)
     body, total = rows.iloc[:-1], rows.iloc[-1]
     d1, d2 = statistics_scope(sample)
-    b = sample.batches[sample.batches["approval_date"].between(pd.Timestamp(d1), pd.Timestamp(d2))]
+    every = sample.batches[
+        sample.batches["approval_date"].between(pd.Timestamp(d1), pd.Timestamp(d2))
+    ]
     assert (d1.year, d2.year) == (2009, 2017)
-    assert len(body) == len(b)
+    # 附件2 lists the unsupplied batches only (0.01 ha on); every batch is in its own sheet
+    b = every[every["unsupplied_ha"] >= 0.01]
+    assert len(body) == len(b) == 159
+    assert len(_rows(book["批次供地情况全表"]).iloc[:-1]) == len(every) == 344
     assert body["序号"].tolist() == list(range(1, len(b) + 1))
     assert total["县区"] == "合计"
     assert total["未供面积(公顷)"] == pytest.approx(b["unsupplied_ha"].sum())
@@ -260,8 +266,6 @@ def test_idle_ledger_one_parcel_one_policy(book, sample):
         "县区",
         "闲置编号",
         "电子监管号",
-        "项目名称",
-        "土地使用权人",
         "面积(公顷)",
         "面积(亩)",
         "认定日期",
@@ -305,6 +309,7 @@ def test_county_candidate_and_problem_sheets(book, sample):
         got["考核结果"] == c.loc[got.index, "outcome"].map({"award": "奖励", "penalty": "扣减"})
     ).all()
     candidates = _rows(book["核查清单"]).iloc[:-1]
+    candidates = candidates[candidates["序号"].notna()]  # less the subtotal per kind
     assert len(candidates) == len(sample.candidates)
     assert set(candidates["类型"]) <= {"失效", "撤回", "批次核减", "未供先用", "疑似闲置"}
     problems = _rows(book["数据问题"])
@@ -332,6 +337,7 @@ def test_geopackage_layers_and_qgis_styles(report, sample):
     sizes = {
         "counties": len(sample.counties),
         "batches": len(sample.batches),
+        "supplies": len(sample.supplies),
         "idle": len(sample.idle),
         "candidates": len(sample.candidates),
     }

@@ -1222,6 +1222,74 @@ CREATE TABLE IF NOT EXISTS layer_styles (
 """
 
 
+_DATA_COLUMNS_DDL = (
+    """CREATE TABLE IF NOT EXISTS gpkg_data_columns (
+    table_name TEXT NOT NULL,
+    column_name TEXT NOT NULL,
+    name TEXT,
+    title TEXT,
+    description TEXT,
+    mime_type TEXT,
+    constraint_name TEXT,
+    CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),
+    CONSTRAINT gdc_tn UNIQUE (table_name, name)
+)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (
+    constraint_name TEXT NOT NULL,
+    constraint_type TEXT NOT NULL,
+    value TEXT,
+    min NUMERIC,
+    min_is_inclusive BOOLEAN,
+    max NUMERIC,
+    max_is_inclusive BOOLEAN,
+    description TEXT,
+    CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value)
+)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_extensions (
+    table_name TEXT,
+    column_name TEXT,
+    extension_name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name)
+)""",
+)
+#: The GeoPackage version written: 1.2 opens without a version warning in GDAL 3.6 / QGIS 3.22.
+GPKG_VERSION = "1.2"
+
+
+def _describe_columns(con: object, columns: dict[str, dict[str, tuple[str, str]]],
+                      codes: dict[str, dict[str, dict[str, str]]]) -> None:
+    """Fill the schema extension: each column's title and description, the codes' names."""
+    schema = "http://www.geopackage.org/spec/#extension_schema"
+    for stmt in _DATA_COLUMNS_DDL:
+        con.execute(stmt)  # type: ignore[attr-defined]
+    con.executemany(  # type: ignore[attr-defined]
+        "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, NULL, 'gpkg_schema', ?, 'read-write')",
+        [("gpkg_data_columns", schema), ("gpkg_data_column_constraints", schema)],
+    )
+    constraints: dict[tuple[tuple[str, str], ...], str] = {}
+    rows = []
+    for table, titles in columns.items():
+        taken: set[str] = set()
+        for column, (title, description) in titles.items():
+            name = title if title not in taken else f"{title}（{column}）"
+            taken.add(name)
+            values = codes.get(table, {}).get(column)
+            constraint = None
+            if values:
+                key = tuple(sorted(values.items()))
+                constraint = constraints.setdefault(key, f"{table}_{column}")
+            rows.append((table, column, name, title, description, None, constraint))
+    con.executemany(  # type: ignore[attr-defined]
+        "INSERT OR REPLACE INTO gpkg_data_columns VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(  # type: ignore[attr-defined]
+        "INSERT OR REPLACE INTO gpkg_data_column_constraints "
+        "(constraint_name, constraint_type, value, description) VALUES (?, 'enum', ?, ?)",
+        [(name, value, label) for key, name in constraints.items() for value, label in key],
+    )
+
+
 def write_gpkg(
     layers: dict[str, gpd.GeoDataFrame],
     target: str | os.PathLike,
@@ -1229,12 +1297,18 @@ def write_gpkg(
     *,
     sld: dict[str, str] | None = None,
     overwrite: bool = True,
+    columns: dict[str, dict[str, tuple[str, str]]] | None = None,
+    codes: dict[str, dict[str, dict[str, str]]] | None = None,
 ) -> Path:
-    """Write layers into one GeoPackage with QGIS styles, atomically.
+    """Write layers into one GeoPackage 1.2 with QGIS styles and column titles, atomically.
 
-    Each layer is written through pyogrio (Arrow); each style is stored in
-    the standard QGIS ``layer_styles`` table as the layer's default, so QGIS
-    opens the layer with those colours and that legend.
+    Each layer is written through pyogrio (Arrow; Arrow dates become DATE
+    columns); each style is stored in the standard QGIS ``layer_styles`` table
+    as the layer's default, so QGIS opens the layer with those colours and that
+    legend. Column titles and descriptions go into ``gpkg_data_columns`` (the
+    schema extension: GDAL reads the title as the field's alternative name,
+    which QGIS shows as its alias) and coded values into
+    ``gpkg_data_column_constraints`` as ``enum`` constraints (a coded-value domain).
 
     Parameters
     ----------
@@ -1248,6 +1322,10 @@ def write_gpkg(
         Layer name → the same style as OGC SLD, for other GIS.
     overwrite : bool, default True
         Replace an existing ``target``.
+    columns : dict, optional
+        Layer name → column → (title, description).
+    codes : dict, optional
+        Layer name → column → code → its name (the column's allowed values).
 
     Returns
     -------
@@ -1262,27 +1340,16 @@ def write_gpkg(
         for name, frame in layers.items():
             # promote_to_multi: a layer of mixed Polygon / MultiPolygon is one MultiPolygon layer.
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True,
-                                    promote_to_multi=True)
-        if styles:
+                                    promote_to_multi=True,
+                                    dataset_options={"VERSION": GPKG_VERSION})
+        if styles or columns:
             con = sqlite3.connect(tmp)
             try:
                 with con:
-                    geometry_columns = dict(con.execute(
-                        "SELECT table_name, column_name FROM gpkg_geometry_columns"))
-                    con.execute(_LAYER_STYLES_DDL)
-                    # Register the table as GDAL and QGIS do, so GeoPackage validators accept it.
-                    con.execute(
-                        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-                        "description, last_change) VALUES ('layer_styles', 'attributes', "
-                        "'layer_styles', 'QGIS layer styles', "
-                        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
-                    con.executemany(
-                        "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                        "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
-                        "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', NULL)",
-                        [(name, geometry_columns.get(name, "geom"), name, qml, sld.get(name, ""),
-                          f"landuse: {name}") for name, qml in styles.items()],
-                    )
+                    if columns:
+                        _describe_columns(con, columns, codes or {})
+                    if styles:
+                        _write_styles(con, styles, sld)
             finally:
                 con.close()
     return Path(target)
@@ -1312,3 +1379,23 @@ def file_digest(path: str | os.PathLike, *, chars: int = 12) -> str | None:
         return digest.hexdigest()[:chars] if found else None
     except OSError:
         return None
+
+
+def _write_styles(con: object, styles: dict[str, str], sld: dict[str, str]) -> None:
+    """Store QGIS styles in the ``layer_styles`` table, each its layer's default."""
+    geometry_columns = dict(con.execute(  # type: ignore[attr-defined]
+        "SELECT table_name, column_name FROM gpkg_geometry_columns"))
+    con.execute(_LAYER_STYLES_DDL)  # type: ignore[attr-defined]
+    # Register the table as GDAL and QGIS do, so GeoPackage validators accept it.
+    con.execute(  # type: ignore[attr-defined]
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+        "description, last_change) VALUES ('layer_styles', 'attributes', "
+        "'layer_styles', 'QGIS layer styles', "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+    con.executemany(  # type: ignore[attr-defined]
+        "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+        "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
+        "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', NULL)",
+        [(name, geometry_columns.get(name, "geom"), name, qml, sld.get(name, ""),
+          f"landuse: {name}") for name, qml in styles.items()],
+    )

@@ -1,4 +1,4 @@
-"""The XLSX ledgers in the layout of the notice's attachments.
+"""The XLSX ledgers in the layout of the notice's attachments, ready to print and file.
 
 驻政办〔2018〕163号 asks the counties for three ledgers: the per-batch detail
 of unsupplied land (附件2 批而未供情况明细表), the county summary (附件3
@@ -6,24 +6,37 @@ of unsupplied land (附件2 批而未供情况明细表), the county summary (�
 闲置土地整改工作台账, "一宗一策": each parcel with its basic data, cause,
 measure, deadline and responsible unit). :func:`ledgers_workbook` builds
 them from an :class:`~landuse.campaigns.zengcun.assessment.Assessment`, with the county
-assessment, the field-check candidates and the data problems as further
-sheets: a title row, the as-of date and units, a frozen header row with the
-units in the headers, number formats, fitted column widths, a filter, a
-totals row, and print set-up (landscape, one page wide, header repeated).
+assessment, the field-check candidates (subtotalled per kind), every batch of
+the period and the data problems as further sheets, and :func:`write_ledgers`
+writes them with XlsxWriter (the writer pandas uses), row by row in its
+``constant_memory`` mode.
+
+Each sheet has a title row, the as-of date and units, a frozen header row with
+the units in the headers, number formats, column widths and row heights that
+show wrapped text in Excel and LibreOffice alike, a filter, and totals that are
+``SUBTOTAL`` formulas over the rows (their values cached, for viewers that do
+not recalculate). One sans CJK font (:data:`FONT`) throughout. Print set-up:
+landscape, A3 for the wide attachments, margins, the header row and key
+columns repeated on every page, never smaller than 7.5 pt type on paper, a
+footer with the rule set, the as-of date, the data source and page numbers.
+
+Text from the data never runs: a cell that Excel would read as a formula
+(starting with ``=``, ``+``, ``-`` not a number, ``@``, tab or CR) is written as
+text with a leading ``'``, control characters are removed and counted in the
+数据问题 sheet; the totals are the workbook's only formulas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import math
 import os
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -32,12 +45,19 @@ from landuse.io.files import write_bytes
 from landuse.model.units import MU_PER_HA
 
 if TYPE_CHECKING:
-    from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
-
     from landuse.campaigns.zengcun.assessment import Assessment
 
-__all__ = ["SHEETS", "ledgers_workbook", "statistics_scope", "write_ledgers"]
+__all__ = [
+    "FONT",
+    "SHEETS",
+    "Ledgers",
+    "county_statistics",
+    "ledgers_workbook",
+    "sliver_ha",
+    "statistics_scope",
+    "workbook_bytes",
+    "write_ledgers",
+]
 
 #: Sheet names, Chinese and English, in workbook order.
 SHEETS = {
@@ -46,8 +66,12 @@ SHEETS = {
     "idle": ("闲置土地整改工作台账", "Idle land rectification"),
     "counties": ("县区考核", "County assessment"),
     "candidates": ("核查清单", "Field-check candidates"),
+    "batches": ("批次供地情况全表", "All batches of the period"),
     "problems": ("数据问题", "Data problems"),
 }
+
+#: The one font of every cell, title and footer: a sans CJK face (fonts-noto-cjk on Debian).
+FONT = "Noto Sans CJK SC"
 
 _FORMATS = {
     "ha": "#,##0.00",
@@ -61,16 +85,44 @@ _FORMATS = {
     "text": "@",
     "bool": "General",
 }
-_HEADER_ROW = 3
+_HEADER_ROW = 3  # 1-based, as Excel shows it
+_BODY_PT = 10
+_TITLE_PT = 14
+# One line of 10 pt Noto Sans CJK: its ascent and descent take 1.45 em.
+_LINE_PT = 14.5
+_ROW_PAD_PT = 4.0
+# Print no smaller than 75 %: 10 pt type is 7.5 pt on paper.
+_MIN_SCALE = 0.75
+# Landscape printable widths (points) at 0.4" side margins, and XlsxWriter's paper codes.
+_MARGIN_IN = 0.4
+_PAPERS = (("A4", 9, 841.9), ("A3", 8, 1190.6))
+# One unit of column width (the width of "0" in the 10 pt font, and its padding), in points:
+# LibreOffice 7.4 prints the sample's 附件2 (239.4 units) 1 317 pt wide.
+_UNIT_PT = 5.5
+_WIDTH_MIN, _WIDTH_MAX = 6, 48
+_WRAP_WIDTH = 30  # a column of long text wraps at this width
+_LONG_TEXT = 40  # longer text cells wrap
+_MAX_TEXT = 32_767  # Excel's limit on a cell's characters
+_KEY_COLUMNS = 3  # 序号, 县区 and the id: repeated on every page of a wide sheet
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_STR = np.dtypes.StringDType()
+# Characters XML 1.0 (and so XLSX) cannot hold, and DEL: removed from ledger text.
+_CONTROL_CODES = frozenset([*range(9), 11, 12, *range(14, 32), 127])
+# A text cell starting with one of these is a formula to Excel (OWASP CSV injection).
+_FORMULA_START = frozenset(map(ord, "=+-@\t\r"))
+
 _WORDS = {
     "zh": {
         "yes": "是",
         "no": "否",
         "total": "合计",
+        "subtotal": "小计：{what}",
         "as_of": "截至 {date}",
         "units": "面积单位：公顷、亩",
         "rules": "考核依据：{source}",
         "made": "landuse {version} 生成于 {now}",
+        "footer": "{rules}　截至 {date}　数据来源：{source}　landuse {version}",
+        "page": "第 &P 页，共 &N 页",
         "award": "奖励",
         "penalty": "扣减",
         "commend": "通报表扬",
@@ -82,16 +134,23 @@ _WORDS = {
         "warning": "警告",
         "attachment": "附件{n}　",
         "no_task": "无任务",
+        "slivers": "未供面积不足 {ha:g} 公顷的批次不列入本表，见“{sheet}”",
+        "fee_note": "征缴土地闲置费：土地价款 × {rate:.0%}",
+        "control": "台账“{sheet}”列“{column}”：{n} 个单元格含控制字符（{chars}），已删除；"
+        "序号 {rows}",
         "basis": {"attribute": "属性记载", "raster": "土地覆盖栅格", "field_check": "待实地核查"},
     },
     "en": {
         "yes": "yes",
         "no": "no",
         "total": "Total",
+        "subtotal": "Subtotal: {what}",
         "as_of": "As of {date}",
         "units": "Areas in ha and mu",
         "rules": "Rules: {source}",
         "made": "made by landuse {version} on {now}",
+        "footer": "{rules}  ·  as of {date}  ·  data: {source}  ·  landuse {version}",
+        "page": "Page &P of &N",
         "award": "award",
         "penalty": "penalty",
         "commend": "commended",
@@ -103,6 +162,10 @@ _WORDS = {
         "warning": "warning",
         "attachment": "Attachment {n}: ",
         "no_task": "no task",
+        "slivers": "batches with less than {ha:g} ha unsupplied are left out: see '{sheet}'",
+        "fee_note": "idle fee collected: land price × {rate:.0%}",
+        "control": "ledger '{sheet}', column '{column}': {n} cell(s) held control characters "
+        "({chars}), removed; rows no. {rows}",
         "basis": {
             "attribute": "attribute",
             "raster": "land-cover raster",
@@ -112,16 +175,78 @@ _WORDS = {
 }
 
 
+def sliver_ha(rules: object) -> float:
+    """The unsupplied area (ha) below which a batch counts as wholly supplied.
+
+    The rule set's ``supply.sliver_ha`` (0.01 ha when the rule set has none): the
+    ledgers list a batch as unsupplied, and the GeoPackage styles it 未供地 or
+    部分供地, only from this area on, so the map legend agrees with the ledger.
+    """
+    return float(getattr(getattr(rules, "supply", None), "sliver_ha", 0.01))
+
+
 @dataclass(frozen=True)
 class _Col:
-    """One column: headers with units, its kind (number format) and where its values come from."""
+    """One column: headers with units, its kind (number format) and where its values come from.
+
+    ``total`` is ``"sum"`` (a ``SUBTOTAL`` of the rows), ``"rate"`` (supplied over approved
+    less revoked, from the totals of those columns) or None; an ``optional`` column is left
+    out when it is empty in every row.
+    """
 
     zh: str
     en: str
     kind: str
     values: str | Callable[[pd.DataFrame], pd.Series]
-    total: str | None = None  # "sum", or None
+    total: str | None = None
     note: str | None = None
+    optional: bool = False
+
+
+@dataclass
+class _Sheet:
+    """One ledger sheet, before it is written."""
+
+    key: str
+    name: str
+    title: str
+    columns: list[_Col]
+    frame: pd.DataFrame
+    lang: str
+    notes: list[str]
+    totals: bool = True
+    group: str | None = None  # a frame column: a subtotal row after each run of its values
+    widths: dict[int, int] = field(default_factory=dict)  # fixed widths by column index
+
+
+@dataclass
+class Ledgers:
+    """The ledger sheets of an assessment, ready to write (:func:`ledgers_workbook`).
+
+    Attributes
+    ----------
+    sheets : list
+        The sheets, in workbook order.
+    footer : str
+        The left part of every page's footer (rule set, as-of date, data source).
+    title, creator : str
+        Document properties.
+    """
+
+    sheets: list[_Sheet]
+    footer: str
+    title: str
+    creator: str
+    lang: str = "zh"
+
+    @property
+    def sheetnames(self) -> list[str]:
+        """The sheet names, in workbook order."""
+        return [s.name for s in self.sheets]
+
+    def save(self, target: str | os.PathLike | BinaryIO) -> None:
+        """Write the workbook to a path or a binary file object."""
+        _write_workbook(self, target)
 
 
 def _values(col: _Col, frame: pd.DataFrame) -> pd.Series:
@@ -138,23 +263,6 @@ def _missing(value: object) -> bool:
     return isinstance(value, float | np.floating) and math.isnan(value)
 
 
-def _cell(value: object, kind: str, words: dict[str, str]) -> object:
-    """A Python value openpyxl writes as the right cell type."""
-    if _missing(value):
-        return None
-    if kind == "bool":
-        return words["yes"] if bool(value) else words["no"]
-    if kind == "date":
-        return pd.Timestamp(value).date()
-    if kind == "int":
-        return int(value)
-    if kind in ("ha", "mu", "rate", "years", "wan", "share"):
-        return float(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
 def _width(value: object) -> int:
     """Display width of a cell's text: East Asian wide characters count twice."""
     if value is None:
@@ -169,51 +277,8 @@ def _width(value: object) -> int:
 
 
 # --- data cells, a column at a time ------------------------------------------------------------
-# A province's ledgers hold a million data cells. openpyxl makes an object of each and writes it
-# element by element (minutes); here each column is converted at once, to the values, types and
-# styles openpyxl would store, and written either as openpyxl cells (ledgers_workbook's default)
-# or straight into the sheet's XML when the workbook is saved (cells=False), byte for byte as
-# openpyxl writes them.
-
-_NUMBER_KINDS = frozenset({"ha", "mu", "rate", "years", "wan", "share"})
-_STR = np.dtypes.StringDType()
-_MAX_TEXT = 32_767  # openpyxl cuts longer strings
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_LONG_TEXT = 40  # longer text cells wrap
-# what a cell holds, as openpyxl writes it
-_EMPTY, _NUMBER, _TEXT, _SPACED, _FORMULA, _ERROR, _XML = range(7)
-# style variants of a column's data cells
-_PLAIN, _GENERAL, _WRAP = range(3)
-
-
-@dataclass
-class _Data:
-    """One column's data cells.
-
-    Attributes
-    ----------
-    what : numpy.ndarray
-        Per row: ``_EMPTY``, ``_NUMBER``, ``_TEXT``, ``_SPACED`` (text with space at an end:
-        kept with ``xml:space``), ``_FORMULA`` (text starting with "="), ``_ERROR`` (an Excel
-        error code) or ``_XML`` (``text`` is the cell's XML, written by openpyxl).
-    text : numpy.ndarray
-        Objects: the value as the sheet's XML holds it (``"%.16g"`` of a number, the text
-        cut to 32 767 characters, not yet escaped); with ``python``, the value handed to
-        openpyxl instead (what :func:`_cell` returns).
-    variant : numpy.ndarray
-        Per row: ``_PLAIN`` (the column's number format), ``_GENERAL`` (an empty text cell)
-        or ``_WRAP`` (a text over 40 characters, wrapped).
-    width : int
-        The widest value's display width (:func:`_width`).
-    markup : bool
-        Some text holds ``&``, ``<`` or ``>`` (to escape).
-    """
-
-    what: np.ndarray
-    text: np.ndarray
-    variant: np.ndarray
-    width: int
-    markup: bool = False
+# A province's ledgers hold a million data cells: each column is converted at once to the Python
+# values XlsxWriter writes (float, int, str or None), with its widths and line counts.
 
 
 @dataclass
@@ -222,10 +287,8 @@ class _TextFacts:
 
     length: np.ndarray  # characters
     width: np.ndarray  # display width (:func:`_width`)
-    illegal: np.ndarray  # holds a control character openpyxl refuses
-    spaced: np.ndarray  # starts or ends with whitespace and is not all whitespace
+    control: np.ndarray  # holds a control character XLSX cannot hold
     first: np.ndarray  # the first character's code point (-1 for "")
-    markup: bool  # some string holds &, < or >
 
 
 def _text_facts(strings: np.ndarray) -> _TextFacts:
@@ -233,51 +296,100 @@ def _text_facts(strings: np.ndarray) -> _TextFacts:
     length = np.strings.str_len(strings.astype(_STR)).astype(np.int64)
     codes = np.frombuffer("".join(strings.tolist()).encode("utf-32-le"), dtype=np.uint32)
     bounds = np.concatenate([[0], np.cumsum(length)])
+    first = np.full(len(strings), -1, dtype=np.int64)
     if not len(codes):
         none = np.zeros(len(strings), dtype=bool)
-        return _TextFacts(length, length, none, none, np.full(len(strings), -1), False)
+        return _TextFacts(length, length, none, first)
     distinct = np.flatnonzero(np.bincount(codes))
-    chars = [chr(c) for c in distinct.tolist()]
     wide = np.zeros(int(distinct[-1]) + 1, dtype=np.int64)
-    wide[distinct] = [unicodedata.east_asian_width(c) in "WF" for c in chars]
-    space = np.zeros(len(wide), dtype=bool)
-    space[distinct] = [c.isspace() for c in chars]  # what str.strip() takes off
+    wide[distinct] = [unicodedata.east_asian_width(chr(c)) in "WF" for c in distinct.tolist()]
 
     def per_string(flags: np.ndarray) -> np.ndarray:
         ends = np.concatenate([[0], np.cumsum(flags)])
         return ends[bounds[1:]] - ends[bounds[:-1]]
 
-    illegal = (codes <= 8) | (codes == 11) | (codes == 12) | ((codes >= 14) & (codes <= 31))
+    control = np.isin(codes, list(_CONTROL_CODES))
     filled = length > 0
-    first = np.full(len(strings), -1, dtype=np.int64)
     first[filled] = codes[bounds[:-1][filled]]
-    at_end = np.zeros(len(strings), dtype=bool)
-    at_end[filled] = space[codes[bounds[:-1][filled]]] | space[codes[bounds[1:][filled] - 1]]
-    markup = bool(np.isin(distinct, (ord("&"), ord("<"), ord(">"))).any())
-    return _TextFacts(
-        length,
-        length + per_string(wide[codes]),
-        per_string(illegal) > 0,
-        at_end & (per_string(space[codes]) < length),
-        first,
-        markup,
-    )
+    return _TextFacts(length, length + per_string(wide[codes]), per_string(control) > 0, first)
 
 
 def _number_width(numbers: np.ndarray) -> int:
     """The largest :func:`_width` of some numbers: their text only grows with the magnitude."""
     box = float if numbers.dtype.kind == "f" else int
     finite = np.isfinite(numbers)
-    candidates = [box(v) for v in numbers[~finite]]  # inf and -inf
+    candidates: list[object] = []
     for side in (numbers[finite & np.signbit(numbers)], numbers[finite & ~np.signbit(numbers)]):
         if len(side):
             candidates.append(box(side[np.argmax(np.abs(side))]))
     return max(map(_width, candidates), default=0)
 
 
-def _convert(series: pd.Series, kind: str, words: dict[str, str], ws: Worksheet, column: int,
-             *, python: bool) -> _Data:
-    """Convert a column's values at once, as :func:`_cell` and openpyxl would one by one.
+@dataclass
+class _Data:
+    """One column's data cells.
+
+    Attributes
+    ----------
+    values : list
+        Per row: a float or int (a number or an Excel date serial), a str, or None (empty).
+    width : numpy.ndarray
+        Per row, the display width of the text (:func:`_width`; 0 for numbers).
+    long : bool
+        Some text is longer than 40 characters: the column wraps.
+    width_max : int
+        The widest value's display width.
+    cleaned : dict
+        When control characters were removed: their count, the characters and the rows.
+    """
+
+    values: list[Any]
+    width: np.ndarray
+    long: bool = False
+    width_max: int = 0
+    cleaned: dict[str, Any] | None = None
+
+
+def _safe_text(strings: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, Any] | None]:
+    """Text as it goes into a cell: control characters removed, formula starts quoted, cut.
+
+    Returns the strings, their facts' display widths and, when control characters were
+    removed, ``{"n": count, "chars": "U+0007 …", "rows": positions}``.
+    """
+    facts = _text_facts(strings)
+    cleaned = None
+    if facts.control.any():
+        rows = np.flatnonzero(facts.control)
+        found: set[str] = set()
+        fixed = []
+        for text in strings[rows].tolist():  # only the few cells that hold one
+            found.update(ch for ch in text if ord(ch) in _CONTROL_CODES)
+            fixed.append("".join(ch for ch in text if ord(ch) not in _CONTROL_CODES))
+        strings = strings.copy()
+        strings[rows] = fixed
+        cleaned = {
+            "n": len(rows),
+            "chars": " ".join(f"U+{ord(c):04X}" for c in sorted(found)),
+            "rows": rows,
+        }
+        facts = _text_facts(strings)
+    start = np.isin(facts.first, list(_FORMULA_START))
+    minus = start & (facts.first == ord("-"))
+    if minus.any():  # "-12.5" is a number, "-A1+1" a formula
+        numeric = pd.to_numeric(pd.Series(strings[minus], dtype=object), errors="coerce")
+        start[np.flatnonzero(minus)[numeric.notna().to_numpy()]] = False
+    if start.any():
+        strings = strings.copy()
+        strings[start] = np.strings.add("'", strings[start].astype(_STR)).astype(object)
+        facts = _text_facts(strings)
+    if (facts.length > _MAX_TEXT).any():
+        strings = np.array([t[:_MAX_TEXT] for t in strings.tolist()], dtype=object)
+        facts = _text_facts(strings)
+    return strings, facts.width, cleaned
+
+
+def _convert(series: pd.Series, kind: str, words: dict[str, Any]) -> _Data:
+    """Convert a column's values at once to what XlsxWriter writes.
 
     Parameters
     ----------
@@ -287,12 +399,6 @@ def _convert(series: pd.Series, kind: str, words: dict[str, str], ws: Worksheet,
         The column's kind (a key of ``_FORMATS``).
     words : dict
         The sheet's words (``yes`` and ``no``).
-    ws : openpyxl.worksheet.worksheet.Worksheet
-        The sheet (for a column openpyxl has to write itself: see :func:`_objects`).
-    column : int
-        The column's number, from 1.
-    python : bool
-        Give ``text`` the values to hand to openpyxl rather than their XML text.
 
     Returns
     -------
@@ -300,399 +406,331 @@ def _convert(series: pd.Series, kind: str, words: dict[str, str], ws: Worksheet,
     """
     n = len(series)
     present = series.notna().to_numpy(dtype=bool)
-    what = np.where(present, _NUMBER, _EMPTY).astype(np.int8)
-    variant = np.full(n, _PLAIN, dtype=np.int8)
-    text = np.empty(n, dtype=object)
+    out = np.full(n, None, dtype=object)
+    width = np.zeros(n, dtype=np.int64)
     values = series[present]
-    if kind == "bool":
-        flags = values.to_numpy(dtype=object).astype(bool)
-        strings = np.where(flags, words["yes"], words["no"]).astype(object)
-        return _strings(strings, present, what, variant, text, python=python, wrap=False)
-    if kind == "text":
+    if kind in ("bool", "text"):
         raw = values.to_numpy(dtype=object)
-        if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) != "string":
-            return _objects(raw, present, words, ws, column, python=python)
-        variant[~present] = _GENERAL
-        return _strings(raw, present, what, variant, text, python=python, wrap=True)
+        if kind == "bool":
+            raw = np.where(raw.astype(bool), words["yes"], words["no"]).astype(object)
+        elif len(raw) and pd.api.types.infer_dtype(raw, skipna=False) != "string":
+            return _objects(raw, present)
+        strings, widths, cleaned = _safe_text(raw)
+        out[present] = strings
+        width[present] = widths
+        long = kind == "text" and bool((widths > 2 * _LONG_TEXT).any() or any(
+            len(t) > _LONG_TEXT for t in strings.tolist()))
+        return _Data(out.tolist(), width, long, int(width.max(initial=0)), cleaned)
     if kind == "date":
         dates = pd.to_datetime(values)
         if dates.dt.tz is not None:
             dates = dates.dt.tz_localize(None)
-        if python:
-            text[present] = dates.dt.date.to_numpy(dtype=object)
-        else:
-            days = (dates.dt.normalize() - _EXCEL_EPOCH).dt.days.to_numpy(dtype=np.int64)
-            days = np.where((days > 0) & (days <= 60), days - 1, days)  # Excel's 29 Feb 1900
-            text[present] = days.astype(str).astype(object)
-        return _Data(what, text, variant, 10 if present.any() else 0)
+        days = (dates.dt.normalize() - _EXCEL_EPOCH).dt.days.to_numpy(dtype=np.int64)
+        days = np.where((days > 0) & (days <= 60), days - 1, days)  # Excel's 29 Feb 1900
+        out[present] = days.tolist()
+        return _Data(out.tolist(), width, width_max=10 if present.any() else 0)
     numbers = pd.to_numeric(values)
     if kind == "int":
         if pd.api.types.is_integer_dtype(numbers.dtype) or pd.api.types.is_bool_dtype(numbers.dtype):
             ints = numbers.to_numpy(dtype=np.int64)
         else:
             ints = np.trunc(numbers.to_numpy(dtype=np.float64)).astype(np.int64)
-        text[present] = ints.tolist() if python else ints.astype(str).astype(object)
-        return _Data(what, text, variant, _number_width(ints))
-    if kind not in _NUMBER_KINDS:
+        out[present] = ints.tolist()
+        return _Data(out.tolist(), width, width_max=_number_width(ints))
+    if kind not in _FORMATS:
         raise ValueError(f"unknown column kind {kind!r}")
     floats = numbers.to_numpy(dtype=np.float64)
-    if python:
-        text[present] = floats.tolist()
-    else:
-        # openpyxl writes "%.16g" (not the shortest repr): the values read back are those of a
-        # workbook openpyxl wrote itself. No numpy routine formats this way faster than map.
-        formatted = np.array(list(map("%.16g".__mod__, floats.tolist())), dtype=object)
-        formatted[~np.isfinite(floats)] = ""  # inf: an empty <v/>, as openpyxl writes it
-        text[present] = formatted
-    return _Data(what, text, variant, _number_width(floats))
+    finite = np.isfinite(floats)
+    out[np.flatnonzero(present)[finite]] = floats[finite].tolist()  # inf: an empty cell
+    return _Data(out.tolist(), width, width_max=_number_width(floats))
 
 
-def _strings(strings: np.ndarray, present: np.ndarray, what: np.ndarray, variant: np.ndarray,
-             text: np.ndarray, *, python: bool, wrap: bool) -> _Data:
-    """Text cells (``strings`` where ``present``): widths, long ones wrapped, types as openpyxl's."""
-    from openpyxl.cell.cell import ERROR_CODES
-    from openpyxl.utils.exceptions import IllegalCharacterError
-
-    facts = _text_facts(strings)
-    if wrap:
-        variant[present] = np.where(facts.length > _LONG_TEXT, _WRAP, _PLAIN)
-    width = int(facts.width.max(initial=0))
-    what[present] = _TEXT
-    if python:
-        text[present] = strings
-        return _Data(what, text, variant, width)
-    if (facts.length > _MAX_TEXT).any():  # openpyxl keeps the first 32 767 characters
-        strings = np.array([t[:_MAX_TEXT] for t in strings.tolist()], dtype=object)
-        facts = _text_facts(strings)
-    if facts.illegal.any():
-        value = strings[np.argmax(facts.illegal)]
-        raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
-    kind = np.where(facts.spaced, _SPACED, _TEXT).astype(np.int8)
-    kind[(facts.first == ord("=")) & (facts.length > 1)] = _FORMULA
-    code = (facts.first == ord("#")) & (kind != _FORMULA)
-    kind[code] = np.where(np.isin(strings[code], list(ERROR_CODES)), _ERROR, kind[code])
-    what[present] = kind
-    text[present] = strings
-    return _Data(what, text, variant, width, facts.markup)
+def _objects(raw: np.ndarray, present: np.ndarray) -> _Data:
+    """A text column holding other objects than strings: numbers stay numbers, the rest text."""
+    out = np.full(len(present), None, dtype=object)
+    cells: list[Any] = []
+    for v in raw.tolist():  # only a column mixing numpy scalars with strings comes here
+        if _missing(v):
+            cells.append(None)
+        elif isinstance(v, bool | np.bool_):
+            cells.append(str(bool(v)))
+        elif isinstance(v, int | float | np.number) and math.isfinite(float(v)):
+            cells.append(v.item() if isinstance(v, np.generic) else v)
+        else:
+            cells.append(str(v))
+    texts = np.array([c if isinstance(c, str) else "" for c in cells], dtype=object)
+    strings, widths, cleaned = _safe_text(texts)
+    width = np.zeros(len(present), dtype=np.int64)
+    is_text = np.array([isinstance(c, str) for c in cells], dtype=bool)
+    merged = np.array(cells, dtype=object)
+    merged[is_text] = strings[is_text]
+    out[present] = merged
+    width[present] = np.where(is_text, widths, [_width(c) for c in cells])
+    long = any(len(t) > _LONG_TEXT for t in strings[is_text].tolist())
+    return _Data(out.tolist(), width, long, int(width.max(initial=0)), cleaned)
 
 
-def _objects(raw: np.ndarray, present: np.ndarray, words: dict[str, str], ws: Worksheet,
-             column: int, *, python: bool) -> _Data:
-    """A text column holding other objects than strings: one cell at a time, as openpyxl would.
-
-    Only a column mixing numpy scalars with strings comes here (numbers and dates stay
-    what they are: see :func:`_cell`).
-    """
-    from openpyxl.cell import Cell
-    from openpyxl.cell._writer import etree_write_cell
-    from openpyxl.xml.functions import tostring
-
-    values = [_cell(v, "text", words) for v in raw]
-    n = len(present)
-    what = np.full(n, _EMPTY, dtype=np.int8)
-    variant = np.full(n, _GENERAL, dtype=np.int8)
-    variant[present] = [
-        _GENERAL if v is None else _WRAP if isinstance(v, str) and len(v) > _LONG_TEXT else _PLAIN
-        for v in values
-    ]
-    text = np.empty(n, dtype=object)
-    width = max((_width(v) for v in values), default=0)
-    if python:
-        what[present] = _TEXT
-        text[present] = values
-        return _Data(what, text, variant, width)
-
-    class Capture:
-        xml = ""
-
-        def write(self, element: object) -> None:
-            self.xml = tostring(element).decode("utf-8")
-
-    sink = Capture()
-    xml = []
-    for value in values:  # rows and styles are set later: placeholders the writer fills in
-        cell = Cell(ws, row=1, column=column, value=value)
-        etree_write_cell(sink, ws, cell, False)
-        xml.append(sink.xml)
-    what[present] = _XML
-    text[present] = xml
-    return _Data(what, text, variant, width)
-
-
-def _escape(strings: np.ndarray, markup: bool) -> np.ndarray:
-    """Escape text for XML element content as ElementTree does (&, <, >)."""
-    out = strings.astype(_STR)
-    if markup:
-        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-            out = np.strings.replace(out, char, entity)
-    return out
-
-
-_ADD = np.strings.add
-
-
-def _cells_xml(data: _Data, letter: str, rows: np.ndarray, styles: np.ndarray) -> np.ndarray:
-    """The ``<c>`` elements of a column's data cells, as openpyxl writes them."""
-    what, text = data.what, data.text
-    start = _ADD(f'<c r="{letter}', rows)
-    if (data.variant == data.variant[0]).all():
-        out = _ADD(start, f'" s="{styles[data.variant[0]]}"')
-    else:
-        out = _ADD(_ADD(_ADD(start, '" s="'), styles[data.variant]), '"')
-    tails = {
-        _EMPTY: None,
-        _NUMBER: (' t="n"><v>', "</v></c>"),
-        _TEXT: (' t="inlineStr"><is><t>', "</t></is></c>"),
-        _SPACED: (' t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"),
-        _FORMULA: ("><f>", "</f><v /></c>"),
-        _ERROR: (' t="e"><v>', "</v></c>"),
-    }
-    kinds = np.unique(what)
-    for kind in kinds.tolist():
-        if kind == _XML:
-            continue
-        rows_of = slice(None) if len(kinds) == 1 else what == kind
-        if kind == _EMPTY:
-            out[rows_of] = _ADD(out[rows_of], ' t="n" />')
-            continue
-        values = text[rows_of]
-        if kind == _FORMULA:
-            values = np.array([t[1:] for t in values.tolist()], dtype=object)
-        values = values.astype(_STR) if kind == _NUMBER else _escape(values, data.markup)
-        head, tail = tails[kind]
-        cells = _ADD(_ADD(_ADD(out[rows_of], head), values), tail)
-        if kind == _NUMBER:  # inf: openpyxl writes an empty value
-            cells = np.where(values == "", _ADD(out[rows_of], ' t="n"><v /></c>'), cells)
-        elif kind == _TEXT:  # "": no content at all
-            cells = np.where(values == "", _ADD(out[rows_of], ' t="inlineStr" />'), cells)
-        out[rows_of] = cells
-    cell = what == _XML
-    if cell.any():
-        # openpyxl's own element, written for row 1 without a style: put the row and style in.
-        xml = text[cell].astype(_STR)
-        out[cell] = _ADD(_ADD(_ADD(_ADD(start[cell], '" s="'), styles[data.variant[cell]]), '"'),
-                         np.strings.slice(xml, len(f'<c r="{letter}1"'), None))
-    return out
-
-
-def _rows_xml(data: list[_Data], styles: list[np.ndarray], first: int) -> str:
-    """The ``<row>`` elements of the data rows, as openpyxl writes them."""
-    from openpyxl.utils import get_column_letter
-
-    n = len(data[0].what) if data else 0
-    if not n:
-        return ""
-    rows = np.arange(first, first + n).astype(_STR)
-    parts = [_ADD(_ADD('<row r="', rows), '">')]
-    parts += [
-        _cells_xml(column, get_column_letter(j), rows, ids)
-        for j, (column, ids) in enumerate(zip(data, styles, strict=True), start=1)
-    ]
-    parts.append(np.full(n, "</row>", dtype=_STR))
-    # row by row: the parts side by side, read across
-    return "".join(np.stack(parts, axis=1).ravel().tolist())
+# --- writing ----------------------------------------------------------------------------------
 
 
 @dataclass
-class _Deferred:
-    """A sheet's data rows as XML, written into the sheet when the workbook is saved."""
+class _Layout:
+    """Where a sheet's rows go (0-based sheet rows)."""
 
-    xml: str
-    before: str  # the sheet's XML they go in front of
-    dimension: str  # the sheet's used range
-
-
-def _splice(xlsx: bytes, sheets: list[tuple[Worksheet, _Deferred]]) -> bytes:
-    """Put deferred data rows into the sheets of a workbook openpyxl has just written."""
-    import re
-    import zipfile
-
-    patches = {ws.path.lstrip("/"): rows for ws, rows in sheets}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            rows = patches.get(info.filename)
-            if rows is not None:
-                xml = data.decode("utf-8")
-                xml = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{rows.dimension}"', xml,
-                             count=1)
-                at = xml.index(rows.before)
-                data = (xml[:at] + rows.xml + xml[at:]).encode("utf-8")
-            dst.writestr(info, data)
-    return out.getvalue()
+    rows: np.ndarray  # each data row's sheet row
+    # after data row i (the key): (subtotal's sheet row, its first and last data rows, label)
+    subtotals: dict[int, tuple[int, int, int, str]]
+    body_end: int  # the last data or subtotal row
+    total_row: int | None
 
 
-@functools.cache
-def _deferring_workbook() -> type[Workbook]:
-    """An openpyxl workbook whose ledger sheets keep their data rows as XML until it is saved.
-
-    (A class made on first use: openpyxl is imported only when a workbook is made.)
-    """
-    from openpyxl import Workbook
-
-    class DeferringWorkbook(Workbook):
-        """A workbook whose ledger sheets' data rows are XML, spliced in by :meth:`save`."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.deferred: list[tuple[Worksheet, _Deferred]] = []
-
-        def save(self, filename: str | os.PathLike | io.IOBase) -> None:
-            """Save the workbook, data rows and all, to a path or a binary file object."""
-            sheets = [(ws, rows) for ws, rows in self.deferred if ws in self.worksheets]
-            if not sheets:
-                super().save(filename)
-                return
-            buf = io.BytesIO()
-            super().save(buf)
-            data = _splice(buf.getvalue(), sheets)
-            if hasattr(filename, "write"):
-                filename.write(data)
-            else:
-                Path(filename).write_bytes(data)
-
-    return DeferringWorkbook
+def _layout(sheet: _Sheet, n: int) -> _Layout:
+    first = _HEADER_ROW  # 0-based: the row after the header
+    subtotals: dict[int, tuple[int, int, int, str]] = {}
+    rows = np.arange(n) + first
+    if sheet.group is not None and n:
+        keys = sheet.frame[sheet.group].astype(str).to_numpy()
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        ends = np.r_[starts[1:], n]
+        rows = rows + np.repeat(np.arange(len(starts)), ends - starts)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            subtotals[b - 1] = (int(rows[b - 1]) + 1, a, b - 1, str(keys[a]))
+    body_end = (int(rows[-1]) + (1 if subtotals else 0)) if n else first - 1
+    return _Layout(rows, subtotals, body_end, body_end + 1 if sheet.totals else None)
 
 
-def _register(ws: Worksheet) -> None:
-    """Give the sheet's styled cells their style ids now, in the order openpyxl would on saving."""
-    styles = ws.parent._cell_styles
-    for _, cell in sorted(ws._cells.items()):
-        if cell.has_style:
-            styles.add(cell._style)
+def _column_letter(j: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(j)
 
 
-def _sheet(
-    wb: Workbook,
-    name: str,
-    title: str,
-    notes: list[str],
-    columns: list[_Col],
-    frame: pd.DataFrame,
-    lang: str,
-    *,
-    totals: dict[str, object] | None = None,
-) -> Worksheet:
-    """Write one ledger sheet: title, notes, header (row 3), rows, optional totals row.
+def _paper(widths: list[int]) -> tuple[int, int | None, int]:
+    """Paper code, fit-to-width (None: a fixed scale) and scale for columns of these widths."""
+    needed = sum(w * _UNIT_PT + 1 for w in widths)
+    for _, code, page in _PAPERS:
+        printable = page - 2 * 72 * _MARGIN_IN
+        if printable / needed >= _MIN_SCALE:
+            return code, 1, min(100, math.floor(100 * printable / needed))
+    return _PAPERS[-1][1], None, round(100 * _MIN_SCALE)
 
-    Data rows go in as openpyxl cells or, in a workbook of :func:`_deferring_workbook`, as
-    XML the workbook writes into the sheet when it is saved.
-    """
-    from copy import copy
 
-    from openpyxl.cell import Cell
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.properties import PageSetupProperties
+def _lines(width: np.ndarray, column_width: float) -> np.ndarray:
+    """Lines a wrapped text of these display widths takes in a column this wide."""
+    per_line = max(column_width - 1.5, 1.0)
+    return np.maximum(np.ceil(width / per_line), 1).astype(np.int64)
 
-    words = _WORDS[lang]
-    deferred: list[tuple[Worksheet, _Deferred]] | None = getattr(wb, "deferred", None)
-    ws = wb.create_sheet(name)
-    ncol = len(columns)
-    last = get_column_letter(ncol)
-    ws["A1"] = title
-    ws["A1"].font = Font(size=14, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.merge_cells(f"A1:{last}1")
-    ws.row_dimensions[1].height = 26
-    ws["A2"] = "　".join(notes) if lang == "zh" else "  ·  ".join(notes)
-    ws["A2"].font = Font(size=9, color="555555")
-    ws.merge_cells(f"A2:{last}2")
 
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_fill = PatternFill("solid", fgColor="DDE4EE")
-    widths = [0] * ncol
-    for j, col in enumerate(columns, start=1):
-        header = col.zh if lang == "zh" else col.en
-        c = ws.cell(row=_HEADER_ROW, column=j, value=header)
-        c.font = Font(bold=True)
-        c.fill = head_fill
-        c.border = border
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        if col.note:
-            c.comment = Comment(col.note, "landuse")
-        widths[j - 1] = _width(header)
-    _register(ws)
+def _write_workbook(ledgers: Ledgers, target: str | os.PathLike | BinaryIO) -> None:
+    """Write the sheets with XlsxWriter, each row once, in order (``constant_memory``)."""
+    import xlsxwriter
 
-    data = [
-        _convert(_values(col, frame), col.kind, words, ws, j, python=deferred is None)
-        for j, col in enumerate(columns, start=1)
-    ]
-    # One styled template per column and variant, made in the order openpyxl would meet them
-    # row by row, so number formats and style ids come out as if each cell had been styled.
-    first = sorted(
-        (int(np.argmax(d.variant == v)), j, v)
-        for j, d in enumerate(data)
-        for v in np.unique(d.variant).tolist()
+    wb = xlsxwriter.Workbook(
+        target if hasattr(target, "write") else os.fspath(target),  # type: ignore[arg-type]
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_format_properties": {"font_name": FONT, "font_size": _BODY_PT},
+        },
     )
-    wrap = Alignment(wrap_text=True, vertical="top")
-    templates: dict[tuple[int, int], Cell] = {}
-    for _, j, v in first:
-        t = Cell(ws, row=_HEADER_ROW + 1, column=j + 1)
-        kind = columns[j].kind
-        t.number_format = "General" if v == _GENERAL else _FORMATS[kind]
-        t.border = border
-        if v == _WRAP:
-            t.alignment = wrap
-        wb._cell_styles.add(t._style)
-        templates[(j, v)] = t
-    for j, d in enumerate(data):
-        widths[j] = max(widths[j], d.width)
-    last_row = _HEADER_ROW + len(frame)
-    if totals is not None:
-        r = last_row + 1
-        bold = Font(bold=True)
-        total_fill = PatternFill("solid", fgColor="F2F2F2")
-        for j, col in enumerate(columns, start=1):
-            key = col.values if isinstance(col.values, str) else col.zh
-            value = totals.get(key) if j != 2 else words["total"]
-            value = _cell(value, col.kind, words) if j != 2 else value
-            c = ws.cell(row=r, column=j, value=value)
-            c.font = bold
-            c.fill = total_fill
-            c.border = border
-            if value is not None and j != 2:
-                c.number_format = _FORMATS[col.kind]
-        for j in range(1, ncol + 1):
-            if ws.cell(row=r, column=j).has_style:
-                wb._cell_styles.add(ws.cell(row=r, column=j)._style)
-    if deferred is not None:
-        ids = [
-            np.array([str(wb._cell_styles.add(templates[(j, v)]._style)) if (j, v) in templates
-                      else "" for v in (_PLAIN, _GENERAL, _WRAP)], dtype=_STR)
-            for j in range(ncol)
-        ]
-        end = last_row + (1 if totals is not None else 0)
-        deferred.append((ws, _Deferred(
-            _rows_xml(data, ids, _HEADER_ROW + 1),
-            f'<row r="{last_row + 1}"' if totals is not None else "</sheetData>",
-            f"A1:{last}{max(end, _HEADER_ROW)}",
-        )))
+    wb.set_properties({"title": ledgers.title, "author": ledgers.creator,
+                       "comments": ledgers.creator})
+    base = {"font_name": FONT, "font_size": _BODY_PT}
+    grey = "#999999"
+    fmt_cache: dict[tuple[tuple[str, object], ...], Any] = {}
+
+    def fmt(**props: object) -> Any:
+        key = tuple(sorted({**base, **props}.items()))
+        if key not in fmt_cache:
+            fmt_cache[key] = wb.add_format(dict(key))
+        return fmt_cache[key]
+
+    try:
+        for sheet in ledgers.sheets:
+            _write_sheet(wb, sheet, ledgers, fmt, grey)
+    finally:
+        wb.close()
+
+
+def _write_sheet(wb: Any, sheet: _Sheet, ledgers: Ledgers, fmt: Callable[..., Any],
+                 grey: str) -> None:
+    words = _WORDS[sheet.lang]
+    columns, frame = sheet.columns, sheet.frame
+    ncol = len(columns)
+    data = [_convert(_values(col, frame), col.kind, words) for col in columns]
+    headers = [col.zh if sheet.lang == "zh" else col.en for col in columns]
+    widths = []
+    for j, (h, d) in enumerate(zip(headers, data, strict=True)):
+        w = max(_header_width(h), d.width_max + 2)
+        widest = _WRAP_WIDTH if d.long else _WIDTH_MAX
+        widths.append(sheet.widths.get(j, min(max(w, _WIDTH_MIN), widest)))
+    n = len(frame)
+    lay = _layout(sheet, n)
+    ws = wb.add_worksheet(sheet.name)
+
+    # row heights: the most lines any wrapped cell of the row takes
+    lines = np.ones(n, dtype=np.int64)
+    for d, w in zip(data, widths, strict=True):
+        if d.long:
+            lines = np.maximum(lines, _lines(d.width, w))
+    header_lines = max(_header_lines(h, w) for h, w in zip(headers, widths, strict=True))
+
+    border = {"border": 1, "border_color": grey}
+    title_fmt = fmt(bold=True, font_size=_TITLE_PT, valign="vcenter")
+    note_fmt = fmt(font_color="#555555", valign="vcenter")
+    head_fmt = fmt(bold=True, bg_color="#DDE4EE", align="center", valign="vcenter",
+                   text_wrap=True, **border)
+    cell_fmts = [
+        fmt(num_format=_FORMATS[col.kind], valign="top", text_wrap=d.long, **border)
+        for col, d in zip(columns, data, strict=True)
+    ]
+    total_fmts = [
+        fmt(num_format=_FORMATS[col.kind] if col.total else "General", bold=True,
+            bg_color="#F2F2F2", valign="top", **border)
+        for col in columns
+    ]
+    sub_fmts = [
+        fmt(num_format=_FORMATS[col.kind] if col.total else "General", bold=True,
+            bg_color="#F8F8F8", valign="top", italic=True, **border)
+        for col in columns
+    ]
+
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    one_line = _LINE_PT + _ROW_PAD_PT
+    ws.set_default_row(one_line)
+    ws.set_row(0, 26)
+    ws.write_string(0, 0, sheet.title, title_fmt)
+    ws.set_row(1, one_line)
+    ws.write_string(1, 0, ("　" if sheet.lang == "zh" else "  ·  ").join(sheet.notes), note_fmt)
+    ws.set_row(2, max(32.0, header_lines * _LINE_PT + _ROW_PAD_PT))
+    for j, (h, col) in enumerate(zip(headers, columns, strict=True)):
+        ws.write_string(2, j, h, head_fmt)
+        if col.note:
+            ws.write_comment(2, j, col.note, {"author": "landuse", "font_name": FONT})
+
+    values = [d.values for d in data]
+    numbers = [col.kind not in ("text", "bool") for col in columns]
+    sums = _column_sums(columns, data)
+    write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
+    rows = lay.rows.tolist()
+    tall = (lines > 1).tolist()
+    for i in range(n):
+        r = rows[i]
+        if tall[i]:
+            ws.set_row(r, int(lines[i]) * _LINE_PT + _ROW_PAD_PT)
+        for j in range(ncol):
+            v = values[j][i]
+            if v is None:
+                write_blank(r, j, None, cell_fmts[j])
+            elif numbers[j] or type(v) is not str:
+                write_number(r, j, v, cell_fmts[j])
+            else:
+                write_string(r, j, v, cell_fmts[j])
+        if i in lay.subtotals:
+            row, a, b, label = lay.subtotals[i]
+            _totals_row(ws, row, (rows[a], rows[b]), columns, data, sub_fmts,
+                        words["subtotal"].format(what=label), slice(a, b + 1))
+    if lay.total_row is not None:
+        _totals_row(ws, lay.total_row, (_HEADER_ROW, max(lay.body_end, _HEADER_ROW)),
+                    columns, data, total_fmts, words["total"], slice(0, n), sums)
+
+    last = _column_letter(ncol - 1)
+    ws.freeze_panes(_HEADER_ROW, 2)
+    if n:
+        ws.autofilter(f"A{_HEADER_ROW}:{last}{lay.body_end + 1}")
+    ws.set_landscape()
+    paper, fit, scale = _paper(widths)
+    ws.set_paper(paper)
+    ws.set_margins(left=_MARGIN_IN, right=_MARGIN_IN, top=0.6, bottom=0.7)
+    ws.repeat_rows(_HEADER_ROW - 1)
+    if fit is None:
+        ws.set_print_scale(scale)
+        ws.repeat_columns(0, min(_KEY_COLUMNS, ncol) - 1)
     else:
-        # openpyxl's object model needs a cell object each: the one loop over rows left.
-        cells = ws._cells
-        for j, d in enumerate(data):
-            by_variant = {v: templates[(j, v)]._style for v in range(3) if (j, v) in templates}
-            for i, (value, v) in enumerate(zip(d.text.tolist(), d.variant.tolist(), strict=True)):
-                c = Cell(ws, row=_HEADER_ROW + 1 + i, column=j + 1, value=value)
-                c._style = copy(by_variant[v])
-                cells[(c.row, j + 1)] = c
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 6), 48)
-    ws.row_dimensions[_HEADER_ROW].height = 32
-    ws.freeze_panes = f"C{_HEADER_ROW + 1}"
-    if len(frame):
-        ws.auto_filter.ref = f"A{_HEADER_ROW}:{last}{last_row}"
-    ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    return ws
+        ws.fit_to_pages(1, 0)
+    ws.print_across()  # a wide sheet: its pages over, then down, as the table reads
+    footer_font = f'&"{FONT},Regular"&10'
+    ws.set_footer(
+        f"&L{footer_font}{_footer_text(ledgers.footer)}&R{footer_font}{words['page']}",
+        {"scale_with_doc": False},
+        margin=0.3,
+    )
+    ws.set_header("", margin=0.3)
+
+
+def _header_parts(header: str) -> tuple[int, int]:
+    """Display widths of a header's name and of its unit ("(公顷)"; 0 without one)."""
+    name, bracket, unit = header.partition("(")
+    return _width(name), _width(bracket + unit)
+
+
+def _header_width(header: str) -> int:
+    """A column width for a header: its name on up to two lines, its unit on a line of its own.
+
+    (A line may break before "(" but not before ")": the unit is never cut.)
+    """
+    name, unit = _header_parts(header)
+    if name + unit <= 10:
+        return name + unit + 2
+    return max(math.ceil(name / 2), unit) + 2
+
+
+def _header_lines(header: str, width: float) -> int:
+    name, unit = _header_parts(header)
+    lines = int(_lines(np.array([name + unit]), width)[0])
+    return lines + (1 if unit and lines > 1 else 0)
+
+
+def _footer_text(text: str) -> str:
+    """Text for a header or footer: & doubled, within Excel's 255 characters with the codes."""
+    text = text.replace("&", "&&")
+    return text if len(text) <= 180 else text[:179] + "…"
+
+
+def _column_sums(columns: list[_Col], data: list[_Data]) -> list[float | None]:
+    """Each summed column's total over its data cells (None: no value to add)."""
+    out: list[float | None] = []
+    for col, d in zip(columns, data, strict=True):
+        if col.total != "sum":
+            out.append(None)
+            continue
+        nums = [v for v in d.values if v is not None and type(v) is not str]
+        out.append(math.fsum(nums) if nums else None)
+    return out
+
+
+def _totals_row(ws: Any, r: int, span: tuple[int, int], columns: list[_Col], data: list[_Data],
+                fmts: list[Any], label: str, rows: slice,
+                sums: list[float | None] | None = None) -> None:
+    """A subtotal or totals row: ``SUBTOTAL(9, …)`` of each summed column, values cached."""
+    if sums is None:
+        sums = _column_sums(columns, [_Data(d.values[rows], d.width) for d in data])
+    a, b = span[0] + 1, span[1] + 1  # Excel's row numbers
+    letters = {col.values: _column_letter(j) for j, col in enumerate(columns)
+               if isinstance(col.values, str)}
+    ws.set_row(r, _LINE_PT + _ROW_PAD_PT)
+    for j, col in enumerate(columns):
+        if j == 1:
+            ws.write_string(r, j, label, fmts[j])
+        elif col.total == "sum" and sums[j] is not None:
+            ws.write_formula(r, j, f"=SUBTOTAL(9,{_column_letter(j)}{a}:{_column_letter(j)}{b})",
+                             fmts[j], sums[j])
+        elif col.total == "rate" and {"supplied_ha", "approved_ha", "revoked_ha"} <= set(letters):
+            by = {k: sums[[c.values for c in columns].index(k)] or 0.0
+                  for k in ("supplied_ha", "approved_ha", "revoked_ha")}
+            base = by["approved_ha"] - by["revoked_ha"]
+            s, ap, rv = (f"{letters[k]}{r + 1}" for k in ("supplied_ha", "approved_ha",
+                                                           "revoked_ha"))
+            ws.write_formula(r, j, f'=IF({ap}-{rv}>0.000001,{s}/({ap}-{rv}),"")', fmts[j],
+                             by["supplied_ha"] / base if base > 1e-6 else "")
+        else:
+            ws.write_blank(r, j, None, fmts[j])
+
+
+# --- the sheets ---------------------------------------------------------------------------------
 
 
 def statistics_scope(assessment: Assessment) -> tuple[dt.date, dt.date]:
@@ -731,29 +769,21 @@ def _serial(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(_n=np.arange(1, len(frame) + 1))
 
 
-def _supply_rate(supplied: float, approved: float, revoked: float) -> float:
-    base = approved - revoked
-    return supplied / base if base > 1e-6 else float("nan")
+def _leave_out_empty(columns: list[_Col], frame: pd.DataFrame) -> list[_Col]:
+    """The columns less the optional ones that are empty in every row."""
+    return [c for c in columns if not c.optional or _values(c, frame).notna().any()]
 
 
-def _detail(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
-    b, scope = _scope_batches(a)
-    names = _names(a)
-    b = _serial(
-        b.assign(
-            _county=b["county_code"].astype(str).map(names),
-            unsupplied_mu=b["unsupplied_ha"] * MU_PER_HA,
-        )
-    )
+def _batch_columns(a: Assessment, b: pd.DataFrame, lang: str) -> list[_Col]:
     cols = [
         _Col("序号", "No.", "int", "_n"),
         _Col("县区", "County", "text", "_county"),
         _Col("批次编号", "Batch id", "text", "batch_id"),
-        _Col("批次名称", "Batch name", "text", "batch_name"),
+        _Col("批次名称", "Batch name", "text", "batch_name", optional=True),
         _Col("批准文号", "Approval no.", "text", "approval_no"),
         _Col("批准日期", "Approval date", "date", "approval_date"),
-        _Col("批准机关", "Approved by", "text", "approver"),
-        _Col("征收补偿实施情况", "Compensation", "text", "compensation"),
+        _Col("批准机关", "Approved by", "text", "approver", optional=True),
+        _Col("征收补偿实施情况", "Compensation", "text", "compensation", optional=True),
         _Col("批准面积(公顷)", "Approved (ha)", "ha", "approved_ha", "sum"),
         _Col("已供面积(公顷)", "Supplied (ha)", "ha", "supplied_ha", "sum"),
         _Col(
@@ -761,7 +791,7 @@ def _detail(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
         ),
         _Col("未供面积(公顷)", "Unsupplied (ha)", "ha", "unsupplied_ha", "sum"),
         _Col("未供面积(亩)", "Unsupplied (mu)", "mu", "unsupplied_mu", "sum"),
-        _Col("供地率", "Supply rate", "rate", "supply_rate"),
+        _Col("供地率", "Supply rate", "rate", "supply_rate", "rate"),
     ]
     for task in a.rules.tasks:
         if task.baseline is not None and f"unsupplied_baseline_ha_{task.id}" in b.columns:
@@ -788,18 +818,36 @@ def _detail(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
             )
             cols.append(_Col(w, w, "bool", f"in_{task.id}"))
     cols.append(_Col("供地宗数", "Supply parcels", "int", "supplies", "sum"))
-    totals = {
-        c.values: b[c.values].sum() for c in cols if c.total == "sum" and isinstance(c.values, str)
-    }
-    totals["supply_rate"] = _supply_rate(
-        totals["supplied_ha"], totals["approved_ha"], totals["revoked_ha"]
+    return _leave_out_empty(cols, b)
+
+
+def _detail(a: Assessment, lang: str, notes: list[str]) -> list[_Sheet]:
+    """附件2 (the unsupplied batches: at least the sliver tolerance unsupplied) and every batch."""
+    b, scope = _scope_batches(a)
+    names = _names(a)
+    b = b.assign(
+        _county=b["county_code"].astype(str).map(names),
+        unsupplied_mu=b["unsupplied_ha"] * MU_PER_HA,
     )
+    sliver = sliver_ha(a.rules)
+    unsupplied = _serial(b[b["unsupplied_ha"] >= sliver])
+    every = _serial(b)
+    en = lang == "en"
+    years = _years_label(scope, lang)
     title = (
         _WORDS[lang]["attachment"].format(n=2)
-        + _years_label(scope, lang)
+        + years
         + ("批而未供土地情况明细表" if lang == "zh" else "unsupplied land by batch")
     )
-    _sheet(wb, SHEETS["detail"][lang == "en"], title, notes, cols, b, lang, totals=totals)
+    all_title = years + ("批准建设用地批次供地情况（全部批次）" if lang == "zh"
+                         else "approved batches and their supply (every batch)")
+    note = _WORDS[lang]["slivers"].format(ha=sliver, sheet=SHEETS["batches"][en])
+    return [
+        _Sheet("detail", SHEETS["detail"][en], title, _batch_columns(a, unsupplied, lang),
+               unsupplied, lang, [*notes[:2], note, *notes[2:]]),
+        _Sheet("batches", SHEETS["batches"][en], all_title, _batch_columns(a, every, lang),
+               every, lang, notes),
+    ]
 
 
 def county_statistics(assessment: Assessment) -> pd.DataFrame:
@@ -836,7 +884,7 @@ def county_statistics(assessment: Assessment) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _statistics(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
+def _statistics(a: Assessment, lang: str, notes: list[str]) -> list[_Sheet]:
     _, scope = _scope_batches(a)
     stats = _serial(county_statistics(a))
     cols = [
@@ -851,37 +899,58 @@ def _statistics(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> Non
         ),
         _Col("未供面积(公顷)", "Unsupplied (ha)", "ha", "unsupplied_ha", "sum"),
         _Col("未供面积(亩)", "Unsupplied (mu)", "mu", "unsupplied_mu", "sum"),
-        _Col("供地率", "Supply rate", "rate", "supply_rate"),
+        _Col("供地率", "Supply rate", "rate", "supply_rate", "rate"),
     ]
-    totals = {
-        c.values: stats[c.values].sum()
-        for c in cols
-        if c.total == "sum" and isinstance(c.values, str)
-    }
-    totals["supply_rate"] = _supply_rate(
-        totals["supplied_ha"], totals["approved_ha"], totals["revoked_ha"]
-    )
     title = (
         _WORDS[lang]["attachment"].format(n=3)
         + _years_label(scope, lang)
         + ("批而未供土地情况统计表" if lang == "zh" else "unsupplied land by county")
     )
-    _sheet(wb, SHEETS["statistics"][lang == "en"], title, notes, cols, stats, lang, totals=totals)
+    return [_Sheet("statistics", SHEETS["statistics"][lang == "en"], title, cols, stats, lang,
+                   notes)]
 
 
-def _idle(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
+def _idle_frame(a: Assessment, lang: str) -> pd.DataFrame:
+    """The idle ledger as of the as-of date, with what the ledger shows of each parcel.
+
+    A disposal dated after the as-of date was not known then: its method and date are
+    blank (the status is already as at that date). The project and land user missing from
+    the ledger come from the parcel's supply record; the idle fee of a parcel whose fee was
+    collected is the land price times the rule set's fee rate.
+    """
     words = _WORDS[lang]
+    t = pd.Timestamp(a.as_of)
     idle = pd.DataFrame(a.idle.drop(columns="geometry"))
     idle = idle.sort_values(["county_code", "idle_id"], kind="stable")
+    later = (idle["disposal_date"] > t).fillna(False).to_numpy(dtype=bool)
+    idle["disposal"] = idle["disposal"].mask(later)
+    idle["disposal_date"] = idle["disposal_date"].mask(later)
+    supplies = pd.DataFrame(a.supplies.drop(columns="geometry"))
+    for name in ("project_name", "holder"):
+        if name in supplies and "parcel_id" in supplies:
+            known = supplies.dropna(subset=[name]).drop_duplicates("parcel_id")
+            from_supply = idle["parcel_id"].map(known.set_index("parcel_id")[name])
+            if name in idle:
+                from_supply = from_supply.astype(idle[name].dtype)
+                idle[name] = idle[name].fillna(from_supply)
+            else:
+                idle[name] = from_supply
+    fee = idle.get("idle_fee_wan", pd.Series(np.nan, index=idle.index, dtype="float64"))
+    if "land_price_wan" in idle:
+        # the disposal method the notice and Order 53 name for a fee (as in idle.py)
+        collected = (idle["disposal"] == "征缴土地闲置费").fillna(False).to_numpy(dtype=bool)
+        price_fee = pd.to_numeric(idle["land_price_wan"]) * a.rules.idle.fee_rate
+        fee = pd.to_numeric(fee).where(pd.to_numeric(fee).notna() | ~collected, price_fee)
+    idle["_fee"] = fee
     names = _names(a)
-    overdue = ~idle["disposed"] & (idle["deadline"] < pd.Timestamp(a.as_of)).fillna(False)
+    overdue = ~idle["disposed"] & (idle["deadline"] < t).fillna(False)
     status = np.where(
         idle["disposed"],
         words["disposed"],
         np.where(overdue, words["overdue"], words["undisposed"]),
     )
     measure = idle["measure"] if lang == "zh" else idle.get("measure_en", idle["measure"])
-    idle = _serial(
+    return _serial(
         idle.assign(
             _county=idle["county_code"].astype(str).map(names),
             _status=status,
@@ -889,13 +958,19 @@ def _idle(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
             area_mu=idle["area_ha"] * MU_PER_HA,
         )
     )
+
+
+def _idle(a: Assessment, lang: str, notes: list[str]) -> list[_Sheet]:
+    words = _WORDS[lang]
+    idle = _idle_frame(a, lang)
+    fee_note = words["fee_note"].format(rate=a.rules.idle.fee_rate)
     cols = [
         _Col("序号", "No.", "int", "_n"),
         _Col("县区", "County", "text", "_county"),
         _Col("闲置编号", "Idle id", "text", "idle_id"),
         _Col("电子监管号", "Parcel (supervision no.)", "text", "parcel_id"),
-        _Col("项目名称", "Project", "text", "project_name"),
-        _Col("土地使用权人", "Land user", "text", "holder"),
+        _Col("项目名称", "Project", "text", "project_name", optional=True),
+        _Col("土地使用权人", "Land user", "text", "holder", optional=True),
         _Col("面积(公顷)", "Area (ha)", "ha", "area_ha", "sum"),
         _Col("面积(亩)", "Area (mu)", "mu", "area_mu", "sum"),
         _Col("认定日期", "Identified", "date", "identified_date"),
@@ -904,25 +979,22 @@ def _idle(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
         _Col("处置方式", "Disposal", "text", "disposal"),
         _Col("处置日期", "Disposal date", "date", "disposal_date"),
         _Col("整改措施", "Measure", "text", "_measure"),
-        _Col("土地闲置费(万元)", "Idle fee (10k yuan)", "wan", "idle_fee_wan", "sum"),
+        _Col("土地闲置费(万元)", "Idle fee (10k yuan)", "wan", "_fee", "sum", note=fee_note,
+             optional=True),
         _Col("整改期限", "Deadline", "date", "deadline"),
-        _Col("责任单位", "Responsible unit", "text", "responsible_unit"),
+        _Col("责任单位", "Responsible unit", "text", "responsible_unit", optional=True),
         _Col("状态", "Status", "text", "_status"),
         _Col("典型案例", "Typical case", "bool", "typical"),
         _Col("实地核查抽样", "Field sample", "bool", "sample"),
     ]
-    totals = {
-        c.values: idle[c.values].sum()
-        for c in cols
-        if c.total == "sum" and isinstance(c.values, str)
-    }
     title = words["attachment"].format(n=4) + (
         "闲置土地整改工作台账" if lang == "zh" else "idle land rectification ledger"
     )
-    _sheet(wb, SHEETS["idle"][lang == "en"], title, notes, cols, idle, lang, totals=totals)
+    return [_Sheet("idle", SHEETS["idle"][lang == "en"], title, _leave_out_empty(cols, idle),
+                   idle, lang, notes)]
 
 
-def _counties(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
+def _counties(a: Assessment, lang: str, notes: list[str]) -> list[_Sheet]:
     words = _WORDS[lang]
     c = pd.DataFrame(a.counties.drop(columns="geometry"))
     c = c.sort_values("county_code", kind="stable")
@@ -981,18 +1053,13 @@ def _counties(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
         _Col("节点任务未完成", "Milestone missed", "bool", "milestone_missed"),
         _Col("结果已定", "Final", "bool", "outcome_final"),
     ]
-    totals = {
-        col.values: c[col.values].sum(min_count=1)
-        for col in cols
-        if col.total == "sum" and isinstance(col.values, str)
-    }
     title = (a.rules.name if lang == "zh" else a.rules.name_en) + (
         "：县区考核结果" if lang == "zh" else ": counties"
     )
-    _sheet(wb, SHEETS["counties"][lang == "en"], title, notes, cols, c, lang, totals=totals)
+    return [_Sheet("counties", SHEETS["counties"][en], title, cols, c, lang, notes)]
 
 
-def _candidates(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
+def _candidates(a: Assessment, lang: str, notes: list[str]) -> list[_Sheet]:
     from landuse.analysis.approvals import KIND_LABELS
 
     cand = pd.DataFrame(a.candidates.drop(columns="geometry"))
@@ -1017,46 +1084,62 @@ def _candidates(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> Non
         _Col("类型", "Kind", "text", "_kind"),
         _Col("县区", "County", "text", "_county"),
         _Col("批次编号", "Batch id", "text", "batch_id"),
-        _Col("电子监管号", "Parcel (supervision no.)", "text", "parcel_id"),
+        _Col("电子监管号", "Parcel (supervision no.)", "text", "parcel_id", optional=True),
         _Col("面积(公顷)", "Area (ha)", "ha", "area_ha", "sum"),
         _Col("面积(亩)", "Area (mu)", "mu", "area_mu", "sum"),
         _Col("已供面积(公顷)", "Supplied (ha)", "ha", "supplied_ha"),
         _Col("批准日期", "Approval date", "date", "approval_date"),
-        _Col("批准机关", "Approved by", "text", "approver"),
-        _Col("征收补偿实施情况", "Compensation", "text", "compensation"),
+        _Col("批准机关", "Approved by", "text", "approver", optional=True),
+        _Col("征收补偿实施情况", "Compensation", "text", "compensation", optional=True),
         _Col("批准后年限(年)", "Years since approval", "years", "years"),
-        _Col("闲置年限(年)", "Idle (years)", "years", "idle_years"),
+        _Col("闲置年限(年)", "Idle (years)", "years", "idle_years", optional=True),
         _Col("原因", "Reason", "text", "_reason"),
         _Col("判定依据", "Basis", "text", "_basis"),
-        _Col("建设用地占比", "Built-up share", "share", "built_share"),
+        _Col("建设用地占比", "Built-up share", "share", "built_share", optional=True),
         _Col("需实地核查", "Needs field check", "bool", "needs_field_check"),
-        _Col("建议措施", "Measure", "text", "_measure"),
-        _Col("土地闲置费(万元)", "Idle fee (10k yuan)", "wan", "idle_fee_wan", "sum"),
-        _Col("返还指标(公顷)", "Indicators returned (ha)", "ha", "indicator_return_ha", "sum"),
-        _Col("土地使用权人", "Land user", "text", "holder"),
-        _Col("项目名称", "Project", "text", "project_name"),
+        _Col("建议措施", "Measure", "text", "_measure", optional=True),
+        _Col("土地闲置费(万元)", "Idle fee (10k yuan)", "wan", "idle_fee_wan", "sum",
+             optional=True),
+        _Col("返还指标(公顷)", "Indicators returned (ha)", "ha", "indicator_return_ha", "sum",
+             optional=True),
+        _Col("土地使用权人", "Land user", "text", "holder", optional=True),
+        _Col("项目名称", "Project", "text", "project_name", optional=True),
         _Col("典型案例", "Typical case", "bool", "typical"),
         _Col("实地核查抽样", "Field sample", "bool", "sample"),
     ]
-    totals = {
-        c.values: pd.to_numeric(cand[c.values]).sum()
-        for c in cols
-        if c.total == "sum" and isinstance(c.values, str) and c.values in cand
-    }
     title = (a.rules.name if lang == "zh" else a.rules.name_en) + (
         "：失效、撤回、核减及疑似闲置核查清单"
         if lang == "zh"
         else ": lapse, withdraw, reduce and suspected idle"
     )
-    _sheet(wb, SHEETS["candidates"][en], title, notes, cols, cand, lang, totals=totals)
+    # the candidate's own columns first, so the sheet reads 序号, 类型, 县区 across pages
+    return [_Sheet("candidates", SHEETS["candidates"][en], title, _leave_out_empty(cols, cand),
+                   cand, lang, notes, group="_kind")]
 
 
-def _problems(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
+def _problems(a: Assessment, lang: str, notes: list[str],
+              cleaned: list[dict[str, Any]] | None = None) -> _Sheet:
+    """数据问题: the assessment's problems, and the ledger cells whose control characters went."""
     words = _WORDS[lang]
     from landuse.model.schema import LAYERS
 
     p = a.problems
+    if cleaned:
+        extra = pd.DataFrame(
+            {
+                "layer": "ledgers",
+                "feature_id": None,
+                "field": [c["column"] for c in cleaned],
+                "severity": "warning",
+                "message": [_WORDS["zh"]["control"].format(**c) for c in cleaned],
+                "message_en": [_WORDS["en"]["control"].format(**c) for c in cleaned],
+                "row": pd.array([pd.NA] * len(cleaned), dtype="Int64"),
+                "source": "ledgers.xlsx",
+            }
+        )
+        p = pd.concat([p, extra], ignore_index=True) if len(p) else extra
     layer_names = {k: (v.label if lang == "zh" else v.label_en) for k, v in LAYERS.items()}
+    layer_names["ledgers"] = "台账" if lang == "zh" else "ledgers"
     p = _serial(
         p.assign(
             _layer=p["layer"].map(layer_names).fillna(p["layer"]),
@@ -1075,32 +1158,53 @@ def _problems(wb: Workbook, a: Assessment, lang: str, notes: list[str]) -> None:
         _Col("来源", "Source", "text", "source"),
     ]
     title = "数据问题清单" if lang == "zh" else "Data problems"
-    ws = _sheet(wb, SHEETS["problems"][lang == "en"], title, notes, cols, p, lang)
-    ws.column_dimensions["F"].width = 80
+    return _Sheet("problems", SHEETS["problems"][lang == "en"], title, cols, p, lang, notes,
+                  totals=False, widths={5: 80})
 
 
-def ledgers_workbook(assessment: Assessment, *, lang: str = "zh", cells: bool = True) -> Workbook:
+def _control_characters(sheets: list[_Sheet]) -> list[dict[str, Any]]:
+    """Where ledger text holds control characters (removed when written): one entry a column."""
+    found = []
+    for sheet in sheets:
+        for col in sheet.columns:
+            if col.kind != "text":
+                continue
+            values = _values(col, sheet.frame)
+            present = values.notna().to_numpy(dtype=bool)
+            texts = values[present].astype(str).to_numpy(dtype=object)
+            if not len(texts) or not _text_facts(texts).control.any():
+                continue
+            _, _, cleaned = _safe_text(texts)
+            assert cleaned is not None
+            serial = sheet.frame["_n"].to_numpy()[np.flatnonzero(present)[cleaned["rows"]]]
+            shown = ", ".join(map(str, serial[:10].tolist())) + (" …" if len(serial) > 10 else "")
+            found.append({"sheet": sheet.name, "column": col.zh if sheet.lang == "zh" else col.en,
+                          "n": cleaned["n"], "chars": cleaned["chars"], "rows": shown})
+    return found
+
+
+def ledgers_workbook(assessment: Assessment, *, lang: str = "zh",
+                     cells: bool | None = None) -> Ledgers:
     """Build the ledgers workbook of an assessment.
 
     Sheets (Chinese names by default, English with ``lang="en"``):
-    批而未供情况明细表 (per batch approved in :func:`statistics_scope`),
-    批而未供情况统计表 (per county, with a totals row), 闲置土地整改工作台账
-    (per idle parcel), 县区考核, 核查清单 and 数据问题.
+    批而未供情况明细表 (附件2: each batch approved in :func:`statistics_scope`
+    with at least :func:`sliver_ha` unsupplied), 批而未供情况统计表 (附件3, per
+    county), 闲置土地整改工作台账 (附件4, per idle parcel as of the as-of date),
+    县区考核, 核查清单 (subtotalled per kind), 批次供地情况全表 (every batch of the
+    period) and 数据问题.
 
     Parameters
     ----------
     assessment : Assessment
     lang : {"zh", "en"}
-    cells : bool, default True
-        Make an openpyxl cell of every data cell. False keeps each sheet's data rows as
-        XML that the workbook writes into the sheet when it is saved (with its ``save``
-        or :func:`workbook_bytes`): the same file, made many times faster (a province's
-        ledgers hold a million cells), but the data rows cannot be read or changed
-        through openpyxl before saving.
+    cells : bool, optional
+        Ignored (the openpyxl writer it chose between is gone); kept for callers.
 
     Returns
     -------
-    openpyxl.Workbook
+    Ledgers
+        Write it with :meth:`Ledgers.save`, :func:`workbook_bytes` or :func:`write_ledgers`.
 
     Examples
     --------
@@ -1110,10 +1214,9 @@ def ledgers_workbook(assessment: Assessment, *, lang: str = "zh", cells: bool = 
     >>> wb.sheetnames[:3]
     ['批而未供情况明细表', '批而未供情况统计表', '闲置土地整改工作台账']
     """
-    from openpyxl import Workbook
-
     from landuse import __version__
 
+    del cells
     if lang not in _WORDS:
         from landuse._errors import LanduseError
 
@@ -1129,17 +1232,25 @@ def ledgers_workbook(assessment: Assessment, *, lang: str = "zh", cells: bool = 
         words["rules"].format(source=rules.source if lang == "zh" else rules.source_en),
         words["made"].format(version=__version__, now=dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
     ]
-    wb = Workbook() if cells else _deferring_workbook()()
-    wb.remove(wb.active)
-    for build in (_detail, _statistics, _idle, _counties, _candidates, _problems):
-        build(wb, assessment, lang, notes)
-    wb.properties.creator = f"landuse {__version__}"
-    wb.properties.title = rules.name if lang == "zh" else rules.name_en
-    return wb
+    sheets: list[_Sheet] = []
+    for build in (_detail, _statistics, _idle, _counties, _candidates):
+        sheets += build(assessment, lang, notes)
+    order = list(SHEETS)
+    sheets.sort(key=lambda s: order.index(s.key))
+    sheets.append(_problems(assessment, lang, notes, _control_characters(sheets)))
+    source = Path(str(getattr(assessment.workspace, "source", "") or "")).name
+    footer = words["footer"].format(
+        rules=rules.name if lang == "zh" else rules.name_en,
+        date=assessment.as_of,
+        source=source or "-",
+        version=__version__,
+    )
+    return Ledgers(sheets, footer, rules.name if lang == "zh" else rules.name_en,
+                   f"landuse {__version__}", lang)
 
 
-def workbook_bytes(workbook: Workbook) -> bytes:
-    """Serialise an openpyxl workbook to XLSX bytes."""
+def workbook_bytes(workbook: Ledgers) -> bytes:
+    """Serialise the ledgers (:func:`ledgers_workbook`) to XLSX bytes."""
     buf = io.BytesIO()
     workbook.save(buf)
     return buf.getvalue()
@@ -1156,7 +1267,5 @@ def write_ledgers(
         When ``target`` exists and ``overwrite`` is False.
     """
     return write_bytes(
-        workbook_bytes(ledgers_workbook(assessment, lang=lang, cells=False)),
-        target,
-        overwrite=overwrite,
+        workbook_bytes(ledgers_workbook(assessment, lang=lang)), target, overwrite=overwrite
     )
