@@ -110,10 +110,16 @@ def steps(settings: Settings, total: int) -> Iterator[Callable[[str], None]]:
 
 def run_assessment(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
                    as_of: dt.date | None, *, raster: bool = True, engine: str = "local",
-                   scheduler: str | None = None, geometry: bool = True) -> Assessment:
-    """Load the workspace and assess it, showing progress on stderr."""
+                   scheduler: str | None = None, geometry: bool = True,
+                   before: Callable[[Any, Any], None] | None = None) -> Assessment:
+    """Load the workspace and assess it, showing progress on stderr.
+
+    ``before(workspace, rules)`` runs after loading and before computing (output checks).
+    """
     rules = load_ruleset(rules_name)
     ws = load(settings, workspace, crs, landcover=raster)
+    if before is not None:
+        before(ws, rules)
     with steps(settings, 5) as progress:
         return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
                       scheduler=scheduler, geometry=geometry)
@@ -172,6 +178,17 @@ def county_table(a: Assessment, settings: Settings) -> Table:
     return table
 
 
+def _run_of(ws: Any, rules: Any, as_of: dt.date | None) -> Any:
+    """The ``runs`` row of an assessment: rules, date, and the workspace (absolute, no password)."""
+    from pathlib import Path
+
+    from landuse.postgis import Run, is_database_url
+
+    day = as_of if as_of is not None else max(t.deadline for t in rules.tasks)
+    source = ws.source if is_database_url(ws.source) else str(Path(ws.source).resolve())
+    return Run(rules.id, day, source)
+
+
 def _is_url(text: str | None) -> bool:
     return bool(text) and str(text).startswith(("postgresql://", "postgres://"))
 
@@ -211,16 +228,29 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
+    database = out is not None and _is_url(out)
+    runs: list[Any] = []
+
+    def check_database(ws: Any, rules: Any) -> None:
+        # Reachable, not the input schema, nothing in the way: found out before computing.
+        from landuse.postgis import check_results_target
+
+        runs.append(_run_of(ws, rules, as_of))
+        check_results_target(out, runs[0], crs=ws.crs, overwrite=overwrite, inputs=workspace)
+
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
-                       scheduler=scheduler, geometry=out is not None and _is_url(out))
+                       scheduler=scheduler, geometry=database, before=check_database if database else None)
     stdout_console().print(county_table(a, settings))
     if out is None:
         return
-    if _is_url(out):
-        from landuse.postgis import write_assessment
+    if database:
+        from landuse.postgis import write_results
+        from landuse.results import database_tables
 
-        written = write_assessment(a, out, overwrite=overwrite)
+        frames, styles = database_tables(a, lang=settings.lang)
+        written = write_results(frames, out, _run_of(a.workspace, a.rules, a.as_of), styles=styles,
+                                overwrite=overwrite, inputs=workspace)
     else:
         written = [str(p) for p in save_assessment(a, out, overwrite=overwrite)]
     LOG.warning(settings.t(f"已写出：{'、'.join(map(str, written))}", f"written: {', '.join(map(str, written))}"))
