@@ -320,11 +320,12 @@ def load(settings: Settings, workspace: str | None, crs: str | None, *, landcove
         zh, en = _STEP_WORDS.get(verb, (verb, verb))
         LOG.info(settings.t(f"{zh} {what}".strip(), f"{en} {what}".strip()))
 
-    LOG.info(
-        settings.t(
-            f"工作区：{workspace or '内置示例'}", f"workspace: {workspace or 'bundled sample'}"
-        )
-    )
+    shown = workspace
+    if workspace and workspace.startswith(("postgresql://", "postgres://", "postgresql+")):
+        from landuse.postgis import parse_url
+
+        shown = parse_url(workspace).shown  # never the password
+    LOG.info(settings.t(f"工作区：{shown or '内置示例'}", f"workspace: {shown or 'bundled sample'}"))
     if settings.landcover_file:
         LOG.info(settings.t(f"土地覆盖栅格：{settings.landcover_file}", f"land cover: {settings.landcover_file}"))
     return load_workspace(workspace, crs=crs, progress=progress, landcover=landcover,

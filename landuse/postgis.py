@@ -1614,13 +1614,15 @@ def _check_target(
             "(?schema=results)",
         )
     if RUNS_TABLE in relations and not overwrite:
-        before = conn.execute(
-            sa.text(
-                f"SELECT run_id, written_at FROM {_quoted(schema, RUNS_TABLE)} "
-                "WHERE rules = :r AND as_of = :a AND workspace = :w ORDER BY run_id DESC LIMIT 1"
-            ),
-            {"r": run.rules, "a": run.as_of, "w": run.workspace},
-        ).first()
+        before = _raw(conn).execute(
+            sql.SQL(
+                "SELECT run_id, written_at FROM {} WHERE rules = {} AND as_of = {} "
+                "AND workspace = {} ORDER BY run_id DESC LIMIT 1"
+            ).format(
+                sql.Identifier(schema, RUNS_TABLE),
+                *map(sql.Literal, (run.rules, run.as_of, run.workspace)),
+            )
+        ).fetchone()
         if before is not None:
             raise OutputExistsError(
                 f"{where_zh}已有同一工作区、规则集 {run.rules}、考核日期 {run.as_of:%Y-%m-%d} 的结果"
@@ -1633,18 +1635,13 @@ def _check_target(
             )
 
 
-def _quoted(schema: str, table: str) -> str:
-    """``"schema"."table"`` for SQL text (identifiers doubled-quoted, never pasted raw)."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
-
-
 def _blockers(db: DatabaseURL) -> list[str]:
     """Sessions holding locks on the schema's tables (or landuse's writer lock), for a message."""
     try:
         with _connect(db) as conn:
             rows = conn.execute(
                 sa.text("""
-                SELECT DISTINCT a.pid, a.usename, a.application_name,
+                SELECT a.pid, a.usename, a.application_name,
                        coalesce(host(a.client_addr), 'local'), a.state,
                        to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS'), l.mode
                 FROM pg_locks l
@@ -1657,8 +1654,8 @@ def _blockers(db: DatabaseURL) -> list[str]:
             """),
                 {"s": db.schema},
             ).all()
-    except DatabaseError:
-        return []
+    except (DatabaseError, sa.exc.SQLAlchemyError, psycopg.Error):
+        return []  # the message then says less, but says it
     seen: dict[int, str] = {}
     for pid, user, app, client, state, since, mode in rows:
         if pid not in seen:
@@ -1853,12 +1850,12 @@ def _add_run(conn: Any, db: DatabaseURL, run: Run) -> int:
                         runs, sql.Identifier(column), sql.Literal(comment)
                     )
                 )
+        # Values as literals: a "%" in a quoted schema name would read as a placeholder.
         found = raw.execute(
             sql.SQL(
                 "INSERT INTO {} (rules, as_of, workspace, landuse_version) "
-                "VALUES (%s, %s, %s, %s) RETURNING run_id"
-            ).format(runs),
-            (run.rules, run.as_of, run.workspace, run.version),
+                "VALUES ({}, {}, {}, {}) RETURNING run_id"
+            ).format(runs, *map(sql.Literal, (run.rules, run.as_of, run.workspace, run.version)))
         ).fetchone()
     return int(found[0])
 
@@ -1990,21 +1987,20 @@ def _write_styles(
         layers = [*names, *(f"latest_{n}" for n in names)]
         raw.execute(
             sql.SQL(
-                "DELETE FROM {} WHERE f_table_schema = %s AND f_table_name = ANY (%s) "
-                "AND stylename = %s"
-            ).format(target),
-            (db.schema, layers, _STYLE_NAME),
+                "DELETE FROM {} WHERE f_table_schema = {} AND f_table_name = ANY ({}) "
+                "AND stylename = {}"
+            ).format(target, *map(sql.Literal, (db.schema, layers, _STYLE_NAME)))
         )
         for name in names:
             for layer in (name, f"latest_{name}"):
+                values = (db.schema, layer, prepared[name].geometry, _STYLE_NAME, styles[name],
+                          f"landuse: {name}")
                 raw.execute(
                     sql.SQL(
                         "INSERT INTO {} (f_table_catalog, f_table_schema, f_table_name, "
                         "f_geometry_column, stylename, styleqml, useasdefault, description, type) "
-                        "VALUES (current_database(), %s, %s, %s, %s, %s, true, %s, 'Vector')"
-                    ).format(target),
-                    (db.schema, layer, prepared[name].geometry, _STYLE_NAME, styles[name],
-                     f"landuse: {name}"),
+                        "VALUES (current_database(), {}, {}, {}, {}, {}, true, {}, 'Vector')"
+                    ).format(target, *map(sql.Literal, values))
                 )
 
 
