@@ -929,3 +929,102 @@ def test_a_role_that_may_not_register_a_crs_is_refused_before_computing(
             query(pg_url, sql.SQL("REVOKE ALL ON DATABASE {} FROM {}; DROP ROLE {}").format(
                 sql.Identifier(parse_url(pg_url).url.database), sql.Identifier(role),
                 sql.Identifier(role)))
+
+
+# --- the command line ----------------------------------------------------------------------
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from landuse.cli import cli
+
+    return CliRunner().invoke(cli, ["--lang", "en", *args], catch_exceptions=False)
+
+
+@pytest.mark.postgis
+def test_the_output_is_checked_before_computing(
+    sample_db: tuple[str, dict[str, int]], pg_url: str, schemas: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import landuse._commands as commands
+
+    url, _ = sample_db
+    computed: list[str] = []
+    real = commands.assess
+
+    def counting(*args, **kwargs):
+        computed.append("assess")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "assess", counting)
+    # The input schema: refused before any computing.
+    result = _cli("assess", url, "--as-of", "2018-12-31", "--out", url, "--no-raster")
+    assert result.exit_code == 1
+    assert "the schema the layers are read from" in result.output
+    assert "Traceback" not in result.output
+    assert computed == []
+    # A run already written: "pass --overwrite" before computing, not after.
+    out = at(pg_url, schemas("cli_results"))
+    first = _cli("assess", url, "--as-of", "2018-12-31", "--out", out, "--no-raster")
+    assert first.exit_code == 0, first.output
+    assert computed == ["assess"]
+    again = _cli("assess", url, "--as-of", "2018-12-31", "--out", out, "--no-raster")
+    assert again.exit_code == 1
+    assert "--overwrite" in again.output
+    assert computed == ["assess"]
+    # An unreachable server: said before computing too.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    nowhere = f"postgresql://analyst@127.0.0.1:{port}/land?schema=results"
+    gone = _cli("assess", url, "--as-of", "2018-12-31", "--out", nowhere, "--no-raster")
+    assert gone.exit_code == 1
+    assert f"127.0.0.1:{port}/land" in gone.output
+    assert computed == ["assess"]
+
+
+@pytest.mark.postgis
+def test_a_landcover_raster_beside_a_database_workspace(
+    sample_db: tuple[str, dict[str, int]], sample_assessed: tuple
+) -> None:
+    url, _ = sample_db
+    raster = sample_workspace() / "landcover.tif"
+    from_files, without = sample_assessed
+    assert from_files.workspace.landcover is not None
+    assert without.workspace.landcover is None
+    ws = load_workspace(url, landcover_file=raster)
+    assert ws.landcover is not None
+    with_raster = assess(ws, "zhumadian-2018", "2018-12-31")
+    # The land-cover check changes the list (124 candidates without it on the sample).
+    assert len(without.candidates) == len(from_files.candidates) + 1
+    pd.testing.assert_frame_equal(
+        tables(with_raster)["candidates"], tables(from_files)["candidates"], check_exact=True
+    )
+    info = _cli("info", url, "--landcover", str(raster))
+    assert info.exit_code == 0, info.output
+    assert "landcover.tif" in info.output
+
+
+@pytest.mark.postgis
+def test_layer_options_on_the_command_line(
+    tmp_path: Path, pg_url: str, schemas: Callable[[str], str]
+) -> None:
+    schema = schemas("cli_names")
+    url = at(pg_url, schema)
+    load_files(small_workspace(tmp_path), url)
+    query(pg_url, sql.SQL("ALTER TABLE {} RENAME TO t_jsyd_pcxx; ALTER TABLE {} RENAME TO t_gdxx")
+          .format(sql.Identifier(schema, "batches"), sql.Identifier(schema, "supplies")))
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[layers]\n"批次" = "t_jsyd_pcxx"\nsupplies = "t_gdxx"\n', encoding="utf-8")
+    args = ["info", url]
+    plain = _cli(*args)
+    assert plain.exit_code == 0, plain.output
+    assert "t_jsyd_pcxx" not in plain.output
+    for extra in (["--layers", str(mapping)],
+                  ["--layer", "batches=t_jsyd_pcxx", "--layer", "供地=t_gdxx"]):
+        mapped = _cli(*args, *extra)
+        assert mapped.exit_code == 0, mapped.output
+        assert f"{schema}.t_jsyd_pcxx" in mapped.output
+        assert f"{schema}.t_gdxx" in mapped.output
+    bad = _cli(*args, "--layer", "parcels")
+    assert bad.exit_code != 0
+    assert "LAYER=TABLE" in bad.output
