@@ -120,6 +120,11 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
     ws = load(settings, workspace, crs, landcover=raster)
     if before is not None:
         before(ws, rules)
+    if engine == "dask":
+        LOG.info(settings.t(f"计算引擎：Dask（{scheduler or '本机临时集群'}）",
+                            f"engine: dask ({scheduler or 'a local cluster'})"))
+    else:
+        LOG.info(settings.t("计算引擎：本机", "engine: local"))
     with steps(settings, 5) as progress:
         return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
                       scheduler=scheduler, geometry=geometry)
