@@ -1984,24 +1984,47 @@ def _write_styles(
                 )
             )
         names = [n for n in styles if prepared[n].geometry]
-        layers = [*names, *(f"latest_{n}" for n in names)]
-        raw.execute(
-            sql.SQL(
-                "DELETE FROM {} WHERE f_table_schema = {} AND f_table_name = ANY ({}) "
-                "AND stylename = {}"
-            ).format(target, *map(sql.Literal, (db.schema, layers, _STYLE_NAME)))
-        )
-        for name in names:
-            for layer in (name, f"latest_{name}"):
-                values = (db.schema, layer, prepared[name].geometry, _STYLE_NAME, styles[name],
-                          f"landuse: {name}")
-                raw.execute(
-                    sql.SQL(
-                        "INSERT INTO {} (f_table_catalog, f_table_schema, f_table_name, "
-                        "f_geometry_column, stylename, styleqml, useasdefault, description, type) "
-                        "VALUES (current_database(), {}, {}, {}, {}, {}, true, {}, 'Vector')"
-                    ).format(target, *map(sql.Literal, values))
-                )
+        _put_styles(raw, target, db.schema, names, styles, prepared)
+        # QGIS loads a layer's default style from public.layer_styles: there too, when
+        # the DBA made it (or QGIS did) and lets this role write it.
+        shared = conn.execute(
+            sa.text(
+                "SELECT has_table_privilege(c.oid, 'INSERT') AND has_table_privilege(c.oid, 'DELETE') "
+                "FROM pg_class c WHERE c.oid = to_regclass('public.layer_styles')"
+            )
+        ).scalar()
+        if shared and db.schema != "public":
+            _put_styles(raw, sql.Identifier("public", STYLES_TABLE), db.schema, names, styles,
+                        prepared)
+
+
+def _put_styles(
+    raw: Any,
+    target: Any,
+    schema: str,
+    names: list[str],
+    styles: dict[str, str],
+    prepared: dict[str, _Prepared],
+) -> None:
+    """Replace landuse's style rows for ``names`` (tables and their views) in one styles table."""
+    layers = [*names, *(f"latest_{n}" for n in names)]
+    raw.execute(
+        sql.SQL(
+            "DELETE FROM {} WHERE f_table_schema = {} AND f_table_name = ANY ({}) "
+            "AND stylename = {}"
+        ).format(target, *map(sql.Literal, (schema, layers, _STYLE_NAME)))
+    )
+    for name in names:
+        for layer in (name, f"latest_{name}"):
+            values = (schema, layer, prepared[name].geometry, _STYLE_NAME, styles[name],
+                      f"landuse: {name}")
+            raw.execute(
+                sql.SQL(
+                    "INSERT INTO {} (f_table_catalog, f_table_schema, f_table_name, "
+                    "f_geometry_column, stylename, styleqml, useasdefault, description) "
+                    "VALUES (current_database(), {}, {}, {}, {}, {}, true, {})"
+                ).format(target, *map(sql.Literal, values))
+            )
 
 
 def _loaded(comment: str | None) -> bool:

@@ -604,6 +604,23 @@ def test_layer_styles_are_written_as_in_the_geopackage(
     for name, column, style, default, text in rows:
         assert (column, style, default) == ("geometry", "landuse", True)
         assert text == qml[name.removeprefix("latest_")]
+    # Where QGIS looks by default, public.layer_styles, when there is one we may write.
+    made = not query(pg_url, "SELECT to_regclass('public.layer_styles') IS NOT NULL")[0][0]
+    if made:
+        query(pg_url, "CREATE TABLE public.layer_styles (id serial PRIMARY KEY, "
+              "f_table_catalog varchar, f_table_schema varchar, f_table_name varchar, "
+              "f_geometry_column varchar, stylename text, styleqml xml, stylesld xml, "
+              "useasdefault boolean, description text, owner varchar, ui xml, "
+              "update_time timestamp DEFAULT now())")
+    try:
+        write_assessment(first, at(pg_url, schema), overwrite=True)
+        write_assessment(first, at(pg_url, schema), overwrite=True)
+        shared = query(pg_url, "SELECT f_table_name, styleqml::text FROM public.layer_styles "
+                       "WHERE f_table_schema = %s", (schema,))
+        assert sorted(shared) == sorted((r[0], r[4]) for r in rows)
+    finally:
+        if made:
+            query(pg_url, "DROP TABLE public.layer_styles")
     # The classes the styles categorise on are in the tables.
     categories = query(
         pg_url,
