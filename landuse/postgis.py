@@ -1236,23 +1236,7 @@ def _replace_tables(
         if not _schema_exists(conn, schema):
             _raw(conn).execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         existing = _existing(conn, schema, list(frames))
-    if existing and not overwrite:
-        names = "、".join(f"{schema}.{n}" for n in existing)
-        raise OutputExistsError(
-            f"{db.where()[0]}中已有表：{names}；如需覆盖请加 --overwrite",
-            f"{db.where()[1]} already has: {', '.join(f'{schema}.{n}' for n in existing)}; "
-            "pass --overwrite to replace them",
-        )
-    foreign = [n for n, comment in existing.items() if not replaceable(comment)]
-    if foreign:
-        names = "、".join(f"{schema}.{n}" for n in foreign)
-        raise DatabaseError(
-            f"{db.where()[0]}中的表 {names} 不是 landuse 导入的（没有 landuse 的表注释），"
-            "为防止丢失数据拒绝覆盖；请导入另一个模式，或由管理员先改名或删除该表",
-            f"{db.where()[1]} holds {', '.join(f'{schema}.{n}' for n in foreign)}, which landuse "
-            "did not load (no landuse table comment); refusing to replace it. Load into another "
-            "schema, or have it renamed or dropped first",
-        )
+    _check_replace(db, existing, overwrite, replaceable)
     suffix = secrets.token_hex(4)
     staged: dict[str, str] = {}
     written: dict[str, int] = {}
@@ -1291,6 +1275,33 @@ def _replace_tables(
                 )
             )
     return written
+
+
+def _check_replace(
+    db: DatabaseURL,
+    existing: dict[str, str | None],
+    overwrite: bool,
+    replaceable: Callable[[str | None], bool],
+) -> None:
+    """Refuse existing tables without ``overwrite``, and always those not ``replaceable``."""
+    schema = db.schema
+    if existing and not overwrite:
+        names = "、".join(f"{schema}.{n}" for n in existing)
+        raise OutputExistsError(
+            f"{db.where()[0]}中已有表：{names}；如需覆盖请加 --overwrite",
+            f"{db.where()[1]} already has: {', '.join(f'{schema}.{n}' for n in existing)}; "
+            "pass --overwrite to replace them",
+        )
+    foreign = [n for n, comment in existing.items() if not replaceable(comment)]
+    if foreign:
+        names = "、".join(f"{schema}.{n}" for n in foreign)
+        raise DatabaseError(
+            f"{db.where()[0]}中的表 {names} 不是 landuse 导入的（没有 landuse 的表注释），"
+            "为防止丢失数据拒绝覆盖；请导入另一个模式，或由管理员先改名或删除该表",
+            f"{db.where()[1]} holds {', '.join(f'{schema}.{n}' for n in foreign)}, which landuse "
+            "did not load (no landuse table comment); refusing to replace it. Load into another "
+            "schema, or have it renamed or dropped first",
+        )
 
 
 def _geometry_of(frame: gpd.GeoDataFrame) -> str | None:
@@ -2093,6 +2104,15 @@ def load_files(
     comments: dict[str, str] = {}
     with opened(workspace_path) as root:
         sources = discover(root)
+        # Reachable, and nothing in the way, before any file is read.
+        names = [
+            _identifier(_table_name(layer, *found[0]), "表")
+            for layer, found in sources.layers.items()
+        ]
+        with _connect(db) as conn, _translated(db, "检查目标模式", "checking the target"):
+            _require_postgis(conn, db)
+            existing = _existing(conn, db.schema, names)
+        _check_replace(db, existing, overwrite, _loaded)
         for layer, found in sources.layers.items():
             path, sublayer = found[0]
             for other, other_sub in found[1:]:

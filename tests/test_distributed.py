@@ -197,6 +197,48 @@ def test_a_worker_killed_mid_run_costs_time_not_the_run(workspace):
     assert links.overlapping == local.overlapping
 
 
+def test_a_task_that_kills_its_workers_is_one_clear_line(workspace):
+    """With no failure allowed, a worker killed under its task fails the run: in one line."""
+    import dask
+
+    from landuse import LanduseError
+
+    ws, _border = workspace
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=":0", scheduler_port=0) as cluster, \
+            distributed.Client(cluster) as watcher:
+        pids = watcher.run(os.getpid)
+        out: dict[str, BaseException] = {}
+
+        def run() -> None:
+            try:
+                engine.link_supplies(ws, until="2018-12-31", scheduler=cluster.scheduler_address,
+                                     parts=4)
+            except BaseException as err:
+                out["error"] = err
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        killed = False
+        deadline = time.monotonic() + 60
+        while not killed and thread.is_alive() and time.monotonic() < deadline:
+            for w, keys in watcher.processing().items():
+                if any(str(k).startswith("landuse-link-") for k in keys):
+                    os.kill(pids[w], signal.SIGKILL)
+                    killed = True
+                    break
+            else:
+                time.sleep(0.005)
+        thread.join(timeout=300)
+    assert killed
+    err = out.get("error")
+    assert isinstance(err, LanduseError), repr(err)
+    assert "made every worker it ran on exit" in err.en
+    assert cluster.scheduler_address in err.en
+    assert "\n" not in err.en
+
+
 def test_a_scheduler_without_workers_is_one_clear_line(workspace):
     from landuse import LanduseError
 

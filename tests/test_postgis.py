@@ -820,7 +820,7 @@ def test_results_are_not_read_as_layers(
 
 @pytest.mark.postgis
 def test_load_overwrite_replaces_only_tables_landuse_loaded(
-    tmp_path: Path, pg_url: str, schemas: Callable[[str], str]
+    tmp_path: Path, pg_url: str, schemas: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = small_workspace(tmp_path)
     target = at(pg_url, schemas("loaded"))
@@ -835,8 +835,17 @@ def test_load_overwrite_replaces_only_tables_landuse_loaded(
                           "INSERT INTO {} VALUES ('own'); COMMENT ON TABLE {} IS '批次（规划科维护）'")
           .format(sql.Identifier(schema), b, b, b))
     before = fingerprint(pg_url, schema, "batches")
+    read: list[str] = []
+    real = postgis.read_layer
+
+    def counting(*args, **kwargs):
+        read.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(postgis, "read_layer", counting)
     with pytest.raises(DatabaseError, match="did not load"):
         load_files(source, at(pg_url, schema), overwrite=True)
+    assert read == []  # refused before a file was read
     assert fingerprint(pg_url, schema, "batches") == before
     assert table_names(pg_url, schema) == {"batches"}
 
