@@ -1910,6 +1910,14 @@ def _append(conn: Any, db: DatabaseURL, item: _Prepared, run_id: int, frame: pd.
             )
         view_stale = True
     else:
+        if "run_id" not in existing:
+            zh, en = db.where(item.name)
+            raise DatabaseError(
+                f"{zh}是旧版 landuse 写入的结果（没有运行历史），不能在其上追加；"
+                "请写入一个新模式，或由管理员先改名或删除该表",
+                f"{en} was written by an earlier landuse (no run history) and cannot be added "
+                "to; write to a new schema, or have it renamed or dropped first",
+            )
         if item.geometry and item.geometry in existing:
             declared = existing[item.geometry]
             match = re.search(r",\s*(\d+)\)", declared)

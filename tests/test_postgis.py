@@ -1054,3 +1054,18 @@ def test_layer_options_on_the_command_line(
     bad = _cli(*args, "--layer", "parcels")
     assert bad.exit_code != 0
     assert "LAYER=TABLE" in bad.output
+
+
+@pytest.mark.postgis
+def test_results_of_an_earlier_landuse_are_not_appended_to(
+    small_assessments: tuple, pg_url: str, schemas: Callable[[str], str]
+) -> None:
+    schema = schemas("old_results")
+    counties = sql.Identifier(schema, "counties")
+    query(pg_url, sql.SQL("CREATE SCHEMA {}; CREATE TABLE {} (county_code text); "
+                          "COMMENT ON TABLE {} IS {}").format(
+        sql.Identifier(schema), counties, counties,
+        sql.Literal(f"{RESULT_MARK}: counties; rules zhumadian-2018")))
+    with pytest.raises(DatabaseError, match="earlier landuse"):
+        write_assessment(small_assessments[0], at(pg_url, schema))
+    assert table_names(pg_url, schema) == {"counties"}  # nothing else was left behind
