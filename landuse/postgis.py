@@ -1967,8 +1967,24 @@ def _append(conn: Any, db: DatabaseURL, item: _Prepared, run_id: int, frame: pd.
                 ),
             )
         )
+    names = ["run_id", "fid", *item.columns]
+    # A column typed otherwise by an earlier run (a number column all empty then, say):
+    # COPY into a staging table of this run's types, then INSERT with casts to the table's.
+    differ = [
+        c for c, t in zip(item.columns, item.types, strict=True)
+        if c in existing and _type_key(existing[c]) != _type_key(t)
+    ]
+    into = target
+    if differ:
+        into = sql.Identifier(f"landuse_stage_{secrets.token_hex(4)}")
+        columns = [sql.SQL("run_id bigint"), sql.SQL("fid integer")] + [
+            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
+            for c, t in zip(item.columns, item.types, strict=True)
+        ]
+        raw.execute(sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
+            into, sql.SQL(", ").join(columns)))
     copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        target, sql.SQL(", ").join(map(sql.Identifier, ["run_id", "fid", *item.columns]))
+        into, sql.SQL(", ").join(map(sql.Identifier, names))
     )
     with raw.cursor().copy(copy) as out:
         for number, row in enumerate(zip(*item.data, strict=True), start=1):
@@ -1976,6 +1992,25 @@ def _append(conn: Any, db: DatabaseURL, item: _Prepared, run_id: int, frame: pd.
         if not item.columns:
             for number in range(1, item.rows + 1):
                 out.write_row((run_id, number))
+    if differ:
+        casts = [
+            sql.SQL("{}::{}").format(sql.Identifier(c), sql.SQL(existing[c])) if c in differ
+            else sql.Identifier(c)
+            for c in names
+        ]
+        raw.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+            target, sql.SQL(", ").join(map(sql.Identifier, names)), sql.SQL(", ").join(casts),
+            into))
+        raw.execute(sql.SQL("DROP TABLE {}").format(into))
+
+
+def _type_key(kind: str) -> str:
+    """A SQL type spelled one way: ``timestamp with time zone`` = ``timestamptz``..."""
+    key = kind.lower().replace(" ", "")
+    return {
+        "timestampwithouttimezone": "timestamp",
+        "timestampwithtimezone": "timestamptz",
+    }.get(key, key)
 
 
 def _write_styles(

@@ -1069,3 +1069,41 @@ def test_results_of_an_earlier_landuse_are_not_appended_to(
     with pytest.raises(DatabaseError, match="earlier landuse"):
         write_assessment(small_assessments[0], at(pg_url, schema))
     assert table_names(pg_url, schema) == {"counties"}  # nothing else was left behind
+
+
+@pytest.mark.postgis
+def test_a_column_typed_otherwise_by_an_earlier_run_is_cast(
+    pg_url: str, schemas: Callable[[str], str]
+) -> None:
+    import geopandas as gpd
+
+    url = at(pg_url, schemas("drift"))
+
+    def frame(rank: list, note: list, extra: bool) -> gpd.GeoDataFrame:
+        data = {"county_code": [COUNTY_A, COUNTY_B], "rank": rank, "note": note}
+        if extra:
+            data["T5_rate"] = [0.5, None]
+        return gpd.GeoDataFrame(data, geometry=[square(0, 0), None], crs="EPSG:4547")
+
+    day = pd.Timestamp("2018-12-31").date()
+    write_results({"counties": frame(pd.array([1, 2], dtype="Int64"), ["a", None], False)},
+                  url, Run("r", day, "w1"))
+    # rank now floats (one missing), note all missing (object), and a new task's column.
+    write_results({"counties": frame([None, 3.0], [None, None], True)}, url, Run("r", day, "w2"))
+    schema = parse_url(url).schema
+    rows = query(pg_url, sql.SQL("SELECT run_id, fid, rank, note, t5_rate, "
+                                 "GeometryType(geometry) FROM {} ORDER BY 1, 2").format(
+        sql.Identifier(schema, "counties")))
+    assert rows == [
+        (1, 1, 1, "a", None, "MULTIPOLYGON"),
+        (1, 2, 2, None, None, None),
+        (2, 1, None, None, 0.5, "MULTIPOLYGON"),
+        (2, 2, 3, None, None, None),
+    ]
+    comment = query(pg_url, "SELECT col_description(attrelid, attnum) FROM pg_attribute "
+                    "WHERE attrelid = %s::regclass AND attname = 't5_rate'",
+                    (f'"{schema}".counties',))
+    assert comment == [("T5 完成率",)]
+    latest = query(pg_url, sql.SQL("SELECT run_id, t5_rate FROM {} ORDER BY fid").format(
+        sql.Identifier(schema, "latest_counties")))
+    assert latest == [(2, 0.5), (2, None)]
