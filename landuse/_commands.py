@@ -223,7 +223,9 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     target, met and gap, the award or penalty, next year's plan, suspension
     and ranking. Prints the county table; with --out writes counties.csv,
     batches.csv, idle.csv, candidates.csv, supplies.csv and problems.csv
-    (UTF-8 with BOM, opens in Excel), or the same tables into PostGIS.
+    (UTF-8 with BOM, opens in Excel), or the same tables into PostGIS as
+    a new run of the schema's history (runs, latest_counties... views),
+    checked before anything is computed.
 
     \b
     $ landuse assess
@@ -234,14 +236,13 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
     database = out is not None and _is_url(out)
-    runs: list[Any] = []
 
     def check_database(ws: Any, rules: Any) -> None:
         # Reachable, not the input schema, nothing in the way: found out before computing.
         from landuse.postgis import check_results_target
 
-        runs.append(_run_of(ws, rules, as_of))
-        check_results_target(out, runs[0], crs=ws.crs, overwrite=overwrite, inputs=workspace)
+        check_results_target(out, _run_of(ws, rules, as_of), crs=ws.crs, overwrite=overwrite,
+                             inputs=workspace)
 
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
