@@ -12,7 +12,10 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -79,8 +82,9 @@ def workspace(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cluster():
+    # dashboard_address=":0" and the scheduler's port 0: no fixed port (8787) to be taken.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as c:
+                                  dashboard_address=":0", scheduler_port=0) as c:
         yield c
 
 
@@ -148,3 +152,119 @@ def test_unreachable_scheduler_is_a_clear_error(workspace):
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(
             LanduseError, match="dask scheduler"):
         engine.link_supplies(workspace[0], scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_worker_killed_mid_run_costs_time_not_the_run(workspace):
+    """kill -9 one of two workers while it computes: its task runs again, the tables are the same."""
+    ws, _border = workspace
+    local = supply.link_supplies(ws.batches, ws.supplies, until="2018-12-31")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0", scheduler_port=0) as cluster, \
+            distributed.Client(cluster) as watcher:
+        pids = watcher.run(os.getpid)  # worker address -> process id
+        out: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                out["links"] = engine.link_supplies(ws, until="2018-12-31",
+                                                    scheduler=cluster.scheduler_address, parts=4)
+            except BaseException as err:  # handed to the test thread
+                out["error"] = err
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        killed = None
+        deadline = time.monotonic() + 60
+        while killed is None and thread.is_alive() and time.monotonic() < deadline:
+            busy = [w for w, keys in watcher.processing().items()
+                    if any(str(k).startswith("landuse-link-") for k in keys)]
+            if busy:
+                killed = busy[0]
+                os.kill(pids[killed], signal.SIGKILL)
+            else:
+                time.sleep(0.005)
+        assert killed is not None, "no task was seen running: nothing was killed"
+        assert thread.is_alive()  # killed mid-run
+        thread.join(timeout=300)
+        assert "error" not in out, out.get("error")
+        assert killed not in watcher.scheduler_info()["workers"]  # that worker is gone
+    links = out["links"]
+    cols = ["batch_id", "parcel_id"]
+    a = local.pieces.sort_values(cols).reset_index(drop=True)
+    b = links.pieces.sort_values(cols).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert shapely.equals_exact(a.geometry.to_numpy(), b.geometry.to_numpy(), tolerance=0).all()
+    pd.testing.assert_frame_equal(local.tabular, links.tabular)
+    assert links.overlapping == local.overlapping
+
+
+def test_a_task_that_kills_its_workers_is_one_clear_line(workspace):
+    """With no failure allowed, a worker killed under its task fails the run: in one line."""
+    import dask
+
+    from landuse import LanduseError
+
+    ws, _border = workspace
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=":0", scheduler_port=0) as cluster, \
+            distributed.Client(cluster) as watcher:
+        pids = watcher.run(os.getpid)
+        out: dict[str, BaseException] = {}
+
+        def run() -> None:
+            try:
+                engine.link_supplies(ws, until="2018-12-31", scheduler=cluster.scheduler_address,
+                                     parts=4)
+            except BaseException as err:
+                out["error"] = err
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        killed = False
+        deadline = time.monotonic() + 60
+        while not killed and thread.is_alive() and time.monotonic() < deadline:
+            for w, keys in watcher.processing().items():
+                if any(str(k).startswith("landuse-link-") for k in keys):
+                    os.kill(pids[w], signal.SIGKILL)
+                    killed = True
+                    break
+            else:
+                time.sleep(0.005)
+        thread.join(timeout=300)
+    assert killed
+    err = out.get("error")
+    assert isinstance(err, LanduseError), repr(err)
+    assert "made every worker it ran on exit" in err.en
+    assert cluster.scheduler_address in err.en
+    assert "\n" not in err.en
+
+
+def test_a_scheduler_without_workers_is_one_clear_line(workspace):
+    from landuse import LanduseError
+
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0",
+                                  scheduler_port=0) as empty:
+        started = time.monotonic()
+        with pytest.raises(LanduseError, match="no worker joined within 1 s") as err:
+            engine.link_supplies(workspace[0], scheduler=empty.scheduler_address, wait=1)
+        assert time.monotonic() - started < 15
+    assert empty.scheduler_address in err.value.en
+    assert "dask worker" in err.value.zh
+
+
+def test_verbose_says_which_engine_and_scheduler_ran(cluster):
+    from click.testing import CliRunner
+
+    from landuse.cli import cli
+
+    address = cluster.scheduler_address
+    result = CliRunner().invoke(cli, ["--lang", "en", "-v", "assess", "--as-of", "2018-12-31",
+                                      "--no-raster", "--engine", "dask", "--scheduler", address],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"engine: dask ({address})" in result.output
+    assert f"engine dask: scheduler {address}, 2 workers, 2 threads" in result.output
+    local = CliRunner().invoke(cli, ["--lang", "en", "-v", "assess", "--as-of", "2018-12-31",
+                                     "--no-raster"], catch_exceptions=False)
+    assert "engine: local" in local.output

@@ -19,6 +19,14 @@ The client process reads and normalises the workspace and sends the
 partitions to the workers; the workers need ``landuse`` installed (the same
 version) and nothing else -- no shared file system.
 
+A lost worker costs time, not the run: each partition travels inside its
+task (nothing is scattered to a worker that could take it along when it
+dies), so the scheduler runs the task again on another worker, and a task
+that fails is retried (:data:`RETRIES`). What cannot be mended -- no
+scheduler, a scheduler without workers, a task that kills every worker it
+runs on, a cluster that goes away -- is one :class:`~landuse.LanduseError`
+line naming the scheduler.
+
 Deploying on a cluster::
 
     dask scheduler                           # on one machine: tcp://10.0.0.1:8786
@@ -28,9 +36,11 @@ Deploying on a cluster::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import heapq
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -54,6 +64,12 @@ SUPPLY_COLUMNS = ["parcel_id", "batch_id", "supply_date", "area_ha"]
 #: Tasks per worker thread when whole counties are packed into tasks: enough to
 #: balance the load, few enough that scheduling costs nothing.
 TASKS_PER_THREAD = 4
+#: Times a failed task is run again before the run fails.
+RETRIES = 2
+#: Seconds to wait for a scheduler's first worker.
+WAIT_FOR_WORKERS = 30.0
+
+_log = logging.getLogger(__name__)
 
 
 def county_partitions(
@@ -119,9 +135,13 @@ def county_partitions(
     return out
 
 
+def _cluster_error(scheduler: object, zh: str, en: str) -> LanduseError:
+    return LanduseError(f"Dask 集群 {scheduler}：{zh}", f"Dask cluster {scheduler}: {en}")
+
+
 @contextlib.contextmanager
-def _client(scheduler: Any) -> Iterator[Any]:
-    """Yield a ``distributed.Client``: a local cluster, an address, or the client given."""
+def _client(scheduler: Any, wait: float = WAIT_FOR_WORKERS) -> Iterator[Any]:
+    """Yield a ``distributed.Client`` with a worker: a local cluster, an address, or the client given."""
     try:
         from distributed import Client, LocalCluster
     except ImportError as err:
@@ -130,16 +150,19 @@ def _client(scheduler: Any) -> Iterator[Any]:
             "the dask engine needs the dask extra: pip install 'landuse[dask]'",
         ) from err
     if isinstance(scheduler, Client):
+        _wait_for_workers(scheduler, scheduler.scheduler.address, wait)
         yield scheduler
         return
     if scheduler is None:
+        # No dashboard: a second run, or anything on port 8787, must not be in the way.
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
+            _log.info("engine dask: local cluster %s, 2 worker processes", cluster.scheduler_address)
             yield client
         return
     try:
         client = Client(str(scheduler))
-    except OSError as err:
+    except (TimeoutError, OSError) as err:
         raise LanduseError(
             f"无法连接 Dask 调度器 {scheduler}（{err}）：请先在该机器上运行 dask scheduler，"
             "并在各计算节点运行 dask worker 地址",
@@ -147,7 +170,27 @@ def _client(scheduler: Any) -> Iterator[Any]:
             "and attach workers with `dask worker ADDRESS`",
         ) from err
     with client:
+        _wait_for_workers(client, scheduler, wait)
         yield client
+
+
+def _wait_for_workers(client: Any, scheduler: object, wait: float) -> None:
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except TimeoutError as err:
+        raise _cluster_error(
+            scheduler,
+            f"{wait:g} 秒内没有计算节点连上调度器：请在各计算节点运行 dask worker {scheduler}",
+            f"no worker joined within {wait:g} s; start workers with `dask worker {scheduler}`",
+        ) from err
+    info = client.scheduler_info()
+    workers = info.get("workers", {})
+    _log.info(
+        "engine dask: scheduler %s, %d workers, %d threads",
+        scheduler,
+        len(workers),
+        sum(w.get("nthreads", 1) for w in workers.values()),
+    )
 
 
 def link_supplies(
@@ -156,6 +199,7 @@ def link_supplies(
     until: dt.date | str | None = None,
     scheduler: Any = None,
     parts: int | None = None,
+    wait: float = WAIT_FOR_WORKERS,
 ) -> SupplyLinks:
     """Link supply parcels to batches on a Dask cluster, county by county.
 
@@ -175,6 +219,8 @@ def link_supplies(
     parts : int, optional
         Number of tasks to pack the counties into; default four per worker
         thread (never more than the counties).
+    wait : float, default 30
+        Seconds to wait for the scheduler's first worker.
 
     Returns
     -------
@@ -183,7 +229,9 @@ def link_supplies(
     Raises
     ------
     LanduseError
-        When dask is not installed or the scheduler cannot be reached.
+        When dask is not installed, the scheduler cannot be reached or has
+        no worker, a task kills the workers it runs on, or the cluster goes
+        away mid-run.
 
     Examples
     --------
@@ -200,20 +248,55 @@ def link_supplies(
         supplies = supplies[supplies["supply_date"] <= pd.Timestamp(until).normalize()]
     if batches.empty or supplies.empty:
         return supply.link_supplies(batches, supplies, until=until)
-    with _client(scheduler) as client:
+    with _client(scheduler, wait) as client:
         threads = max(sum(client.nthreads().values()), 1)
         n_parts = parts if parts is not None else TASKS_PER_THREAD * threads
         partitions = county_partitions(batches, supplies, parts=n_parts)
         token = uuid.uuid4().hex[:12]
         lean_b = batches[[*BATCH_COLUMNS, batches.geometry.name]]
         lean_s = supplies[[*SUPPLY_COLUMNS, supplies.geometry.name]]
-        # hash=False: hashing the frames to name them would cost more than sending them.
-        b_parts = client.scatter([lean_b.iloc[b] for b, _ in partitions], hash=False)
-        s_parts = client.scatter([lean_s.iloc[s] for _, s in partitions], hash=False)
-        keys = [f"landuse-link-{token}-{i}" for i in range(len(partitions))]
-        futures = client.map(supply.link_supplies, b_parts, s_parts, until=until, key=keys)
-        results: list[SupplyLinks] = client.gather(futures)
+        # Each partition travels in its own task, not scattered: when a worker dies the
+        # scheduler still holds the task and runs it elsewhere.
+        futures = [
+            client.submit(supply.link_supplies, lean_b.iloc[b], lean_s.iloc[s], until=until,
+                          key=f"landuse-link-{token}-{i}", retries=RETRIES, pure=False)
+            for i, (b, s) in enumerate(partitions)
+        ]
+        _log.info("engine dask: %d tasks of whole counties", len(futures))
+        shown = scheduler if isinstance(scheduler, str) else client.scheduler.address
+        results: list[SupplyLinks] = _gather(client, futures, shown)
     return _combine(results, batches, supplies)
+
+
+def _gather(client: Any, futures: list[Any], scheduler: object) -> list[SupplyLinks]:
+    """Gather the tasks' results; cluster failures become one line."""
+    from distributed import KilledWorker
+
+    try:
+        return client.gather(futures)
+    except KilledWorker as err:
+        raise _cluster_error(
+            scheduler,
+            "一个任务使运行它的计算节点相继退出（内存不足？），已放弃：请增加节点内存或减少每个节点的线程数",
+            "a task made every worker it ran on exit (out of memory?); give up. Give the "
+            "workers more memory, or fewer threads each",
+        ) from err
+    except (TimeoutError, asyncio.CancelledError, OSError) as err:
+        raise _cluster_error(
+            scheduler,
+            f"计算中与集群断开（{type(err).__name__}）：请检查调度器和计算节点是否仍在运行后重试",
+            f"lost the cluster mid-run ({type(err).__name__}: {str(err)[:120]}); check the "
+            "scheduler and workers are still running and try again",
+        ) from err
+    except Exception as err:
+        if type(err).__name__ in ("FutureCancelledError", "CancelledError", "CommClosedError"):
+            raise _cluster_error(
+                scheduler,
+                f"计算中与集群断开（{type(err).__name__}）：请检查调度器和计算节点是否仍在运行后重试",
+                f"lost the cluster mid-run ({type(err).__name__}); check the scheduler and "
+                "workers are still running and try again",
+            ) from err
+        raise
 
 
 def _combine(results: list[SupplyLinks], batches: gpd.GeoDataFrame,

@@ -19,6 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,6 +52,8 @@ class Settings:
     lang: str = "zh"
     verbosity: int = 0  # -1 quiet, 0 normal, 1 -v, 2 -vv
     encoding: str | None = None  # --encoding: text encoding of CSV files and .dbf tables
+    layers: dict[str, str] = dataclass_field(default_factory=dict)  # --layer / --layers: layer -> table
+    landcover_file: str | None = None  # --landcover
 
     def t(self, zh: str, en: str) -> str:
         """Return ``zh`` or ``en`` by the chosen language."""
@@ -178,7 +181,61 @@ _encoding_option = click.option(
 def crs_option(f: F) -> F:
     """The workspace reading options: ``--crs`` (passed as ``crs``) and ``--encoding`` (kept in Settings)."""
     return _crs_only(_encoding_option(f))
-workspace_argument = click.argument("workspace", required=False, callback=_check_workspace)
+
+
+def _store_layer(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
+    from landuse.io.postgis import layer_names
+
+    if value:
+        ctx.ensure_object(Settings).layers.update(layer_names(list(value)))
+
+
+def _store_layers_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    import tomllib
+
+    from landuse.io.postgis import layer_names
+
+    try:
+        with open(value, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise click.BadParameter(f"无法读取图层对应表 / cannot read the layer mapping {value}: {err}") from err
+    mapping = data.get("layers", data)
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise click.BadParameter(
+            f"{value}：应为 批次 = \"表名\" 形式的键值（可放在 [layers] 下）/ "
+            f"{value}: use lines like batches = \"t_jsyd_pcxx\" (optionally under [layers])")
+    settings = ctx.ensure_object(Settings)
+    settings.layers = {**layer_names(mapping), **settings.layers}  # --layer wins
+
+
+def _store_landcover(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Settings).landcover_file = value
+
+
+_workspace_options = [
+    click.argument("workspace", required=False, callback=_check_workspace),
+    click.option("--layer", "layer_pairs", multiple=True, metavar="LAYER=TABLE", expose_value=False,
+                 callback=_store_layer,
+                 help="数据库中图层对应的表名，如 batches=t_jsyd_pcxx（可重复）/ the table of a layer in a "
+                      "database, e.g. batches=t_jsyd_pcxx (repeatable)."),
+    click.option("--layers", "layers_file", metavar="FILE.toml", expose_value=False,
+                 type=click.Path(exists=True, dir_okay=False), callback=_store_layers_file,
+                 help="图层与表名对应表（TOML：batches = \"t_jsyd_pcxx\"）/ a TOML mapping of layers to tables."),
+    click.option("--landcover", "landcover_path", metavar="FILE.tif", expose_value=False,
+                 type=click.Path(exists=True, dir_okay=False), callback=_store_landcover,
+                 help="土地覆盖栅格（可与数据库工作区同用）/ the land-cover raster, beside any workspace."),
+]
+
+
+def workspace_argument(f: F) -> F:
+    """The WORKSPACE argument with --layer, --layers and --landcover."""
+    for decorator in reversed(_workspace_options):
+        f = decorator(f)
+    return f
 
 
 # --- the group and its error handling ------------------------------------------------------
@@ -306,12 +363,16 @@ def load(settings: Settings, workspace: str | None, crs: str | None, *, landcove
         zh, en = _STEP_WORDS.get(verb, (verb, verb))
         LOG.info(settings.t(f"{zh} {what}".strip(), f"{en} {what}".strip()))
 
-    LOG.info(
-        settings.t(
-            f"工作区：{workspace or '内置示例'}", f"workspace: {workspace or 'bundled sample'}"
-        )
-    )
+    shown = workspace
+    if workspace and workspace.startswith(("postgresql://", "postgres://", "postgresql+")):
+        from landuse.io.postgis import parse_url
+
+        shown = parse_url(workspace).shown  # never the password
+    LOG.info(settings.t(f"工作区：{shown or '内置示例'}", f"workspace: {shown or 'bundled sample'}"))
+    if settings.landcover_file:
+        LOG.info(settings.t(f"土地覆盖栅格：{settings.landcover_file}", f"land cover: {settings.landcover_file}"))
     return load_workspace(workspace, crs=crs, progress=progress, landcover=landcover,
+                          landcover_file=settings.landcover_file, layers=settings.layers or None,
                           encoding=settings.encoding)
 
 

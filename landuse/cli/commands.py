@@ -161,16 +161,25 @@ def steps(settings: Settings, total: int) -> Iterator[Callable[[str], None]]:
 def run_assessment(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
                    as_of: dt.date | None, *, raster: bool = True, engine: str = "local",
                    scheduler: str | None = None, geometry: bool = True,
-                   accept_errors: bool | None = None) -> Assessment:
+                   accept_errors: bool | None = None,
+                   before: Callable[[Any, Any], None] | None = None) -> Assessment:
     """Load the workspace and assess it, showing progress on stderr.
 
     With ``accept_errors`` given, the verdict gate runs: False refuses
     (:class:`~landuse.DataIncompleteError`) when errors kept rows out of a
     deciding task; True goes on and says on stderr which counties are
-    undetermined.
+    undetermined. ``before(workspace, rules)`` runs after loading and before
+    computing (output checks).
     """
     rules = load_ruleset(rules_name)
     ws = load(settings, workspace, crs, landcover=raster)
+    if before is not None:
+        before(ws, rules)
+    if engine == "dask":
+        LOG.info(settings.t(f"计算引擎：Dask（{scheduler or '本机临时集群'}）",
+                            f"engine: dask ({scheduler or 'a local cluster'})"))
+    else:
+        LOG.info(settings.t("计算引擎：本机", "engine: local"))
     with steps(settings, 5) as progress:
         a = assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
                    scheduler=scheduler, geometry=geometry)
@@ -249,6 +258,15 @@ def outcome_text(settings: Settings, outcome: str) -> str:
     """奖励 / 核减 / 待定 (award, penalty, undetermined) in the chosen language."""
     words = {"award": ("奖励", "award"), "penalty": ("核减", "penalty")}
     return settings.t(*words.get(outcome, ("待定", "undetermined")))
+def _run_of(ws: Any, rules: Any, as_of: dt.date | None) -> Any:
+    """The ``runs`` row of an assessment: rules, date, and the workspace (absolute, no password)."""
+    from pathlib import Path
+
+    from landuse.io.postgis import Run, is_database_url
+
+    day = as_of if as_of is not None else max(t.deadline for t in rules.tasks)
+    source = ws.source if is_database_url(ws.source) else str(Path(ws.source).resolve())
+    return Run(rules.id, day, source)
 
 
 def _is_url(text: str | None) -> bool:
@@ -281,7 +299,9 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     target, met and gap, the award or penalty, next year's plan, suspension
     and ranking. Prints the county table; with --out writes counties.csv,
     batches.csv, idle.csv, candidates.csv, supplies.csv and problems.csv
-    (UTF-8 with BOM, opens in Excel), or the same tables into PostGIS.
+    (UTF-8 with BOM, opens in Excel), or the same tables into PostGIS as
+    a new run of the schema's history (runs, latest_counties... views),
+    checked before anything is computed.
 
     \b
     $ landuse assess
@@ -291,19 +311,31 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
-    if out is not None and not _is_url(out):
+    database = out is not None and _is_url(out)
+    if out is not None and not database:
         check_outputs([Path(out) / name for name in TABLE_FILES], overwrite=overwrite)
+
+    def check_database(ws: Any, rules: Any) -> None:
+        # Reachable, not the input schema, nothing in the way: found out before computing.
+        from landuse.io.postgis import check_results_target
+
+        check_results_target(out, _run_of(ws, rules, as_of), crs=ws.crs, overwrite=overwrite,
+                             inputs=workspace)
+
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
-                       scheduler=scheduler, geometry=out is not None and _is_url(out),
-                       accept_errors=accept_errors)
+                       scheduler=scheduler, geometry=database, accept_errors=accept_errors,
+                       before=check_database if database else None)
     stdout_console().print(county_table(a, settings))
     if out is None:
         return
-    if _is_url(out):
-        from landuse.io.postgis import write_assessment
+    if database:
+        from landuse.io.postgis import write_results
+        from landuse.output.results import database_tables
 
-        written = write_assessment(a, out, overwrite=overwrite)
+        frames, styles = database_tables(a, lang=settings.lang)
+        written = write_results(frames, out, _run_of(a.workspace, a.rules, a.as_of), styles=styles,
+                                overwrite=overwrite, inputs=workspace)
     else:
         written = [str(p) for p in save_assessment(a, out, overwrite=overwrite)]
     LOG.warning(settings.t(f"已写出：{'、'.join(map(str, written))}", f"written: {', '.join(map(str, written))}"))

@@ -12,8 +12,9 @@ cannot be used is kept out of the layers and named in
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,14 @@ from landuse.model.schema import (
 )
 from landuse.model.units import M2_PER_HA
 
-__all__ = ["Workspace", "county_areas", "empty_layer", "load_workspace", "normalise_layers"]
+__all__ = [
+    "Workspace",
+    "county_areas",
+    "empty_layer",
+    "load_workspace",
+    "normalise_layers",
+    "workspace_from_postgis",
+]
 
 #: Relative difference between an attribute area and its geometry's area that is reported.
 AREA_TOLERANCE = 0.05
@@ -197,6 +205,8 @@ def load_workspace(
     progress: ProgressFn | None = None,
     landcover: bool = True,
     encoding: str | None = None,
+    landcover_file: str | os.PathLike | None = None,
+    layers: Sequence[str] | dict[str, str] | None = None,
 ) -> Workspace:
     """Load and normalise a workspace.
 
@@ -217,6 +227,11 @@ def load_workspace(
     encoding : str, optional
         The text encoding of every CSV and .dbf (``GBK``, ``UTF-8``...), over
         .cpg files and what the bytes suggest (``--encoding``).
+    landcover_file : path-like, optional
+        The land-cover raster to use, beside any workspace (a database has
+        none; a folder's own is replaced). ``--landcover``.
+    layers : dict or list of "LAYER=TABLE", optional
+        A database workspace's own table names (``--layer batches=t_jsyd_pcxx``).
 
     Returns
     -------
@@ -239,9 +254,17 @@ def load_workspace(
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from landuse.io import postgis
 
-        raws, raster, problems, shown = postgis.read_workspace(text)
+        raws, raster, problems, shown = postgis.read_workspace(text, names=layers)
+        if landcover_file is not None and landcover:
+            raster = _landcover_file(landcover_file, problems)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
                                 assume_crs=crs, progress=progress)
+    if layers:
+        raise WorkspaceError(
+            "--layer 只用于数据库工作区；文件请按图层名命名（批次、供地… 或 batches、supplies…）",
+            "--layer applies to database workspaces; name files after their layers "
+            "(batches, supplies...)",
+        )
     path = Path(path)
     root, keeper = extract(path)
     try:
@@ -280,7 +303,9 @@ def load_workspace(
                 None, ignored.name,
             ))
         raster = None
-        if sources.landcover is not None and landcover:
+        if landcover_file is not None and landcover:
+            raster = _landcover_file(landcover_file, problems)
+        elif sources.landcover is not None and landcover:
             try:
                 raster = open_landcover(sources.landcover)
             except LayerReadError as err:
@@ -296,6 +321,49 @@ def load_workspace(
         ws.counts.setdefault(layer, (name, None, 0))
     ws.tempdir = keeper
     return ws
+
+
+def _landcover_file(path: str | os.PathLike, problems: list[Problem]) -> LandCover | None:
+    """Open a land-cover raster given on its own (``--landcover``); a fault is a problem."""
+    try:
+        return open_landcover(path)
+    except LayerReadError as err:
+        problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None, str(path)))
+        return None
+
+
+def workspace_from_postgis(
+    url: str,
+    *,
+    counties: Sequence[str] | str | None = None,
+    approved_from: dt.date | str | None = None,
+    approved_to: dt.date | str | None = None,
+    crs: str | int | CRS | None = None,
+    progress: ProgressFn | None = None,
+    layers: Sequence[str] | dict[str, str] | None = None,
+    landcover_file: str | os.PathLike | None = None,
+) -> Workspace:
+    """Load and normalise the workspace in a PostGIS schema, filters pushed into SQL.
+
+    Parameters are those of :func:`landuse.io.postgis.read_workspace` and
+    :func:`load_workspace`.
+
+    Examples
+    --------
+    >>> ws = workspace_from_postgis("postgresql://analyst@db/land?schema=zhumadian",  # doctest: +SKIP
+    ...                             counties=["411702", "411721"], approved_to="2018-12-31")
+    """
+    from landuse import postgis
+
+    if progress:
+        progress("read postgis")
+    raws, raster, problems, shown = postgis.read_workspace(
+        url, counties=counties, approved_from=approved_from, approved_to=approved_to, names=layers
+    )
+    if landcover_file is not None:
+        raster = _landcover_file(landcover_file, problems)
+    return normalise_layers(raws, landcover=raster, problems=problems, source=shown,
+                            assume_crs=crs, progress=progress)
 
 
 def sample_workspace() -> Path:

@@ -45,6 +45,7 @@ __all__ = [
     "CANDIDATE_COLORS",
     "IDLE_COLORS",
     "SUPPLY_COLORS",
+    "database_tables",
     "qgis_styles",
     "results_layers",
     "write_results_gpkg",
@@ -517,6 +518,32 @@ def qgis_styles(
         )
         sld[layer] = _sld(layer, "category", cats)
     return qml, sld
+
+
+def database_tables(
+    assessment: Assessment, *, lang: str = "zh"
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The tables :func:`landuse.io.postgis.write_results` writes, and their QGIS styles (QML).
+
+    The layers of :func:`results_layers` (with ``category``), the supplies
+    and the problems, each with its geometry in the workspace's CRS.
+    """
+    layers = results_layers(assessment, lang=lang)
+    supplies = assessment.supplies
+    if isinstance(supplies, gpd.GeoDataFrame) and supplies.crs is None:
+        supplies = supplies.set_crs(assessment.workspace.crs)
+    problems = assessment.problems[
+        ["layer", "feature_id", "field", "severity", "message", "message_en", "row", "source"]
+    ]
+    tables = {
+        "counties": layers["counties"],
+        "batches": layers["batches"],
+        "supplies": supplies,
+        "idle": layers["idle"],
+        "candidates": layers["candidates"],
+        "problems": problems,
+    }
+    return tables, qgis_styles(assessment, lang=lang)[0]
 
 
 def write_results_gpkg(
