@@ -40,6 +40,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import sqlite3
 import sys
@@ -627,6 +628,72 @@ def synthesize(
                      developed, bare, quirk, batch_of, timings)
 
 
+def _irregular(rng: np.random.Generator, centre: np.ndarray, area_m2: np.ndarray,
+               max_radius: np.ndarray | float) -> np.ndarray:
+    """Star-shaped polygons of 8 to 12 vertices around ``centre`` with about ``area_m2`` each.
+
+    Angles and radii are jittered (radii 0.65 to 1.35 of the mean), then the polygon is
+    scaled to the area asked for, never past ``max_radius`` from its centre.
+    """
+    n = len(area_m2)
+    k = rng.integers(8, 13, n)
+    slots = np.arange(12)[None, :]
+    valid = slots < k[:, None]
+    angle = (slots + rng.uniform(-0.35, 0.35, (n, 12))) * (2 * np.pi / k[:, None])
+    radius = rng.uniform(0.65, 1.35, (n, 12))
+    x, y = radius * np.cos(angle), radius * np.sin(angle)
+    # Area of the unit star (shoelace over the valid vertices, closed back to the first).
+    nxt = np.where(slots + 1 < k[:, None], slots + 1, 0)
+    xn, yn = np.take_along_axis(x, nxt, 1), np.take_along_axis(y, nxt, 1)
+    unit = 0.5 * np.abs(np.where(valid, x * yn - xn * y, 0.0).sum(axis=1))
+    scale = np.sqrt(area_m2 / unit)
+    scale = np.minimum(scale, max_radius / np.where(valid, radius, 0.0).max(axis=1))
+    xs = centre[:, 0, None] + scale[:, None] * x
+    ys = centre[:, 1, None] + scale[:, None] * y
+    coords = np.round(np.stack([xs[valid], ys[valid]], axis=1), 2)
+    rings = shapely.linearrings(coords, indices=np.repeat(np.arange(n), k))
+    return shapely.make_valid(shapely.polygons(rings))
+
+
+def messify(synth: Synthetic, *, seed: int = 2018, loose_share: float = 0.05) -> Synthetic:
+    """Make a tidy synthetic workspace messy, as real provinces are.
+
+    Batches become irregular polygons of 8 to 12 vertices of about their approved
+    area (still one per grid cell, so batches never overlap); every parcel cut from a
+    batch becomes an irregular polygon of about its area placed anywhere within the
+    batch's reach, so parcels often overlap one another inside their batch and spill
+    over its edge; ``loose_share`` of them lose their batch id. Stock parcels (outside
+    every batch) and parcels without geometry are left as they were.
+    """
+    rng = np.random.default_rng(seed + 1)
+    batches, supplies = synth.batches.copy(), synth.supplies.copy()
+    bgeom = batches.geometry.to_numpy()
+    centre = shapely.get_coordinates(shapely.centroid(bgeom))
+    new_b = _irregular(rng, centre, shapely.area(bgeom), MAX_SIDE_M / 2)
+    batches = batches.set_geometry(new_b)
+    batches["批准面积"] = np.round(shapely.area(new_b) / 1e4, 4)
+    of = synth.batch_index
+    sgeom = supplies.geometry.to_numpy()
+    cut = (of >= 0) & ~shapely.is_missing(sgeom)
+    b = of[cut]
+    reach = np.sqrt(shapely.area(new_b[b]) / np.pi)
+    r = reach * np.sqrt(rng.uniform(0.0, 0.8, len(b)))
+    a = rng.uniform(0, 2 * np.pi, len(b))
+    spot = centre[b] + np.column_stack([r * np.cos(a), r * np.sin(a)])
+    area = np.maximum(shapely.area(sgeom[cut]) * rng.uniform(0.7, 1.3, len(b)), 400.0)
+    parcels = _irregular(rng, spot, area, np.maximum(MARGIN_M, reach))
+    sgeom = sgeom.copy()
+    sgeom[cut] = parcels
+    supplies = supplies.set_geometry(sgeom)
+    supplies.loc[cut, "GDMJ"] = np.round(shapely.area(parcels) / 1e4, 4)
+    loose = cut & (rng.random(len(supplies)) < loose_share)
+    supplies.loc[loose, "PCBH"] = ""
+    quirk = np.where(loose, "loose", np.where(cut, "messy", synth.quirk))
+    return dataclasses.replace(synth, batches=batches, supplies=supplies, quirk=quirk,
+                               bare=np.array([], dtype=object),
+                               developed=np.array([], dtype=object))
+
+
 def _supply_attributes(rng: np.random.Generator, geom: np.ndarray, date: np.ndarray,
                        county: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
     """Method, use, dates, price, investment, development and 电子监管号 of every parcel."""
@@ -906,6 +973,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write landcover.tif with this pixel size in metres")
     parser.add_argument("--raster-extent", choices=["counties", "batches"], default="counties")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+    parser.add_argument("--messy", action="store_true",
+                        help="irregular batches (8-12 vertices) and parcels that overlap one another "
+                             "inside their batch and spill over its edge, 5 %% without a batch id")
     args = parser.parse_args(argv)
     if args.out.exists() and any(args.out.iterdir()):
         if not args.overwrite:
@@ -913,6 +983,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.out)
     t0 = time.perf_counter()
     synth = synthesize(args.size, seed=args.seed, n_batches=args.batches)
+    if args.messy:
+        synth = messify(synth, seed=args.seed)
     t1 = time.perf_counter()
     files = write_workspace(synth, args.out, fmt=args.fmt, crs=args.crs)
     t2 = time.perf_counter()
