@@ -7,6 +7,7 @@ shared options and error handling). Data goes to stdout, progress to stderr.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -258,6 +259,73 @@ def outcome_text(settings: Settings, outcome: str) -> str:
     """奖励 / 核减 / 待定 (award, penalty, undetermined) in the chosen language."""
     words = {"award": ("奖励", "award"), "penalty": ("核减", "penalty")}
     return settings.t(*words.get(outcome, ("待定", "undetermined")))
+
+
+#: Above this many rows the county table is printed as plain aligned text: a province's
+#: 150 counties take rich about a second to lay out, plain text a few milliseconds.
+PLAIN_TABLE_ROWS = 30
+
+
+def _plain(table: Table) -> str:
+    """A rich table as plain aligned text (markup removed, CJK counted two cells wide)."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    def text(cell: object) -> str:
+        return Text.from_markup(cell).plain if isinstance(cell, str) else str(cell)
+
+    columns = [[text(c.header).replace("\n", " ") for c in table.columns]]
+    body = list(zip(*[[text(cell) for cell in c._cells] for c in table.columns], strict=True))
+    rows = columns + [list(r) for r in body]
+    widths = [max(cell_len(r[i]) for r in rows) for i in range(len(table.columns))]
+
+    def line(row: list[str]) -> str:
+        out = []
+        for cell, width, col in zip(row, widths, table.columns, strict=True):
+            pad = " " * (width - cell_len(cell))
+            out.append(pad + cell if col.justify == "right" else cell + pad)
+        return "  ".join(out).rstrip()
+
+    title = text(table.title) if table.title else ""
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    return "\n".join([*([title] if title else []), line(rows[0]), rule, *(line(r) for r in rows[1:])])
+
+
+def print_counties(a: Assessment, settings: Settings, *, county: str | None = None,
+                   sort: str = "code") -> None:
+    """Print the county table on stdout: nothing under ``-q``, plain text when it is long.
+
+    ``county`` (a code or a name) shows that unit's row alone, ranked among all;
+    ``sort`` orders the rows: ``code``, ``rank`` (best first) or a task id (its rate,
+    highest first).
+    """
+    if settings.verbosity < 0:
+        return
+    shown = a
+    if county is not None or sort != "code":
+        counties = a.counties
+        if county is not None:
+            code = a.county(county)["county_code"]
+            counties = counties[counties["county_code"] == code]
+        elif sort == "rank":
+            counties = counties.sort_values(["rank", "county_code"], na_position="last", kind="stable")
+        else:
+            column = f"{sort}_rate"
+            if column not in counties:
+                ids = ", ".join(r.task.id for r in a.tasks)
+                raise click.BadParameter(
+                    f"没有任务 {sort}（可选 code、rank、{ids}）/ no task {sort} (use code, rank, {ids})",
+                    param_hint="--sort")
+            counties = counties.sort_values([column, "county_code"], ascending=[False, True],
+                                            na_position="last", kind="stable")
+        shown = dataclasses.replace(a, counties=counties)
+    table = county_table(shown, settings)
+    if len(shown.counties) > PLAIN_TABLE_ROWS:
+        click.echo(_plain(table))
+    else:
+        stdout_console().print(table)
+
+
 def _run_of(ws: Any, rules: Any, as_of: dt.date | None) -> Any:
     """The ``runs`` row of an assessment: rules, date, and the workspace (absolute, no password)."""
     from pathlib import Path
@@ -289,10 +357,15 @@ def _is_url(text: str | None) -> bool:
               help="本机计算或 Dask 集群 / compute here or on a Dask cluster.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Dask 调度器地址（默认本地集群）/ Dask scheduler address (default: a local cluster).")
+@click.option("--county", metavar="CODE|NAME",
+              help="只显示一个县区（仍按全部县区排名）/ show one county only (ranked among all).")
+@click.option("--sort", default="code", show_default=True, metavar="code|rank|TASK",
+              help="表格排序：代码、排名，或某任务（如 T2）的完成率 / order rows by code, rank, or a "
+                   "task's rate (e.g. T2).")
 @pass_settings
 def assess_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
                    out: str | None, overwrite: bool, accept_errors: bool, crs: str | None, no_raster: bool,
-                   engine: str, scheduler: str | None) -> None:
+                   engine: str, scheduler: str | None, county: str | None, sort: str) -> None:
     """按规则集考核各县区：供地率、处置率、奖惩、排名。
 
     Assess every county against a rule set as of a date: each task's rate,
@@ -308,6 +381,8 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     $ landuse assess 驻马店数据/ --rules zhumadian-2018 --as-of 2018-12-31 --out 考核结果/
     $ landuse assess postgresql://gis@db/land?schema=zhumadian --out postgresql://gis@db/land?schema=results
     $ landuse assess 河南/ --engine dask --scheduler tcp://10.0.0.5:8786 --out 结果/
+    $ landuse assess 河南/ --county 遂平县
+    $ landuse assess 河南/ --sort rank
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
@@ -326,7 +401,7 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
                        scheduler=scheduler, geometry=database, accept_errors=accept_errors,
                        before=check_database if database else None)
-    stdout_console().print(county_table(a, settings))
+    print_counties(a, settings, county=county, sort=sort)
     if out is None:
         return
     if database:
@@ -549,7 +624,7 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
         write_report(a, stage, lang=settings.lang, basemap=basemap, tianditu_key=tianditu_key,
                      overlays=overlays, overwrite=True, progress=progress)
         save_assessment(a, stage, overwrite=True)
-    stdout_console().print(county_table(a, settings))
+    print_counties(a, settings)
     for name in names:
         click.echo(str(Path(out) / name))
     LOG.warning(settings.t(f"会议材料已写入 {out}/（打开 index.html）",
