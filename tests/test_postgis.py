@@ -256,7 +256,10 @@ def test_sample_from_postgis_gives_the_same_counties_csv(
 
     # The same validation: the same problems on the same rows (fid holds the file's row).
     key = ["layer", "feature_id", "field", "severity", "row"]
-    same = db["problems"][key].astype(str).sort_values(key).reset_index(drop=True)
+    # ...but for the raster a database has not (said once: give it with --landcover).
+    raster = db["problems"]["layer"] == "landcover"
+    assert db["problems"].loc[raster, "message_en"].str.contains("--landcover").tolist() == [True]
+    same = db["problems"][~raster][key].astype(str).sort_values(key).reset_index(drop=True)
     # ...but for the note that the spreadsheet's header is on line 3, which the table has not.
     file_problems = files["problems"][~files["problems"]["message_en"].str.contains("header found")]
     expected = file_problems[key].astype(str).sort_values(key).reset_index(drop=True)
@@ -1018,8 +1021,11 @@ def test_a_landcover_raster_beside_a_database_workspace(
     from_files, without = sample_assessed
     assert from_files.workspace.landcover is not None
     assert without.workspace.landcover is None
+    assert any("--landcover" in p.message_en for p in without.workspace.problems)
     ws = load_workspace(url, landcover_file=raster)
     assert ws.landcover is not None
+    assert not any(p.layer == "landcover" for p in ws.problems)
+    assert not any(p.layer == "landcover" for p in load_workspace(url, landcover=False).problems)
     with_raster = assess(ws, "zhumadian-2018", "2018-12-31")
     # The land-cover check changes the list (124 candidates without it on the sample).
     assert len(without.candidates) == len(from_files.candidates) + 1

@@ -257,6 +257,8 @@ def load_workspace(
         raws, raster, problems, shown = postgis.read_workspace(text, names=layers)
         if landcover_file is not None and landcover:
             raster = _landcover_file(landcover_file, problems)
+        elif landcover:
+            problems.append(_NO_RASTER_IN_DATABASE)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
                                 assume_crs=crs, progress=progress)
     if layers:
@@ -323,6 +325,17 @@ def load_workspace(
     return ws
 
 
+#: Said of a database workspace without ``--landcover``: the raster checks do not run.
+_NO_RASTER_IN_DATABASE = Problem(
+    "landcover", None, None, "warning",
+    "数据库工作区不含土地覆盖栅格：地类、开发程度改由属性判断，核查清单可能不同；"
+    "如有栅格请用 --landcover 文件.tif 指定（或 --no-raster 表明有意不用）",
+    "a database workspace has no land-cover raster: land class and development are judged from "
+    "attributes only, so the candidates may differ; give one with --landcover FILE.tif "
+    "(or --no-raster to go without it on purpose)",
+)
+
+
 def _landcover_file(path: str | os.PathLike, problems: list[Problem]) -> LandCover | None:
     """Open a land-cover raster given on its own (``--landcover``); a fault is a problem."""
     try:
@@ -362,6 +375,8 @@ def workspace_from_postgis(
     )
     if landcover_file is not None:
         raster = _landcover_file(landcover_file, problems)
+    else:
+        problems.append(_NO_RASTER_IN_DATABASE)
     return normalise_layers(raws, landcover=raster, problems=problems, source=shown,
                             assume_crs=crs, progress=progress)
 
