@@ -579,7 +579,7 @@ def test_results_are_written_typed_keyed_commented_multipolygon(
                 "landuse_version FROM {}").format(sql.Identifier(schema, "runs")),
     )
     assert run == [(1, "zhumadian-2018", "2018-12-31", first.workspace.source, True,
-                    postgis._version())]
+                    postgis.results._version())]
 
 
 @pytest.mark.postgis
@@ -598,10 +598,11 @@ def test_layer_styles_are_written_as_in_the_geopackage(
         ).format(sql.Identifier(schema, "layer_styles")),
     )
     named = {r[0] for r in rows}
+    # The supplied parcels are a styled layer too, as in results.gpkg.
     assert named == {
-        t for n in ("counties", "batches", "idle", "candidates") for t in (n, f"latest_{n}")
+        t for n in ("counties", "batches", "supplies", "idle", "candidates") for t in (n, f"latest_{n}")
     }
-    assert len(rows) == 8
+    assert len(rows) == 10
     from landuse.output.results import qgis_styles
 
     qml = qgis_styles(first)[0]
@@ -755,7 +756,7 @@ def test_a_failure_half_way_leaves_the_history_intact(
     every = ("runs", *postgis.RESULT_TABLES)
     before = {t: fingerprint(pg_url, schema, t) for t in every}
 
-    real = postgis._append
+    real = postgis.results._append
     calls: list[str] = []
 
     def failing(conn, db, item, run_id, frame):  # the writer of the third table fails
@@ -763,18 +764,18 @@ def test_a_failure_half_way_leaves_the_history_intact(
         if len(calls) == 3:
             if how == "exception":
                 raise Interrupted("injected")
-            pid = postgis._raw(conn).info.backend_pid
+            pid = postgis._db._raw(conn).info.backend_pid
             query(pg_url, "SELECT pg_terminate_backend(%s)", (pid,))
         return real(conn, db, item, run_id, frame)
 
-    monkeypatch.setattr(postgis, "_append", failing)
+    monkeypatch.setattr(postgis.results, "_append", failing)
     with pytest.raises(Interrupted if how == "exception" else DatabaseError):
         write_assessment(second, url)
     assert len(calls) == 3
     assert {t: fingerprint(pg_url, schema, t) for t in every} == before
     assert table_names(pg_url, schema) == set(postgis.RESULT_TABLES) | HISTORY
 
-    monkeypatch.setattr(postgis, "_append", real)
+    monkeypatch.setattr(postgis.results, "_append", real)
     write_assessment(second, url)
     after = {t: fingerprint(pg_url, schema, t) for t in every}
     assert after["counties"][0] == 2 * before["counties"][0]
@@ -840,13 +841,13 @@ def test_load_overwrite_replaces_only_tables_landuse_loaded(
           .format(sql.Identifier(schema), b, b, b))
     before = fingerprint(pg_url, schema, "batches")
     read: list[str] = []
-    real = postgis.read_layer
+    real = postgis.write.read_layer
 
     def counting(*args, **kwargs):
         read.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(postgis, "read_layer", counting)
+    monkeypatch.setattr(postgis.write, "read_layer", counting)
     with pytest.raises(DatabaseError, match="did not load"):
         load_files(source, at(pg_url, schema), overwrite=True)
     assert read == []  # refused before a file was read

@@ -366,7 +366,7 @@ def workspace_from_postgis(
     >>> ws = workspace_from_postgis("postgresql://analyst@db/land?schema=zhumadian",  # doctest: +SKIP
     ...                             counties=["411702", "411721"], approved_to="2018-12-31")
     """
-    from landuse import postgis
+    from landuse.io import postgis
 
     if progress:
         progress("read postgis")
