@@ -107,3 +107,19 @@ def test_map_and_progress_and_rules(run, tmp_path):
     rules = run("rules", "zhumadian-2018", "--lang", "en")
     assert "T1" in rules.stdout
     assert "milestone" in rules.stdout
+
+
+@pytest.mark.parametrize("command", ["assess", "report", "map", "quota"])
+def test_the_verdict_commands_offer_accept_errors(run, command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "--accept-errors" in result.stdout
+
+
+def test_the_clean_sample_is_complete(run, tmp_path):
+    result = run("assess", "--as-of", "2018-12-31", "--out", str(tmp_path), "--no-raster")
+    assert result.exit_code == 0, result.output
+    assert "待定" not in result.stdout
+    counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype=str)
+    assert set(counties["data_complete"]) == {"true"}
+    assert list(counties.columns).index("data_complete") == list(counties.columns).index("outcome_final") + 1

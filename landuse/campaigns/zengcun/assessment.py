@@ -117,7 +117,9 @@ class Assessment:
         One row per county: for each task ``<ID>_rate``, ``<ID>_target``,
         ``<ID>_met``, ``<ID>_gap_ha``; ``tasks_met``, ``outcome``,
         ``plan_base_ha``, ``plan_next_ha``, ``suspended``,
-        ``combined_disposal_rate``, ``rank``, ``ranking``, then details.
+        ``combined_disposal_rate``, ``rank``, ``ranking``, then details,
+        among them ``data_complete`` (false where errors kept rows of the
+        county out: its ``outcome`` is then ``undetermined``).
     tasks : list of verdict.TaskResult
         Each task's per-county numerators and denominators.
     batches : geopandas.GeoDataFrame
@@ -321,6 +323,18 @@ def assess(
     ------
     WorkspaceError
         When a required layer is missing.
+    RuleSetError
+        When ``as_of`` is before the rule set's first approval window opens
+        (no task exists yet: nothing to rank or judge).
+
+    Notes
+    -----
+    Rows dated (approval, supply, start, identification, disposal,
+    revocation) more than a year after the later of ``as_of`` and the rule
+    set's last deadline are left out, each named by an error. Counties whose
+    rows an error kept out of a deciding task's inputs get outcome
+    ``undetermined`` and ``data_complete`` false; :meth:`Assessment.gate`
+    refuses such an assessment unless errors are accepted.
 
     Examples
     --------
