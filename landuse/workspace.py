@@ -43,6 +43,9 @@ __all__ = ["Workspace", "county_areas", "empty_layer", "load_workspace", "normal
 
 #: Relative difference between an attribute area and its geometry's area that is reported.
 AREA_TOLERANCE = 0.05
+#: The layers every workspace has as attributes; other (campaign) layers live in ``Workspace.layers``.
+_CORE = ("counties", "batches", "supplies", "idle", "revocations", "quotas")
+_REQUIRED = tuple(name for name, spec in LAYERS.items() if spec.required)
 
 ProgressFn = Callable[[str], None]
 
@@ -97,6 +100,13 @@ class Workspace:
     source_crs : dict
         Canonical layer → the CRS its geometry was stored in (None when the
         source had none), for the layers read with geometry.
+    layers : dict
+        The optional campaign layers found in the workspace (``changes``…),
+        normalised like the others; :meth:`layer` gives an empty frame for
+        one that is absent.
+    required : tuple of str
+        The layers this workspace was loaded to have (by default those
+        :data:`~landuse.schema.LAYERS` marks required).
     """
 
     counties: gpd.GeoDataFrame
@@ -111,12 +121,17 @@ class Workspace:
     source: str = ""
     sources: dict[str, str] = field(default_factory=dict)
     source_crs: dict[str, CRS | None] = field(default_factory=dict)
+    layers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    required: tuple[str, ...] = field(default_factory=lambda: _REQUIRED)
 
     def layer(self, name: str) -> pd.DataFrame:
         """Return the layer called ``name`` (canonical name)."""
         if name not in LAYERS:
             raise KeyError(name)
-        return getattr(self, name)
+        if name in _CORE:
+            return getattr(self, name)
+        found = self.layers.get(name)
+        return empty_layer(name, self.crs) if found is None else found
 
     @property
     def problems_frame(self) -> pd.DataFrame:
@@ -139,8 +154,8 @@ class Workspace:
         # A required layer must be there; only the counties must also have rows
         # (no batches or no supplies is a county with nothing to do, not an error).
         missing = [
-            n for n, spec in LAYERS.items()
-            if spec.required and (n not in self.sources or (n == "counties" and self.counties.empty))
+            n for n in self.required
+            if n not in self.sources or (n == "counties" and self.counties.empty)
         ]
         if missing:
             zh = "、".join(f"{LAYERS[n].label}（{n}）" for n in missing)
@@ -163,6 +178,7 @@ def load_workspace(
     crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
     landcover: bool = True,
+    required: tuple[str, ...] | None = None,
 ) -> Workspace:
     """Load and normalise a workspace.
 
@@ -180,6 +196,10 @@ def load_workspace(
     landcover : bool, default True
         Open the land-cover raster when there is one; False leaves it out
         (``landuse assess --no-raster``), which also spares loading rasterio.
+    required : tuple of str, optional
+        The layers a run needs; a missing one is an error. Default: those
+        :data:`~landuse.schema.LAYERS` marks required (counties, batches,
+        supplies); a 卫片执法 run needs only ``("counties", "changes")``.
 
     Returns
     -------
@@ -204,7 +224,7 @@ def load_workspace(
 
         raws, raster, problems, shown = postgis.read_workspace(text)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
-                                assume_crs=crs, progress=progress)
+                                assume_crs=crs, progress=progress, required=required)
     path = Path(path)
     with opened(path) as root:
         sources = discover(root)
@@ -243,7 +263,7 @@ def load_workspace(
                 problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None,
                                         sources.landcover.name))
     return normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
-                            assume_crs=crs, progress=progress)
+                            assume_crs=crs, progress=progress, required=required)
 
 
 def sample_workspace() -> Path:
@@ -268,6 +288,7 @@ def normalise_layers(
     source: str = "",
     assume_crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
+    required: tuple[str, ...] | None = None,
 ) -> Workspace:
     """Normalise raw layers (as read by :mod:`landuse.io`) into a :class:`Workspace`.
 
@@ -278,8 +299,9 @@ def normalise_layers(
     by_layer = {raw.layer: raw for raw in raws}
     for raw in raws:
         problems.extend(raw.problems)
+    required = _REQUIRED if required is None else tuple(required)
     for name, spec in LAYERS.items():
-        if spec.required and name not in by_layer and not any(
+        if name in required and name not in by_layer and not any(
             p.layer == name and p.severity == "error" for p in problems
         ):
             names = "、".join(n for n in spec.names if not n.isascii()) + " / " + ", ".join(
@@ -293,9 +315,11 @@ def normalise_layers(
     work_crs = _choose_crs(by_layer, assume_crs)
     layers: dict[str, pd.DataFrame] = {}
     for name in LAYERS:
+        raw = by_layer.get(name)
+        if raw is None and name not in _CORE:
+            continue  # an absent campaign layer stays out of the workspace
         if progress:
             progress(f"normalise {name}")
-        raw = by_layer.get(name)
         if raw is None:
             layers[name] = empty_layer(name, work_crs)
             continue
@@ -312,6 +336,8 @@ def normalise_layers(
         crs=work_crs, landcover=landcover, problems=problems, source=source,
         sources={raw.layer: raw.source for raw in raws},
         source_crs={raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)},
+        layers={name: frame for name, frame in layers.items() if name not in _CORE},
+        required=required,
     )
 
 
@@ -501,7 +527,8 @@ def _reconcile_areas(out: gpd.GeoDataFrame, raw: RawLayer, rows: pd.Series) -> t
     """Fill missing attribute areas from the geometry; report disagreements."""
     problems: list[Problem] = []
     errors = pd.Series(False, index=out.index)
-    area_field = {"batches": "approved_ha", "supplies": "area_ha", "idle": "area_ha"}.get(raw.layer)
+    area_field = {"batches": "approved_ha", "supplies": "area_ha", "idle": "area_ha",
+                  "changes": "area_ha"}.get(raw.layer)
     if area_field is None:
         return out, problems, errors
     attr = out[area_field]
