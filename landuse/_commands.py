@@ -119,6 +119,89 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
                       scheduler=scheduler, geometry=geometry)
 
 
+def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
+                 as_of: dt.date | None, out: str | None, overwrite: bool) -> bool:
+    """Run a rule set of a campaign other than 增存挂钩: print its county table, write its CSVs.
+
+    Returns False, doing nothing, for a 增存挂钩 rule set. The campaign's
+    module (see :data:`landuse.campaigns.CAMPAIGNS`) measures and judges;
+    this prints ``counties`` with the columns' titles and writes
+    ``counties.csv``, one CSV per ledger and ``problems.csv`` into ``out``.
+    """
+    import importlib
+    from pathlib import Path
+
+    from landuse.assessment import _plain
+    from landuse.campaigns import CAMPAIGNS
+    from landuse.io import write_csv
+    from landuse.schema import problems_frame
+    from landuse.workspace import load_workspace
+
+    rules = load_ruleset(rules_name)
+    if getattr(rules, "campaign", "zengcun") == "zengcun":
+        return False
+    campaign = importlib.import_module(CAMPAIGNS[rules.campaign]).CAMPAIGN
+    t = settings.t
+    # Refuse existing outputs before the computation, not after it.
+    names = ["counties", *(f"{n}" for n in ("weipian_illegal",) if campaign.name == "weipian"), "problems"]
+    if out is not None and not overwrite:
+        existing = [str(Path(out) / f"{n}.csv") for n in names if (Path(out) / f"{n}.csv").exists()]
+        if existing:
+            from landuse._errors import OutputExistsError
+
+            raise OutputExistsError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --overwrite",
+                                    f"outputs exist: {', '.join(existing)}; pass --overwrite to replace them")
+    _configure_logging(settings)
+    ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required))
+    ws.require()
+    result = campaign.run(ws, rules, as_of)
+    problems = [*ws.problems, *result.problems]
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        LOG.warning(t(f"数据有 {errors} 个错误，相关图斑未参与计算（见 problems.csv 或 landuse check）",
+                      f"{errors} data error(s): the rows concerned are left out (see problems.csv or landuse check)"))
+    table = Table(title=t(f"{rules.name}（截至 {result.as_of}，红线 {rules.red_line:.0%}）",
+                          f"{rules.name_en} (as of {result.as_of}, red line {rules.red_line:.0%})"))
+    frame = result.counties[result.summary.get("shown", list(result.counties.columns))]
+    table.add_column(t("代码", "code"))
+    for col in frame.columns:
+        zh, en = result.columns.get(col, (col, col))
+        table.add_column(t(zh, en), justify="left" if frame[col].dtype == "string" else "right")
+
+    def cell(col: str, value: object) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return t("无任务", "no task") if col in ("violation_ratio", "red_line_exceeded") else "—"
+        if col == "red_line_exceeded":
+            return f"[red]{t('超过', 'crossed')}[/]" if bool(value) else f"[green]{t('未超过', 'below')}[/]"
+        if col.endswith(("_ratio", "_rate")):
+            return format_rate(float(value))  # type: ignore[arg-type]
+        if col.endswith("_ha"):
+            return f"{float(value):,.2f}"  # type: ignore[arg-type]
+        return str(value)
+
+    for code, row in frame.iterrows():
+        table.add_row(str(code), *(cell(c, row[c]) for c in frame.columns))
+    s = result.summary
+    if "city_violation_ratio" in s:
+        city = s["city_violation_ratio"]
+        table.add_section()
+        table.add_row("", t("全市", "city"), *(
+            cell(c, s.get(f"city_{c}")) if f"city_{c}" in s else "" for c in frame.columns[1:]))
+        LOG.warning(t(f"全市违法比例 {format_rate(city)}（红线 {rules.red_line:.0%}）",
+                      f"city violation ratio {format_rate(city)} (red line {rules.red_line:.0%})"))
+    stdout_console().print(table)
+    if out is None:
+        return True
+    counties = _plain(result.counties.reset_index())
+    written = [write_csv(counties, Path(out) / "counties.csv")]
+    for ledger in result.ledgers:
+        titles = {c: (zh if settings.lang == "zh" else en) for c, (zh, en) in ledger.columns.items()}
+        written.append(write_csv(_plain(ledger.frame).rename(columns=titles), Path(out) / f"{ledger.name}.csv"))
+    written.append(write_csv(problems_frame(problems), Path(out) / "problems.csv"))
+    LOG.warning(t(f"已写出：{'、'.join(map(str, written))}", f"written: {', '.join(map(str, written))}"))
+    return True
+
+
 # --- printing ------------------------------------------------------------------------------
 def _met_text(settings: Settings, met: object, no_task: bool) -> str:
     if no_task:
@@ -211,6 +294,8 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
+    if run_campaign(settings, workspace, crs, rules_name, as_of, out, overwrite):
+        return
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
                        scheduler=scheduler, geometry=out is not None and _is_url(out))
@@ -549,6 +634,18 @@ def rules_command(settings: Settings, name: str | None) -> None:
             console.print(f"{rid}\t{r.name if settings.lang == 'zh' else r.name_en}")
         return
     r = load_ruleset(name)
+    if getattr(r, "campaign", "zengcun") != "zengcun":
+        # Another campaign's rule set: its checked keys, as the TOML names them.
+        import dataclasses
+
+        table = Table(title=f"{r.name if settings.lang == 'zh' else r.name_en}\n{r.source if settings.lang == 'zh' else r.source_en}")
+        table.add_column(t("键", "key"))
+        table.add_column(t("值", "value"), overflow="fold")
+        for f in dataclasses.fields(r):
+            if f.name not in ("name", "name_en", "source", "source_en", "path"):
+                table.add_row(f.name, str(getattr(r, f.name)))
+        console.print(table)
+        return
     table = Table(title=f"{r.name if settings.lang == 'zh' else r.name_en}\n{r.source if settings.lang == 'zh' else r.source_en}")
     for zh, en in (("任务", "task"), ("内容", "measure"), ("批准日期范围", "approvals"), ("截止", "deadline"),
                    ("目标", "target"), ("决定奖惩", "decides")):

@@ -155,19 +155,22 @@ def parse_rules(doc: dict[str, Any], src: str) -> WeipianRules:
 
 #: counties.csv columns of the campaign → (中文, English) titles, in order.
 COLUMNS: dict[str, tuple[str, str]] = {
-    "F_ha": ("新增建设占用耕地（公顷）", "farmland taken by new construction (ha)"),
-    "I_ha": ("违法占用耕地（公顷）", "farmland taken illegally (ha)"),
+    "F_ha": ("占用耕地F（公顷）", "farmland taken F (ha)"),
+    "I_ha": ("违法占耕I（公顷）", "taken illegally I (ha)"),
     "violation_ratio": ("违法比例", "violation ratio"),
     "red_line_exceeded": ("超过红线", "red line crossed"),
     "rectification_rate": ("整改率", "rectification rate"),
-    "unrectified_ha": ("未整改违法面积（公顷）", "illegal area unrectified (ha)"),
-    "plan_deduction_ha": ("核减计划指标（公顷）", "plan deduction (ha)"),
+    "unrectified_ha": ("未整改（公顷）", "unrectified (ha)"),
+    "plan_deduction_ha": ("核减计划（公顷）", "plan cut (ha)"),
     "changes": ("图斑数", "changes"),
     "illegal_changes": ("违法图斑数", "illegal changes"),
     "illegal_ha": ("违法面积（公顷）", "illegal area (ha)"),
     "rectified_ha": ("已整改面积（公顷）", "rectified area (ha)"),
-    "violation_rank": ("违法比例排名", "violation-ratio rank"),
+    "violation_rank": ("排名", "rank"),
 }
+
+#: Columns written to counties.csv but not shown in the terminal table.
+_DETAIL = ("changes", "illegal_changes", "illegal_ha", "rectified_ha")
 
 _LEGALITY_STYLES = {
     "违法": ("违法", "illegal", "#d7191c"),
@@ -221,6 +224,8 @@ def run(workspace: Any, rules: WeipianRules, as_of: dt.date | None = None) -> Ca
         "exceeded": [str(c) for c in units.index[units["red_line_exceeded"].fillna(False).to_numpy(dtype=bool)]],
         "ranking": ranked["county_code"].astype(str).tolist(),
         "zones": zones,
+        # The columns a terminal table shows (the others are in counties.csv).
+        "shown": [*head, *(c for c in COLUMNS if c not in _DETAIL)],
     }
     return CampaignResult(
         campaign="weipian", as_of=when, counties=counties, columns=columns,
