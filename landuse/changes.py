@@ -102,7 +102,7 @@ def unit_kinds(counties: pd.DataFrame) -> pd.Series:
 def change_measures(
     workspace: Workspace,
     *,
-    round: int,  # noqa: A002 - the 监测年度 is called a round throughout
+    round: int,
     as_of: dt.date,
     red_line: float,
     deduct_per_ha: float,

@@ -24,11 +24,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,7 +93,7 @@ def rectangles(rng: np.random.Generator, outline: shapely.Geometry, n: int) -> n
     for (cx, cy), w, h, a in zip(centres, width, length, angle, strict=True):
         corners = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
         rot = corners @ np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
-        polys.append(shapely.Polygon(rot + [cx, cy]))
+        polys.append(shapely.Polygon(rot + np.array([cx, cy])))
     # Rounded to the centimetre, as delivered coordinates are.
     return shapely.set_precision(np.array(polys), 0.01)
 
@@ -147,6 +150,17 @@ def county_changes(code: str, outline: shapely.Geometry) -> pd.DataFrame:
     })
 
 
+@contextlib.contextmanager
+def pyogrio_config(**options: str) -> Iterator[None]:
+    """Set GDAL configuration options for the block."""
+    before = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
 def build() -> None:
     counties = gpd.read_file(FOLDER / "县区.shp").to_crs(PLANE)
     frames = [county_changes(code, outline)
@@ -154,7 +168,9 @@ def build() -> None:
     changes = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=PLANE)
     if TARGET.exists():
         TARGET.unlink()
-    changes.to_file(TARGET, layer=LAYER, driver="GPKG")
+    # A fixed timestamp in the GeoPackage's metadata, so that every run writes the same bytes.
+    with pyogrio_config(OGR_CURRENT_DATE="2020-04-03T00:00:00.000Z"):
+        changes.to_file(TARGET, layer=LAYER, driver="GPKG")
     print(f"wrote {TARGET.relative_to(REPO)}: {len(changes)} change polygons")
 
 
