@@ -162,7 +162,8 @@ def test_an_unknown_legality_is_an_error_naming_the_row() -> None:
     errors = [p for p in ws.problems if p.severity == "error"]
     assert [(p.layer, p.feature_id, p.field, p.row, p.source) for p in errors] == [
         ("changes", "a2", "legality", 2, "changes.gpkg")]
-    assert "待查" in errors[0].message and "违法" in errors[0].message
+    assert "待查" in errors[0].message
+    assert "违法" in errors[0].message
     # The row is out of the measures: F = I = 1 ha.
     assert measure(ws).units.at[A, "violation_ratio"] == pytest.approx(1.0)
 
@@ -231,7 +232,8 @@ def test_no_farmland_and_nothing_to_measure_it_is_an_error_naming_the_layer() ->
     ws = build([change("a1", A, sq(0, 0), farmland_ha=1.0), change("a2", A, sq(1_000, 0), "违法")])
     with pytest.raises(WorkspaceError, match=r"changes.*a2") as err:
         measure(ws)
-    assert "survey" in err.value.en and "farmland_ha" in err.value.en
+    assert "survey" in err.value.en
+    assert "farmland_ha" in err.value.en
 
 
 def test_area_in_mu_and_pinyin_codes_are_read() -> None:
