@@ -1,0 +1,213 @@
+"""The 卫片执法 / 增违挂钩 campaign: its rule set, its result, its CLI run on the sample.
+
+The sample figures are those ``scripts/make_change_layers.py --check`` computes
+from the file with plain pandas (and ``layers/README.md`` records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from landuse._errors import RuleSetError
+from landuse.campaigns import CAMPAIGNS
+from landuse.campaigns.weipian import CAMPAIGN, WeipianRules, report_section, run
+from landuse.cli import cli
+from landuse.rules import load_ruleset
+from landuse.workspace import load_workspace, sample_workspace
+
+RULES = "zhumadian-2019-weipian"
+BUNDLED = Path(__file__).resolve().parents[1] / "landuse" / "rulesets" / f"{RULES}.toml"
+COLUMNS = ["F_ha", "I_ha", "violation_ratio", "red_line_exceeded", "rectification_rate", "unrectified_ha",
+           "plan_deduction_ha"]
+#: Per county of the sample, as of 2020-06-30: F (ha), violation ratio, rectification rate, deduction (ha).
+SAMPLE = {
+    "411702": (22.4147, 0.3388, 0.3633, 7.7262),
+    "411721": (18.1420, 0.0939, 0.7734, 0.7367),
+    "411722": (12.7440, 0.2876, 0.1756, 5.8055),
+    "411723": (17.0393, 0.1539, 0.0941, 4.0484),
+    "411724": (20.9520, 0.2429, 0.6086, 2.6316),
+    "411725": (27.0447, 0.1220, 0.2564, 3.1657),
+    "411726": (16.1833, 0.2255, 0.3473, 5.0839),
+    "411727": (14.3813, 0.3425, 0.2460, 5.9344),
+    "411728": (15.9620, 0.0645, 0.8363, 0.2200),
+    "411729": (18.2513, 0.2182, 0.2107, 5.2285),
+}
+
+
+@pytest.fixture(scope="module")
+def sample_result():
+    ws = load_workspace(required=("counties", "changes"), landcover=False)
+    return run(ws, load_ruleset(RULES))
+
+
+@pytest.fixture
+def cli_run():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def damaged_sample(folder: Path, row: int, **values: object) -> Path:
+    """Copy the sample's counties and change layer into ``folder``, changing one change polygon."""
+    src = sample_workspace()
+    for path in src.glob("县区.*"):
+        shutil.copy(path, folder / path.name)
+    changes = gpd.read_file(src / "卫片图斑.gpkg", layer="卫片图斑")
+    for name, value in values.items():
+        changes[name] = changes[name].astype(object)
+        changes.loc[row - 1, name] = value
+    changes.to_file(folder / "卫片图斑.gpkg", layer="卫片图斑", driver="GPKG")
+    return folder
+
+
+# --- the rule set ---------------------------------------------------------------------------
+def test_the_rule_set_is_dispatched_to_the_campaign() -> None:
+    assert CAMPAIGNS["weipian"] == "landuse.campaigns.weipian"
+    rules = load_ruleset(RULES)
+    assert isinstance(rules, WeipianRules)
+    assert (rules.round, rules.red_line, rules.deduct_per_ha, rules.deadline) == (
+        2019, 0.15, 1.0, dt.date(2020, 6, 30))
+    assert rules.deduct_local_choice
+    assert rules.deadline_local_choice
+    assert "20.6%" in rules.red_line_quote
+    assert "38%" in rules.rectification_quote
+    assert "增违挂钩" in rules.deduction_quote
+    assert rules.plan_year == 2020
+    assert CAMPAIGN.required == ("changes",)
+
+
+@pytest.mark.parametrize(("old", "new", "match"), [
+    ("ratio = 0.15", "ratio = 15", r"red_line\.ratio.*0\.15"),
+    ("per_ha = 1.0", "per_ha = -1.0", r"deduction\.per_ha"),
+    ('campaign = "weipian"', 'campaign = "weipan"', r"键 campaign.*weipian"),
+    ("round = 2019", 'round = "2019"', r"键 round"),
+    ("deadline = 2020-06-30", "deadline = 2018-06-30", r"deadline"),
+    ("\nlocal_choice = true", "\nlocal_choise = true", r"deduction\.local_choise.*local_choice"),
+])
+def test_a_bad_rule_set_names_the_dotted_key(tmp_path: Path, old: str, new: str, match: str) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RuleSetError, match=match) as err:
+        load_ruleset(path)
+    assert "bad.toml" in err.value.en
+
+
+# --- the result on the sample ---------------------------------------------------------------
+def test_the_sample_figures_are_the_hand_checked_ones(sample_result) -> None:
+    table = sample_result.counties
+    assert list(table.columns[:8]) == ["county_name", *COLUMNS]
+    for code, (f, ratio, rate, cut) in SAMPLE.items():
+        assert table.at[code, "F_ha"] == pytest.approx(f, abs=5e-5)
+        assert table.at[code, "violation_ratio"] == pytest.approx(ratio, abs=5e-5)
+        assert bool(table.at[code, "red_line_exceeded"]) is (ratio >= 0.15)
+        assert table.at[code, "rectification_rate"] == pytest.approx(rate, abs=5e-5)
+        assert table.at[code, "plan_deduction_ha"] == pytest.approx(cut, abs=5e-5)
+    s = sample_result.summary
+    assert s["city_violation_ratio"] == pytest.approx(0.2051, abs=5e-5)
+    assert s["city_red_line_exceeded"] is True
+    assert s["ranking"][:2] == ["411727", "411702"]
+    assert table["violation_rank"].tolist() == [2, 9, 3, 7, 4, 8, 5, 1, 10, 6]
+
+
+def test_the_ledger_lists_every_illegal_change_of_the_round(sample_result) -> None:
+    ledger = sample_result.ledgers[0]
+    assert [zh for zh, _ in ledger.columns.values()][:2] == ["编号", "县区"]
+    for title in ("面积（公顷）", "占用耕地（公顷）", "违法类型", "整改情况", "整改日期"):
+        assert title in [zh for zh, _ in ledger.columns.values()]
+    assert len(ledger.frame) == int(sample_result.counties["illegal_changes"].sum()) == 71
+    assert ledger.frame["area_ha"].sum() == pytest.approx(61.5061, abs=1e-3)
+    # Rectified after the date: listed as 已整改 with its date, but 未整改 at the date.
+    late = ledger.frame[ledger.frame["rectified_date"] > "2020-06-30"]
+    assert len(late) > 0
+    assert set(late["status_at_T"]) == {"未整改"}
+
+
+def test_map_layers_by_legality_rectification_and_red_line(sample_result) -> None:
+    layers = {layer.name: layer for layer in sample_result.layers}
+    assert set(layers) == {"weipian_legality", "weipian_rectification", "weipian_red_line"}
+    assert len(layers["weipian_legality"].frame) == 300
+    assert set(layers["weipian_legality"].frame["legality"]) <= set(layers["weipian_legality"].styles)
+    assert len(layers["weipian_rectification"].frame) == 71
+    red = layers["weipian_red_line"].frame.set_index("county_code")["red_line"]
+    assert red["411727"] == "exceeded"
+    assert red["411728"] == "below"
+    assert layers["weipian_red_line"].frame.crs.to_epsg() == 4547
+
+
+def test_the_report_section_ranks_and_escapes(sample_result) -> None:
+    html = report_section(sample_result, "zh")
+    assert "20.5%" in html
+    assert "超过 15% 红线" in html
+    assert html.index("汝南县") < html.index("驿城区") < html.index("遂平县")
+    counties = sample_result.counties.copy()
+    counties.loc["411727", "county_name"] = "<script>alert(1)</script>"
+    evil = type(sample_result)(**{**sample_result.__dict__, "counties": counties})
+    out = report_section(evil, "en")
+    assert "<script>" not in out
+    assert "&lt;script&gt;" in out
+    assert "below the 15% red line" not in out
+
+
+# --- the command line -----------------------------------------------------------------------
+def test_assess_prints_the_red_line_table_and_writes_the_csvs(cli_run, tmp_path: Path) -> None:
+    result = cli_run("assess", "--rules", RULES, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "红线 15%" in result.stdout
+    assert "汝南县" in result.stdout
+    assert "超过" in result.stdout
+    counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
+    assert list(counties.columns[:9]) == ["county_code", "county_name", *COLUMNS]
+    assert counties.set_index("county_code").loc["411723", "red_line_exceeded"]
+    ledger = pd.read_csv(tmp_path / "weipian_illegal.csv", encoding="utf-8-sig")
+    assert list(ledger.columns[:2]) == ["编号", "县区"]
+    assert len(ledger) == 71
+    again = cli_run("assess", "--rules", RULES, "--out", str(tmp_path))
+    assert again.exit_code == 1
+    assert "--overwrite" in again.stderr
+
+
+def test_assess_as_of_an_earlier_date_counts_less_rectified(cli_run, tmp_path: Path) -> None:
+    result = cli_run("assess", "--rules", RULES, "--as-of", "2019-12-31", "--out", str(tmp_path), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "red line 15%" in result.stdout
+    counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
+    later = {code: v[2] for code, v in SAMPLE.items()}
+    earlier = counties.set_index("county_code")["rectification_rate"]
+    assert all(earlier[c] <= later[c] + 1e-9 for c in SAMPLE)
+    assert earlier.sum() < sum(later.values())
+    # The violation ratio does not depend on the date.
+    assert counties.set_index("county_code").loc["411727", "violation_ratio"] == pytest.approx(0.3425, abs=5e-5)
+
+
+def test_an_unknown_legality_in_the_sample_is_named_with_its_row(cli_run, tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    ws = damaged_sample(tmp_path / "ws", 5, 合法性="待核实")
+    out = tmp_path / "out"
+    result = cli_run("assess", str(ws), "--rules", RULES, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "1 个错误" in result.stderr
+    problems = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
+    bad = problems[problems["severity"] == "error"]
+    assert bad[["layer", "field", "row"]].values.tolist() == [["changes", "legality", 5]]
+    assert "待核实" in bad["message"].iloc[0]
+
+
+def test_a_workspace_without_changes_is_one_line_error(cli_run, tmp_path: Path) -> None:
+    for path in sample_workspace().glob("县区.*"):
+        shutil.copy(path, tmp_path / path.name)
+    result = cli_run("assess", str(tmp_path), "--rules", RULES)
+    assert result.exit_code == 1
+    assert "changes" in result.stderr
+    assert "Traceback" not in result.output
