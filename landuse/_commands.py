@@ -119,14 +119,15 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
                       scheduler=scheduler, geometry=geometry)
 
 
-def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
-                 as_of: dt.date | None, out: str | None, overwrite: bool) -> bool:
-    """Run a rule set of a campaign other than 增存挂钩: print its county table, write its CSVs.
+def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rules_names: Sequence[str],
+                 as_of: dt.date | None, out: str | None, overwrite: bool, *, raster: bool = True) -> bool:
+    """Run rule sets of a campaign other than 增存挂钩: print the county table, write the CSVs.
 
-    Returns False, doing nothing, for a 增存挂钩 rule set. The campaign's
-    module (see :data:`landuse.campaigns.CAMPAIGNS`) measures and judges;
-    this prints ``counties`` with the columns' titles and writes
-    ``counties.csv``, one CSV per ledger and ``problems.csv`` into ``out``.
+    Returns False, doing nothing, for one 增存挂钩 rule set. One campaign rule
+    set (see :data:`landuse.campaigns.CAMPAIGNS`) prints its table and writes
+    ``counties.csv``, one CSV per ledger and ``problems.csv``; a 增存挂钩 rule
+    set with a 卫片执法 one runs both and writes the 增存挂钩 tables with the
+    deduction applied after the multiplier (``plan_final_ha``).
     """
     import importlib
     from pathlib import Path
@@ -137,13 +138,23 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     from landuse.schema import problems_frame
     from landuse.workspace import load_workspace
 
-    rules = load_ruleset(rules_name)
-    if getattr(rules, "campaign", "zengcun") == "zengcun":
+    every = [load_ruleset(name) for name in rules_names]
+    zengcun = [r for r in every if getattr(r, "campaign", "zengcun") == "zengcun"]
+    others = [r for r in every if getattr(r, "campaign", "zengcun") != "zengcun"]
+    if not others and len(zengcun) == 1:
         return False
+    if len(zengcun) > 1 or len(others) > 1 or (zengcun and others[0].campaign != "weipian"):
+        raise click.UsageError("--rules 只能给一个增存挂钩规则集，加一个卫片执法规则集 / --rules takes one 增存挂钩 "
+                               "rule set, and at most one 卫片执法 rule set to compose with it")
+    rules = others[0]
     campaign = importlib.import_module(CAMPAIGNS[rules.campaign]).CAMPAIGN
     t = settings.t
+    ledgers = ["weipian_illegal"] if campaign.name == "weipian" else []
+    if zengcun:
+        names = ["counties", "batches", "idle", "candidates", "supplies", "problems", *ledgers]
+    else:
+        names = ["counties", *ledgers, "problems"]
     # Refuse existing outputs before the computation, not after it.
-    names = ["counties", *(f"{n}" for n in ("weipian_illegal",) if campaign.name == "weipian"), "problems"]
     if out is not None and not overwrite:
         existing = [str(Path(out) / f"{n}.csv") for n in names if (Path(out) / f"{n}.csv").exists()]
         if existing:
@@ -152,7 +163,15 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
             raise OutputExistsError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --overwrite",
                                     f"outputs exist: {', '.join(existing)}; pass --overwrite to replace them")
     _configure_logging(settings)
-    ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required))
+    assessment = None
+    if zengcun:
+        assessment = run_assessment(settings, workspace, crs, rules_names[every.index(zengcun[0])], as_of,
+                                    raster=raster)
+        ws = assessment.workspace
+        if "changes" not in ws.sources:
+            ws.required = ("counties", *campaign.required)
+    else:
+        ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required), landcover=raster)
     ws.require()
     result = campaign.run(ws, rules, as_of)
     problems = [*ws.problems, *result.problems]
@@ -160,6 +179,41 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     if errors:
         LOG.warning(t(f"数据有 {errors} 个错误，相关图斑未参与计算（见 problems.csv 或 landuse check）",
                       f"{errors} data error(s): the rows concerned are left out (see problems.csv or landuse check)"))
+    console = stdout_console()
+    if assessment is not None:
+        console.print(county_table(assessment, settings))
+    console.print(_campaign_table(result, rules, settings))
+    if assessment is not None:
+        from landuse.campaigns.weipian import compose_plans
+
+        if assessment.as_of.year + assessment.rules.award.plan_year_offset != rules.plan_year:
+            LOG.warning(t(
+                f"注意：增存挂钩核定的是 {assessment.as_of.year + assessment.rules.award.plan_year_offset} 年计划，"
+                f"卫片执法核减的是 {rules.plan_year} 年计划；仍按同一年度合并",
+                f"note: 增存挂钩 sets the {assessment.as_of.year + assessment.rules.award.plan_year_offset} plan, "
+                f"卫片执法 cuts the {rules.plan_year} plan; composed as one year all the same"))
+        composed = compose_plans(assessment.counties, result)
+        assessment.counties = composed
+        assessment.problems = pd.concat([assessment.problems, problems_frame(result.problems)], ignore_index=True)
+        console.print(_plan_table(composed, settings))
+    if out is None:
+        return True
+    if assessment is not None:
+        written = save_assessment(assessment, out, overwrite=True)
+    else:
+        written = [write_csv(_plain(result.counties.reset_index()), Path(out) / "counties.csv")]
+    for ledger in result.ledgers:
+        titles = {c: (zh if settings.lang == "zh" else en) for c, (zh, en) in ledger.columns.items()}
+        written.append(write_csv(_plain(ledger.frame).rename(columns=titles), Path(out) / f"{ledger.name}.csv"))
+    if assessment is None:
+        written.append(write_csv(problems_frame(problems), Path(out) / "problems.csv"))
+    LOG.warning(t(f"已写出：{'、'.join(map(str, written))}", f"written: {', '.join(map(str, written))}"))
+    return True
+
+
+def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
+    """A campaign's county table with the city total under it."""
+    t = settings.t
     table = Table(title=t(f"{rules.name}（截至 {result.as_of}，红线 {rules.red_line:.0%}）",
                           f"{rules.name_en} (as of {result.as_of}, red line {rules.red_line:.0%})"))
     frame = result.counties[result.summary.get("shown", list(result.counties.columns))]
@@ -183,23 +237,31 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
         table.add_row(str(code), *(cell(c, row[c]) for c in frame.columns))
     s = result.summary
     if "city_violation_ratio" in s:
-        city = s["city_violation_ratio"]
         table.add_section()
         table.add_row("", t("全市", "city"), *(
             cell(c, s.get(f"city_{c}")) if f"city_{c}" in s else "" for c in frame.columns[1:]))
-        LOG.warning(t(f"全市违法比例 {format_rate(city)}（红线 {rules.red_line:.0%}）",
-                      f"city violation ratio {format_rate(city)} (red line {rules.red_line:.0%})"))
-    stdout_console().print(table)
-    if out is None:
-        return True
-    counties = _plain(result.counties.reset_index())
-    written = [write_csv(counties, Path(out) / "counties.csv")]
-    for ledger in result.ledgers:
-        titles = {c: (zh if settings.lang == "zh" else en) for c, (zh, en) in ledger.columns.items()}
-        written.append(write_csv(_plain(ledger.frame).rename(columns=titles), Path(out) / f"{ledger.name}.csv"))
-    written.append(write_csv(problems_frame(problems), Path(out) / "problems.csv"))
-    LOG.warning(t(f"已写出：{'、'.join(map(str, written))}", f"written: {', '.join(map(str, written))}"))
-    return True
+        LOG.warning(t(f"全市违法比例 {format_rate(s['city_violation_ratio'])}（红线 {rules.red_line:.0%}）",
+                      f"city violation ratio {format_rate(s['city_violation_ratio'])} "
+                      f"(red line {rules.red_line:.0%})"))
+    return table
+
+
+def _plan_table(counties: pd.DataFrame, settings: Settings) -> Table:
+    """Next year's plan: the 增存挂钩 multiplier, then the 增违挂钩 deduction."""
+    t = settings.t
+    table = Table(title=t("下一年度计划：增存挂钩奖惩后再扣减增违挂钩", "next year's plan: 增存 multiplier, then 增违 cut"))
+    for zh, en in (("代码", "code"), ("县区", "county"), ("因素法（公顷）", "factor method (ha)"),
+                   ("增存挂钩后（公顷）", "after 增存 (ha)"), ("增违核减（公顷）", "增违 cut (ha)"),
+                   ("最终计划（公顷）", "final plan (ha)")):
+        table.add_column(t(zh, en), justify="left" if en in ("code", "county") else "right")
+
+    def ha(value: object) -> str:
+        return "" if pd.isna(value) else f"{float(value):,.2f}"  # type: ignore[arg-type]
+
+    for _, row in counties.iterrows():
+        table.add_row(str(row["county_code"]), str(row["county_name"]), ha(row["plan_base_ha"]),
+                      ha(row["plan_next_ha"]), ha(row["plan_deduction_ha"]), ha(row["plan_final_ha"]))
+    return table
 
 
 # --- printing ------------------------------------------------------------------------------
@@ -262,7 +324,12 @@ def _is_url(text: str | None) -> bool:
 # --- commands ------------------------------------------------------------------------------
 @command("assess")
 @workspace_argument
-@rules_option
+@click.option(
+    "--rules", "rules_name", default=("zhumadian-2018",), multiple=True, show_default=True,
+    metavar="NAME|FILE.toml",
+    help=f"规则集：内置名称（{', '.join(list_rulesets())}）或 TOML 文件；增存挂钩与卫片执法规则集可各给一个，合并计划核减 / "
+         "a bundled rule set or a TOML file; give a 增存挂钩 and a 卫片执法 one to compose the plan.",
+)
 @as_of_option
 @click.option("--out", "out", metavar="DIR|postgresql://…",
               help="写出 counties.csv 等表格的文件夹，或 PostGIS 地址 / folder for the CSV tables, or a "
@@ -275,7 +342,7 @@ def _is_url(text: str | None) -> bool:
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Dask 调度器地址（默认本地集群）/ Dask scheduler address (default: a local cluster).")
 @pass_settings
-def assess_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
+def assess_command(settings: Settings, workspace: str | None, rules_name: tuple[str, ...], as_of: dt.date | None,
                    out: str | None, overwrite: bool, crs: str | None, no_raster: bool, engine: str,
                    scheduler: str | None) -> None:
     """按规则集考核各县区：供地率、处置率、奖惩、排名。
@@ -291,13 +358,15 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     $ landuse assess 驻马店数据/ --rules zhumadian-2018 --as-of 2018-12-31 --out 考核结果/
     $ landuse assess postgresql://gis@db/land?schema=zhumadian --out postgresql://gis@db/land?schema=results
     $ landuse assess 河南/ --engine dask --scheduler tcp://10.0.0.5:8786 --out 结果/
+    $ landuse assess --rules zhumadian-2019-weipian --as-of 2020-06-30 --out 卫片考核/
+    $ landuse assess --rules zhumadian-2018 --rules zhumadian-2019-weipian --out 合并/
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
-    if run_campaign(settings, workspace, crs, rules_name, as_of, out, overwrite):
+    if run_campaign(settings, workspace, crs, rules_name, as_of, out, overwrite, raster=not no_raster):
         return
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
+    a = run_assessment(settings, workspace, crs, rules_name[0], as_of, raster=not no_raster, engine=engine,
                        scheduler=scheduler, geometry=out is not None and _is_url(out))
     stdout_console().print(county_table(a, settings))
     if out is None:

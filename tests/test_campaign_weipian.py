@@ -211,3 +211,27 @@ def test_a_workspace_without_changes_is_one_line_error(cli_run, tmp_path: Path) 
     assert result.exit_code == 1
     assert "changes" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- 增存挂钩 then 增违挂钩 ------------------------------------------------------------------
+def test_the_deduction_applies_after_the_multiplier(cli_run, tmp_path: Path) -> None:
+    result = cli_run("assess", "--rules", "zhumadian-2018", "--rules", RULES, "--out", str(tmp_path),
+                     "--no-raster")
+    assert result.exit_code == 0, result.output
+    assert "最终计划" in result.stdout
+    counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
+    table = counties.set_index("county_code")
+    for code, (_, _, _, cut) in SAMPLE.items():
+        assert table.at[code, "plan_deduction_ha"] == pytest.approx(cut, abs=5e-5)
+        assert table.at[code, "plan_final_ha"] == pytest.approx(table.at[code, "plan_next_ha"] - cut, abs=5e-5)
+    # 汝南县 missed a 增存 task (× 0.80) and crossed the red line: 108.53 × 0.8 − 5.9344.
+    assert table.at["411727", "plan_final_ha"] == pytest.approx(table.at["411727", "plan_base_ha"] * 0.8 - 5.9344,
+                                                                abs=5e-4)
+    assert (tmp_path / "weipian_illegal.csv").exists()
+    assert (tmp_path / "batches.csv").exists()
+
+
+def test_two_rule_sets_of_one_campaign_are_a_usage_error(cli_run) -> None:
+    result = cli_run("assess", "--rules", "zhumadian-2018", "--rules", "mnr-2018")
+    assert result.exit_code == 2
+    assert "--rules" in result.stderr

@@ -26,7 +26,7 @@ from landuse.changes import change_measures
 from landuse.rules import _Table
 from landuse.units import MU_PER_HA
 
-__all__ = ["CAMPAIGN", "COLUMNS", "WeipianRules", "parse_rules", "run"]
+__all__ = ["CAMPAIGN", "COLUMNS", "WeipianRules", "compose_plans", "parse_rules", "run"]
 
 
 @dataclass(frozen=True)
@@ -303,6 +303,42 @@ def _layers(changes: pd.DataFrame, workspace: Any, units: pd.DataFrame, names: p
                         {"county_name": ("县区", "unit"), "violation_ratio": ("违法比例", "violation ratio"),
                          "F_ha": COLUMNS["F_ha"], "I_ha": COLUMNS["I_ha"]}))
     return out
+
+
+def compose_plans(counties: pd.DataFrame, result: CampaignResult) -> pd.DataFrame:
+    """Apply the 增违挂钩 deduction after the 增存挂钩 multiplier: one plan per county.
+
+    Parameters
+    ----------
+    counties : pandas.DataFrame
+        The 增存挂钩 county table (``county_code``, ``plan_next_ha`` = factor-method
+        plan × the award or penalty multiplier).
+    result : CampaignResult
+        The 卫片执法 result for the same plan year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``counties`` with the campaign's columns (``F_ha`` … ``plan_deduction_ha``)
+        and ``plan_final_ha`` = max(``plan_next_ha`` − ``plan_deduction_ha``, 0);
+        empty where there is no plan. A unit of the campaign missing from
+        ``counties`` (a functional zone the 增存挂钩 table does not hold) keeps
+        its deduction in the campaign's own table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> zc = pd.DataFrame({"county_code": ["411702"], "plan_next_ha": [110.0]})
+    >>> wp = CampaignResult("weipian", None, pd.DataFrame({"plan_deduction_ha": [7.5]},
+    ...                     index=pd.Index(["411702"], name="county_code")), {})
+    >>> compose_plans(zc, wp)["plan_final_ha"].tolist()
+    [102.5]
+    """
+    ours = [c for c in COLUMNS if c in result.counties.columns]
+    merged = counties.merge(result.counties[ours], how="left", left_on="county_code", right_index=True)
+    cut = merged["plan_deduction_ha"].fillna(0.0)
+    merged["plan_final_ha"] = (merged["plan_next_ha"] - cut).clip(lower=0.0)
+    return merged
 
 
 def _pct(value: object) -> str:
