@@ -245,3 +245,29 @@ def test_area_in_mu_and_pinyin_codes_are_read() -> None:
     units = measure(ws).units
     assert units.at[A, "rectification_rate"] == pytest.approx(1.0)
     assert units.at[A, "violation_ratio"] == pytest.approx(1.0)
+
+
+def test_farmland_is_measured_from_the_raster_without_a_survey(tmp_path) -> None:
+    # A 400 m × 400 m raster of 10 m pixels, grass (5) but for cropland (1) over x 0..60 m of the
+    # first row of 100 m: the 1 ha change a1 at (0, 0) is 60 % cropland: 0.6 ha; a2 (illegal, 1 ha,
+    # at (200, 0)) is all grass: 0 ha. F = 0.6, I = 0.
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from landuse.io import open_landcover
+    from tests._ws import X0, Y0
+
+    arr = np.full((40, 40), 5, dtype="uint8")
+    arr[30:40, 0:6] = 1  # rows 30..39 are y 0..100 m, columns 0..5 are x 0..60 m
+    path = tmp_path / "landcover.tif"
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 1, "dtype": "uint8", "crs": "EPSG:4547",
+               "transform": from_origin(X0, Y0 + 400, 10, 10), "nodata": 0}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(arr, 1)
+    ws = build([change("a1", A, sq(0, 0)), change("a2", A, sq(200, 0), "违法")])
+    ws.landcover = open_landcover(path)
+    m = measure(ws)
+    assert m.changes.set_index("change_id")["farmland_ha"].to_dict() == pytest.approx({"a1": 0.6, "a2": 0.0})
+    assert set(m.changes["farmland_source"]) == {"landcover"}
+    assert m.units.at[A, "F_ha"] == pytest.approx(0.6)
+    assert m.units.at[A, "violation_ratio"] == pytest.approx(0.0)
