@@ -214,8 +214,9 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
 def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
     """A campaign's county table with the city total under it."""
     t = settings.t
+    pending = "" if result.summary.get("data_complete", True) else t("\n数据有错误，结论待定", "\ndata errors: undetermined")
     table = Table(title=t(f"{rules.name}（截至 {result.as_of}，红线 {rules.red_line:.0%}）",
-                          f"{rules.name_en} (as of {result.as_of}, red line {rules.red_line:.0%})"))
+                          f"{rules.name_en} (as of {result.as_of}, red line {rules.red_line:.0%})") + pending)
     frame = result.counties[result.summary.get("shown", list(result.counties.columns))]
     table.add_column(t("代码", "code"))
     for col in frame.columns:

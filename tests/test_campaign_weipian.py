@@ -168,7 +168,8 @@ def test_assess_prints_the_red_line_table_and_writes_the_csvs(cli_run, tmp_path:
     assert "汝南县" in result.stdout
     assert "超过" in result.stdout
     counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
-    assert list(counties.columns[:9]) == ["county_code", "county_name", *COLUMNS]
+    assert list(counties.columns[:10]) == ["county_code", "county_name", *COLUMNS, "data_complete"]
+    assert set(counties["data_complete"]) == {True}
     assert counties.set_index("county_code").loc["411723", "red_line_exceeded"]
     ledger = pd.read_csv(tmp_path / "weipian_illegal.csv", encoding="utf-8-sig")
     assert list(ledger.columns[:2]) == ["编号", "县区"]
@@ -202,6 +203,9 @@ def test_an_unknown_legality_in_the_sample_is_named_with_its_row(cli_run, tmp_pa
     bad = problems[problems["severity"] == "error"]
     assert bad[["layer", "field", "row"]].values.tolist() == [["changes", "legality", 5]]
     assert "待核实" in bad["message"].iloc[0]
+    assert "结论待定" in result.stdout
+    counties = pd.read_csv(out / "counties.csv", encoding="utf-8-sig")
+    assert set(counties["data_complete"]) == {False}
 
 
 def test_a_workspace_without_changes_is_one_line_error(cli_run, tmp_path: Path) -> None:

@@ -162,6 +162,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rectification_rate": ("整改率", "rectification rate"),
     "unrectified_ha": ("未整改（公顷）", "unrectified (ha)"),
     "plan_deduction_ha": ("核减计划（公顷）", "plan cut (ha)"),
+    "data_complete": ("数据完整", "data complete"),
     "changes": ("图斑数", "changes"),
     "illegal_changes": ("违法图斑数", "illegal changes"),
     "illegal_ha": ("违法面积（公顷）", "illegal area (ha)"),
@@ -170,7 +171,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 #: Columns written to counties.csv but not shown in the terminal table.
-_DETAIL = ("changes", "illegal_changes", "illegal_ha", "rectified_ha")
+_DETAIL = ("data_complete", "changes", "illegal_changes", "illegal_ha", "rectified_ha")
 
 _LEGALITY_STYLES = {
     "违法": ("违法", "illegal", "#d7191c"),
@@ -212,6 +213,11 @@ def run(workspace: Any, rules: WeipianRules, as_of: dt.date | None = None) -> Ca
         ["violation_ratio", "county_code"], ascending=[False, True])
     units["violation_rank"] = pd.Series(range(1, len(ranked) + 1), index=ranked["county_code"].to_numpy(),
                                         dtype="Int64").reindex(units.index)
+    # The gate: an error that keeps change polygons (or counties) out of the measures leaves every
+    # unit's verdict undetermined, for the rows cannot be placed in a unit.
+    complete = not any(p.severity == "error" and p.layer in ("changes", "counties")
+                       for p in [*workspace.problems, *m.problems])
+    units["data_complete"] = complete
     zones = bool((units["unit_kind"] == "功能区").any())
     head = ["county_name", "unit_kind"] if zones else ["county_name"]
     counties = units[[*head, *COLUMNS]]
@@ -224,6 +230,7 @@ def run(workspace: Any, rules: WeipianRules, as_of: dt.date | None = None) -> Ca
         "exceeded": [str(c) for c in units.index[units["red_line_exceeded"].fillna(False).to_numpy(dtype=bool)]],
         "ranking": ranked["county_code"].astype(str).tolist(),
         "zones": zones,
+        "data_complete": complete,
         # The columns a terminal table shows (the others are in counties.csv).
         "shown": [*head, *(c for c in COLUMNS if c not in _DETAIL)],
     }
@@ -360,6 +367,10 @@ def report_section(result: CampaignResult, lang: str = "zh") -> str:
     verdict = (("超过" if crossed else "低于") + f" {red:.0%} 红线") if zh else (
         ("above" if crossed else "below") + f" the {red:.0%} red line")
     lines = [f'<section class="campaign weipian"><h2>{head}</h2>']
+    if not s.get("data_complete", True):
+        lines.append('<p class="banner undetermined">' + e(
+            "数据有错误，部分卫片图斑未参与计算：以下结论待定" if zh
+            else "data errors kept change polygons out: the verdicts below are undetermined") + "</p>")
     lines.append("<p>" + e(
         f"{s['round']} 年度卫片，截至 {result.as_of}：全市新增建设占用耕地 {s['city_F_ha'] or 0:,.2f} 公顷，"
         f"其中违法占用 {s['city_I_ha'] or 0:,.2f} 公顷，违法比例 {_pct(city)}，{verdict}；"
