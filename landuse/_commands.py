@@ -112,11 +112,21 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
                    as_of: dt.date | None, *, raster: bool = True, engine: str = "local",
                    scheduler: str | None = None, geometry: bool = True) -> Assessment:
     """Load the workspace and assess it, showing progress on stderr."""
-    rules = load_ruleset(rules_name)
+    rules = _zengcun_only(load_ruleset(rules_name))
     ws = load(settings, workspace, crs, landcover=raster)
     with steps(settings, 5) as progress:
         return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
                       scheduler=scheduler, geometry=geometry)
+
+
+def _zengcun_only(rules: Any) -> Any:
+    """The 增存挂钩 commands refuse another campaign's rule set with one line, not a traceback."""
+    campaign = getattr(rules, "campaign", "zengcun")
+    if campaign != "zengcun":
+        raise click.UsageError(
+            f"规则集 {rules.id} 属于 {campaign} 考核，目前只能用于 landuse assess / rule set {rules.id} is of the "
+            f"{campaign} campaign: only `landuse assess` runs it for now")
+    return rules
 
 
 def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rules_names: Sequence[str],
@@ -631,7 +641,7 @@ def progress_command(settings: Settings, county: str, workspace: str | None, rul
     """
     from landuse.progress import progress_table, quarterly_progress
 
-    rules = load_ruleset(rules_name)
+    rules = _zengcun_only(load_ruleset(rules_name))
     ws = load(settings, workspace, crs)
     when = as_of or max(task.deadline for task in rules.tasks)
     quarters = quarterly_progress(ws, rules, as_of=when)

@@ -239,3 +239,11 @@ def test_two_rule_sets_of_one_campaign_are_a_usage_error(cli_run) -> None:
     result = cli_run("assess", "--rules", "zhumadian-2018", "--rules", "mnr-2018")
     assert result.exit_code == 2
     assert "--rules" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["report"], ["map"], ["quota", "遂平县"], ["candidates"], ["progress", "遂平县"]])
+def test_the_zengcun_commands_refuse_a_weipian_rule_set_in_one_line(cli_run, command: list[str]) -> None:
+    result = cli_run(*command, "--rules", RULES)
+    assert result.exit_code == 2
+    assert "landuse assess" in result.stderr
+    assert "Traceback" not in result.output
