@@ -195,6 +195,11 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("county_name", "text", "行政区名称",
                       ("county_name", "行政区名称", "行政区划名称", "县区名称", "区县名称", "名称",
                        "XZQMC", "XZQHMC", "name", "county"), required=True),
+            # Assessed units besides counties (DESIGN, "Assessed units"): a functional zone is a row
+            # with unit_kind 功能区 / 管委会 and the code of the county it is carved from.
+            FieldSpec("unit_kind", "text", "单位类型", ("unit_kind", "单位类型", "单元类型", "DWLX")),
+            FieldSpec("parent_code", "code6", "所属县区代码",
+                      ("parent_code", "所属县区代码", "上级行政区代码", "上级代码", "SSXQDM")),
         ),
     ),
     "batches": LayerSpec(

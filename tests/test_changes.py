@@ -191,19 +191,27 @@ def test_a_change_without_a_county_code_counts_where_it_lies() -> None:
 
 
 def test_a_change_in_a_functional_zone_counts_for_the_zone() -> None:
-    ws = build([change("a1", A, sq(100, 100), "违法", farmland_ha=1.0),      # in the zone, names A
-                change("a2", None, sq(300, 300), farmland_ha=1.0),          # in the zone, names none
-                change("a3", A, sq(5_000, 5_000), farmland_ha=3.0)])        # in A outside the zone
-    zone = gpd.GeoDataFrame({"county_code": ["411771"], "county_name": ["开发区"], "unit_kind": ["功能区"],
-                             "parent_code": [A]}, geometry=[sq(0, 0, 1_000)], crs=ws.crs)
-    ws.counties = pd.concat([ws.counties, zone], ignore_index=True)
-    assert unit_kinds(ws.counties).tolist() == ["县区", "县区", "县区", "功能区"]
+    # The zone (1 km square, carved from A) is a row of the counties layer with 单位类型 and 所属县区代码.
+    zone = {"county_code": "411771", "county_name": "开发区", "单位类型": "功能区", "所属县区代码": A,
+            "geometry": sq(0, 0, 1_000)}
+    units_layer = gpd.GeoDataFrame([*counties(A, B), zone], geometry="geometry", crs=4547)
+    rows = [change("a1", A, sq(100, 100), "违法", farmland_ha=1.0),      # in the zone, names A
+            change("a2", None, sq(300, 300), farmland_ha=1.0),          # in the zone, names none
+            change("a3", A, sq(5_000, 5_000), farmland_ha=3.0)]         # in A outside the zone
+    changes = gpd.GeoDataFrame(rows, geometry="geometry", crs=4547)
+    ws = normalise_layers([RawLayer("counties", units_layer, "县区.shp", np.arange(1, 4)),
+                           RawLayer("changes", changes, "changes.gpkg", np.arange(1, 4))],
+                          source="test", required=("counties", "changes"))
+    assert ws.counties.set_index("county_code").at["411771", "parent_code"] == A
+    assert ws.counties["parent_code"].isna().sum() == 2
+    assert unit_kinds(ws.counties).tolist() == ["县区", "县区", "功能区"]
     units = measure(ws).units
     assert units.at["411771", "F_ha"] == pytest.approx(2.0)
     assert units.at["411771", "violation_ratio"] == pytest.approx(0.5)
     assert units.at[A, "F_ha"] == pytest.approx(3.0)
     assert units.at[A, "violation_ratio"] == pytest.approx(0.0)
     assert units.at["411771", "unit_kind"] == "功能区"
+    assert units.at[A, "unit_kind"] == "县区"
 
 
 # --- farmland measured ----------------------------------------------------------------------
