@@ -171,7 +171,10 @@ LEGALITY: dict[str, tuple[str, ...]] = {
 }
 #: 整改情况 of an illegal change.
 RECTIFICATION: dict[str, tuple[str, ...]] = {
-    "已整改": ("已整改", "整改到位", "已整改到位", "整改完成", "已完成整改", "已完成", "完成", "done", "rectified"),
+    # Rectified in any of the speech's ways: 完善用地手续, or 拆除违章建筑 and 耕地复垦.
+    "已整改": ("已整改", "整改到位", "已整改到位", "整改完成", "已完成整改", "已完成", "完成", "已拆除", "已拆除复耕",
+            "已拆除复垦", "已复耕", "已复垦", "已完善手续", "已完善用地手续", "已补办手续", "已没收", "done",
+            "rectified"),
     "整改中": ("整改中", "正在整改", "整改未到位", "部分整改", "in progress", "rectifying"),
     "未整改": ("未整改", "尚未整改", "没有整改", "未完成整改", "未完成", "not rectified", "none"),
 }

@@ -149,6 +149,15 @@ def test_legality_spellings_are_normalised(written: str, read: str) -> None:
     assert ws.layer("changes")["legality"].tolist() == [read]
 
 
+@pytest.mark.parametrize(("written", "read"), [
+    ("已整改", "已整改"), ("整改到位", "已整改"), ("已拆除复耕", "已整改"), ("已完善手续", "已整改"),
+    ("正在整改", "整改中"), ("尚未整改", "未整改"), ("未整改完成", "未整改"),
+])
+def test_rectification_spellings_are_normalised(written: str, read: str) -> None:
+    ws = build([change("a1", A, sq(0, 0), "违法", farmland_ha=1.0, rectified=written)])
+    assert ws.layer("changes")["rectified"].tolist() == [read]
+
+
 def test_a_negated_legality_is_never_read_as_the_value_it_contains() -> None:
     # "不符合规划" holds 符合 (合法) but says the opposite: unknown, so an error, not 合法.
     ws = build([change("a1", A, sq(0, 0), "不符合规划", farmland_ha=1.0)])
