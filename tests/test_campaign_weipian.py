@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -247,3 +248,36 @@ def test_the_zengcun_commands_refuse_a_weipian_rule_set_in_one_line(cli_run, com
     assert result.exit_code == 2
     assert "landuse assess" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_shapefile_workspace_with_english_names(cli_run, tmp_path: Path) -> None:
+    # Two counties; changes as a shapefile whose DBF cuts the names to 10 characters.
+    # A: legal 3 ha of farmland, illegal 1 ha (a 100 m square) rectified 2020-03-01: v = 25 %, rate 100 %.
+    # B: legal 2 ha, illegal 2 ha (200 m × 100 m) rectified 2020-07-01, after the date: v = 50 %,
+    #    rate 0, 2 ha unrectified and cut.
+    from tests._ws import A, B, counties, sq
+
+    with warnings.catch_warnings():  # the DBF cuts the names: that is the point
+        warnings.simplefilter("ignore")
+        gpd.GeoDataFrame(counties(A, B), geometry="geometry", crs=4547).to_file(tmp_path / "counties.shp",
+                                                                                encoding="UTF-8")
+    rows = [
+        ("a1", A, sq(1_000, 1_000), "合法", 3.0, None, None),
+        ("a2", A, sq(3_000, 1_000), "违法", 1.0, "已整改", "2020-03-01"),
+        ("b1", B, sq(11_000, 1_000), "合法", 2.0, None, None),
+        ("b2", B, sq(13_000, 1_000, 200, 100), "违法", 2.0, "已整改", "2020-07-01"),
+    ]
+    changes = gpd.GeoDataFrame(
+        [{"change_id": c, "round": 2019, "county_code": k, "legality": lg, "farmland_ha": f,
+          "new_construction": "是", "rectified": r, "rectified_date": d, "geometry": g}
+         for c, k, g, lg, f, r, d in rows], geometry="geometry", crs=4547)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        changes.to_file(tmp_path / "changes.shp", encoding="UTF-8")
+    out = tmp_path / "out"
+    result = cli_run("assess", str(tmp_path), "--rules", RULES, "--as-of", "2020-06-30", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str}).set_index(
+        "county_code")
+    assert table.loc[A, COLUMNS].tolist() == pytest.approx([4.0, 1.0, 0.25, True, 1.0, 0.0, 0.0])
+    assert table.loc[B, COLUMNS].tolist() == pytest.approx([4.0, 2.0, 0.5, True, 0.0, 2.0, 2.0])
