@@ -137,12 +137,20 @@ def change_measures(
     Raises
     ------
     WorkspaceError
-        When changes lack ``farmland_ha`` and neither a survey nor a
-        land-cover raster can measure it, naming the layer and the rows.
+        When the workspace has no ``changes`` layer; when changes lack
+        ``farmland_ha`` and neither a survey nor a land-cover raster can
+        measure it, naming the layer and the rows.
     """
     problems: list[Problem] = []
     counties = workspace.counties
     source = workspace.sources.get("changes")
+    if source is None:
+        # Without the layer every unit would read "no task": say what is missing instead.
+        raise WorkspaceError(
+            f"工作区 {workspace.source} 没有卫片图斑图层（changes）：文件或图层应命名为 卫片图斑、监测图斑 或 changes",
+            f"workspace {workspace.source} has no change-polygon layer (changes): name the file or layer "
+            "卫片图斑, 监测图斑 or changes",
+        )
     frame = workspace.layer("changes").copy()
     frame = _this_round(frame, round, source, problems)
     frame = _unique(frame, source, problems)

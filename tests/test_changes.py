@@ -288,3 +288,11 @@ def test_farmland_is_measured_from_the_raster_without_a_survey(tmp_path) -> None
     assert set(m.changes["farmland_source"]) == {"landcover"}
     assert m.units.at[A, "F_ha"] == pytest.approx(0.6)
     assert m.units.at[A, "violation_ratio"] == pytest.approx(0.0)
+
+
+def test_a_workspace_without_the_layer_is_an_error_not_no_task() -> None:
+    raws = [RawLayer("counties", gpd.GeoDataFrame(counties(A), geometry="geometry", crs=4547), "c.gpkg",
+                     np.arange(1, 2))]
+    ws = normalise_layers(raws, source="ws", required=("counties",))
+    with pytest.raises(WorkspaceError, match="changes"):
+        measure(ws)
