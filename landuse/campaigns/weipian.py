@@ -372,8 +372,9 @@ def report_section(result: CampaignResult, lang: str = "zh") -> str:
             "数据有错误，部分卫片图斑未参与计算：以下结论待定" if zh
             else "data errors kept change polygons out: the verdicts below are undetermined") + "</p>")
     lines.append("<p>" + e(
-        f"{s['round']} 年度卫片，截至 {result.as_of}：全市新增建设占用耕地 {s['city_F_ha'] or 0:,.2f} 公顷，"
-        f"其中违法占用 {s['city_I_ha'] or 0:,.2f} 公顷，违法比例 {_pct(city)}，{verdict}；"
+        f"{s['round']} 年度卫片，截至 {result.as_of}：全市新增建设占用耕地 {s['city_F_ha'] or 0:,.2f} 公顷"
+        f"（{(s['city_F_ha'] or 0) * MU_PER_HA:,.2f} 亩），其中违法占用 {s['city_I_ha'] or 0:,.2f} 公顷"
+        f"（{(s['city_I_ha'] or 0) * MU_PER_HA:,.2f} 亩），违法比例 {_pct(city)}，{verdict}；"
         f"违法图斑整改率 {_pct(s.get('city_rectification_rate'))}，未整改 {s['city_unrectified_ha'] or 0:,.2f} 公顷，"
         f"{s['plan_year']} 年计划核减 {s['city_plan_deduction_ha'] or 0:,.2f} 公顷。"
         if zh else
