@@ -26,6 +26,7 @@ HEALTHY_COUNTS = {
     "revocations": 1,
     "quotas": 2,
     "resumptions": 0,
+    "changes": 0,  # an optional campaign layer, absent here
 }
 
 

@@ -172,7 +172,7 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
     undetermined. ``before(workspace, rules)`` runs after loading and before
     computing (output checks).
     """
-    rules = load_ruleset(rules_name)
+    rules = _zengcun_only(load_ruleset(rules_name))
     ws = load(settings, workspace, crs, landcover=raster)
     if before is not None:
         before(ws, rules)
@@ -192,6 +192,162 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
                 f"注意：数据有错误，{len(unknown)} 个县区结果待定（data_complete=false）",
                 f"note: data errors leave {len(unknown)} counties undetermined (data_complete=false)"))
     return a
+
+
+def _zengcun_only(rules: Any) -> Any:
+    """The 增存挂钩 commands refuse another campaign's rule set with one line, not a traceback."""
+    campaign = getattr(rules, "campaign", "zengcun")
+    if campaign != "zengcun":
+        raise click.UsageError(
+            f"规则集 {rules.id} 属于 {campaign} 考核，目前只能用于 landuse assess / rule set {rules.id} is of the "
+            f"{campaign} campaign: only `landuse assess` runs it for now")
+    return rules
+
+
+def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rules_names: Sequence[str],
+                 as_of: dt.date | None, out: str | None, overwrite: bool, *, raster: bool = True) -> bool:
+    """Run rule sets of a campaign other than 增存挂钩: print the county table, write the CSVs.
+
+    Returns False, doing nothing, for one 增存挂钩 rule set. One campaign rule
+    set (see :data:`landuse.campaigns.CAMPAIGNS`) prints its table and writes
+    ``counties.csv``, one CSV per ledger and ``problems.csv``; a 增存挂钩 rule
+    set with a 卫片执法 one runs both and writes the 增存挂钩 tables with the
+    deduction applied after the multiplier (``plan_final_ha``).
+    """
+    import importlib
+    from pathlib import Path
+
+    from landuse.campaigns import CAMPAIGNS
+    from landuse.campaigns.zengcun.assessment import _plain
+    from landuse.io.files import write_csv
+    from landuse.model.schema import problems_frame
+    from landuse.model.workspace import load_workspace
+
+    every = [load_ruleset(name) for name in rules_names]
+    zengcun = [r for r in every if getattr(r, "campaign", "zengcun") == "zengcun"]
+    others = [r for r in every if getattr(r, "campaign", "zengcun") != "zengcun"]
+    if not others and len(zengcun) == 1:
+        return False
+    if len(zengcun) > 1 or len(others) > 1 or (zengcun and others[0].campaign != "weipian"):
+        raise click.UsageError("--rules 只能给一个增存挂钩规则集，加一个卫片执法规则集 / --rules takes one 增存挂钩 "
+                               "rule set, and at most one 卫片执法 rule set to compose with it")
+    rules = others[0]
+    campaign = importlib.import_module(CAMPAIGNS[rules.campaign]).CAMPAIGN
+    t = settings.t
+    ledgers = ["weipian_illegal"] if campaign.name == "weipian" else []
+    if zengcun:
+        names = ["counties", "batches", "idle", "candidates", "supplies", "problems", *ledgers]
+    else:
+        names = ["counties", *ledgers, "problems"]
+    # Refuse existing outputs before the computation, not after it.
+    if out is not None and not overwrite:
+        existing = [str(Path(out) / f"{n}.csv") for n in names if (Path(out) / f"{n}.csv").exists()]
+        if existing:
+            from landuse._errors import OutputExistsError
+
+            raise OutputExistsError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --overwrite",
+                                    f"outputs exist: {', '.join(existing)}; pass --overwrite to replace them")
+    _configure_logging(settings)
+    assessment = None
+    if zengcun:
+        assessment = run_assessment(settings, workspace, crs, rules_names[every.index(zengcun[0])], as_of,
+                                    raster=raster)
+        ws = assessment.workspace
+        if "changes" not in ws.sources:
+            ws.required = ("counties", *campaign.required)
+    else:
+        ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required), landcover=raster)
+    ws.require()
+    result = campaign.run(ws, rules, as_of)
+    problems = [*ws.problems, *result.problems]
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        LOG.warning(t(f"数据有 {errors} 个错误，相关图斑未参与计算（见 problems.csv 或 landuse check）",
+                      f"{errors} data error(s): the rows concerned are left out (see problems.csv or landuse check)"))
+    console = stdout_console()
+    if assessment is not None:
+        console.print(county_table(assessment, settings))
+    console.print(_campaign_table(result, rules, settings))
+    if assessment is not None:
+        from landuse.campaigns.weipian import compose_plans
+
+        if assessment.as_of.year + assessment.rules.award.plan_year_offset != rules.plan_year:
+            LOG.warning(t(
+                f"注意：增存挂钩核定的是 {assessment.as_of.year + assessment.rules.award.plan_year_offset} 年计划，"
+                f"卫片执法核减的是 {rules.plan_year} 年计划；仍按同一年度合并",
+                f"note: 增存挂钩 sets the {assessment.as_of.year + assessment.rules.award.plan_year_offset} plan, "
+                f"卫片执法 cuts the {rules.plan_year} plan; composed as one year all the same"))
+        composed = compose_plans(assessment.counties, result)
+        assessment.counties = composed
+        assessment.problems = pd.concat([assessment.problems, problems_frame(result.problems)], ignore_index=True)
+        console.print(_plan_table(composed, settings))
+    if out is None:
+        return True
+    if assessment is not None:
+        written = save_assessment(assessment, out, overwrite=True)
+    else:
+        written = [write_csv(_plain(result.counties.reset_index()), Path(out) / "counties.csv")]
+    for ledger in result.ledgers:
+        titles = {c: (zh if settings.lang == "zh" else en) for c, (zh, en) in ledger.columns.items()}
+        written.append(write_csv(_plain(ledger.frame).rename(columns=titles), Path(out) / f"{ledger.name}.csv"))
+    if assessment is None:
+        written.append(write_csv(problems_frame(problems), Path(out) / "problems.csv"))
+    LOG.warning(t(f"已写出：{'、'.join(map(str, written))}", f"written: {', '.join(map(str, written))}"))
+    return True
+
+
+def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
+    """A campaign's county table with the city total under it."""
+    t = settings.t
+    pending = "" if result.summary.get("data_complete", True) else t("\n数据有错误，结论待定", "\ndata errors: undetermined")
+    table = Table(title=t(f"{rules.name}（截至 {result.as_of}，红线 {rules.red_line:.0%}）",
+                          f"{rules.name_en} (as of {result.as_of}, red line {rules.red_line:.0%})") + pending)
+    frame = result.counties[result.summary.get("shown", list(result.counties.columns))]
+    table.add_column(t("代码", "code"))
+    for col in frame.columns:
+        zh, en = result.columns.get(col, (col, col))
+        table.add_column(t(zh, en), justify="left" if frame[col].dtype == "string" else "right")
+
+    def cell(col: str, value: object) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return t("无任务", "no task") if col in ("violation_ratio", "red_line_exceeded") else "—"
+        if col == "red_line_exceeded":
+            return f"[red]{t('超过', 'crossed')}[/]" if bool(value) else f"[green]{t('未超过', 'below')}[/]"
+        if col.endswith(("_ratio", "_rate")):
+            return format_rate(float(value))  # type: ignore[arg-type]
+        if col.endswith("_ha"):
+            return f"{float(value):,.2f}"  # type: ignore[arg-type]
+        return str(value)
+
+    for code, row in frame.iterrows():
+        table.add_row(str(code), *(cell(c, row[c]) for c in frame.columns))
+    s = result.summary
+    if "city_violation_ratio" in s:
+        table.add_section()
+        table.add_row("", t("全市", "city"), *(
+            cell(c, s.get(f"city_{c}")) if f"city_{c}" in s else "" for c in frame.columns[1:]))
+        LOG.warning(t(f"全市违法比例 {format_rate(s['city_violation_ratio'])}（红线 {rules.red_line:.0%}）",
+                      f"city violation ratio {format_rate(s['city_violation_ratio'])} "
+                      f"(red line {rules.red_line:.0%})"))
+    return table
+
+
+def _plan_table(counties: pd.DataFrame, settings: Settings) -> Table:
+    """Next year's plan: the 增存挂钩 multiplier, then the 增违挂钩 deduction."""
+    t = settings.t
+    table = Table(title=t("下一年度计划：增存挂钩奖惩后再扣减增违挂钩", "next year's plan: 增存 multiplier, then 增违 cut"))
+    for zh, en in (("代码", "code"), ("县区", "county"), ("因素法（公顷）", "factor method (ha)"),
+                   ("增存挂钩后（公顷）", "after 增存 (ha)"), ("增违核减（公顷）", "增违 cut (ha)"),
+                   ("最终计划（公顷）", "final plan (ha)")):
+        table.add_column(t(zh, en), justify="left" if en in ("code", "county") else "right")
+
+    def ha(value: object) -> str:
+        return "" if pd.isna(value) else f"{float(value):,.2f}"  # type: ignore[arg-type]
+
+    for _, row in counties.iterrows():
+        table.add_row(str(row["county_code"]), str(row["county_name"]), ha(row["plan_base_ha"]),
+                      ha(row["plan_next_ha"]), ha(row["plan_deduction_ha"]), ha(row["plan_final_ha"]))
+    return table
 
 
 # --- printing ------------------------------------------------------------------------------
@@ -344,7 +500,12 @@ def _is_url(text: str | None) -> bool:
 # --- commands ------------------------------------------------------------------------------
 @command("assess")
 @workspace_argument
-@rules_option
+@click.option(
+    "--rules", "rules_name", default=("zhumadian-2018",), multiple=True, show_default=True,
+    metavar="NAME|FILE.toml",
+    help=f"规则集：内置名称（{', '.join(list_rulesets())}）或 TOML 文件；增存挂钩与卫片执法规则集可各给一个，合并计划核减 / "
+         "a bundled rule set or a TOML file; give a 增存挂钩 and a 卫片执法 one to compose the plan.",
+)
 @as_of_option
 @click.option("--out", "out", metavar="DIR|postgresql://…",
               help="写出 counties.csv 等表格的文件夹，或 PostGIS 地址 / folder for the CSV tables, or a "
@@ -363,7 +524,7 @@ def _is_url(text: str | None) -> bool:
               help="表格排序：代码、排名，或某任务（如 T2）的完成率 / order rows by code, rank, or a "
                    "task's rate (e.g. T2).")
 @pass_settings
-def assess_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
+def assess_command(settings: Settings, workspace: str | None, rules_name: tuple[str, ...], as_of: dt.date | None,
                    out: str | None, overwrite: bool, accept_errors: bool, crs: str | None, no_raster: bool,
                    engine: str, scheduler: str | None, county: str | None, sort: str) -> None:
     """按规则集考核各县区：供地率、处置率、奖惩、排名。
@@ -383,9 +544,13 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     $ landuse assess 河南/ --engine dask --scheduler tcp://10.0.0.5:8786 --out 结果/
     $ landuse assess 河南/ --county 遂平县
     $ landuse assess 河南/ --sort rank
+    $ landuse assess --rules zhumadian-2019-weipian --as-of 2020-06-30 --out 卫片考核/
+    $ landuse assess --rules zhumadian-2018 --rules zhumadian-2019-weipian --out 合并/
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
+    if run_campaign(settings, workspace, crs, rules_name, as_of, out, overwrite, raster=not no_raster):
+        return
     database = out is not None and _is_url(out)
     if out is not None and not database:
         check_outputs([Path(out) / name for name in TABLE_FILES], overwrite=overwrite)
@@ -398,7 +563,7 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
                              inputs=workspace)
 
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
+    a = run_assessment(settings, workspace, crs, rules_name[0], as_of, raster=not no_raster, engine=engine,
                        scheduler=scheduler, geometry=database, accept_errors=accept_errors,
                        before=check_database if database else None)
     print_counties(a, settings, county=county, sort=sort)
@@ -703,7 +868,7 @@ def progress_command(settings: Settings, county: str, workspace: str | None, rul
 
     if out:
         check_outputs([out], overwrite=overwrite)
-    rules = load_ruleset(rules_name)
+    rules = _zengcun_only(load_ruleset(rules_name))
     ws = load(settings, workspace, crs)
     when = as_of or max(task.deadline for task in rules.tasks)
     quarters = quarterly_progress(ws, rules, as_of=when)
@@ -776,6 +941,18 @@ def rules_command(settings: Settings, name: str | None) -> None:
             console.print(f"{rid}\t{r.name if settings.lang == 'zh' else r.name_en}")
         return
     r = load_ruleset(name)
+    if getattr(r, "campaign", "zengcun") != "zengcun":
+        # Another campaign's rule set: its checked keys, as the TOML names them.
+        import dataclasses
+
+        table = Table(title=f"{r.name if settings.lang == 'zh' else r.name_en}\n{r.source if settings.lang == 'zh' else r.source_en}")
+        table.add_column(t("键", "key"))
+        table.add_column(t("值", "value"), overflow="fold")
+        for f in dataclasses.fields(r):
+            if f.name not in ("name", "name_en", "source", "source_en", "path"):
+                table.add_row(f.name, str(getattr(r, f.name)))
+        console.print(table)
+        return
     table = Table(title=f"{r.name if settings.lang == 'zh' else r.name_en}\n{r.source if settings.lang == 'zh' else r.source_en}")
     for zh, en in (("任务", "task"), ("内容", "measure"), ("批准日期范围", "approvals"), ("截止", "deadline"),
                    ("目标", "target"), ("决定奖惩", "decides")):

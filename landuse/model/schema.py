@@ -180,6 +180,22 @@ DISPOSAL_METHODS: dict[str, tuple[str, ...]] = {
     "动工开发": ("动工开发", "已动工", "已动工开发", "督促动工开发"),
     "其他": ("其他", "其它"),
 }
+#: 合法性 of a change polygon (卫片执法 judgement); "其他" covers 伪变化, 非新增建设 and the like.
+LEGALITY: dict[str, tuple[str, ...]] = {
+    "违法": ("违法", "违法用地", "非法", "非法用地", "非法占地", "非法占用", "不合法", "不合法用地", "违法占地", "违规", "违法违规",
+           "illegal", "unlawful"),
+    "合法": ("合法", "合法用地", "符合", "已批", "合规", "legal", "lawful"),
+    "其他": ("其他", "其它", "伪变化", "实地未变化", "非新增建设", "other"),
+}
+#: 整改情况 of an illegal change.
+RECTIFICATION: dict[str, tuple[str, ...]] = {
+    # Rectified in any of the speech's ways: 完善用地手续, or 拆除违章建筑 and 耕地复垦.
+    "已整改": ("已整改", "整改到位", "已整改到位", "整改完成", "已完成整改", "已完成", "完成", "已拆除", "已拆除复耕",
+            "已拆除复垦", "已复耕", "已复垦", "已完善手续", "已完善用地手续", "已补办手续", "已没收", "done",
+            "rectified"),
+    "整改中": ("整改中", "正在整改", "整改未到位", "部分整改", "in progress", "rectifying"),
+    "未整改": ("未整改", "尚未整改", "没有整改", "未完成整改", "未完成", "not rectified", "none"),
+}
 #: Yes / no values (现场地类与批准前一致: 是 / 否).
 YES_NO: dict[str, tuple[str, ...]] = {
     "true": ("是", "一致", "未变化", "未改变", "yes", "y", "true", "t", "1", "√"),
@@ -334,6 +350,37 @@ LAYERS: dict[str, LayerSpec] = {
                        "新增建设用地计划", "计划指标", "因素法测算结果"), required=True),
             FieldSpec("scale_quota_ha", "area", "城镇工矿规模指标",
                       ("scale_quota_ha", "scale_quota", "城镇工矿规模指标", "规模指标")),
+        ),
+    ),
+    # 土地卫片执法 change polygons (监测图斑), as the Ministry delivers them and the county
+    # judges them; pinyin codes after the Ministry's and provinces' delivery tables.
+    "changes": LayerSpec(
+        "changes", "卫片图斑", "change polygons",
+        ("changes", "change", "卫片图斑", "监测图斑", "卫片执法图斑", "卫片执法", "卫片", "变化图斑", "JCTB", "WPTB"),
+        "either", False, "change_id",
+        _fields(
+            FieldSpec("change_id", "text", "监测图斑编号",
+                      ("change_id", "监测图斑编号", "图斑编号", "监测编号", "JCBH", "JCTBBH", "TBBH", "编号"),
+                      required=True),
+            FieldSpec("round", "year", "监测年度",
+                      ("round", "监测年度", "卫片年度", "年度", "JCND", "ND", "YEAR")),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("area_ha", "area", "图斑面积",
+                      ("area_ha", "area", "图斑面积", "监测面积", "JCMJ", "TBMJ", "面积", "MJ")),
+            FieldSpec("farmland_ha", "area", "占用耕地面积",
+                      ("farmland_ha", "farmland", "占用耕地面积", "耕地面积", "占用耕地", "GDMJ", "ZYGDMJ")),
+            FieldSpec("legality", "enum", "合法性",
+                      ("legality", "合法性", "合法性判定", "判定结果", "判定类型", "用地合法性", "HFX", "HFXPD",
+                       "PDJG"), required=True, values=LEGALITY),
+            FieldSpec("violation_type", "text", "违法类型",
+                      ("violation_type", "违法类型", "违法用地类型", "WFLX")),
+            FieldSpec("new_construction", "bool", "是否新增建设用地",
+                      ("new_construction", "是否新增建设用地", "新增建设用地", "是否新增建设", "SFXZJSYD")),
+            FieldSpec("rectified", "enum", "整改情况",
+                      ("rectified", "整改情况", "整改状态", "整改结果", "ZGQK", "ZGZT"), values=RECTIFICATION),
+            FieldSpec("rectified_date", "date", "整改日期",
+                      ("rectified_date", "整改日期", "整改完成时间", "整改完成日期", "整改时间", "ZGWCSJ", "ZGRQ",
+                       "ZGSJ")),
         ),
     ),
 }
@@ -584,7 +631,9 @@ def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd
     missing = (out.isna() & text.notna()).to_numpy(dtype=bool, copy=True)
     if missing.any():
         for canon in choices:
-            contains = missing & text.str.contains(canon, regex=False).fillna(False).to_numpy(dtype=bool)
+            # A negated value (不合法, 非企业原因) is not the value it contains.
+            inside = text.str.contains(f"(?<![不非未没无]){re.escape(canon)}", regex=True)
+            contains = missing & inside.fillna(False).to_numpy(dtype=bool)
             out[contains] = canon
             missing &= ~contains
         if "省政府" in choices:

@@ -52,6 +52,9 @@ __all__ = [
 
 #: Relative difference between an attribute area and its geometry's area that is reported.
 AREA_TOLERANCE = 0.05
+#: The layers every workspace has as attributes; other (campaign) layers live in ``Workspace.layers``.
+_CORE = ("counties", "batches", "supplies", "idle", "revocations", "quotas", "resumptions")
+_REQUIRED = tuple(name for name, spec in LAYERS.items() if spec.required)
 
 ProgressFn = Callable[[str], None]
 
@@ -109,6 +112,13 @@ class Workspace:
     counts : dict
         Canonical layer → ``(source, rows the file promises or None, rows
         read)``, for :attr:`accounting`.
+    layers : dict
+        The optional campaign layers found in the workspace (``changes``…),
+        normalised like the others; :meth:`layer` gives an empty frame for
+        one that is absent.
+    required : tuple of str
+        The layers this workspace was loaded to have (by default those
+        :data:`~landuse.model.schema.LAYERS` marks required).
     """
 
     counties: gpd.GeoDataFrame
@@ -125,6 +135,8 @@ class Workspace:
     source_crs: dict[str, CRS | None] = field(default_factory=dict)
     resumptions: pd.DataFrame = field(default_factory=lambda: empty_layer("resumptions"))
     counts: dict[str, tuple[str, int | None, int]] = field(default_factory=dict)
+    layers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    required: tuple[str, ...] = field(default_factory=lambda: _REQUIRED)
     #: Owns the folder a zip was extracted into: it lives as long as the workspace.
     tempdir: object = field(default=None, repr=False, compare=False)
 
@@ -157,7 +169,10 @@ class Workspace:
         """Return the layer called ``name`` (canonical name)."""
         if name not in LAYERS:
             raise KeyError(name)
-        return getattr(self, name)
+        if name in _CORE:
+            return getattr(self, name)
+        found = self.layers.get(name)
+        return empty_layer(name, self.crs) if found is None else found
 
     @property
     def problems_frame(self) -> pd.DataFrame:
@@ -180,8 +195,8 @@ class Workspace:
         # A required layer must be there; only the counties must also have rows
         # (no batches or no supplies is a county with nothing to do, not an error).
         missing = [
-            n for n, spec in LAYERS.items()
-            if spec.required and (n not in self.sources or (n == "counties" and self.counties.empty))
+            n for n in self.required
+            if n not in self.sources or (n == "counties" and self.counties.empty)
         ]
         if missing:
             zh = "、".join(f"{LAYERS[n].label}（{n}）" for n in missing)
@@ -207,6 +222,7 @@ def load_workspace(
     encoding: str | None = None,
     landcover_file: str | os.PathLike | None = None,
     layers: Sequence[str] | dict[str, str] | None = None,
+    required: tuple[str, ...] | None = None,
 ) -> Workspace:
     """Load and normalise a workspace.
 
@@ -232,6 +248,10 @@ def load_workspace(
         none; a folder's own is replaced). ``--landcover``.
     layers : dict or list of "LAYER=TABLE", optional
         A database workspace's own table names (``--layer batches=t_jsyd_pcxx``).
+    required : tuple of str, optional
+        The layers a run needs; a missing one is an error. Default: those
+        :data:`~landuse.model.schema.LAYERS` marks required (counties, batches,
+        supplies); a 卫片执法 run needs only ``("counties", "changes")``.
 
     Returns
     -------
@@ -260,7 +280,7 @@ def load_workspace(
         elif landcover:
             problems.append(_NO_RASTER_IN_DATABASE)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
-                                assume_crs=crs, progress=progress)
+                                assume_crs=crs, progress=progress, required=required)
     if layers:
         raise WorkspaceError(
             "--layer 只用于数据库工作区；文件请按图层名命名（批次、供地… 或 batches、supplies…）",
@@ -314,7 +334,7 @@ def load_workspace(
                 problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None,
                                         sources.landcover.name))
         ws = normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
-                              assume_crs=crs, progress=progress)
+                              assume_crs=crs, progress=progress, required=required)
     except BaseException:
         if keeper is not None:
             keeper.cleanup()
@@ -403,6 +423,7 @@ def normalise_layers(
     source: str = "",
     assume_crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
+    required: tuple[str, ...] | None = None,
 ) -> Workspace:
     """Normalise raw layers (as read by :mod:`landuse.io.files`) into a :class:`Workspace`.
 
@@ -413,8 +434,9 @@ def normalise_layers(
     by_layer = {raw.layer: raw for raw in raws}
     for raw in raws:
         problems.extend(raw.problems)
+    required = _REQUIRED if required is None else tuple(required)
     for name, spec in LAYERS.items():
-        if spec.required and name not in by_layer and not any(
+        if name in required and name not in by_layer and not any(
             p.layer == name and p.severity == "error" for p in problems
         ):
             names = "、".join(n for n in spec.names if not n.isascii()) + " / " + ", ".join(
@@ -431,9 +453,11 @@ def normalise_layers(
     layers: dict[str, pd.DataFrame] = {}
     codes: dict[str, pd.Series] = {}
     for name in LAYERS:
+        raw = by_layer.get(name)
+        if raw is None and name not in _CORE:
+            continue  # an absent campaign layer stays out of the workspace
         if progress:
             progress(f"normalise {name}")
-        raw = by_layer.get(name)
         if raw is None:
             layers[name] = empty_layer(name, work_crs)
             continue
@@ -452,6 +476,8 @@ def normalise_layers(
         sources={raw.layer: raw.source for raw in raws},
         source_crs=source_crs,
         counts={raw.layer: (raw.source, raw.promised, len(raw.frame)) for raw in raws},
+        layers={name: frame for name, frame in layers.items() if name not in _CORE},
+        required=required,
     )
 
 
@@ -816,7 +842,8 @@ def _reconcile_areas(out: gpd.GeoDataFrame, raw: RawLayer, rows: pd.Series) -> t
     """Fill missing attribute areas from the geometry; report disagreements."""
     problems: list[Problem] = []
     errors = pd.Series(False, index=out.index)
-    area_field = {"batches": "approved_ha", "supplies": "area_ha", "idle": "area_ha"}.get(raw.layer)
+    area_field = {"batches": "approved_ha", "supplies": "area_ha", "idle": "area_ha",
+                  "changes": "area_ha"}.get(raw.layer)
     if area_field is None:
         return out, problems, errors
     attr = out[area_field]

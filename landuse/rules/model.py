@@ -350,6 +350,11 @@ class RuleSet:
     sampling: Sampling
     path: str | None = field(default=None, compare=False)
 
+    @property
+    def campaign(self) -> str:
+        """The campaign this rule set belongs to: ``"zengcun"`` (增存挂钩)."""
+        return ZENGCUN
+
     def task(self, task_id: str) -> Task:
         """Return the task called ``task_id``.
 
@@ -460,7 +465,7 @@ def list_rulesets() -> list[str]:
     Examples
     --------
     >>> list_rulesets()
-    ['mnr-2018', 'zhumadian-2018']
+    ['mnr-2018', 'zhumadian-2018', 'zhumadian-2019-weipian']
     """
     folder = resources.files("landuse.rules") / "rulesets"
     return sorted(
@@ -473,7 +478,11 @@ def list_rulesets() -> list[str]:
 def load_ruleset(name_or_path: str | os.PathLike[str]) -> RuleSet:
     """Load a rule set: a bundled one by name, or any TOML file by path.
 
-    The file is parsed and checked once; the result is immutable.
+    The file is parsed and checked once; the result is immutable. A file
+    whose ``campaign`` key names another campaign than 增存挂钩 (``"zengcun"``,
+    the default) is checked by that campaign's ``parse_rules`` (see
+    :data:`landuse.campaigns.CAMPAIGNS`) and its rule object returned, e.g. a
+    :class:`~landuse.campaigns.weipian.WeipianRules` for ``campaign = "weipian"``.
 
     Parameters
     ----------
@@ -778,7 +787,28 @@ def _parse(data: bytes, src: str) -> RuleSet:
         msg_zh = f"规则集文件 {src} 不是合法的 TOML：{exc}"
         msg_en = f"rule set file {src} is not valid TOML: {exc}"
         raise RuleSetError(msg_zh, msg_en) from exc
+    campaign = doc.get("campaign", ZENGCUN)
+    if campaign != ZENGCUN:
+        return _campaign_rules(doc, src, campaign)
     return _build(doc, src)
+
+
+#: The campaign of the rule sets this module models itself (增存挂钩).
+ZENGCUN = "zengcun"
+
+
+def _campaign_rules(doc: dict[str, Any], src: str, campaign: Any) -> Any:
+    """Hand a rule set of another campaign to that campaign's parser (the registry's table)."""
+    import importlib
+
+    from landuse.campaigns import CAMPAIGNS
+
+    known = [ZENGCUN, *CAMPAIGNS]
+    if not isinstance(campaign, str) or campaign not in CAMPAIGNS:
+        raise _error(src, "campaign", f"未知的考核类型；可用：{', '.join(known)}",
+                     f"unknown campaign; one of: {', '.join(known)}", campaign)
+    module = importlib.import_module(CAMPAIGNS[campaign])
+    return module.CAMPAIGN.parse_rules(doc, src)
 
 
 def _build(doc: dict[str, Any], src: str) -> RuleSet:
@@ -787,7 +817,7 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         "",
         doc,
         required=("id", "name", "name_en", "source", "source_en", "tasks", *_SECTIONS),
-        optional=("notes", "baseline"),
+        optional=("notes", "baseline", "campaign"),
     )
     baseline = top.date("baseline") if top.has("baseline") else None
     tasks = _tasks(top, baseline)
