@@ -28,6 +28,7 @@ from landuse._errors import CRSError, LayerReadError, WorkspaceError
 from landuse.crs import measuring_crs
 from landuse.io import LandCover, RawLayer, discover, open_landcover, opened, read_layer
 from landuse.schema import (
+    CORE_LAYERS,
     LAYERS,
     Problem,
     _feature_id,
@@ -36,6 +37,7 @@ from landuse.schema import (
     layer_for_name,
     problems_frame,
     rename_columns,
+    split_year,
 )
 from landuse.units import M2_PER_HA
 
@@ -97,6 +99,10 @@ class Workspace:
     source_crs : dict
         Canonical layer → the CRS its geometry was stored in (None when the
         source had none), for the layers read with geometry.
+    layers : dict
+        The optional campaign layers the workspace holds (``survey``,
+        ``basic_farmland`` …), normalised like the others; a layer the
+        workspace lacks is not a key.
     """
 
     counties: gpd.GeoDataFrame
@@ -111,12 +117,16 @@ class Workspace:
     source: str = ""
     sources: dict[str, str] = field(default_factory=dict)
     source_crs: dict[str, CRS | None] = field(default_factory=dict)
+    layers: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def layer(self, name: str) -> pd.DataFrame:
-        """Return the layer called ``name`` (canonical name)."""
+        """Return the layer called ``name`` (canonical name); an absent campaign layer is empty."""
         if name not in LAYERS:
             raise KeyError(name)
-        return getattr(self, name)
+        if name in CORE_LAYERS:
+            return getattr(self, name)
+        found = self.layers.get(name)
+        return found if found is not None else empty_layer(name, self.crs)
 
     @property
     def problems_frame(self) -> pd.DataFrame:
@@ -128,8 +138,13 @@ class Workspace:
         """True when any problem is an error."""
         return any(p.severity == "error" for p in self.problems)
 
-    def require(self) -> None:
+    def require(self, required: tuple[str, ...] | None = None) -> None:
         """Raise if a required layer is missing or empty, so nothing can be assessed.
+
+        Parameters
+        ----------
+        required : tuple of str, optional
+            The layers required (a campaign's); default the schema's required layers.
 
         Raises
         ------
@@ -138,9 +153,10 @@ class Workspace:
         """
         # A required layer must be there; only the counties must also have rows
         # (no batches or no supplies is a county with nothing to do, not an error).
+        needed = _required(required)
         missing = [
-            n for n, spec in LAYERS.items()
-            if spec.required and (n not in self.sources or (n == "counties" and self.counties.empty))
+            n for n in LAYERS
+            if n in needed and (n not in self.sources or (n == "counties" and self.counties.empty))
         ]
         if missing:
             zh = "、".join(f"{LAYERS[n].label}（{n}）" for n in missing)
@@ -151,7 +167,7 @@ class Workspace:
             )
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{n}={len(self.layer(n))}" for n in LAYERS)
+        counts = ", ".join(f"{n}={len(self.layer(n))}" for n in (*CORE_LAYERS, *self.layers))
         epsg = self.crs.to_epsg()
         crs = f"EPSG:{epsg}" if epsg else self.crs.name
         return f"<Workspace {self.source!r} {counts} crs={crs} problems={len(self.problems)}>"
@@ -163,6 +179,7 @@ def load_workspace(
     crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
     landcover: bool = True,
+    required: tuple[str, ...] | None = None,
 ) -> Workspace:
     """Load and normalise a workspace.
 
@@ -180,6 +197,9 @@ def load_workspace(
     landcover : bool, default True
         Open the land-cover raster when there is one; False leaves it out
         (``landuse assess --no-raster``), which also spares loading rasterio.
+    required : tuple of str, optional
+        The layers whose absence is an error (a campaign's, with ``counties``);
+        default the schema's required layers (counties, batches, supplies).
 
     Returns
     -------
@@ -204,13 +224,19 @@ def load_workspace(
 
         raws, raster, problems, shown = postgis.read_workspace(text)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
-                                assume_crs=crs, progress=progress)
+                                assume_crs=crs, progress=progress, required=required)
     path = Path(path)
     with opened(path) as root:
         sources = discover(root)
         raws: list[RawLayer] = []
         problems: list[Problem] = []
         for layer, found in sources.layers.items():
+            if layer in PER_YEAR and len(found) > 1:
+                # A survey per year (survey_2017, survey_2019): all of them, each row with its year.
+                if progress:
+                    progress(f"read {layer}")
+                raws.append(_per_year(layer, found, root, problems))
+                continue
             if len(found) > 1:
                 names = "、".join(str(p.name) + (f":{s}" if s else "") for p, s in found)
                 problems.append(Problem(
@@ -243,7 +269,42 @@ def load_workspace(
                 problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None,
                                         sources.landcover.name))
     return normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
-                            assume_crs=crs, progress=progress)
+                            assume_crs=crs, progress=progress, required=required)
+
+
+PER_YEAR = frozenset({"survey"})
+
+
+def _per_year(layer: str, found: list[tuple[Path, str | None]], root: Path, problems: list[Problem]) -> RawLayer:
+    """Read every source of a per-year layer into one, adding ``year`` from each name."""
+    parts: list[RawLayer] = []
+    for file, sub in found:
+        try:
+            raw = read_layer(layer, file, sub, root)
+        except LayerReadError as err:
+            problems.append(Problem(layer, None, None, "error", err.zh, err.en, None, file.name))
+            continue
+        _, year = split_year(sub if sub and split_year(sub)[1] else file.stem)
+        mapping, _ = rename_columns(raw.frame.columns, layer)
+        if year is not None and "year" not in mapping.values():
+            raw.frame = raw.frame.assign(year=year)
+        parts.append(raw)
+    if not parts:
+        return RawLayer(layer, pd.DataFrame(), "", np.arange(0), [])
+    crs = next((p.frame.crs for p in parts if isinstance(p.frame, gpd.GeoDataFrame) and p.frame.crs), None)
+    frames = [p.frame.to_crs(crs) if crs is not None and isinstance(p.frame, gpd.GeoDataFrame) and p.frame.crs
+              and p.frame.crs != crs else p.frame for p in parts]
+    frame = pd.concat(frames, ignore_index=True)
+    if crs is not None:
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+    return RawLayer(layer, frame, "、".join(p.source for p in parts), np.concatenate([p.rows for p in parts]),
+                    [q for p in parts for q in p.problems])
+
+
+def _required(required: tuple[str, ...] | None) -> set[str]:
+    if required is None:
+        return {n for n, spec in LAYERS.items() if spec.required}
+    return {"counties", *required}
 
 
 def sample_workspace() -> Path:
@@ -268,6 +329,7 @@ def normalise_layers(
     source: str = "",
     assume_crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
+    required: tuple[str, ...] | None = None,
 ) -> Workspace:
     """Normalise raw layers (as read by :mod:`landuse.io`) into a :class:`Workspace`.
 
@@ -278,8 +340,9 @@ def normalise_layers(
     by_layer = {raw.layer: raw for raw in raws}
     for raw in raws:
         problems.extend(raw.problems)
+    needed = _required(required)
     for name, spec in LAYERS.items():
-        if spec.required and name not in by_layer and not any(
+        if name in needed and name not in by_layer and not any(
             p.layer == name and p.severity == "error" for p in problems
         ):
             names = "、".join(n for n in spec.names if not n.isascii()) + " / " + ", ".join(
@@ -297,13 +360,15 @@ def normalise_layers(
             progress(f"normalise {name}")
         raw = by_layer.get(name)
         if raw is None:
-            layers[name] = empty_layer(name, work_crs)
+            if name in CORE_LAYERS:
+                layers[name] = empty_layer(name, work_crs)
             continue
         frame, layer_problems = _normalise_layer(raw, work_crs, assume_crs)
         layers[name] = frame
         problems.extend(layer_problems)
     if progress:
         progress("validate")
+    extra = {n: layers.pop(n) for n in list(layers) if n not in CORE_LAYERS}
     layers, cross = _validate.cross_check(layers)
     problems.extend(cross)
     return Workspace(
@@ -312,6 +377,7 @@ def normalise_layers(
         crs=work_crs, landcover=landcover, problems=problems, source=source,
         sources={raw.layer: raw.source for raw in raws},
         source_crs={raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)},
+        layers=extra,
     )
 
 
