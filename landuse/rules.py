@@ -412,7 +412,7 @@ def list_rulesets() -> list[str]:
     Examples
     --------
     >>> list_rulesets()
-    ['mnr-2018', 'zhumadian-2018']
+    ['mnr-2018', 'zhumadian-2018', 'zhumadian-2020-farmland']
     """
     folder = resources.files("landuse") / "rulesets"
     return sorted(
@@ -436,6 +436,8 @@ def load_ruleset(name_or_path: str | os.PathLike[str]) -> RuleSet:
     Returns
     -------
     RuleSet
+        Or, for a file whose ``campaign`` names another campaign (``"farmland"``),
+        that campaign's rule object (see :data:`landuse.campaigns.CAMPAIGNS`).
 
     Raises
     ------
@@ -730,7 +732,22 @@ def _parse(data: bytes, src: str) -> RuleSet:
         msg_zh = f"规则集文件 {src} 不是合法的 TOML：{exc}"
         msg_en = f"rule set file {src} is not valid TOML: {exc}"
         raise RuleSetError(msg_zh, msg_en) from exc
-    return _build(doc, src)
+    return _campaign_rules(doc, src) or _build(doc, src)
+
+
+def _campaign_rules(doc: dict[str, Any], src: str) -> Any:
+    """Parse a document naming another campaign with that campaign's plug-in; None for 增存挂钩."""
+    name = doc.get("campaign", "zengcun")
+    if name == "zengcun":
+        return None
+    import importlib
+
+    from landuse.campaigns import CAMPAIGNS
+
+    if not isinstance(name, str) or name not in CAMPAIGNS:
+        known = ", ".join(["zengcun", *CAMPAIGNS])
+        raise _error(src, "campaign", f"未知的考核类型；可用：{known}", f"unknown campaign; one of: {known}", name)
+    return importlib.import_module(CAMPAIGNS[name]).CAMPAIGN.parse_rules(doc, src)
 
 
 def _build(doc: dict[str, Any], src: str) -> RuleSet:
@@ -739,7 +756,7 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         "",
         doc,
         required=("id", "name", "name_en", "source", "source_en", "tasks", *_SECTIONS),
-        optional=("notes", "baseline"),
+        optional=("notes", "baseline", "campaign"),
     )
     baseline = top.date("baseline") if top.has("baseline") else None
     tasks = _tasks(top, baseline)

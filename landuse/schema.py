@@ -30,10 +30,10 @@ __all__ = [
     "canonical_columns",
     "coerce_layer",
     "layer_for_name",
-    "split_year",
     "parse_dates",
     "problems_frame",
     "rename_columns",
+    "split_year",
 ]
 
 Severity = Literal["error", "warning"]

@@ -16,4 +16,6 @@ from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
 __all__ = ["CAMPAIGNS", "Campaign", "CampaignResult", "Ledger", "MapLayer"]
 
 #: Campaign name (a rule set's ``campaign`` key) → the module path that implements it.
-CAMPAIGNS: dict[str, str] = {}
+CAMPAIGNS: dict[str, str] = {
+    "farmland": "landuse.campaigns.farmland",
+}
