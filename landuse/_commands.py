@@ -211,6 +211,10 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
+    rules = load_ruleset(rules_name)
+    if getattr(rules, "campaign", "zengcun") != "zengcun":
+        assess_campaign(settings, workspace, crs, rules, as_of, out, overwrite)
+        return
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
                        scheduler=scheduler, geometry=out is not None and _is_url(out))
@@ -224,6 +228,69 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
     else:
         written = [str(p) for p in save_assessment(a, out, overwrite=overwrite)]
     LOG.warning(settings.t(f"已写出：{'、'.join(map(str, written))}", f"written: {', '.join(map(str, written))}"))
+
+
+def assess_campaign(settings: Settings, workspace: str | None, crs: str | None, rules: Any,
+                    as_of: dt.date | None, out: str | None, overwrite: bool) -> None:
+    """Run a campaign other than 增存挂钩 (the rule set's ``campaign``): print its county table,
+    and with ``out`` write counties.csv, one CSV per ledger and problems.csv into that folder."""
+    import importlib
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from landuse._errors import OutputExistsError
+    from landuse.campaigns import CAMPAIGNS
+    from landuse.io import write_csv
+    from landuse.schema import problems_frame
+    from landuse.workspace import load_workspace
+
+    campaign = importlib.import_module(CAMPAIGNS[rules.campaign]).CAMPAIGN
+    target = Path(out) if out else None
+    if target is not None and target.exists() and any(target.iterdir()) and not overwrite:
+        raise OutputExistsError(f"输出文件夹 {target} 已有文件：如需覆盖请加 --overwrite",
+                                f"output folder {target} is not empty: pass --overwrite to replace its files")
+    _configure_logging(settings)
+    ws = load_workspace(workspace, crs=crs, required=campaign.required)
+    ws.require(campaign.required)
+    result = campaign.run(ws, rules, as_of)
+    t = settings.t
+    table = Table(title=t(f"{rules.name}（截至 {result.as_of}）", f"{rules.name_en} (as of {result.as_of})"))
+    table.add_column(t("代码", "code"))
+    # Yes/no columns repeat what a status column says; the CSV keeps them.
+    shown = [c for c in result.columns if str(result.counties[c].dtype) not in ("bool", "boolean")]
+    for c in shown:
+        table.add_column(t(*result.columns[c]), justify="right", no_wrap=True)
+    for code, row in result.counties[shown].iterrows():
+        cells = [str(code)]
+        for v in row:
+            cells.append("" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                         else f"{v:.2f}" if isinstance(v, float) else str(v))
+        table.add_row(*cells)
+    console = stdout_console()
+    if not console.is_terminal:
+        console.width = 10_000  # piped: one line a county, however wide
+        console.width = max(160, console.measure(table).maximum)
+    console.print(table)
+    for line in (f"{k}: {v}" for k, v in result.summary.items()):
+        LOG.info(line)
+    if target is None:
+        return
+    problems = problems_frame([*ws.problems, *result.problems])
+    frames = {"counties.csv": result.counties.reset_index(), "problems.csv": problems}
+    frames.update({f"{ledger.name}.csv": ledger.frame for ledger in result.ledgers})
+    # Written as a set: into a staging folder beside the target, then moved into place.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for name, frame in frames.items():
+            write_csv(frame, stage / name)
+        target.mkdir(exist_ok=True)
+        for name in frames:
+            (stage / name).replace(target / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    LOG.warning(t(f"已写出：{target}（{'、'.join(frames)}）", f"written: {target} ({', '.join(frames)})"))
 
 
 @command("quota")
