@@ -15,7 +15,7 @@ from conftest import COUNTY_A, COUNTY_B, EPSG, X0, Y0, base_layers, problems_of,
 from shapely.geometry import Polygon
 
 from landuse import LayerReadError, Workspace, WorkspaceError, load_workspace
-from landuse.schema import LAYERS
+from landuse.schema import CORE_LAYERS, LAYERS
 from landuse.units import mu_from_ha
 
 HEALTHY_COUNTS = {
@@ -29,7 +29,7 @@ HEALTHY_COUNTS = {
 
 
 def counts(ws: Workspace) -> dict[str, int]:
-    return {name: len(ws.layer(name)) for name in LAYERS}
+    return {name: len(ws.layer(name)) for name in CORE_LAYERS}
 
 
 def assert_accounted(ws: Workspace, layer: str, rows_in: int) -> None:
@@ -728,7 +728,7 @@ def test_a_broken_workspace_accounts_for_every_row(make_workspace, layers):
     layers["idle"][0]["cause"] = "天灾"
     layers["revocations"].append({"batch_id": "B1", "kind": "注销", "area_ha": 1, "date": "2018"})
     ws = load_workspace(make_workspace(layers))
-    for name in LAYERS:
+    for name in CORE_LAYERS:
         assert_accounted(ws, name, len(layers[name]))
     assert ws.has_errors
     frame = ws.problems_frame
