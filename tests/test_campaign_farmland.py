@@ -163,3 +163,36 @@ def test_cli_assess_on_the_sample(tmp_path):
     again = CliRunner().invoke(cli, ["assess", "--rules", "zhumadian-2020-farmland", "--out", str(out)])
     assert again.exit_code == 1
     assert "--overwrite" in again.output
+
+
+def _folder(tmp_path: Path, survey: bool) -> Path:
+    import geopandas as gpd
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    gpd.GeoDataFrame(counties(A), geometry="geometry", crs=4547).to_file(ws / "counties.gpkg")
+    if survey:
+        rows = [dltb(A, sq(0, 0)), dltb(A, sq(100, 0), "0702")]
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=4547).to_file(ws / "DLTB.gpkg", layer="DLTB")
+        pd.DataFrame({"county_code": [A], "retention_mu": [15], "redline_mu": [10]}).to_csv(
+            ws / "farmland_targets.csv", index=False)
+    return ws
+
+
+def test_cli_a_workspace_of_counties_and_survey_only(tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["assess", str(_folder(tmp_path, True)), "--rules", "zhumadian-2020-farmland",
+                                   "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    row = pd.read_csv(out / "counties.csv", dtype={"county_code": str}).iloc[0]
+    assert (row["farmland_mu"], row["retention_target_mu"], bool(row["retention_met"])) == (15.0, 15.0, True)
+    assert (row["overlap_pairs"], row["basic_farmland_mu"], row["false_class_batches"]) == (0, 0.0, 0)
+    problems = pd.read_csv(out / "problems.csv")
+    assert set(problems["layer"]) == {"basic_farmland", "supplement_projects", "linkage_projects"}
+
+
+def test_cli_without_a_survey_fails_naming_the_layer(tmp_path):
+    res = CliRunner().invoke(cli, ["assess", str(_folder(tmp_path, False)), "--rules", "zhumadian-2020-farmland"])
+    assert res.exit_code == 1
+    assert "地类图斑（survey）" in res.output
+    assert "Traceback" not in res.output

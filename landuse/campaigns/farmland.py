@@ -19,7 +19,7 @@ import pandas as pd
 
 from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
 from landuse.farmland_rules import FarmlandRules, parse_farmland_rules
-from landuse.schema import Problem
+from landuse.schema import LAYERS, Problem
 from landuse.survey import (
     basic_farmland_check,
     false_class,
@@ -112,6 +112,8 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
         farmland_ha = farm.groupby("county_code")["area_ha"].sum().reindex(index, fill_value=0.0)
     else:
         farmland_ha = pd.Series(np.nan, index=index)
+    if layers.get("farmland_targets") is None:
+        problems.append(_absent("farmland_targets"))
     table = retention(farmland_ha, layers.get("farmland_targets"), as_of.year)
     table.insert(0, "county_name", counties["county_name"].astype("string").to_numpy())
 
@@ -124,12 +126,16 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
             0.0 if polygons["nonfarm_ha"].notna().any() else np.nan).round(8)
     else:
         polygons = None
-        table["basic_farmland_mu"] = np.nan
-        table["nonfarm_in_basic_ha"] = np.nan
+        problems.append(_absent("basic_farmland"))
+        table["basic_farmland_mu"] = 0.0
+        table["nonfarm_in_basic_ha"] = 0.0
     task = table.pop("basic_farmland_task_mu")
     table.insert(table.columns.get_loc("basic_farmland_mu") + 1, "basic_farmland_task_mu", task)
 
     sup, link = layers.get("supplement_projects"), layers.get("linkage_projects")
+    for name, frame in (("supplement_projects", sup), ("linkage_projects", link)):
+        if frame is None:
+            problems.append(_absent(name))
     if sup is not None and link is not None:
         pairs = project_overlaps(sup, link, rules.overlap.tolerance_ha, counties)
         by = pairs.groupby("county_code")
@@ -137,8 +143,8 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
         table["overlap_ha"] = by["overlap_ha"].sum().reindex(index, fill_value=0.0).round(8)
     else:
         pairs = None
-        table["overlap_pairs"] = pd.array([pd.NA] * len(index), dtype="Int64")
-        table["overlap_ha"] = np.nan
+        table["overlap_pairs"] = pd.array([0] * len(index), dtype="Int64")
+        table["overlap_ha"] = 0.0
 
     checked, found = false_class(ws.batches, survey, tolerance_ha=rules.false_class.tolerance_ha,  # type: ignore[attr-defined]
                                  fee_rate_wan_per_ha=rules.false_class.fee_rate_wan_per_ha)
@@ -157,6 +163,15 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
         layers=_layers(counties, table, pairs, bad, polygons),
         problems=problems, summary=summary,
     )
+
+
+def _absent(layer: str) -> Problem:
+    """An optional layer the workspace lacks: its measures count nothing, and that is said."""
+    spec = LAYERS[layer]
+    return Problem(layer, None, None, "warning",
+                   f"工作区没有{spec.label}图层（{layer}）：相应各列按 0 计（目标表缺失时为无目标）",
+                   f"the workspace has no {spec.label_en} layer ({layer}): its columns count 0 "
+                   "(no targets: no target)")
 
 
 def _summary(table: pd.DataFrame, rules: FarmlandRules, survey: pd.DataFrame | None) -> dict[str, object]:
