@@ -251,8 +251,8 @@ def assess_campaign(settings: Settings, workspace: str | None, crs: str | None, 
         raise OutputExistsError(f"输出文件夹 {target} 已有文件：如需覆盖请加 --overwrite",
                                 f"output folder {target} is not empty: pass --overwrite to replace its files")
     _configure_logging(settings)
-    ws = load_workspace(workspace, crs=crs, required=campaign.required)
-    ws.require(campaign.required)
+    ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required))
+    ws.require()
     result = campaign.run(ws, rules, as_of)
     t = settings.t
     table = Table(title=t(f"{rules.name}（截至 {result.as_of}）", f"{rules.name_en} (as of {result.as_of})"))

@@ -103,6 +103,9 @@ class Workspace:
         The optional campaign layers the workspace holds (``survey``,
         ``basic_farmland`` …), normalised like the others; a layer the
         workspace lacks is not a key.
+    required : tuple of str
+        The layers this workspace was loaded to have (by default those
+        :data:`~landuse.schema.LAYERS` marks required).
     """
 
     counties: gpd.GeoDataFrame
@@ -118,6 +121,7 @@ class Workspace:
     sources: dict[str, str] = field(default_factory=dict)
     source_crs: dict[str, CRS | None] = field(default_factory=dict)
     layers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    required: tuple[str, ...] = field(default_factory=lambda: tuple(sorted(_required(None))))
 
     def layer(self, name: str) -> pd.DataFrame:
         """Return the layer called ``name`` (canonical name); an absent campaign layer is empty."""
@@ -138,13 +142,8 @@ class Workspace:
         """True when any problem is an error."""
         return any(p.severity == "error" for p in self.problems)
 
-    def require(self, required: tuple[str, ...] | None = None) -> None:
-        """Raise if a required layer is missing or empty, so nothing can be assessed.
-
-        Parameters
-        ----------
-        required : tuple of str, optional
-            The layers required (a campaign's); default the schema's required layers.
+    def require(self) -> None:
+        """Raise if a required layer (:attr:`required`) is missing or empty, so nothing can be assessed.
 
         Raises
         ------
@@ -153,7 +152,7 @@ class Workspace:
         """
         # A required layer must be there; only the counties must also have rows
         # (no batches or no supplies is a county with nothing to do, not an error).
-        needed = _required(required)
+        needed = _required(self.required)
         missing = [
             n for n in LAYERS
             if n in needed and (n not in self.sources or (n == "counties" and self.counties.empty))
@@ -198,8 +197,10 @@ def load_workspace(
         Open the land-cover raster when there is one; False leaves it out
         (``landuse assess --no-raster``), which also spares loading rasterio.
     required : tuple of str, optional
-        The layers whose absence is an error (a campaign's, with ``counties``);
-        default the schema's required layers (counties, batches, supplies).
+        The layers a run needs; a missing one is an error. Default: those
+        :data:`~landuse.schema.LAYERS` marks required (counties, batches,
+        supplies); a 耕地保护 run needs only ``("counties", "survey")``
+        (``counties`` is always required).
 
     Returns
     -------
@@ -378,6 +379,7 @@ def normalise_layers(
         sources={raw.layer: raw.source for raw in raws},
         source_crs={raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)},
         layers=extra,
+        required=tuple(n for n in LAYERS if n in needed),
     )
 
 
