@@ -392,9 +392,9 @@ def survey_by_county(path: str | os.PathLike, classes: LandClasses, *, layer: st
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``county_code``, one column per group (``farmland``,
-        ``agricultural``, ``built_up``, ``other``, ``unknown``) in hectares, and
-        ``farmland_mu``.
+        Indexed by ``county_code`` (``""`` for polygons with no county code or
+        ZLDWDM), one column per group (``farmland``, ``agricultural``,
+        ``built_up``, ``other``, ``unknown``) in hectares, and ``farmland_mu``.
 
     Raises
     ------
@@ -416,7 +416,8 @@ def survey_by_county(path: str | os.PathLike, classes: LandClasses, *, layer: st
     _, table = pyogrio.read_arrow(path, layer=layer, columns=[by_name[c] for c in wanted], read_geometry=False)
     table = table.rename_columns([mapping.get(n, n) for n in table.column_names])
     area = _arrow_area(table)
-    county = _arrow_county(table)
+    # A polygon with no county is summed under "" rather than lost.
+    county = pc.fill_null(_arrow_county(table), "")
     codes = pc.dictionary_encode(pc.utf8_trim_whitespace(table["dlbm"].cast(pa.string())))
     codes = codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes
     groups = classes.group_of(pd.Series(codes.dictionary.to_pylist(), dtype="string")).to_numpy()

@@ -211,3 +211,10 @@ def test_a_survey_per_year_in_separate_files(tmp_path):
     ws = load_workspace(tmp_path, required=("survey",))
     assert not ws.has_errors, ws.problems
     assert sorted(ws.layers["survey"]["year"].tolist()) == [2017, 2019, 2019]
+
+
+def test_survey_by_county_keeps_polygons_without_a_county(tmp_path):
+    path = tmp_path / "dltb.gpkg"
+    _write_dltb(path, [dltb(A, sq(0, 0)), {"DLBM": "0101", "TBDLMJ": 5_000.0, "ZLDWDM": None, "geometry": sq(0, 0)}])
+    table = survey_by_county(path, RULES.classes)
+    assert table["farmland"].to_dict() == {"": 0.5, A: 1.0}
