@@ -113,6 +113,10 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
                    scheduler: str | None = None, geometry: bool = True) -> Assessment:
     """Load the workspace and assess it, showing progress on stderr."""
     rules = load_ruleset(rules_name)
+    if getattr(rules, "campaign", "zengcun") != "zengcun":
+        raise click.UsageError(f"规则集 {rules_name} 属于 {rules.campaign} 考核，此命令只用于增存挂钩；请用 landuse assess / "
+                               f"rule set {rules_name} is for the {rules.campaign} campaign; this command is for "
+                               "增存挂钩 only: use landuse assess")
     ws = load(settings, workspace, crs, landcover=raster)
     with steps(settings, 5) as progress:
         return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
