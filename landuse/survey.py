@@ -115,6 +115,15 @@ def prepare_survey(survey: pd.DataFrame, classes: LandClasses, counties: gpd.Geo
             f"{int(unknown.sum())} survey polygons have class codes ({codes}) not in the rule set's table "
             f"({classes.scheme}), {area:.4f} ha in all; counted as not farmland",
         ))
+    years = out["year"] if "year" in out else pd.Series(pd.NA, index=out.index)
+    if years.notna().any() and years.isna().any():
+        problems.append(Problem(
+            "survey", None, "year", "warning",
+            f"{int(years.isna().sum())} 个地类图斑没有调查年度，而其余图斑有：这些图斑未参与计算；"
+            "请补填年度字段或按年度分文件（survey_2017、survey_2019）",
+            f"{int(years.isna().sum())} survey polygons have no year while the others have one: they are "
+            "left out; fill the year or give one file a year (survey_2017, survey_2019)",
+        ))
     lost = out["county_code"].isna()
     if lost.any():
         problems.append(Problem(

@@ -218,3 +218,10 @@ def test_survey_by_county_keeps_polygons_without_a_county(tmp_path):
     _write_dltb(path, [dltb(A, sq(0, 0)), {"DLBM": "0101", "TBDLMJ": 5_000.0, "ZLDWDM": None, "geometry": sq(0, 0)}])
     table = survey_by_county(path, RULES.classes)
     assert table["farmland"].to_dict() == {"": 0.5, A: 1.0}
+
+
+def test_a_survey_with_years_on_some_rows_only_is_named():
+    ws = build(counties=counties(A), survey=[dltb(A, sq(0, 0), year=2019), dltb(A, sq(100, 0))])
+    _, problems = prepare_survey(ws.layers["survey"], RULES.classes, ws.counties)
+    assert [(p.field, p.severity) for p in problems] == [("year", "warning")]
+    assert problems[0].message.startswith("1 个地类图斑没有调查年度")
