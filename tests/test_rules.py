@@ -46,7 +46,7 @@ def edit(text: str, old: str, new: str) -> str:
 
 
 def test_list_rulesets() -> None:
-    assert list_rulesets() == ["mnr-2018", "zhumadian-2018", "zhumadian-2019-weipian"]
+    assert list_rulesets() == ["mnr-2018", "zhumadian-2018", "zhumadian-2019-weipian", "zhumadian-2020-farmland"]
 
 
 @pytest.mark.parametrize("name", ["mnr-2018", "zhumadian-2018"])

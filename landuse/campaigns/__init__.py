@@ -18,4 +18,5 @@ __all__ = ["CAMPAIGNS", "Campaign", "CampaignResult", "Ledger", "MapLayer"]
 #: Campaign name (a rule set's ``campaign`` key) → the module path that implements it.
 CAMPAIGNS: dict[str, str] = {
     "weipian": "landuse.campaigns.weipian",
+    "farmland": "landuse.campaigns.farmland",
 }

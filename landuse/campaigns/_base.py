@@ -104,6 +104,9 @@ class Campaign:
         ``(workspace, rules, as_of: datetime.date) -> CampaignResult``.
     report_section : callable, optional
         ``(result, lang: str) -> str``: an HTML fragment (data text escaped).
+    ledger_names : tuple of str
+        The names of the ledgers ``run`` returns (``<name>.csv`` beside ``counties.csv``),
+        so that existing outputs are refused before anything is computed.
     """
 
     name: str
@@ -114,3 +117,4 @@ class Campaign:
     parse_rules: Callable[[dict[str, Any], str], Any]
     run: Callable[..., CampaignResult]
     report_section: Callable[[CampaignResult, str], str] | None = None
+    ledger_names: tuple[str, ...] = ()

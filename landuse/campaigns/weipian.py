@@ -413,4 +413,5 @@ CAMPAIGN = Campaign(
     parse_rules=parse_rules,
     run=run,
     report_section=report_section,
+    ledger_names=("weipian_illegal",),
 )

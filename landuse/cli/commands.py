@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -234,7 +235,7 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     rules = others[0]
     campaign = importlib.import_module(CAMPAIGNS[rules.campaign]).CAMPAIGN
     t = settings.t
-    ledgers = ["weipian_illegal"] if campaign.name == "weipian" else []
+    ledgers = list(campaign.ledger_names)
     if zengcun:
         names = ["counties", "batches", "idle", "candidates", "supplies", "problems", *ledgers]
     else:
@@ -267,7 +268,12 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     console = stdout_console()
     if assessment is not None:
         console.print(county_table(assessment, settings))
-    console.print(_campaign_table(result, rules, settings))
+    table = _campaign_table(result, rules, settings)
+    if not console.is_terminal:  # piped: one line a county, however wide
+        console.width = 10_000
+        console.width = max(160, console.measure(table).maximum)
+    if settings.verbosity >= 0:
+        console.print(table)
     if assessment is not None:
         from landuse.campaigns.weipian import compose_plans
 
@@ -300,8 +306,10 @@ def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
     """A campaign's county table with the city total under it."""
     t = settings.t
     pending = "" if result.summary.get("data_complete", True) else t("\n数据有错误，结论待定", "\ndata errors: undetermined")
-    table = Table(title=t(f"{rules.name}（截至 {result.as_of}，红线 {rules.red_line:.0%}）",
-                          f"{rules.name_en} (as of {result.as_of}, red line {rules.red_line:.0%})") + pending)
+    red = getattr(rules, "red_line", None)
+    line = (t(f"，红线 {red:.0%}", f", red line {red:.0%}") if red is not None else "")
+    table = Table(title=t(f"{rules.name}（截至 {result.as_of}{line}）",
+                          f"{rules.name_en} (as of {result.as_of}{line})") + pending)
     frame = result.counties[result.summary.get("shown", list(result.counties.columns))]
     table.add_column(t("代码", "code"))
     for col in frame.columns:
@@ -313,16 +321,18 @@ def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
             return t("无任务", "no task") if col in ("violation_ratio", "red_line_exceeded") else "—"
         if col == "red_line_exceeded":
             return f"[red]{t('超过', 'crossed')}[/]" if bool(value) else f"[green]{t('未超过', 'below')}[/]"
+        if isinstance(value, bool | np.bool_):
+            return t("是", "yes") if value else t("否", "no")
         if col.endswith(("_ratio", "_rate")):
             return format_rate(float(value))  # type: ignore[arg-type]
-        if col.endswith("_ha"):
+        if col.endswith(("_ha", "_mu", "_wan")):
             return f"{float(value):,.2f}"  # type: ignore[arg-type]
         return str(value)
 
     for code, row in frame.iterrows():
         table.add_row(str(code), *(cell(c, row[c]) for c in frame.columns))
     s = result.summary
-    if "city_violation_ratio" in s:
+    if "city_violation_ratio" in s and red is not None:
         table.add_section()
         table.add_row("", t("全市", "city"), *(
             cell(c, s.get(f"city_{c}")) if f"city_{c}" in s else "" for c in frame.columns[1:]))

@@ -22,6 +22,7 @@ import pandas as pd
 from landuse.model.units import M2_PER_HA, MU_PER_HA
 
 __all__ = [
+    "CORE_LAYERS",
     "LAYERS",
     "FieldSpec",
     "LayerSpec",
@@ -32,6 +33,7 @@ __all__ = [
     "parse_dates",
     "problems_frame",
     "rename_columns",
+    "split_year",
 ]
 
 Severity = Literal["error", "warning"]
@@ -239,6 +241,8 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("approved_ha", "area", "批准面积",
                       ("approved_ha", "approved", "批准面积", "批复面积", "总面积", "面积", "PZMJ", "ZMJ",
                        "MJ", "area", "area_ha")),
+            FieldSpec("farmland_ha", "area", "耕地面积",
+                      ("farmland_ha", "farmland", "耕地面积", "占用耕地面积", "批准耕地面积", "GDMJ")),
             FieldSpec("site_unchanged", "bool", "现场地类与批准前一致",
                       ("site_unchanged", "现场地类与批准前一致", "现场地类是否一致", "地类是否一致",
                        "现状地类未变化", "DLYZ")),
@@ -383,7 +387,95 @@ LAYERS: dict[str, LayerSpec] = {
                        "ZGSJ")),
         ),
     ),
+    # --- optional campaign layers (耕地保护): loaded into Workspace.layers when present ---
+    "survey": LayerSpec(
+        "survey", "地类图斑", "land survey parcels",
+        ("survey", "land_survey", "地类图斑", "DLTB", "三调", "三调地类图斑", "国土调查", "土地调查",
+         "变更调查", "年度变更调查", "国土变更调查"),
+        "either", False, None,
+        _fields(
+            FieldSpec("dlbm", "text", "地类编码",
+                      ("dlbm", "DLBM", "地类编码", "地类代码", "land_class", "class_code"), required=True),
+            FieldSpec("dlmc", "text", "地类名称", ("dlmc", "DLMC", "地类名称", "class_name")),
+            # Survey areas are square metres, as the national database delivers them.
+            FieldSpec("tbdlmj_m2", "number", "图斑地类面积（平方米）", ("tbdlmj_m2", "TBDLMJ", "图斑地类面积")),
+            FieldSpec("tbmj_m2", "number", "图斑面积（平方米）", ("tbmj_m2", "TBMJ", "图斑面积")),
+            FieldSpec("kcmj_m2", "number", "扣除地类面积（平方米）", ("kcmj_m2", "KCMJ", "扣除地类面积")),
+            FieldSpec("area_ha", "area", "面积", ("area_ha", "area", "面积")),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("zldwdm", "text", "坐落单位代码", ("zldwdm", "ZLDWDM", "坐落单位代码")),
+            FieldSpec("qsdwdm", "text", "权属单位代码", ("qsdwdm", "QSDWDM", "权属单位代码")),
+            FieldSpec("year", "year", "调查年度", ("year", "年度", "调查年度", "年份", "ND", "NF", "DCND")),
+            FieldSpec("bsm", "text", "标识码", ("bsm", "BSM", "标识码")),
+            FieldSpec("tbbh", "text", "图斑编号", ("tbbh", "TBBH", "图斑编号")),
+        ),
+    ),
+    "basic_farmland": LayerSpec(
+        "basic_farmland", "永久基本农田", "permanent basic farmland",
+        ("basic_farmland", "permanent_basic_farmland", "永久基本农田", "基本农田", "永久基本农田保护图斑",
+         "基本农田保护图斑", "永久基本农田图斑", "JBNTBHTB", "YJJBNTTB"),
+        "polygons", False, None,
+        _fields(
+            FieldSpec("bf_id", "text", "图斑编号", ("bf_id", "图斑编号", "编号", "BSM", "TBBH", "标识码")),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("zldwdm", "text", "坐落单位代码", ("zldwdm", "ZLDWDM", "坐落单位代码")),
+            FieldSpec("area_ha", "area", "面积",
+                      ("area_ha", "area", "面积", "永久基本农田面积", "基本农田面积", "图斑面积")),
+        ),
+    ),
+    "supplement_projects": LayerSpec(
+        "supplement_projects", "补充耕地项目", "supplementary-farmland projects",
+        ("supplement_projects", "supplement_project", "补充耕地项目", "补充耕地", "占补平衡项目",
+         "补充耕地项目范围", "BCGDXM"),
+        "polygons", False, "project_id",
+        _fields(
+            FieldSpec("project_id", "text", "项目编号",
+                      ("project_id", "项目编号", "项目代码", "备案编号", "XMBH", "XMDM", "BABH"), required=True),
+            FieldSpec("project_name", "text", "项目名称", _PROJECT),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("new_farmland_ha", "area", "新增耕地面积",
+                      ("new_farmland_ha", "new_farmland", "新增耕地面积", "新增耕地", "XZGDMJ")),
+        ),
+    ),
+    "linkage_projects": LayerSpec(
+        "linkage_projects", "增减挂钩项目", "increase-decrease linkage projects",
+        ("linkage_projects", "linkage_project", "增减挂钩项目", "增减挂钩", "拆旧复垦区", "增减挂钩拆旧区",
+         "增减挂钩拆旧复垦区", "拆旧区", "ZJGGXM"),
+        "polygons", False, "project_id",
+        _fields(
+            FieldSpec("project_id", "text", "项目编号",
+                      ("project_id", "项目编号", "项目代码", "批复编号", "XMBH", "XMDM"), required=True),
+            FieldSpec("project_name", "text", "项目名称", _PROJECT),
+            FieldSpec("county_code", "code6", "行政区代码", _CODE),
+            FieldSpec("reclaimed_ha", "area", "拆旧复垦面积",
+                      ("reclaimed_ha", "reclaimed", "拆旧复垦面积", "复垦面积", "拆旧面积", "FKMJ", "CJMJ")),
+        ),
+    ),
+    "farmland_targets": LayerSpec(
+        "farmland_targets", "耕地保护目标", "farmland protection targets",
+        ("farmland_targets", "farmland_target", "耕地保护目标", "耕地保护责任目标", "耕地保护任务",
+         "耕地保有量目标", "耕地保护目标任务"),
+        "table", False, None,
+        _fields(
+            FieldSpec("county_code", "code6", "行政区代码", _CODE, required=True),
+            FieldSpec("year", "year", "年度", ("year", "年度", "年份", "ND", "NF")),
+            # Targets are kept in hectares like every area; retention_mu / 耕地保有量目标(亩) convert.
+            FieldSpec("retention_ha", "area", "耕地保有量目标",
+                      ("retention_ha", "retention", "耕地保有量目标", "耕地保有量任务", "保有量目标", "耕地保有量",
+                       "GDBYL"), required=True),
+            FieldSpec("redline_ha", "area", "耕地保护红线",
+                      ("redline_ha", "redline", "red_line", "耕地保护红线", "保护红线", "耕地保护目标红线", "红线")),
+            FieldSpec("basic_farmland_ha", "area", "永久基本农田保护任务",
+                      ("basic_farmland_ha", "basic_farmland", "永久基本农田保护任务", "基本农田保护任务",
+                       "永久基本农田保护面积", "基本农田保护面积", "JBNTBHRW")),
+        ),
+    ),
 }
+
+#: The layers every 增存挂钩 workspace has attributes for; the others are optional campaign
+#: layers, kept in ``Workspace.layers`` when present.
+CORE_LAYERS: tuple[str, ...] = ("counties", "batches", "supplies", "idle", "revocations", "quotas",
+                                 "resumptions")
 
 
 def canonical_columns(layer: str) -> list[str]:
@@ -427,7 +519,31 @@ def layer_for_name(name: str) -> str | None:
     for spec in LAYERS.values():
         if key in {_key(n) for n in spec.names}:
             return spec.name
+    stem, year = split_year(name)
+    if year is not None and layer_for_name(stem) in PER_YEAR_LAYERS:
+        return layer_for_name(stem)
     return None
+
+
+#: Layers a workspace may hold once a year (``survey_2017``, ``2019年地类图斑``).
+PER_YEAR_LAYERS = frozenset({"survey"})
+_YEAR_IN_NAME = re.compile(r"^(?:(?P<y1>(?:19|20)\d{2})年?[\s_\-]*(?P<s1>.+)|(?P<s2>.+?)[\s_\-]*(?P<y2>(?:19|20)\d{2})年?)$")
+
+
+def split_year(name: str) -> tuple[str, int | None]:
+    """Split a year off a layer name: ``survey_2017`` → (``survey``, 2017).
+
+    Examples
+    --------
+    >>> split_year("survey_2017"), split_year("2019年地类图斑"), split_year("DLTB")
+    (('survey', 2017), ('地类图斑', 2019), ('DLTB', None))
+    """
+    m = _YEAR_IN_NAME.match(unicodedata.normalize("NFKC", str(name)).strip())
+    if m is None:
+        return str(name), None
+    if m.group("y1"):
+        return m.group("s1"), int(m.group("y1"))
+    return m.group("s2"), int(m.group("y2"))
 
 
 _DBF_NAME_LEN = 10

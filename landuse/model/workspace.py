@@ -30,6 +30,7 @@ from landuse.io.files import LandCover, RawLayer, discover, extract, open_landco
 from landuse.model import _validate
 from landuse.model.crs import measuring_crs
 from landuse.model.schema import (
+    CORE_LAYERS,
     LAYERS,
     Problem,
     _feature_id,
@@ -38,6 +39,7 @@ from landuse.model.schema import (
     layer_for_name,
     problems_frame,
     rename_columns,
+    split_year,
 )
 from landuse.model.units import M2_PER_HA
 
@@ -53,7 +55,6 @@ __all__ = [
 #: Relative difference between an attribute area and its geometry's area that is reported.
 AREA_TOLERANCE = 0.05
 #: The layers every workspace has as attributes; other (campaign) layers live in ``Workspace.layers``.
-_CORE = ("counties", "batches", "supplies", "idle", "revocations", "quotas", "resumptions")
 _REQUIRED = tuple(name for name, spec in LAYERS.items() if spec.required)
 
 ProgressFn = Callable[[str], None]
@@ -166,10 +167,10 @@ class Workspace:
         return frame
 
     def layer(self, name: str) -> pd.DataFrame:
-        """Return the layer called ``name`` (canonical name)."""
+        """Return the layer called ``name`` (canonical name); an absent campaign layer is empty."""
         if name not in LAYERS:
             raise KeyError(name)
-        if name in _CORE:
+        if name in CORE_LAYERS:
             return getattr(self, name)
         found = self.layers.get(name)
         return empty_layer(name, self.crs) if found is None else found
@@ -185,7 +186,7 @@ class Workspace:
         return any(p.severity == "error" for p in self.problems)
 
     def require(self) -> None:
-        """Raise if a required layer is missing or empty, so nothing can be assessed.
+        """Raise if a required layer (:attr:`required`) is missing or empty, so nothing can be assessed.
 
         Raises
         ------
@@ -207,7 +208,7 @@ class Workspace:
             )
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{n}={len(self.layer(n))}" for n in LAYERS)
+        counts = ", ".join(f"{n}={len(self.layer(n))}" for n in (*CORE_LAYERS, *self.layers))
         epsg = self.crs.to_epsg()
         crs = f"EPSG:{epsg}" if epsg else self.crs.name
         return f"<Workspace {self.source!r} {counts} crs={crs} problems={len(self.problems)}>"
@@ -251,7 +252,8 @@ def load_workspace(
     required : tuple of str, optional
         The layers a run needs; a missing one is an error. Default: those
         :data:`~landuse.model.schema.LAYERS` marks required (counties, batches,
-        supplies); a 卫片执法 run needs only ``("counties", "changes")``.
+        supplies); a 卫片执法 run needs only ``("counties", "changes")``, a 耕地保护
+        run ``("counties", "survey")`` (``counties`` is always required).
 
     Returns
     -------
@@ -295,6 +297,12 @@ def load_workspace(
         problems: list[Problem] = []
         failed: dict[str, str] = {}
         for layer, found in sources.layers.items():
+            if layer in PER_YEAR and len(found) > 1:
+                # A survey per year (survey_2017, survey_2019): all of them, each row with its year.
+                if progress:
+                    progress(f"read {layer}")
+                raws.append(_per_year(layer, found, root, problems))
+                continue
             file, sub = found[0]
             if len(found) > 1:
                 names = "、".join(str(p.name) + (f":{s}" if s else "") for p, s in found)
@@ -401,6 +409,42 @@ def workspace_from_postgis(
                             assume_crs=crs, progress=progress)
 
 
+
+PER_YEAR = frozenset({"survey"})
+
+
+def _per_year(layer: str, found: list[tuple[Path, str | None]], root: Path, problems: list[Problem]) -> RawLayer:
+    """Read every source of a per-year layer into one, adding ``year`` from each name."""
+    parts: list[RawLayer] = []
+    for file, sub in found:
+        try:
+            raw = read_layer(layer, file, sub, root)
+        except LayerReadError as err:
+            problems.append(Problem(layer, None, None, "error", err.zh, err.en, None, file.name))
+            continue
+        _, year = split_year(sub if sub and split_year(sub)[1] else file.stem)
+        mapping, _ = rename_columns(raw.frame.columns, layer)
+        if year is not None and "year" not in mapping.values():
+            raw.frame = raw.frame.assign(year=year)
+        parts.append(raw)
+    if not parts:
+        return RawLayer(layer, pd.DataFrame(), "", np.arange(0), [])
+    crs = next((p.frame.crs for p in parts if isinstance(p.frame, gpd.GeoDataFrame) and p.frame.crs), None)
+    frames = [p.frame.to_crs(crs) if crs is not None and isinstance(p.frame, gpd.GeoDataFrame) and p.frame.crs
+              and p.frame.crs != crs else p.frame for p in parts]
+    frame = pd.concat(frames, ignore_index=True)
+    if crs is not None:
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+    return RawLayer(layer, frame, "、".join(p.source for p in parts), np.concatenate([p.rows for p in parts]),
+                    [q for p in parts for q in p.problems])
+
+
+def _required(required: tuple[str, ...] | None) -> set[str]:
+    if required is None:
+        return {n for n, spec in LAYERS.items() if spec.required}
+    return {"counties", *required}
+
+
 def sample_workspace() -> Path:
     """Return the path of the bundled sample workspace (``layers/zhumadian``)."""
     package = Path(__file__).resolve().parents[1]
@@ -434,9 +478,9 @@ def normalise_layers(
     by_layer = {raw.layer: raw for raw in raws}
     for raw in raws:
         problems.extend(raw.problems)
-    required = _REQUIRED if required is None else tuple(required)
+    needed = _required(required)
     for name, spec in LAYERS.items():
-        if name in required and name not in by_layer and not any(
+        if name in needed and name not in by_layer and not any(
             p.layer == name and p.severity == "error" for p in problems
         ):
             names = "、".join(n for n in spec.names if not n.isascii()) + " / " + ", ".join(
@@ -454,12 +498,13 @@ def normalise_layers(
     codes: dict[str, pd.Series] = {}
     for name in LAYERS:
         raw = by_layer.get(name)
-        if raw is None and name not in _CORE:
+        if raw is None and name not in CORE_LAYERS:
             continue  # an absent campaign layer stays out of the workspace
         if progress:
             progress(f"normalise {name}")
         if raw is None:
-            layers[name] = empty_layer(name, work_crs)
+            if name in CORE_LAYERS:
+                layers[name] = empty_layer(name, work_crs)
             continue
         frame, layer_problems, codes[name] = _normalise_layer(raw, work_crs, assume_crs, misplaced.get(name))
         layers[name] = frame
@@ -476,8 +521,8 @@ def normalise_layers(
         sources={raw.layer: raw.source for raw in raws},
         source_crs=source_crs,
         counts={raw.layer: (raw.source, raw.promised, len(raw.frame)) for raw in raws},
-        layers={name: frame for name, frame in layers.items() if name not in _CORE},
-        required=required,
+        layers={name: frame for name, frame in layers.items() if name not in CORE_LAYERS},
+        required=tuple(n for n in LAYERS if n in needed),
     )
 
 

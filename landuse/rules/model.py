@@ -465,7 +465,7 @@ def list_rulesets() -> list[str]:
     Examples
     --------
     >>> list_rulesets()
-    ['mnr-2018', 'zhumadian-2018', 'zhumadian-2019-weipian']
+    ['mnr-2018', 'zhumadian-2018', 'zhumadian-2019-weipian', 'zhumadian-2020-farmland']
     """
     folder = resources.files("landuse.rules") / "rulesets"
     return sorted(
@@ -493,6 +493,8 @@ def load_ruleset(name_or_path: str | os.PathLike[str]) -> RuleSet:
     Returns
     -------
     RuleSet
+        Or, for a file whose ``campaign`` names another campaign (``"farmland"``),
+        that campaign's rule object (see :data:`landuse.campaigns.CAMPAIGNS`).
 
     Raises
     ------

@@ -1,0 +1,198 @@
+"""The 耕地保护 campaign end to end: a hand-computed workspace, the rule set, the CLI on the sample.
+
+Squares in EPSG:4547 (100 m = 1 ha = 15 亩). County A: survey farmland 1 ha (0101)
++ 0.96 ha (0103, TBMJ 10 000 − KCMJ 400) = 29.4 亩, exactly its target; B: 4 ha =
+60 亩 against 90 亩 with a red line of 75 亩; C: 1 ha = 15 亩 against 20 亩, red line 10.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from landuse._errors import RuleSetError
+from landuse.campaigns import CAMPAIGNS
+from landuse.campaigns.farmland import CAMPAIGN, report_section, run
+from landuse.cli import cli
+from landuse.rules.farmland import FarmlandRules
+from landuse.rules.model import load_ruleset
+from tests._ws import A, B, C, build, counties, sq
+
+RULES = load_ruleset("zhumadian-2020-farmland")
+COLUMNS = ["farmland_mu", "retention_target_mu", "retention_met", "below_redline", "basic_farmland_mu",
+           "basic_farmland_task_mu", "nonfarm_in_basic_ha", "overlap_pairs", "overlap_ha", "false_class_batches",
+           "false_class_shortfall_ha", "false_class_fee_wan"]
+
+
+def dltb(code: str, geom, dlbm: str = "0101", **kw) -> dict:
+    return {"DLBM": dlbm, "TBDLMJ": geom.area, "ZLDWDM": f"{code}1010010000000", "geometry": geom, **kw}
+
+
+@pytest.fixture(scope="module")
+def result():
+    ws = build(
+        counties=counties(A, B, C),
+        survey=[dltb(A, sq(0, 0), year=2019),
+                dltb(A, sq(100, 0), "0103", TBDLMJ=None, TBMJ=10_000.0, KCMJ=400.0, year=2019),
+                dltb(A, sq(200, 0), "0702", year=2019),
+                dltb(B, sq(10_000, 0, 200), "0102", year=2019),
+                dltb(C, sq(20_000, 0), year=2019),
+                dltb(A, sq(4000, 0, 200), year=2017)],
+        farmland_targets=[
+            {"county_code": A, "year": 2020, "retention_mu": 29.4, "redline_mu": 20, "basic_farmland_mu": 15},
+            {"county_code": B, "year": 2020, "retention_mu": 90, "redline_mu": 75, "basic_farmland_mu": 30},
+            {"county_code": C, "year": 2020, "retention_mu": 20, "redline_mu": 10, "basic_farmland_mu": 10}],
+        basic_farmland=[{"bf_id": "J1", "geometry": sq(150, 0)}],          # half on the 0702 polygon
+        supplement_projects=[{"project_id": "S1", "geometry": sq(1000, 1000)},
+                             {"project_id": "S2", "geometry": sq(2000, 1000)},
+                             {"project_id": "S3", "geometry": sq(11_000, 1000)}],
+        linkage_projects=[{"project_id": "L1", "geometry": sq(1090, 1000)},        # 0.1 ha
+                          {"project_id": "L2", "geometry": sq(2090, 1090)},        # 0.01 ha: the tolerance
+                          {"project_id": "L3", "geometry": sq(11_050, 1000)}],     # 0.5 ha
+        batches=[{"batch_id": "P1", "county_code": A, "approval_date": "2018-05-01", "approver": "省政府",
+                  "farmland_ha": 0.5, "geometry": sq(4000, 0, 200, 100)},         # survey 2 ha: short 1.5
+                 {"batch_id": "P2", "county_code": A, "approval_date": "2018-05-01", "approver": "省政府",
+                  "farmland_ha": 2.0, "geometry": sq(4000, 100, 200, 100)}],      # = survey: not false
+    )
+    return run(ws, RULES, dt.date(2020, 6, 15))
+
+
+def test_county_columns_by_hand(result):
+    table = result.counties
+    assert list(table.columns[1:]) [:2] == ["farmland_mu", "retention_target_mu"]
+    assert set(COLUMNS) <= set(table.columns)
+    expected = pd.DataFrame({
+        "farmland_mu": [29.4, 60.0, 15.0],
+        "retention_target_mu": [29.4, 90.0, 20.0],
+        "retention_met": [True, False, False],
+        "below_redline": [False, True, False],
+        "basic_farmland_mu": [15.0, 0.0, 0.0],
+        "basic_farmland_task_mu": [15.0, 30.0, 10.0],
+        "nonfarm_in_basic_ha": [0.5, 0.0, 0.0],
+        "overlap_pairs": [1, 1, 0],
+        "overlap_ha": [0.1, 0.5, 0.0],
+        "false_class_batches": [1, 0, 0],
+        "false_class_shortfall_ha": [1.5, 0.0, 0.0],
+        "false_class_fee_wan": [24.0, 0.0, 0.0],
+    }, index=pd.Index([A, B, C], name="county_code"))
+    got = table[COLUMNS].astype(object)
+    assert got.to_dict("list") == expected.astype(object).to_dict("list")
+    assert table["retention_status"].tolist() == ["met", "below_redline", "below_target"]
+    assert table["retention_gap_mu"].tolist() == [0.0, 30.0, 5.0]
+
+
+def test_ledgers_and_summary(result):
+    ledgers = {ledger.title: ledger for ledger in result.ledgers}
+    assert list(ledgers) == ["耕地保有量完成情况表", "重叠项目清单", "地类不实批次清单", "永久基本农田非农化图斑"]
+    assert ledgers["重叠项目清单"].frame[["supplement_id", "linkage_id"]].values.tolist() == [["S1", "L1"],
+                                                                                          ["S3", "L3"]]
+    assert ledgers["地类不实批次清单"].frame["batch_id"].tolist() == ["P1"]
+    assert ledgers["永久基本农田非农化图斑"].frame[["bf_id", "built_up_ha"]].values.tolist() == [["J1", 0.5]]
+    s = result.summary
+    assert s["farmland_wan_mu"] == pytest.approx(104.4 / 10_000)
+    assert s["retention_met"] is False  # 0.01 万亩 against 1264.66 万亩
+    assert (s["overlap_pairs"], s["overlap_ha"], s["false_class_fee_wan"]) == (2, 0.6, 24.0)
+    assert [layer.name for layer in result.layers] == ["farmland_retention", "project_overlaps", "false_class",
+                                                       "basic_farmland_nonfarm"]
+
+
+def test_report_section_escapes_data_text(result):
+    table = result.counties.copy()
+    table["county_name"] = table["county_name"].astype(object)
+    table.iloc[0, table.columns.get_loc("county_name")] = "<script>x</script>"
+    html = report_section(type(result)(**{**result.__dict__, "counties": table}), "zh")
+    assert "<script>x" not in html
+    assert "&lt;script&gt;x" in html
+    assert "1264.66" in html.replace(",", "")
+
+
+def test_registry_and_rule_set():
+    assert CAMPAIGNS["farmland"] == "landuse.campaigns.farmland"
+    assert isinstance(RULES, FarmlandRules)
+    assert CAMPAIGN.required == ("survey",)
+    assert (RULES.city.retention_wan_mu, RULES.city.basic_farmland_wan_mu) == (1264.66, 1028.59)
+    assert RULES.false_class.fee_rate_wan_per_ha == 16.0
+    assert "328.13" in RULES.false_class.quote
+
+
+def _write(tmp_path: Path, old: str, new: str) -> Path:
+    text = (Path(RULES.path).read_text(encoding="utf-8")).replace(old, new, 1)
+    assert old in Path(RULES.path).read_text(encoding="utf-8")
+    path = tmp_path / "r.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ("tolerance_ha = 0.01\ndeadline = 2020-04-15\nquote = \"目前", "tolerance_ha = -1\ndeadline = 2020-04-15\nquote = \"目前",
+     "overlap.tolerance_ha"),
+    ("fee_rate_wan_per_ha = 16.0", "fee_rate_wan_per_ha = 160000", "false_class.fee_rate_wan_per_ha"),
+    ("retention_wan_mu = 1264.66", "retention_wan_mu = 1264.66\nretention_mu = 1", "city.retention_mu"),
+    ("scheme = \"sandiao\"", "scheme = \"gb\"", "survey.scheme"),
+    ("campaign = \"farmland\"", "campaign = \"farmlands\"", "campaign"),
+])
+def test_bad_rule_files_name_the_dotted_key(tmp_path, old, new, key):
+    with pytest.raises(RuleSetError) as err:
+        load_ruleset(_write(tmp_path, old, new))
+    assert f"键 {key}" in err.value.zh
+    assert f"key {key}" in err.value.en
+
+
+def test_cli_assess_on_the_sample(tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["assess", "--rules", "zhumadian-2020-farmland", "--out", str(out)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "驻马店市2020年耕地保护考核" in res.stdout
+    table = pd.read_csv(out / "counties.csv", dtype={"county_code": str}, encoding="utf-8-sig").set_index(
+        "county_code")
+    assert set(COLUMNS) <= set(table.columns)
+    assert sorted(table.index[table["retention_met"]]) == ["411724", "411726", "411728"]      # 正阳 泌阳 遂平
+    assert sorted(table.index[table["below_redline"]]) == ["411723", "411727"]                 # 平舆 汝南
+    assert table.loc[["411724", "411727"], "overlap_ha"].tolist() == [4.0, 3.0]
+    assert table["overlap_pairs"].sum() == 2
+    assert table.loc[["411723", "411727", "411728"], "false_class_shortfall_ha"].tolist() == [4.0, 1.2, 2.5]
+    assert table["false_class_fee_wan"].sum() == pytest.approx(123.2)
+    assert table.loc[["411722", "411723", "411727"], "nonfarm_in_basic_ha"].tolist() == [50.0, 50.0, 50.0]
+    for name in ("retention.csv", "overlaps.csv", "false_class.csv", "basic_farmland_nonfarm.csv", "problems.csv"):
+        assert (out / name).exists()
+    again = CliRunner().invoke(cli, ["assess", "--rules", "zhumadian-2020-farmland", "--out", str(out)])
+    assert again.exit_code == 1
+    assert "--overwrite" in again.output
+
+
+def _folder(tmp_path: Path, survey: bool) -> Path:
+    import geopandas as gpd
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    gpd.GeoDataFrame(counties(A), geometry="geometry", crs=4547).to_file(ws / "counties.gpkg")
+    if survey:
+        rows = [dltb(A, sq(0, 0)), dltb(A, sq(100, 0), "0702")]
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=4547).to_file(ws / "DLTB.gpkg", layer="DLTB")
+        pd.DataFrame({"county_code": [A], "retention_mu": [15], "redline_mu": [10]}).to_csv(
+            ws / "farmland_targets.csv", index=False)
+    return ws
+
+
+def test_cli_a_workspace_of_counties_and_survey_only(tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["assess", str(_folder(tmp_path, True)), "--rules", "zhumadian-2020-farmland",
+                                   "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    row = pd.read_csv(out / "counties.csv", dtype={"county_code": str}).iloc[0]
+    assert (row["farmland_mu"], row["retention_target_mu"], bool(row["retention_met"])) == (15.0, 15.0, True)
+    assert (row["overlap_pairs"], row["basic_farmland_mu"], row["false_class_batches"]) == (0, 0.0, 0)
+    problems = pd.read_csv(out / "problems.csv")
+    assert set(problems["layer"]) == {"basic_farmland", "supplement_projects", "linkage_projects"}
+
+
+def test_cli_without_a_survey_fails_naming_the_layer(tmp_path):
+    res = CliRunner().invoke(cli, ["assess", str(_folder(tmp_path, False)), "--rules", "zhumadian-2020-farmland"])
+    assert res.exit_code == 1
+    assert "地类图斑（survey）" in res.output
+    assert "Traceback" not in res.output
