@@ -250,7 +250,9 @@ def _dbf_promise(path: Path, rows_read: int) -> tuple[int | None, list[str]]:
         return None, []
     counts = _dbf_counts(dbf)
     if counts is None:
-        return None, []
+        return None, [f"文件已损坏：{dbf.name} 的文件头无法识别（字段与记录数都读不出），请重新导出该图层"
+                      f"|damaged file: the header of {dbf.name} is unreadable (no fields, no record count); "
+                      "export the layer again"]
     declared, held = counts
     notes = []
     name = dbf.name

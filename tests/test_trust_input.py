@@ -149,6 +149,23 @@ def test_shp_cut_short_is_an_error(tmp_path):
     accounted(ws)
 
 
+def test_dbf_header_zeroed_is_one_layer_error(tmp_path):
+    ws = load_workspace(damaged.supplies_dbf_header_zeroed(tmp_path))
+    p = only(ws, "supplies")  # not one error per missing field
+    assert (p.severity, p.feature_id, p.source) == ("error", None, "供地.shp")
+    assert "供地.dbf" in p.message
+    assert ws.supplies.empty
+    accounted(ws)
+
+
+def test_shx_cut_short_is_one_layer_error(tmp_path):
+    ws = load_workspace(damaged.supplies_shx_cut(tmp_path))
+    p = only(ws, "supplies")
+    assert (p.severity, p.feature_id, p.source) == ("error", None, "供地.shp")
+    assert ".shx" in p.message
+    assert ws.supplies.empty
+
+
 # --- encodings ---------------------------------------------------------------------------------------
 def test_cpg_says_utf8_but_dbf_is_gbk(tmp_path, clean):
     ws = load_workspace(damaged.supplies_cpg_says_utf8(tmp_path))
