@@ -305,6 +305,14 @@ def revocations_utf16(tmp: Path) -> Path:
 
 
 @case
+def batches_no_rows(tmp: Path) -> Path:
+    """批次.gpkg with its fields and no feature."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.iloc[:0])
+    return ws
+
+
+@case
 def batches_two_sources(tmp: Path) -> Path:
     """batches.geojson with 10 batches beside 批次.gpkg."""
     ws = copy(tmp)

@@ -236,6 +236,13 @@ def test_ledger_with_only_its_header_is_an_error(tmp_path):
     assert "没有数据行" in p.message
 
 
+def test_vector_layer_with_no_feature_is_an_error(tmp_path):
+    ws = load_workspace(damaged.batches_no_rows(tmp_path))
+    p = only(ws, "batches")
+    assert (p.severity, p.feature_id, p.source) == ("error", None, "批次.gpkg")
+    assert "0 行" in p.message
+
+
 def test_two_sources_for_one_layer_is_an_error(tmp_path):
     ws = load_workspace(damaged.batches_two_sources(tmp_path))
     p = only(ws, "batches")
