@@ -467,6 +467,8 @@ def _csv_text(path: Path, encoding: str | None) -> tuple[str, str]:
     data = path.read_bytes()
     if encoding:
         name = _encoding_name(encoding) or encoding
+        if data.startswith(b"\xef\xbb\xbf") and name != "UTF-8":
+            data = data[3:]  # an editor's UTF-8 mark before text in another encoding
         try:
             return data.decode("utf-8-sig" if name == "UTF-8" else name), name
         except (UnicodeDecodeError, LookupError) as err:

@@ -198,9 +198,11 @@ def test_encoding_option_overrides_the_cpg(tmp_path):
 
 
 def test_csv_gbk_after_utf8_bom(tmp_path, clean):
-    ws = load_workspace(damaged.quotas_gbk_with_bom(tmp_path))
-    assert problems(ws, "quotas") == []
-    pd.testing.assert_frame_equal(attrs(ws.quotas), attrs(clean.quotas))
+    path = damaged.quotas_gbk_with_bom(tmp_path)
+    for encoding in (None, "GBK"):
+        ws = load_workspace(path, encoding=encoding)
+        assert problems(ws, "quotas") == []
+        pd.testing.assert_frame_equal(attrs(ws.quotas), attrs(clean.quotas))
 
 
 def test_csv_in_utf16(tmp_path, clean):
