@@ -194,6 +194,27 @@ def supplies_dbf_header_count(tmp: Path) -> Path:
 
 
 @case
+def supplies_dbf_header_zeroed(tmp: Path) -> Path:
+    """供地.dbf: its first 32 bytes (the header) overwritten with zeros."""
+    ws = copy(tmp)
+    path = ws / "供地.dbf"
+    data = bytearray(path.read_bytes())
+    data[:32] = bytes(32)
+    path.write_bytes(bytes(data))
+    return ws
+
+
+@case
+def supplies_shx_cut(tmp: Path) -> Path:
+    """供地.shx cut to half its bytes (.shp and .dbf whole)."""
+    ws = copy(tmp)
+    path = ws / "供地.shx"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return ws
+
+
+@case
 def supplies_shp_cut(tmp: Path) -> Path:
     """供地.shp cut to 60 % of its bytes (.shx and .dbf whole)."""
     ws = copy(tmp)
@@ -280,6 +301,14 @@ def revocations_utf16(tmp: Path) -> Path:
     ws = copy(tmp)
     path = ws / "失效撤回核减.csv"
     path.write_bytes(path.read_bytes().decode("utf-8-sig").encode("utf-16"))
+    return ws
+
+
+@case
+def batches_no_rows(tmp: Path) -> Path:
+    """批次.gpkg with its fields and no feature."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.iloc[:0])
     return ws
 
 

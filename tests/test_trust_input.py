@@ -149,6 +149,23 @@ def test_shp_cut_short_is_an_error(tmp_path):
     accounted(ws)
 
 
+def test_dbf_header_zeroed_is_one_layer_error(tmp_path):
+    ws = load_workspace(damaged.supplies_dbf_header_zeroed(tmp_path))
+    p = only(ws, "supplies")  # not one error per missing field
+    assert (p.severity, p.feature_id, p.source) == ("error", None, "供地.shp")
+    assert "供地.dbf" in p.message
+    assert ws.supplies.empty
+    accounted(ws)
+
+
+def test_shx_cut_short_is_one_layer_error(tmp_path):
+    ws = load_workspace(damaged.supplies_shx_cut(tmp_path))
+    p = only(ws, "supplies")
+    assert (p.severity, p.feature_id, p.source) == ("error", None, "供地.shp")
+    assert ".shx" in p.message
+    assert ws.supplies.empty
+
+
 # --- encodings ---------------------------------------------------------------------------------------
 def test_cpg_says_utf8_but_dbf_is_gbk(tmp_path, clean):
     ws = load_workspace(damaged.supplies_cpg_says_utf8(tmp_path))
@@ -181,9 +198,11 @@ def test_encoding_option_overrides_the_cpg(tmp_path):
 
 
 def test_csv_gbk_after_utf8_bom(tmp_path, clean):
-    ws = load_workspace(damaged.quotas_gbk_with_bom(tmp_path))
-    assert problems(ws, "quotas") == []
-    pd.testing.assert_frame_equal(attrs(ws.quotas), attrs(clean.quotas))
+    path = damaged.quotas_gbk_with_bom(tmp_path)
+    for encoding in (None, "GBK"):
+        ws = load_workspace(path, encoding=encoding)
+        assert problems(ws, "quotas") == []
+        pd.testing.assert_frame_equal(attrs(ws.quotas), attrs(clean.quotas))
 
 
 def test_csv_in_utf16(tmp_path, clean):
@@ -217,6 +236,13 @@ def test_ledger_with_only_its_header_is_an_error(tmp_path):
     p = only(ws, "idle")
     assert (p.severity, p.feature_id, p.source) == ("error", None, "闲置土地.xlsx")
     assert "没有数据行" in p.message
+
+
+def test_vector_layer_with_no_feature_is_an_error(tmp_path):
+    ws = load_workspace(damaged.batches_no_rows(tmp_path))
+    p = only(ws, "batches")
+    assert (p.severity, p.feature_id, p.source) == ("error", None, "批次.gpkg")
+    assert "0 行" in p.message
 
 
 def test_two_sources_for_one_layer_is_an_error(tmp_path):

@@ -254,7 +254,9 @@ def _dbf_promise(path: Path, rows_read: int) -> tuple[int | None, list[str]]:
         return None, []
     counts = _dbf_counts(dbf)
     if counts is None:
-        return None, []
+        return None, [f"文件已损坏：{dbf.name} 的文件头无法识别（字段与记录数都读不出），请重新导出该图层"
+                      f"|damaged file: the header of {dbf.name} is unreadable (no fields, no record count); "
+                      "export the layer again"]
     declared, held = counts
     notes = []
     name = dbf.name
@@ -469,6 +471,8 @@ def _csv_text(path: Path, encoding: str | None) -> tuple[str, str]:
     data = path.read_bytes()
     if encoding:
         name = _encoding_name(encoding) or encoding
+        if data.startswith(b"\xef\xbb\xbf") and name != "UTF-8":
+            data = data[3:]  # an editor's UTF-8 mark before text in another encoding
         try:
             return data.decode("utf-8-sig" if name == "UTF-8" else name), name
         except (UnicodeDecodeError, LookupError) as err:

@@ -783,6 +783,35 @@ EARLIEST_DATE = pd.Timestamp("1949-01-01")
 #: writers and terminals and are never meant.
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
+_CONTROL_BYTE = np.zeros(256, dtype=bool)
+_CONTROL_BYTE[[*(b for b in range(32) if b not in (9, 10, 13)), 127]] = True
+
+
+def _control_rows(text: pd.Series) -> pd.Series:
+    """True where a text holds a control character (:data:`_CONTROL`).
+
+    The bytes of an Arrow-backed column are scanned at once (a UTF-8
+    multi-byte character never holds a byte below 0x80); only a column that
+    holds such a byte is searched row by row.
+    """
+    import pyarrow as pa
+
+    found = True
+    if hasattr(text.array, "__arrow_array__"):
+        values = pa.array(text.array)
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        found = False
+        for chunk in chunks:
+            data = chunk.buffers()[2] if len(chunk.buffers()) > 2 else None
+            raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+            if _CONTROL_BYTE[raw[raw < 32]].any() or (raw == 127).any():
+                found = True
+                break
+    if not found:
+        return pd.Series(False, index=text.index)
+    return text.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
+
+
 #: The areas a feature is measured by: zero or less keeps the row out.
 _FEATURE_AREAS = frozenset({"approved_ha", "area_ha"})
 
@@ -872,7 +901,7 @@ def coerce_layer(
         col = frame[fs.name]
         if fs.kind == "text":
             frame[fs.name] = _text(col)
-            control = frame[fs.name].str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
+            control = _control_rows(frame[fs.name])
             for i in control[control].index:
                 shown = re.sub(_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", str(frame.at[i, fs.name]))
                 problems.append(Problem(

@@ -721,6 +721,9 @@ def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object, misplaced
         if f.required and f.name not in mapping.values()
         and not (f.kind == "area" and spec.geometry != "table" and _has_geometry(frame))
     ]
+    if missing and any(p.severity == "error" and p.feature_id is None for p in raw.problems):
+        # A damaged file already named: its missing fields are that one cause, not more.
+        return empty_layer(raw.layer, work_crs), problems, pd.Series(dtype="string")
     if missing:
         for f in missing:
             problems.append(Problem(
