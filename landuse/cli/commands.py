@@ -1,5 +1,7 @@
 """The assessment commands of ``landuse``: assess, quota, candidates, report, map, progress, load.
 
+One module (over 800 lines) because the commands share the assessment runner, the gate, the output-set checks and the county table.
+
 Each is a thin adapter over the library (see :mod:`landuse.cli` for the
 shared options and error handling). Data goes to stdout, progress to stderr.
 """

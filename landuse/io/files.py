@@ -1,5 +1,7 @@
 """Reading and writing: the only module that touches files.
 
+One module (over 800 lines) because it is the only module that touches files: every reader, the zip guard and the atomic writers sit together.
+
 Vector layers are read through pyogrio with Arrow (Shapefile in GBK or
 UTF-8, GeoPackage, GeoJSON, FlatGeobuf, FileGDB); ledgers through pandas
 (CSV in UTF-8, UTF-8 with BOM or GBK; XLSX with the header on any of the

@@ -1,5 +1,7 @@
 """Canonical layers and fields, their aliases, type coercion and problems.
 
+One module (over 800 lines) because it is the one table of layers, fields and aliases (``landuse fields`` prints it) with the coercions that read them.
+
 A bureau's data names the same thing many ways: ``county_code``, 行政区代码,
 ``XZQDM``; dates arrive as ``2018/9/30``, ``20180930`` or Excel serial
 numbers; areas in hectares or, with a ``(亩)`` suffix, in 亩. This module

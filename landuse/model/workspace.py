@@ -1,5 +1,7 @@
 """The workspace: the layers of one area, loaded and normalised.
 
+One module (over 800 lines) because loading, the CRS choice and each layer's normalisation hand one another the same raw layers and problems.
+
 :func:`load_workspace` reads a folder, a GeoPackage or a zip of either (and,
 with the ``postgis`` extra, a PostGIS schema), finds the layers by name,
 renames their fields to canonical names, coerces types, repairs geometries,

@@ -1,5 +1,7 @@
 """Static figures for slides and print: the outcome map and the progress chart.
 
+One module (over 800 lines) because both figures share the CJK font set-up, the north arrow, the scale bar and the helper process that draws them.
+
 Drawn with matplotlib's object API (no pyplot state) in a CJK font set
 explicitly from the system's fonts (Debian ``fonts-noto-cjk``), so Chinese
 renders as Chinese and never as empty boxes. The outcome map is drawn in the

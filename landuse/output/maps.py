@@ -1,5 +1,7 @@
 """Folium maps of an :class:`~landuse.campaigns.zengcun.assessment.Assessment`: the outcome map.
 
+One module (over 800 lines) because the layers, their compact encoding (read by ``_assets/map.js``), the size budget and the page assembly share one private model.
+
 The outcome map colours each county by its award or penalty and lays the
 assessment's parcels over it: the unsupplied part of each approval batch
 (by approval year), supplied parcels (by patrol status), idle parcels

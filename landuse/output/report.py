@@ -1,5 +1,7 @@
 """The meeting report: one HTML page, the XLSX ledgers, static PNGs and a GeoPackage.
 
+One module (over 800 lines) because the page's sections read one headline and one set of words, and the figures' helper process is started here.
+
 :func:`write_report` writes everything an analyst hands round before a
 quarterly or year-end meeting into one folder:
 

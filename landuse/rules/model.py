@@ -1,5 +1,7 @@
 """Rule sets: the policy figures of a 增存挂钩 campaign, loaded from TOML.
 
+One module (over 800 lines) because the 增存挂钩 rule set's sections are checked against one another (tasks named by the award, windows against the baseline).
+
 Every number the assessment uses — tasks, targets, deadlines, award and
 penalty multipliers, exemptions, Order 53 thresholds, the two-year rule —
 lives in a rule-set TOML file, never in code. :func:`load_ruleset` parses a

@@ -1,5 +1,7 @@
 """One county assessment as of a date: :func:`assess` and :class:`Assessment`.
 
+One module (over 800 lines) because it is the one place the 增存挂钩 measures meet the judge; the Assessment, its quota and its tables read the same frames.
+
 Data flows one way: the :class:`~landuse.model.workspace.Workspace` goes through
 the analyses (:mod:`~landuse.analysis.supply`, :mod:`~landuse.analysis.idle`,
 :mod:`~landuse.analysis.approvals`, :mod:`~landuse.analysis.landcover`) into the judgment of
