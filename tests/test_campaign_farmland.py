@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from landuse.rules.model.farmland import FarmlandRules
+from landuse.rules.farmland import FarmlandRules
 
 from landuse._errors import RuleSetError
 from landuse.campaigns import CAMPAIGNS

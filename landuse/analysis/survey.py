@@ -39,7 +39,7 @@ from landuse.model.schema import Problem, rename_columns
 from landuse.model.units import M2_PER_HA, MU_PER_HA
 
 if TYPE_CHECKING:
-    from landuse.rules.model.farmland import LandClasses
+    from landuse.rules.farmland import LandClasses
 
 __all__ = [
     "basic_farmland_check",

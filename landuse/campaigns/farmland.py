@@ -27,7 +27,7 @@ from landuse.analysis.survey import (
 from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
 from landuse.model.schema import LAYERS, Problem
 from landuse.model.units import MU_PER_HA
-from landuse.rules.model.farmland import FarmlandRules, parse_farmland_rules
+from landuse.rules.farmland import FarmlandRules, parse_farmland_rules
 
 __all__ = ["CAMPAIGN", "COLUMNS", "run"]
 
