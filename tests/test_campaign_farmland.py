@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from landuse.rules.farmland import FarmlandRules
 
 from landuse._errors import RuleSetError
 from landuse.campaigns import CAMPAIGNS
 from landuse.campaigns.farmland import CAMPAIGN, report_section, run
 from landuse.cli import cli
+from landuse.rules.farmland import FarmlandRules
 from landuse.rules.model import load_ruleset
 from tests._ws import A, B, C, build, counties, sq
 
