@@ -1115,3 +1115,20 @@ def test_a_column_typed_otherwise_by_an_earlier_run_is_cast(
     latest = query(pg_url, sql.SQL("SELECT run_id, t5_rate FROM {} ORDER BY fid").format(
         sql.Identifier(schema, "latest_counties")))
     assert latest == [(2, 0.5), (2, None)]
+
+
+def test_load_speaks_the_chosen_language(pg_url: str, schemas: Callable[[str], str]) -> None:
+    from click.testing import CliRunner
+
+    from landuse.cli import cli
+
+    zh = CliRunner().invoke(cli, ["load", str(sample_workspace()), at(pg_url, schemas("load_zh"))],
+                            env={"LANDUSE_LANG": None})
+    assert zh.exit_code == 0, zh.output
+    assert "landcover.tif（土地覆盖）是栅格，未导入数据库" in zh.stderr
+    assert "is a raster" not in zh.stderr
+    en = CliRunner().invoke(cli, ["--lang", "en", "load", str(sample_workspace()),
+                                  at(pg_url, schemas("load_en"))])
+    assert en.exit_code == 0, en.output
+    assert "landcover.tif (land cover) is a raster; not loaded" in en.stderr
+    assert "栅格" not in en.stderr

@@ -927,7 +927,8 @@ def load_command(settings: Settings, workspace: str, url: str, overwrite: bool) 
     from landuse.io.postgis import load_files
 
     _configure_logging(settings)
-    counts = load_files(workspace, url, overwrite=overwrite)
+    counts = load_files(workspace, url, overwrite=overwrite,
+                        notify=lambda zh, en: LOG.warning(settings.t(zh, en)))
     for table, rows in counts.items():
         click.echo(f"{table}\t{rows}")
 

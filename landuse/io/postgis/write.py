@@ -402,7 +402,8 @@ def _table_name(layer: str, path: os.PathLike | str, sublayer: str | None) -> st
 
 
 def load_files(
-    workspace_path: str | os.PathLike, url: str, *, overwrite: bool = False
+    workspace_path: str | os.PathLike, url: str, *, overwrite: bool = False,
+    notify: Callable[[str, str], None] | None = None,
 ) -> dict[str, int]:
     """Import a file workspace into a PostGIS schema, once, so the bureau works from the database.
 
@@ -427,6 +428,10 @@ def load_files(
     overwrite : bool, default False
         Replace tables of the same names; else they are an error and
         nothing is written.
+    notify : callable, optional
+        Called with ``(中文, English)`` for each notice (a layer with several
+        sources, a file that is no layer, a raster left out, a reading remark);
+        by default the English one is logged as a warning.
 
     Returns
     -------
@@ -448,6 +453,12 @@ def load_files(
     >>> load_files(sample_workspace(), "postgresql://analyst@db/land?schema=zhumadian")  # doctest: +SKIP
     {'供地': 662, '县区': 10, '失效撤回核减': 10, '批次': 396, '计划指标': 20, '闲置土地': 72}
     """
+    def say(zh: str, en: str) -> None:
+        if notify is not None:
+            notify(zh, en)
+        else:
+            _log.warning("%s", en)
+
     db = parse_url(url)
     _identifier(db.schema, "模式")
     frames: dict[str, tuple[pd.DataFrame, str | None]] = {}
@@ -466,15 +477,11 @@ def load_files(
         for layer, found in sources.layers.items():
             path, sublayer = found[0]
             for other, other_sub in found[1:]:
-                _log.warning(
-                    "layer %s has several sources; %s%s is not loaded",
-                    layer,
-                    other.name,
-                    f":{other_sub}" if other_sub else "",
-                )
+                name = other.name + (f":{other_sub}" if other_sub else "")
+                say(f"图层 {layer} 有多个来源；{name} 未导入", f"layer {layer} has several sources; {name} is not loaded")
             raw = read_layer(layer, path, sublayer, root)
             for problem in raw.problems:
-                _log.warning("%s", problem.message_en or problem.message)
+                say(problem.message, problem.message_en or problem.message)
             table = _identifier(_table_name(layer, path, sublayer), "表")
             frame = raw.frame
             taken = {str(c).lower() for c in frame.columns}
@@ -486,11 +493,11 @@ def load_files(
             frames[table] = (frame, key)
             comments[table] = f"{LOAD_MARK} {raw.source} (layer {layer})"
         for ignored in sources.ignored:
-            _log.warning("%s is not a known layer; not loaded", ignored.name)
+            say(f"{ignored.name} 不是已知图层，未导入", f"{ignored.name} is not a known layer; not loaded")
         if sources.landcover is not None:
-            _log.warning(
-                "%s (land cover) is a raster; not loaded, keep it as a file", sources.landcover.name
-            )
+            name = sources.landcover.name
+            say(f"{name}（土地覆盖）是栅格，未导入数据库：请保留为文件（--landcover）",
+                f"{name} (land cover) is a raster; not loaded, keep it as a file (--landcover)")
     # One transaction: it commits only when every table is in place.
     with _connect(db) as conn, _translated(db, "导入图层", "loading the layers"), conn.begin():
         _require_postgis(conn, db)
