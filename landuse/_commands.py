@@ -131,7 +131,9 @@ def _met_text(settings: Settings, met: object, no_task: bool) -> str:
 def county_table(a: Assessment, settings: Settings) -> Table:
     """The county table: each task's rate against its target, the outcome, the plan, the rank."""
     t = settings.t
-    table = Table(title=t(f"{a.rules.name}（截至 {a.as_of}）", f"{a.rules.name_en} (as of {a.as_of})"))
+    by = a.rules.ranking.label(settings.lang)
+    table = Table(title=t(f"{a.rules.name}（截至 {a.as_of}）", f"{a.rules.name_en} (as of {a.as_of})"),
+                  caption=t(f"排名依据：{by}", f"ranked by: {by}"))
     table.add_column(t("代码", "code"))
     table.add_column(t("县区", "county"))
     for res in a.tasks:

@@ -343,6 +343,7 @@ def assess(
     combined = _combined(results)
     counties = linkage.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
                                       stock_ha=stock, combined=combined, reached_now=now_reached,
+                                      rank_by=_ranking_rate(results, rules, combined),
                                       resumed_on=_resumed_on(workspace, t))
     counties = gpd.GeoDataFrame(
         counties, geometry=_unit_outlines(workspace.counties).reindex(counties["county_code"]).to_numpy(),
@@ -452,6 +453,32 @@ def _combined(results: list[linkage.TaskResult]) -> pd.Series:
     done = sum(f["done_ha"] for f in chosen.values())
     base = sum(f["base_ha"] for f in chosen.values())
     return supply._ratio(done, base)
+
+
+def _ranking_rate(results: list[linkage.TaskResult], rules: RuleSet, combined: pd.Series) -> pd.Series:
+    """The rate counties are ranked by: ``rules.ranking.measure`` (NaN: not ranked)."""
+    rates: dict[str, pd.Series] = {}
+    for r in results:
+        key = {"stock_disposal_rate": "stock_disposal", "idle_disposal_rate": "idle_disposal"}.get(r.task.measure)
+        if key:
+            rates.setdefault(key, r.frame["rate"])
+        elif r.task.measure == "supply_rate" and not r.task.milestone:
+            rates["supply_rate"] = r.frame["rate"]  # the last deciding supply-rate task
+    measure = rules.ranking.measure
+    if measure == "combined":
+        return combined
+    if measure != "weighted":
+        return rates.get(measure, pd.Series(dtype="float64"))
+    parts = [(rates[k], w) for k, w in rules.ranking.weights if k in rates and w > 0]
+    if not parts:
+        return pd.Series(dtype="float64")
+    frame = pd.concat([p for p, _ in parts], axis=1)
+    weights = np.array([w for _, w in parts])
+    have = frame.notna().to_numpy()
+    total = (frame.fillna(0.0).to_numpy() * weights).sum(axis=1)
+    norm = (have * weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.Series(np.where(norm > 0, total / norm, np.nan), index=frame.index)
 
 
 def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t: dt.date,

@@ -38,7 +38,7 @@ files are commented templates. The layout of a file::
     [award]       # deciding, met_multiplier, missed_multiplier, plan_year_offset
     [suspension]  # on_missed, exempt_project_kinds, exempt_synonyms (optional)
     [treatment]   # little_stock_quantile and the four labels, zh and en
-    [ranking]     # commend, criticize
+    [ranking]     # commend, criticize, measure and weights (optional)
     [idle]        # Order 53: disposal_methods, thresholds, causes
     [approvals]   # lapse_years, approvers, reduce_approvers, default_kind (optional)
     [landcover]   # built_up_classes, cultivated_classes, shares
@@ -65,6 +65,7 @@ from landuse._errors import RuleSetError
 
 __all__ = [
     "MEASURES",
+    "RANKING_MEASURES",
     "ApprovalRules",
     "Award",
     "IdleRules",
@@ -210,12 +211,43 @@ class Treatment:
     devzone_suspended_en: str
 
 
+#: What counties are ranked by (§4.3 "处置率"): see :class:`Ranking`.
+RANKING_MEASURES: tuple[str, ...] = ("combined", "idle_disposal", "stock_disposal", "supply_rate", "weighted")
+
+_RANKING_LABELS = {
+    "combined": ("综合处置率（批而未供处置与闲置土地处置合计）", "combined disposal rate (unsupplied stock and idle land together)"),
+    "idle_disposal": ("闲置土地处置率", "idle-land disposal rate"),
+    "stock_disposal": ("批而未供土地处置率", "unsupplied-stock disposal rate"),
+    "supply_rate": ("农转征土地供地率", "supply rate of converted and expropriated land"),
+    "weighted": ("加权处置率", "weighted rate"),
+}
+
+
 @dataclass(frozen=True)
 class Ranking:
-    """How many counties are commended (top) and criticised (bottom)."""
+    """How counties are ranked, and how many are commended (top) and criticised (bottom).
+
+    ``measure``: ``combined`` (stock and idle disposal together, the default),
+    ``idle_disposal``, ``stock_disposal``, ``supply_rate`` (of the last deciding
+    supply-rate task), or ``weighted``: Σ wᵢ·rateᵢ / Σ wᵢ over the rates in
+    ``weights`` (names ``stock_disposal``, ``idle_disposal``, ``supply_rate``)
+    that a county has.
+    """
 
     commend: int
     criticize: int
+    measure: str = "combined"
+    weights: tuple[tuple[str, float], ...] = ()
+
+    def label(self, lang: str = "zh") -> str:
+        """What the ranking is by, in words."""
+        zh, en = _RANKING_LABELS[self.measure]
+        if self.measure == "weighted":
+            parts = [f"{_RANKING_LABELS[k][lang == 'en']} × {w:g}" for k, w in self.weights]
+            if lang == "zh":
+                return f"{zh}（{'，'.join(parts)}）"
+            return f"{en} ({', '.join(parts)})"
+        return zh if lang == "zh" else en
 
 
 @dataclass(frozen=True)
@@ -429,14 +461,16 @@ class RuleSet:
             obj = getattr(self, section)
             for f in dataclasses.fields(obj):
                 value = getattr(obj, f.name)
-                if f.name in _PAIRS:  # a table of name → list, stored as pairs
-                    value = {k: list(v) for k, v in value}
+                if f.name in _PAIRS:  # a table stored as pairs; none is no key
+                    if not value:
+                        continue
+                    value = {k: list(v) if isinstance(v, tuple) else v for k, v in value}
                 lines.append(f"{f.name} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 
 
 #: Fields held as ((key, values), ...) pairs and written as TOML tables.
-_PAIRS = frozenset({"exempt_synonyms"})
+_PAIRS = frozenset({"exempt_synonyms", "weights"})
 
 _SECTIONS = (
     "award",
@@ -810,7 +844,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         treatment=_treatment(
             _Table(src, "treatment", doc["treatment"], required=_field_names(Treatment))
         ),
-        ranking=_ranking(_Table(src, "ranking", doc["ranking"], required=_field_names(Ranking))),
+        ranking=_ranking(_Table(src, "ranking", doc["ranking"], required=("commend", "criticize"),
+                                optional=("measure", "weights"))),
         idle=idle,
         approvals=_approvals(
             _Table(src, "approvals", doc["approvals"], required=("lapse_years", "approvers", "reduce_approvers"),
@@ -1016,7 +1051,22 @@ def _treatment(t: _Table) -> Treatment:
 
 
 def _ranking(t: _Table) -> Ranking:
-    return Ranking(commend=t.integer("commend"), criticize=t.integer("criticize"))
+    measure = t.choice("measure", RANKING_MEASURES) if t.has("measure") else "combined"
+    weights: list[tuple[str, float]] = []
+    if t.has("weights"):
+        names = RANKING_MEASURES[1:4]
+        w = _Table(t.src, t.sub("weights"), t.data["weights"], required=(), optional=names)
+        weights = [(n, w.number(n, lo=0.0)) for n in names if w.has(n)]
+    if measure == "weighted" and not any(v > 0 for _, v in weights):
+        raise t.error("weights", "measure = \"weighted\" 需要至少一个正权重，如 "
+                      "weights = { idle_disposal = 0.5, supply_rate = 0.5 }",
+                      "measure = \"weighted\" needs at least one positive weight, e.g. "
+                      "weights = { idle_disposal = 0.5, supply_rate = 0.5 }")
+    if weights and measure != "weighted":
+        raise t.error("weights", "只有 measure = \"weighted\" 才用权重", "weights are for measure = \"weighted\" only",
+                      t.data["weights"])
+    return Ranking(commend=t.integer("commend"), criticize=t.integer("criticize"), measure=measure,
+                   weights=tuple(weights))
 
 
 def _idle(t: _Table) -> IdleRules:

@@ -201,3 +201,53 @@ def test_features_in_a_zone_count_for_the_zone():
     assert c.loc[A].geometry.area / 10_000 == pytest.approx(9900.0)
     assert c.loc[Z].geometry.area / 10_000 == pytest.approx(100.0)
     assert "unit_kind" in tables(a)["counties"].columns
+
+
+# --- 7. the ranking measure is a rule-set choice -----------------------------------------------
+def _ranked_by(measure, weights=()):
+    import dataclasses
+
+    rules = dataclasses.replace(RULES, ranking=dataclasses.replace(RULES.ranking, measure=measure,
+                                                                   weights=tuple(weights)))
+    # A: 2 ha batch, 0.5 ha supplied in 2018 → T2 25 %, T3 25 %; idle 1 ha of 1 ha disposed → T4 100 %.
+    # B: 1 ha batch, fully supplied in 2018 → T2 100 %, T3 100 %; idle 0 of 1 ha disposed → T4 0 %.
+    ws = build(counties=counties(A, B),
+               batches=[batch("A1", A, "2014-01-01", sq(0, 0, 200, 100)), batch("B1", B, "2014-01-01", sq(10_000, 0))],
+               supplies=[supply("PA1", "A1", "2018-06-01", sq(0, 0, 50, 100)),
+                         supply("PB1", "B1", "2018-06-01", sq(10_000, 0))],
+               idle=[{"idle_id": "IA", "county_code": A, "area_ha": 1.0, "cause": "企业原因", "disposal": "动工开发",
+                      "disposal_date": "2018-10-01", "geometry": None},
+                     {"idle_id": "IB", "county_code": B, "area_ha": 1.0, "cause": "企业原因", "geometry": None}])
+    return assess(ws, rules, "2018-12-31", raster=False).counties.set_index("county_code")
+
+
+@pytest.mark.parametrize(("measure", "weights", "rate_a", "rate_b", "first"), [
+    ("combined", (), (0.5 + 1) / 3, 1 / 2, A),        # (0.5 + 1) / (2 + 1) vs (1 + 0) / (1 + 1)
+    ("idle_disposal", (), 1.0, 0.0, A),
+    ("supply_rate", (), 0.25, 1.0, B),
+    ("stock_disposal", (), 0.25, 1.0, B),
+    ("weighted", (("supply_rate", 0.5), ("idle_disposal", 0.5)), 0.625, 0.5, A),
+    ("weighted", (("supply_rate", 3.0), ("idle_disposal", 1.0)), 0.4375, 0.75, B),
+])
+def test_ranking_measure(measure, weights, rate_a, rate_b, first):
+    c = _ranked_by(measure, weights)
+    assert c.at[A, "ranking_rate"] == pytest.approx(rate_a)
+    assert c.at[B, "ranking_rate"] == pytest.approx(rate_b)
+    assert c.at[first, "rank"] == 1
+    assert (c["ranking_measure"] == measure).all()
+
+
+def test_ranking_measure_in_the_rule_set_file(tmp_path):
+    text = RULES.to_toml().replace('measure = "combined"',
+                                   'measure = "weighted"\nweights = { supply_rate = 1.0, idle_disposal = 1.0 }')
+    path = tmp_path / "w.toml"
+    path.write_text(text, encoding="utf-8")
+    rules = load_ruleset(path)
+    assert rules.ranking.weights == (("idle_disposal", 1.0), ("supply_rate", 1.0))
+    assert rules.ranking.label() == "加权处置率（闲置土地处置率 × 1，农转征土地供地率 × 1）"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(RULES.to_toml().replace('measure = "combined"', 'measure = "weighted"'), encoding="utf-8")
+    from landuse._errors import RuleSetError
+
+    with pytest.raises(RuleSetError, match=r"ranking\.weights"):
+        load_ruleset(bad)
