@@ -251,3 +251,12 @@ def test_ranking_measure_in_the_rule_set_file(tmp_path):
 
     with pytest.raises(RuleSetError, match=r"ranking\.weights"):
         load_ruleset(bad)
+
+
+# --- 8. smaller departures ----------------------------------------------------------------------
+def test_suspected_idle_reason_prints_the_measured_share_to_one_decimal():
+    ws = build(counties=counties(A), batches=[batch("B1", A, "2015-01-01", sq(0, 0, 1000))],
+               supplies=[supply("P1", "B1", "2016-01-01", sq(0, 0), agreed_start="2017-01-01",
+                                actual_start="2017-02-01", developed_ha=0.3304, area_ha=1.0)])
+    sus = assess(ws, RULES, "2018-12-31", raster=False).candidates.set_index("parcel_id")
+    assert "开发面积占比 33.0% 不足 33.3%" in sus.at["P1", "reason"]  # not "33% 不足 33%"
