@@ -156,7 +156,7 @@ def county_table(a: Assessment, settings: Settings) -> Table:
             if not no_task and not pd.isna(met):
                 text = f"[green]{text} ✓[/]" if bool(met) else f"[red]{text} ✗[/]"
             cells.append(text)
-        outcome = t("奖励", "award") if row["outcome"] == "award" else t("核减", "penalty")
+        outcome = a.rules.award.outcome_word(str(row["outcome"]), settings.lang)
         if row["outcome"] == "award" and row["milestone_missed"]:
             outcome += t("（节点未达标）", " (milestone missed)")
         if not row["outcome_final"]:
@@ -271,7 +271,7 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
                       _met_text(settings, r.met, r.no_task),
                       format_area(r.gap_ha, lang=settings.lang) if r.gap_ha > 0 else "—")
     out.print(table)
-    outcome = t("奖励", "award") if q.outcome == "award" else t("核减", "penalty")
+    outcome = a.rules.award.outcome_word(q.outcome, settings.lang)
     basis = "" if q.outcome_final else t("（如保持现状）", " (if it stays as it is)")
     plan = "" if pd.isna(q.plan_next_ha) else t(
         f"，下一年度计划 {format_area(q.plan_next_ha)}（因素法 {format_area(q.plan_base_ha)}）",

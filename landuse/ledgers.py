@@ -72,7 +72,7 @@ _WORDS = {
         "rules": "考核依据：{source}",
         "made": "landuse {version} 生成于 {now}",
         "award": "奖励",
-        "penalty": "扣减",
+        "penalty": "计划核减",
         "commend": "通报表扬",
         "criticize": "通报批评",
         "disposed": "已处置",

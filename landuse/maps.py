@@ -100,7 +100,7 @@ _PAYS = 0.05  # ... it does when it saves this share of the layer's bytes
 # --- words -----------------------------------------------------------------------------------
 _WORDS: dict[str, tuple[str, str]] = {
     "as_of": ("截至 {date}", "as of {date}"),
-    "summary": ("奖励 {award} 个县区，扣减 {penalty} 个", "{award} counties awarded, {penalty} penalised"),
+    "summary": ("奖励 {award} 个县区，计划核减 {penalty} 个", "{award} counties awarded, {penalty} penalised"),
     "provisional_title": ("（暂定：考核截止日前，按当前完成情况）",
                           " (provisional: before the deadline, as things stand)"),
     "legend": ("图例", "Legend"),
@@ -118,10 +118,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "candidates_group": ("失效、撤回、核减候选", "Lapse, withdrawal and reduction candidates"),
     "award": ("奖励", "Award"),
     "award_ms": ("奖励（节点任务未达标，预警）", "Award (milestone missed: warned)"),
-    "penalty": ("扣减", "Penalty"),
+    "penalty": ("计划核减", "Penalty"),
     "award_long": ("奖励：年度任务全部达标，下一年度计划 {m}", "Award: every annual task met, next year's plan {m}"),
     "award_ms_long": ("奖励，但节点任务未达标（预警）", "Award, but a milestone was missed (warning)"),
-    "penalty_long": ("扣减：有年度任务未达标，下一年度计划 {m}", "Penalty: an annual task missed, next year's plan {m}"),
+    "penalty_long": ("计划核减：有年度任务未达标，下一年度计划 {m}", "Penalty: an annual task missed, next year's plan {m}"),
     "provisional": ("虚线边框：暂定结果（考核截止日前）", "Dashed outline: provisional (before the deadline)"),
     "no_outcome": ("无考核结果", "No outcome"),
     "met_yes": ("达标", "Met"),

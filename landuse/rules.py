@@ -148,6 +148,24 @@ class Award:
     missed_multiplier: float
     plan_year_offset: int
 
+    def outcome_word(self, outcome: str, lang: str = "zh") -> str:
+        """The word for an outcome: 奖励 / 计划核减, or 达标 / 未达标 when meeting the
+        tasks brings no award (``met_multiplier`` ≤ 1, as in ``mnr-2018``).
+
+        Examples
+        --------
+        >>> load_ruleset("zhumadian-2018").award.outcome_word("penalty")
+        '计划核减'
+        >>> load_ruleset("mnr-2018").award.outcome_word("award")
+        '达标'
+        """
+        if self.met_multiplier > 1.0:
+            words = {"award": ("奖励", "award"), "penalty": ("计划核减", "plan cut")}
+        else:
+            words = {"award": ("达标", "met"), "penalty": ("未达标", "missed")}
+        zh, en = words.get(outcome, (outcome, outcome))
+        return zh if lang == "zh" else en
+
 
 @dataclass(frozen=True)
 class Suspension:

@@ -260,3 +260,14 @@ def test_suspected_idle_reason_prints_the_measured_share_to_one_decimal():
                                 actual_start="2017-02-01", developed_ha=0.3304, area_ha=1.0)])
     sus = assess(ws, RULES, "2018-12-31", raster=False).candidates.set_index("parcel_id")
     assert "开发面积占比 33.0% 不足 33.3%" in sus.at["P1", "reason"]  # not "33% 不足 33%"
+
+
+def test_outcome_words_one_plan_cut_word_and_no_award_under_mnr():
+    assert RULES.award.outcome_word("award") == "奖励"
+    assert RULES.award.outcome_word("penalty") == "计划核减"  # the plan; a batch's is 批次核减
+    assert MNR.award.outcome_word("award") == "达标"  # × 1.0 is no award
+    assert MNR.award.outcome_word("penalty") == "未达标"
+    assert MNR.award.outcome_word("award", "en") == "met"
+    from landuse.approvals import KIND_LABELS
+
+    assert KIND_LABELS["reduce"][0] == "批次核减"

@@ -301,7 +301,7 @@ def test_county_candidate_and_problem_sheets(book, sample):
         got["T2完成率"].astype(float), c.loc[got.index, "T2_rate"], atol=1e-12
     )
     assert (
-        got["考核结果"] == c.loc[got.index, "outcome"].map({"award": "奖励", "penalty": "扣减"})
+        got["考核结果"] == c.loc[got.index, "outcome"].map({"award": "奖励", "penalty": "计划核减"})
     ).all()
     candidates = _rows(book["核查清单"]).iloc[:-1]
     assert len(candidates) == len(sample.candidates)
