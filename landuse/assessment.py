@@ -270,7 +270,7 @@ def assess(
             progress(name)
 
     measured = {min(t, task.deadline) for task in rules.tasks}
-    baselines = {task.baseline for task in rules.tasks if task.baseline is not None}
+    baselines = {rules.stock_date(task) for task in rules.tasks if task.baseline is not None}
     dates = sorted({t, *measured, *baselines})
     step("supply")
     if engine == "dask":
@@ -292,7 +292,7 @@ def assess(
         if task.measure == "supply_rate":
             measure = supply.county_supply_rates(workspace.batches, ledger, task.window, on)
         elif task.measure == "stock_disposal_rate":
-            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, on)
+            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, rules.stock_date(task), on)
         else:
             measure = idle.county_idle_disposal(workspace.idle, rules, on)
         results.append(linkage.judge_task(task, measure, codes, t))
@@ -386,7 +386,7 @@ def _reached_now(rules: RuleSet, workspace: Workspace, ledger: pd.DataFrame, cod
         if task.measure == "supply_rate":
             measure = supply.county_supply_rates(workspace.batches, ledger, task.window, t)
         elif task.measure == "stock_disposal_rate":
-            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, t)
+            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, rules.stock_date(task), t)
         else:
             measure = idle.county_idle_disposal(workspace.idle, rules, t)
         out[task.id] = linkage.judge_task(task, measure, codes, t).frame["reached"]
@@ -498,7 +498,7 @@ def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t:
             d1, d2 = (pd.Timestamp(d) for d in task.window)
             b[f"in_{task.id}"] = b["approval_date"].between(d1, d2)
         if task.baseline is not None:
-            k0 = f"{pd.Timestamp(task.baseline):%Y-%m-%d}"
+            k0 = f"{pd.Timestamp(rules.stock_date(task)):%Y-%m-%d}"
             b[f"unsupplied_baseline_ha_{task.id}"] = led[f"U@{k0}"].to_numpy()
     b["approval_year"] = b["approval_date"].dt.year.astype("Int64")
     counted = links.pieces[links.pieces["supply_date"] <= pd.Timestamp(t)]

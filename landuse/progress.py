@@ -120,7 +120,7 @@ def _measure(
         return supply.county_supply_rates(workspace.batches, ledger, task.window, on)
     if task.measure == "stock_disposal_rate":
         return supply.county_stock_disposal(
-            workspace.batches, ledger, task.window, task.baseline, on
+            workspace.batches, ledger, task.window, rules.stock_date(task), on
         )
     return idle.county_idle_disposal(workspace.idle, rules, on)
 
@@ -179,7 +179,7 @@ def quarterly_progress(
     dates = progress_dates(rules, as_of=as_of, start=start)
     end = dates[-1]
     measured = sorted({min(d, task.deadline) for d in dates for task in rules.tasks})
-    baselines = {task.baseline for task in rules.tasks if task.baseline is not None}
+    baselines = {rules.stock_date(task) for task in rules.tasks if task.baseline is not None}
     if links is None:
         links = supply.link_supplies(workspace.batches, workspace.supplies, until=end)
     ledger, _ = supply.batch_ledger(workspace, links, sorted({*measured, *baselines}))

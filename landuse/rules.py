@@ -23,6 +23,7 @@ files are commented templates. The layout of a file::
     source_en = "…"
     notes = "…"              # optional
     baseline = 2019-01-01    # T0 of stock_disposal_rate tasks; optional if none
+    baseline_day = "disposal"  # a record dated on T0 is disposal (default) | "stock"
 
     [[tasks]]                # one table per task, in reporting order
     id = "T1"
@@ -399,6 +400,27 @@ class RuleSet:
     landcover: LandCoverRules
     sampling: Sampling
     path: str | None = field(default=None, compare=False)
+    baseline_day: str = "disposal"
+
+    def stock_date(self, task: Task) -> dt.date | None:
+        """The day the stock U_b(T0) of ``task`` is measured at the end of.
+
+        ``baseline_day = "disposal"`` (the default): a supply or revocation dated on the
+        baseline itself counts as disposal, so the stock is measured at the end of the
+        day before. ``"stock"``: it counts in the stock (measured at the end of the
+        baseline day).
+
+        Examples
+        --------
+        >>> rules = load_ruleset("zhumadian-2018")
+        >>> rules.stock_date(rules.task("T3"))
+        datetime.date(2017, 12, 31)
+        """
+        if task.baseline is None:
+            return None
+        if self.baseline_day == "disposal":
+            return task.baseline - dt.timedelta(days=1)
+        return task.baseline
 
     def task(self, task_id: str) -> Task:
         """Return the task called ``task_id``.
@@ -465,6 +487,7 @@ class RuleSet:
             lines.append(f"{name} = {_toml_value(getattr(self, name))}")
         if self.baseline is not None:
             lines.append(f"baseline = {_toml_value(self.baseline)}")
+        lines.append(f"baseline_day = {_toml_value(self.baseline_day)}")
         for task in self.tasks:
             lines += ["", "[[tasks]]"]
             for f in dataclasses.fields(task):
@@ -839,7 +862,7 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         "",
         doc,
         required=("id", "name", "name_en", "source", "source_en", "tasks", *_SECTIONS),
-        optional=("notes", "baseline"),
+        optional=("notes", "baseline", "baseline_day"),
     )
     baseline = top.date("baseline") if top.has("baseline") else None
     tasks = _tasks(top, baseline)
@@ -883,6 +906,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
             _Table(src, "sampling", doc["sampling"], required=_field_names(Sampling))
         ),
         path=src,
+        baseline_day=top.choice("baseline_day", ("disposal", "stock")) if top.has("baseline_day")
+        else "disposal",
     )
 
 

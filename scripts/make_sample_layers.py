@@ -1376,7 +1376,8 @@ def expected_outcome(folder: Path) -> pd.DataFrame:
 
     s1, r1 = unsupplied(T_MILESTONE)
     s2, r2 = unsupplied(T_YEAR_END)
-    s0, r0 = unsupplied(T0)
+    # A supply or revocation dated on T0 itself counts as disposal (rule set: baseline_day = "disposal").
+    s0, r0 = unsupplied(T0 - DAY)
     u0, u2 = a - s0 - r0, a - s2 - r2
     in_supply = (batches.approval >= SUPPLY_WINDOW[0]) & (batches.approval <= SUPPLY_WINDOW[1])
     in_stock = (batches.approval >= STOCK_WINDOW[0]) & (batches.approval <= STOCK_WINDOW[1])

@@ -271,3 +271,16 @@ def test_outcome_words_one_plan_cut_word_and_no_award_under_mnr():
     from landuse.approvals import KIND_LABELS
 
     assert KIND_LABELS["reduce"][0] == "批次核减"
+
+
+@pytest.mark.parametrize(("baseline_day", "t3"), [("disposal", 0.5), ("stock", 0.0)])
+def test_a_supply_dated_on_the_baseline(baseline_day, t3):
+    import dataclasses
+
+    rules = dataclasses.replace(RULES, baseline_day=baseline_day)
+    # 1 ha batch of 2014; half of it supplied on 2018-01-01, the baseline itself.
+    ws = build(counties=counties(A), batches=[batch("A1", A, "2014-01-01", sq(0, 0))],
+               supplies=[supply("P1", "A1", "2018-01-01", sq(0, 0, 100, 50))])
+    c = assess(ws, rules, "2018-12-31", raster=False).counties.set_index("county_code")
+    assert c.at[A, "T3_rate"] == pytest.approx(t3)  # disposal: 0.5 / 1; stock: 0 / 0.5
+    assert RULES.baseline_day == "disposal"
