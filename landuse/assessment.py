@@ -562,7 +562,13 @@ def _typical_and_sample(ledger_idle: gpd.GeoDataFrame, candidates: gpd.GeoDataFr
     pool = pd.concat([pool_l.drop(columns="idle_id"), pool_c.drop(columns="parcel_id")])
     pool["score"] = pool["area_ha"] * pool["idle_years"].fillna(0.0)
     pool = pool.sort_values(["score", "key"], ascending=[False, True], kind="stable")
-    typical = pool.head(rules.sampling.typical_cases)
+    # "挑选2宗以上": at least typical_cases, plus every parcel over both thresholds when set.
+    sp = rules.sampling
+    big = pd.Series(False, index=pool.index)
+    if sp.typical_min_area_ha is not None and sp.typical_min_idle_years is not None:
+        big = (pool["area_ha"] >= sp.typical_min_area_ha) & (pool["idle_years"].fillna(0.0) >= sp.typical_min_idle_years)
+    ranked = np.arange(len(pool)) < sp.typical_cases
+    typical = pool[ranked | big.to_numpy()]
     rng = np.random.default_rng(seed)
     ordered = pool.sort_values(["county_code", "key"], kind="stable")
     picks = []

@@ -43,7 +43,7 @@ files are commented templates. The layout of a file::
     [idle]        # Order 53: disposal_methods, thresholds, causes
     [approvals]   # lapse_years, approvers, reduce_approvers, default_kind (optional)
     [landcover]   # built_up_classes, cultivated_classes, shares
-    [sampling]    # per_county, seed, typical_cases
+    [sampling]    # per_county, seed, typical_cases (at least), typical_min_area_ha, typical_min_idle_years
 """
 
 from __future__ import annotations
@@ -346,11 +346,20 @@ class LandCoverRules:
 
 @dataclass(frozen=True)
 class Sampling:
-    """The field-check sample: parcels per county, random seed, typical cases."""
+    """The field-check sample: parcels per county, random seed, typical cases.
+
+    ``typical_cases`` is the least number of typical cases ("2宗以上": at least
+    2): the largest × longest-idle parcels. Parcels of at least
+    ``typical_min_area_ha`` idle at least ``typical_min_idle_years`` are
+    typical as well, however many they are (both optional; without them
+    exactly ``typical_cases`` are picked).
+    """
 
     per_county: int
     seed: int
     typical_cases: int
+    typical_min_area_ha: float | None = None
+    typical_min_idle_years: float | None = None
 
 
 @dataclass(frozen=True)
@@ -502,6 +511,8 @@ class RuleSet:
             obj = getattr(self, section)
             for f in dataclasses.fields(obj):
                 value = getattr(obj, f.name)
+                if value is None:
+                    continue
                 if f.name in _PAIRS:  # a table stored as pairs; none is no key
                     if not value:
                         continue
@@ -903,7 +914,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
             idle,
         ),
         sampling=_sampling(
-            _Table(src, "sampling", doc["sampling"], required=_field_names(Sampling))
+            _Table(src, "sampling", doc["sampling"], required=("per_county", "seed", "typical_cases"),
+                   optional=("typical_min_area_ha", "typical_min_idle_years"))
         ),
         path=src,
         baseline_day=top.choice("baseline_day", ("disposal", "stock")) if top.has("baseline_day")
@@ -1207,6 +1219,9 @@ def _sampling(t: _Table) -> Sampling:
         per_county=t.integer("per_county"),
         seed=t.integer("seed"),
         typical_cases=t.integer("typical_cases"),
+        typical_min_area_ha=t.number("typical_min_area_ha", lo=0.0) if t.has("typical_min_area_ha") else None,
+        typical_min_idle_years=(t.number("typical_min_idle_years", lo=0.0)
+                                if t.has("typical_min_idle_years") else None),
     )
 
 

@@ -284,3 +284,21 @@ def test_a_supply_dated_on_the_baseline(baseline_day, t3):
     c = assess(ws, rules, "2018-12-31", raster=False).counties.set_index("county_code")
     assert c.at[A, "T3_rate"] == pytest.approx(t3)  # disposal: 0.5 / 1; stock: 0 / 0.5
     assert RULES.baseline_day == "disposal"
+
+
+def test_typical_cases_are_at_least_the_rule_sets_number():
+    import dataclasses
+
+    def idle_row(iid, area):
+        return {"idle_id": iid, "county_code": A, "area_ha": area, "cause": "企业原因",
+                "identified_date": "2015-01-01", "geometry": None}
+
+    ws = build(counties=counties(A), batches=[batch("A1", A, "2014-01-01", sq(0, 0))],
+               supplies=[supply("P0", "A1", "2016-01-01", sq(0, 0))],
+               idle=[idle_row("I5", 5.0), idle_row("I4", 4.0), idle_row("I35", 3.5), idle_row("I1", 1.0)])
+    two = assess(ws, RULES, "2018-12-31", raster=False).idle
+    assert sorted(two.loc[two["typical"], "idle_id"]) == ["I4", "I5"]  # exactly 2 by default
+    more = dataclasses.replace(RULES, sampling=dataclasses.replace(
+        RULES.sampling, typical_min_area_ha=3.0, typical_min_idle_years=1.0))
+    three = assess(ws, more, "2018-12-31", raster=False).idle
+    assert sorted(three.loc[three["typical"], "idle_id"]) == ["I35", "I4", "I5"]  # "2宗以上"
