@@ -282,7 +282,8 @@ def assess(
     else:
         raise SchemaError(f"未知的计算引擎 “{engine}”（应为 local 或 dask）",
                           f"unknown engine '{engine}' (use local or dask)")
-    ledger, supply_problems = supply.batch_ledger(workspace, links, dates)
+    ledger, supply_problems = supply.batch_ledger(workspace, links, dates, measure=rules.supply.measure,
+                                                  sliver_ha=rules.supply.sliver_ha)
 
     step("tasks")
     results = []
@@ -631,13 +632,30 @@ def tables(assessment: Assessment) -> dict[str, pd.DataFrame]:
         "idle": _plain(assessment.idle),
         "candidates": _plain(assessment.candidates),
         "supplies": _plain(assessment.supplies),
+        "reconciliation": _plain(reconciliation_table(assessment)),
         "problems": problems,
     }
 
 
+def reconciliation_table(assessment: Assessment) -> pd.DataFrame:
+    """Per batch, supplied area by geometry and by the supply records (see
+    :func:`landuse.supply.reconciliation`), tolerance ``rules.supply.sliver_ha``."""
+    table = assessment.extra.get("reconciliation")
+    if table is None:
+        links = assessment.extra.get("links")
+        if links is None:
+            links = supply.link_supplies(assessment.workspace.batches, assessment.workspace.supplies,
+                                         until=assessment.as_of)
+        table = supply.reconciliation(assessment.workspace, links, assessment.as_of,
+                                      assessment.rules.supply.sliver_ha)
+        assessment.extra["reconciliation"] = table
+    return table
+
+
 def save_assessment(assessment: Assessment, out_dir: str | os.PathLike, *, overwrite: bool = False) -> list[Path]:
     """Write ``counties.csv``, ``batches.csv``, ``idle.csv``, ``candidates.csv``,
-    ``supplies.csv`` and ``problems.csv`` (UTF-8 with BOM) into ``out_dir``.
+    ``supplies.csv``, ``reconciliation.csv`` and ``problems.csv`` (UTF-8 with BOM)
+    into ``out_dir``.
 
     Each file is written atomically; with ``overwrite`` False an existing
     file is an error and nothing is written.

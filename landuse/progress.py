@@ -182,7 +182,8 @@ def quarterly_progress(
     baselines = {rules.stock_date(task) for task in rules.tasks if task.baseline is not None}
     if links is None:
         links = supply.link_supplies(workspace.batches, workspace.supplies, until=end)
-    ledger, _ = supply.batch_ledger(workspace, links, sorted({*measured, *baselines}))
+    ledger, _ = supply.batch_ledger(workspace, links, sorted({*measured, *baselines}),
+                                    measure=rules.supply.measure, sliver_ha=rules.supply.sliver_ha)
 
     codes = pd.Index(workspace.counties["county_code"], name="county_code")
     names = pd.Series(workspace.counties["county_name"].to_numpy(), index=codes)

@@ -44,6 +44,7 @@ files are commented templates. The layout of a file::
     [approvals]   # lapse_years, approvers, reduce_approvers, default_kind (optional)
     [landcover]   # built_up_classes, cultivated_classes, shares
     [sampling]    # per_county, seed, typical_cases (at least), typical_min_area_ha, typical_min_idle_years
+    [supply]      # optional: measure ("geometry" | "attribute"), sliver_ha
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from landuse._errors import RuleSetError
 __all__ = [
     "MEASURES",
     "RANKING_MEASURES",
+    "SUPPLY_MEASURES",
     "ApprovalRules",
     "Award",
     "IdleRules",
@@ -75,6 +77,7 @@ __all__ = [
     "Ranking",
     "RuleSet",
     "Sampling",
+    "SupplyRules",
     "Suspension",
     "Task",
     "Treatment",
@@ -327,6 +330,27 @@ class ApprovalRules:
     default_kind: str = "农用地转用和土地征收"
 
 
+#: How a batch's supplied area is measured (``[supply] measure``).
+SUPPLY_MEASURES: tuple[str, ...] = ("geometry", "attribute")
+
+
+@dataclass(frozen=True)
+class SupplyRules:
+    """How supplied area is measured (the ``[supply]`` section; optional, these defaults).
+
+    ``measure``: ``geometry`` (DESIGN "Definitions": the batch's outline
+    intersected with the union of its supply parcels) or ``attribute`` (the
+    monitoring system's view: the sum of the 供地面积 each supply record
+    naming the batch reports). ``sliver_ha``: with ``geometry``, an
+    unsupplied remainder under this many hectares counts as supplied, and the
+    per-batch reconciliation lists differences between the two measures over
+    it.
+    """
+
+    measure: str = "geometry"
+    sliver_ha: float = 0.01
+
+
 @dataclass(frozen=True)
 class LandCoverRules:
     """Reading the land-cover raster (CLCD class codes by default).
@@ -410,6 +434,7 @@ class RuleSet:
     sampling: Sampling
     path: str | None = field(default=None, compare=False)
     baseline_day: str = "disposal"
+    supply: SupplyRules = field(default_factory=SupplyRules)
 
     def stock_date(self, task: Task) -> dt.date | None:
         """The day the stock U_b(T0) of ``task`` is measured at the end of.
@@ -506,7 +531,7 @@ class RuleSet:
                 if f.name == "baseline" and value == self.baseline:
                     continue
                 lines.append(f"{f.name} = {_toml_value(value)}")
-        for section in _SECTIONS:
+        for section in (*_SECTIONS, *_OPTIONAL_SECTIONS):
             lines += ["", f"[{section}]"]
             obj = getattr(self, section)
             for f in dataclasses.fields(obj):
@@ -523,6 +548,9 @@ class RuleSet:
 
 #: Fields held as ((key, values), ...) pairs and written as TOML tables.
 _PAIRS = frozenset({"exempt_synonyms", "weights"})
+
+#: Optional sections: written by to_toml, not required in a file.
+_OPTIONAL_SECTIONS = ("supply",)
 
 _SECTIONS = (
     "award",
@@ -873,7 +901,7 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         "",
         doc,
         required=("id", "name", "name_en", "source", "source_en", "tasks", *_SECTIONS),
-        optional=("notes", "baseline", "baseline_day"),
+        optional=("notes", "baseline", "baseline_day", *_OPTIONAL_SECTIONS),
     )
     baseline = top.date("baseline") if top.has("baseline") else None
     tasks = _tasks(top, baseline)
@@ -920,6 +948,16 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         path=src,
         baseline_day=top.choice("baseline_day", ("disposal", "stock")) if top.has("baseline_day")
         else "disposal",
+        supply=_supply(_Table(src, "supply", doc["supply"], required=(), optional=_field_names(SupplyRules)))
+        if top.has("supply") else SupplyRules(),
+    )
+
+
+def _supply(t: _Table) -> SupplyRules:
+    default = SupplyRules()
+    return SupplyRules(
+        measure=t.choice("measure", SUPPLY_MEASURES) if t.has("measure") else default.measure,
+        sliver_ha=t.number("sliver_ha", lo=0.0) if t.has("sliver_ha") else default.sliver_ha,
     )
 
 

@@ -302,3 +302,53 @@ def test_typical_cases_are_at_least_the_rule_sets_number():
         RULES.sampling, typical_min_area_ha=3.0, typical_min_idle_years=1.0))
     three = assess(ws, more, "2018-12-31", raster=False).idle
     assert sorted(three.loc[three["typical"], "idle_id"]) == ["I35", "I4", "I5"]  # "2宗以上"
+
+
+# --- 9. supply measure, sliver and reconciliation -------------------------------------------------
+def _supply_ws():
+    # S1: 1 ha batch; its parcel leaves a 100 m × 0.5 m strip (0.005 ha) uncovered and reports 1.0 ha.
+    # S2: 1 ha batch; its parcel covers half (0.5 ha) but its record reports 0.8 ha.
+    # S3: 1 ha batch; a parcel naming no batch covers it all (geometry counts it, the system not).
+    return build(counties=counties(A), batches=[
+        batch("S1", A, "2014-01-01", sq(0, 0)), batch("S2", A, "2014-01-01", sq(200, 0)),
+        batch("S3", A, "2014-01-01", sq(400, 0))],
+        supplies=[supply("P1", "S1", "2018-06-01", sq(0, 0, 100, 99.5), area_ha=1.0),
+                  supply("P2", "S2", "2018-06-01", sq(200, 0, 100, 50), area_ha=0.8),
+                  supply("P3", None, "2018-06-01", sq(400, 0), area_ha=1.0)])
+
+
+def test_sliver_counts_as_supplied_and_the_attribute_measure():
+    import dataclasses
+
+    ws = _supply_ws()
+    geo = assess(ws, RULES, "2018-12-31", raster=False)
+    b = geo.batches.set_index("batch_id")
+    assert RULES.supply.sliver_ha == 0.01
+    assert b.at["S1", "unsupplied_ha"] == pytest.approx(0.0)  # 0.005 ha < 0.01 ha: supplied
+    assert b.at["S2", "unsupplied_ha"] == pytest.approx(0.5)
+    assert geo.counties.at[0, "T2_rate"] == pytest.approx(2.5 / 3)
+    no_sliver = dataclasses.replace(RULES, supply=dataclasses.replace(RULES.supply, sliver_ha=0.0))
+    b0 = assess(ws, no_sliver, "2018-12-31", raster=False).batches.set_index("batch_id")
+    assert b0.at["S1", "unsupplied_ha"] == pytest.approx(0.005)
+    attr = dataclasses.replace(RULES, supply=dataclasses.replace(RULES.supply, measure="attribute"))
+    ba = assess(ws, attr, "2018-12-31", raster=False)
+    s = ba.batches.set_index("batch_id")["supplied_ha"]
+    assert s["S1"] == pytest.approx(1.0)
+    assert s["S2"] == pytest.approx(0.8)
+    assert s["S3"] == pytest.approx(0.0)  # the record names no batch
+    assert ba.counties.at[0, "T2_rate"] == pytest.approx(1.8 / 3)
+
+
+def test_reconciliation_table(tmp_path):
+    from landuse.assessment import save_assessment
+
+    a = assess(_supply_ws(), RULES, "2018-12-31", raster=False)
+    rec = tables(a)["reconciliation"].set_index("batch_id")
+    assert rec.at["S1", "supplied_geometry_ha"] == pytest.approx(0.995)
+    assert rec.at["S1", "difference_ha"] == pytest.approx(0.005)
+    assert rec.at["S1", "over_tolerance"] == "false"  # within 0.01 ha
+    assert rec.at["S2", "difference_ha"] == pytest.approx(0.3)
+    assert rec.at["S2", "over_tolerance"] == "true"
+    assert rec.at["S3", "difference_ha"] == pytest.approx(-1.0)
+    written = save_assessment(a, tmp_path)
+    assert (tmp_path / "reconciliation.csv") in written
