@@ -352,3 +352,29 @@ def test_reconciliation_table(tmp_path):
     assert rec.at["S3", "difference_ha"] == pytest.approx(-1.0)
     written = save_assessment(a, tmp_path)
     assert (tmp_path / "reconciliation.csv") in written
+
+
+# --- 10. indicators returned, by kind -------------------------------------------------------------
+def test_indicators_returned_by_kind():
+    ws = build(counties=counties(A), batches=[
+        # 2 ha, its 0.8 ha farmland-balance indicator from the county's own reserve; nothing supplied.
+        batch("OWN", A, "2015-03-01", sq(0, 0, 200, 100), compensation="未实施", balance_ha=0.8,
+              balance_source="本县"),
+        # 4 ha, half supplied; 2 ha of balance indicator bought from another county by 县01.
+        batch("BOUGHT", A, "2015-03-01", sq(400, 0, 200), balance_ha=2.0, balance_source="异地购买",
+              balance_buyer="县01"),
+        # no balance fields: the scale and plan still return, the balance part is unknown
+        batch("PLAIN", A, "2015-03-01", sq(800, 0), compensation="未实施"),
+    ], supplies=[supply("P1", "BOUGHT", "2016-01-01", sq(400, 0, 200, 100))])
+    c = assess(ws, RULES, "2018-12-31", raster=False).candidates.set_index("batch_id")
+    assert c.at["OWN", "kind"] == "lapse"
+    assert c.at["OWN", "indicator_scale_ha"] == pytest.approx(2.0)
+    assert c.at["OWN", "indicator_plan_ha"] == pytest.approx(2.0)
+    assert c.at["OWN", "indicator_balance_ha"] == pytest.approx(0.8)  # all of it: the whole batch lapses
+    assert c.at["OWN", "indicator_balance_to"] == "所在县区储备库"
+    assert c.at["BOUGHT", "kind"] == "reduce"
+    assert c.at["BOUGHT", "indicator_plan_ha"] == pytest.approx(2.0)
+    assert c.at["BOUGHT", "indicator_balance_ha"] == pytest.approx(1.0)  # 2.0 × 2 ha / 4 ha
+    assert c.at["BOUGHT", "indicator_balance_to"] == "购买单位储备库（县01）"
+    assert c.at["PLAIN", "indicator_scale_ha"] == pytest.approx(1.0)
+    assert pd.isna(c.at["PLAIN", "indicator_balance_ha"])
