@@ -253,8 +253,8 @@ def assess(
     --------
     >>> from landuse import load_workspace
     >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31")
-    >>> len(a.counties)
-    10
+    >>> len(a.counties)  # 10 counties and one functional zone
+    11
     >>> sorted(a.counties["outcome"].unique())
     ['award', 'penalty']
     """

@@ -1,6 +1,6 @@
 """The meeting report: files, refusal to overwrite, atomicity, XLSX ledgers, GeoPackage, HTML.
 
-Most tests read one report of the bundled sample (10 counties of Zhumadian,
+Most tests read one report of the bundled sample (10 counties and a zone of Zhumadian,
 2018 rules, as of 31 Dec 2018); the escaping tests use a two-county synthetic
 workspace whose names and ids are HTML.
 """
@@ -227,7 +227,7 @@ def test_detail_sheet(book, sample):
 def test_statistics_totals_equal_the_assessment(book, sample):
     rows = _rows(book["批而未供情况统计表"])
     body, total = rows.iloc[:-1], rows.iloc[-1]
-    assert len(body) == len(sample.counties) == 10
+    assert len(body) == len(sample.counties) == 11
     d1, d2 = statistics_scope(sample)
     b = sample.batches[sample.batches["approval_date"].between(pd.Timestamp(d1), pd.Timestamp(d2))]
     by_county = b.groupby("county_code")["unsupplied_ha"].sum()
@@ -282,7 +282,7 @@ def test_idle_ledger_one_parcel_one_policy(book, sample):
 
 def test_county_candidate_and_problem_sheets(book, sample):
     counties = _rows(book["县区考核"]).iloc[:-1]
-    assert len(counties) == 10
+    assert len(counties) == 11
     assert {
         "T2完成率",
         "T2目标",
@@ -410,7 +410,7 @@ def test_page_has_every_section(page, sample):
     ):
         assert f'<section id="{section}"' in page
     table = re.search(r'<table class="counties">.*?</table>', page, re.S).group(0)
-    assert table.count("<tr class=") == len(sample.counties) == 10
+    assert table.count("<tr class=") == len(sample.counties) == 11
     for name in sample.counties["county_name"]:
         assert html.escape(name) in table
     assert page.count('<svg class="chart"') == len(sample.rules.tasks)
