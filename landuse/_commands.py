@@ -110,13 +110,13 @@ def steps(settings: Settings, total: int) -> Iterator[Callable[[str], None]]:
 
 def run_assessment(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
                    as_of: dt.date | None, *, raster: bool = True, engine: str = "local",
-                   scheduler: str | None = None, geometry: bool = True) -> Assessment:
+                   scheduler: str | None = None, geometry: bool = True, area: str = "plane") -> Assessment:
     """Load the workspace and assess it, showing progress on stderr."""
     rules = load_ruleset(rules_name)
     ws = load(settings, workspace, crs, landcover=raster)
     with steps(settings, 5) as progress:
         return assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
-                      scheduler=scheduler, geometry=geometry)
+                      scheduler=scheduler, geometry=geometry, area=area)
 
 
 # --- printing ------------------------------------------------------------------------------
@@ -132,8 +132,10 @@ def county_table(a: Assessment, settings: Settings) -> Table:
     """The county table: each task's rate against its target, the outcome, the plan, the rank."""
     t = settings.t
     by = a.rules.ranking.label(settings.lang)
+    basis = (t("面积：CGCS2000 椭球面积", "areas: on the CGCS2000 ellipsoid")
+             if a.extra.get("area") == "ellipsoidal" else t("面积：高斯-克吕格平面面积", "areas: Gauss-Krüger plane"))
     table = Table(title=t(f"{a.rules.name}（截至 {a.as_of}）", f"{a.rules.name_en} (as of {a.as_of})"),
-                  caption=t(f"排名依据：{by}", f"ranked by: {by}"))
+                  caption=t(f"排名依据：{by}；{basis}", f"ranked by: {by}; {basis}"))
     table.add_column(t("代码", "code"))
     table.add_column(t("县区", "county"))
     for res in a.tasks:
@@ -195,10 +197,13 @@ def _is_url(text: str | None) -> bool:
               help="本机计算或 Dask 集群 / compute here or on a Dask cluster.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Dask 调度器地址（默认本地集群）/ Dask scheduler address (default: a local cluster).")
+@click.option("--area", "area", type=click.Choice(["plane", "ellipsoidal"]), default="plane", show_default=True,
+              help="供地面积按高斯-克吕格平面（plane）或 CGCS2000 椭球面（ellipsoidal，同国土调查）量算 / "
+                   "supplied areas on the Gauss-Krüger plane or on the ellipsoid, as the land survey measures.")
 @pass_settings
 def assess_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
                    out: str | None, overwrite: bool, crs: str | None, no_raster: bool, engine: str,
-                   scheduler: str | None) -> None:
+                   scheduler: str | None, area: str = "plane") -> None:
     """按规则集考核各县区：供地率、处置率、奖惩、排名。
 
     Assess every county against a rule set as of a date: each task's rate,
@@ -217,7 +222,7 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: str, a
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, engine=engine,
-                       scheduler=scheduler, geometry=out is not None and _is_url(out))
+                       scheduler=scheduler, geometry=out is not None and _is_url(out), area=area)
     stdout_console().print(county_table(a, settings))
     if out is None:
         return

@@ -214,6 +214,7 @@ def assess(
     scheduler: str | None = None,
     raster: bool = True,
     geometry: bool = True,
+    area: str = "plane",
 ) -> Assessment:
     """Assess every county of ``workspace`` against ``rules`` as of a date.
 
@@ -239,6 +240,11 @@ def assess(
         batch, for maps and GeoPackages. The CSV tables need no geometry:
         False leaves it empty and saves the cutting (a minute at national
         scale); :meth:`Assessment.unsupplied_parts` still cuts on demand.
+    area : {"plane", "ellipsoidal"}
+        Measure supplied areas on the Gauss-Krüger plane (default) or on the
+        CGCS2000 ellipsoid, as the national land survey does: each batch's
+        plane areas are divided by the projection's areal scale at the batch
+        (:func:`landuse.supply.ellipsoidal_factor`). Attribute areas are kept.
 
     Returns
     -------
@@ -282,8 +288,15 @@ def assess(
     else:
         raise SchemaError(f"未知的计算引擎 “{engine}”（应为 local 或 dask）",
                           f"unknown engine '{engine}' (use local or dask)")
+    if area not in ("plane", "ellipsoidal"):
+        raise SchemaError(f"未知的面积量算方式 “{area}”（应为 plane 或 ellipsoidal）",
+                          f"unknown area measure '{area}' (use plane or ellipsoidal)")
+    scale = None
+    if area == "ellipsoidal":
+        b = workspace.batches
+        scale = pd.Series(supply.ellipsoidal_factor(b.geometry, workspace.crs), index=pd.Index(b["batch_id"]))
     ledger, supply_problems = supply.batch_ledger(workspace, links, dates, measure=rules.supply.measure,
-                                                  sliver_ha=rules.supply.sliver_ha)
+                                                  sliver_ha=rules.supply.sliver_ha, area_scale=scale)
 
     step("tasks")
     results = []
@@ -355,7 +368,7 @@ def assess(
                                *_uncounted_disposals(workspace, rules)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
-                      extra={"plan_year": year, "dates": dates, "links": links})
+                      extra={"plan_year": year, "dates": dates, "links": links, "area": area})
 
 
 def _unit_outlines(counties: gpd.GeoDataFrame) -> gpd.GeoSeries:

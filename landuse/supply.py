@@ -45,6 +45,7 @@ __all__ = [
     "batch_ledger",
     "county_stock_disposal",
     "county_supply_rates",
+    "ellipsoidal_factor",
     "link_supplies",
     "reconciliation",
 ]
@@ -263,13 +264,15 @@ def batch_ledger(
     *,
     measure: str = "geometry",
     sliver_ha: float = 0.0,
+    area_scale: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Measure :math:`A_b`, :math:`S_b`, :math:`R_b` and :math:`U_b` at each date.
 
     With ``measure="attribute"`` :math:`S_b` is the sum of the 供地面积 of the
     supply records naming the batch (the monitoring system's view); with
     ``"geometry"`` (the default) the formula above, and an unsupplied remainder
-    under ``sliver_ha`` counts as supplied.
+    under ``sliver_ha`` counts as supplied. ``area_scale`` (by ``batch_id``)
+    multiplies the geometric supplied areas (ellipsoidal over plane area).
 
     Parameters
     ----------
@@ -301,6 +304,8 @@ def batch_ledger(
             s_raw = reindexed(attribute_supplied_ha(workspace.supplies, date), approved.index).fillna(0.0)
         else:
             s_raw = reindexed(links.supplied_ha(date), approved.index).fillna(0.0)
+            if area_scale is not None:
+                s_raw = s_raw * reindexed(area_scale, approved.index).fillna(1.0).to_numpy()
         room = approved - r
         s = np.minimum(s_raw, room)
         if measure == "geometry" and sliver_ha > 0:
@@ -330,6 +335,30 @@ def batch_ledger(
                 int(row),
             ))
     return ledger, problems
+
+
+def ellipsoidal_factor(geometries: gpd.GeoSeries, crs: object) -> np.ndarray:
+    """Ellipsoidal over plane area of each geometry of a projected ``crs`` (1 where unknown).
+
+    The projection's areal scale at each geometry's representative point
+    (``pyproj.Proj.get_factors``, vectorised): the plane area divided by it is
+    the area on the CGCS2000 ellipsoid, as ``pyproj.Geod`` measures it, to
+    well under 1 m² per hectare for parcels and batches.
+    """
+    import pyproj
+
+    out = np.ones(len(geometries))
+    geoms = np.asarray(geometries.to_numpy() if hasattr(geometries, "to_numpy") else geometries)
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    proj_crs = pyproj.CRS.from_user_input(crs)
+    if not has.any() or not proj_crs.is_projected:
+        return out
+    points = shapely.point_on_surface(geoms[has])
+    lon, lat = pyproj.Transformer.from_crs(proj_crs, proj_crs.geodetic_crs, always_xy=True).transform(
+        shapely.get_x(points), shapely.get_y(points))
+    factors = pyproj.Proj(proj_crs).get_factors(lon, lat)
+    out[has] = 1.0 / np.asarray(factors.areal_scale, dtype="float64")
+    return out
 
 
 def attribute_supplied_ha(supplies: pd.DataFrame, as_of: dt.date | str | pd.Timestamp) -> pd.Series:

@@ -6,6 +6,7 @@ Squares in EPSG:4547 (``_ws.sq``): 100 m × 100 m = 1 ha.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from _ws import A, B, batch, build, counties, sq, supply
@@ -378,3 +379,24 @@ def test_indicators_returned_by_kind():
     assert c.at["BOUGHT", "indicator_balance_to"] == "购买单位储备库（县01）"
     assert c.at["PLAIN", "indicator_scale_ha"] == pytest.approx(1.0)
     assert pd.isna(c.at["PLAIN", "indicator_balance_ha"])
+
+
+# --- 11. areas on the ellipsoid -------------------------------------------------------------------
+def test_ellipsoidal_areas_match_pyproj_geod():
+    import pyproj
+    from _ws import sq as square
+
+    # A 1 ha batch 100 km east of the central meridian (114°E), half of it supplied.
+    far = 100_000
+    ws = build(counties=[{"county_code": A, "county_name": "县02", "geometry": square(far - 5000, -5000, 20_000)}],
+               batches=[batch("E1", A, "2014-01-01", square(far, 0), approved_ha=1.0)],
+               supplies=[supply("PE", "E1", "2018-06-01", square(far, 0, 100, 50))])
+    plane = assess(ws, RULES, "2018-12-31", raster=False)
+    ellip = assess(ws, RULES, "2018-12-31", raster=False, area="ellipsoidal")
+    half = gpd.GeoSeries([square(far, 0, 100, 50)], crs=4547).to_crs(4490).iloc[0]
+    geod_ha = abs(pyproj.Geod(ellps="GRS80").geometry_area_perimeter(half)[0]) / 10_000
+    assert geod_ha == pytest.approx(0.49988, abs=1e-5)  # 0.025 % less than on the plane
+    assert plane.batches.at[0, "supplied_ha"] == pytest.approx(0.5)
+    assert ellip.batches.at[0, "supplied_ha"] == pytest.approx(geod_ha, abs=1e-8)
+    assert ellip.extra["area"] == "ellipsoidal"
+    assert plane.extra["area"] == "plane"
