@@ -1595,7 +1595,7 @@ def map_outcomes(
     >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31", raster=False)
     >>> m = map_outcomes(a)
     >>> m.landuse_stats.features["counties"]
-    10
+    11
     >>> m.landuse_stats.thinned  # the sample fits the 10 MB budget as it is
     ()
     >>> "<script src=" in map_html(m)  # Leaflet is inlined: the page fetches nothing

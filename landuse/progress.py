@@ -171,7 +171,7 @@ def quarterly_progress(
     >>> p = quarterly_progress(load_workspace(), "zhumadian-2018", as_of="2018-12-31")
     >>> sorted(p["date"].dt.strftime("%m-%d").unique())
     ['03-31', '06-30', '09-30', '12-31']
-    >>> len(p) == 10 * 4 * 4
+    >>> len(p) == 11 * 4 * 4  # 10 counties and a functional zone
     True
     """
     if isinstance(rules, str | os.PathLike):
