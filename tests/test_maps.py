@@ -254,7 +254,7 @@ def test_assessment_with_empty_overlays(sample: Assessment) -> None:
     empty = {k: getattr(sample, k).iloc[0:0] for k in ("batches", "supplies", "idle", "candidates")}
     m = map_outcomes(with_overlays(sample, **empty))
     assert list(m.landuse_stats.layers) == ["counties"]
-    assert overlay_names(m) == ["县区考核结果 (10)"]
+    assert overlay_names(m) == ["县区考核结果 (11)"]
 
 
 def test_counties_in_lon_lat_are_mapped(sample: Assessment) -> None:

@@ -438,7 +438,7 @@ def test_page_names_its_sources(page, sample):
 def test_headline_figures(sample, page):
     h = headline(sample)
     awarded = int((sample.counties["outcome"] == "award").sum())
-    assert (h["award"], h["penalty"]) == (awarded, 10 - awarded)
+    assert (h["award"], h["penalty"]) == (awarded, 11 - awarded)
     assert h["idle_ha"] == pytest.approx(sample.idle["area_ha"].sum())
     assert h["candidates_n"] == len(sample.candidates)
     assert sum(n for n, _ in h["candidates_by_kind"].values()) == len(sample.candidates)
