@@ -400,3 +400,29 @@ def test_ellipsoidal_areas_match_pyproj_geod():
     assert ellip.batches.at[0, "supplied_ha"] == pytest.approx(geod_ha, abs=1e-8)
     assert ellip.extra["area"] == "ellipsoidal"
     assert plane.extra["area"] == "plane"
+
+
+# --- the bundled sample ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample():
+    from landuse import load_workspace
+
+    return assess(load_workspace(), RULES, "2018-12-31")
+
+
+def test_sample_built_up_unsupplied_batches_are_used_before_supply(sample):
+    c = sample.candidates.set_index("batch_id")
+    used = sorted(c.index[c["kind"] == "used_before_supply"])
+    assert used == ["411721-2010-003", "411721-2014-005", "411722-2015-006"]
+    assert not (c["kind"] == "lapse")[used].any()
+
+
+def test_sample_functional_zone_is_judged_and_ranked(sample):
+    c = sample.counties.set_index("county_code")
+    assert c.at["411790", "unit_kind"] == "功能区"
+    assert c.at["411790", "parent_code"] == "411702"
+    assert c.at["411790", "outcome"] == "penalty"
+    assert c.at["411790", "T2_rate"] == pytest.approx(0.5712, abs=1e-4)  # layers/README: 57.12 %
+    assert c.at["411790", "rank"] == 11
+    assert c.at["411702", "T2_rate"] == pytest.approx(0.9587, abs=1e-4)  # the parent keeps the rest
+    assert (sample.batches["county_code"] == "411790").sum() == 14
