@@ -892,6 +892,8 @@ def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str
     """The popup of one county: every task, the plan, the suspension and the rank (escaped)."""
     zh = lang == "zh"
     name = _f_text(row.get("county_name"), lang)
+    if row.get("unit_kind") == "功能区":  # DESIGN "Assessed units": say which kind of unit
+        name += "（功能区）" if zh else " (functional zone)"
     code = _f_text(row.get("county_code"), lang)
     head = {"award": _w("award_long", lang, m=m_met), "award_ms": _w("award_ms_long", lang),
             "penalty": _w("penalty_long", lang, m=m_missed), "none": _w("no_outcome", lang)}[kind]

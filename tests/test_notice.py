@@ -426,3 +426,13 @@ def test_sample_functional_zone_is_judged_and_ranked(sample):
     assert c.at["411790", "rank"] == 11
     assert c.at["411702", "T2_rate"] == pytest.approx(0.9587, abs=1e-4)  # the parent keeps the rest
     assert (sample.batches["county_code"] == "411790").sum() == 14
+
+
+def test_map_popup_says_zone_and_resumption():
+    from landuse.maps import map_html, map_outcomes
+
+    a = assess(_resumption_ws(), RULES, "2019-05-31", raster=False)
+    html = map_html(map_outcomes(a))
+    assert "可申请恢复受理" in html
+    zone = map_html(map_outcomes(assess(_zone_ws(), RULES, "2018-12-31", raster=False)))
+    assert "示范区（功能区）" in zone
