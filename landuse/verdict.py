@@ -84,7 +84,7 @@ def judge_task(task: Task, measure: pd.DataFrame, counties: pd.Index, as_of: dt.
 
 
 def rank_counties(combined: pd.Series, rules: RuleSet) -> pd.DataFrame:
-    """Rank counties by combined disposal rate, highest first, ties by county code.
+    """Rank counties by a rate (the rule set's ranking measure), highest first, ties by county code.
 
     Counties with nothing to dispose of (NaN) are not ranked. The top
     ``rules.ranking.commend`` are commended; the bottom
@@ -124,6 +124,7 @@ def judge_counties(
     reached_now: pd.DataFrame | None = None,
     resumed_on: pd.Series | None = None,
     undetermined: pd.Index | None = None,
+    rank_by: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Decide each county's outcome, plan, suspension, treatment and rank.
 
@@ -145,6 +146,8 @@ def judge_counties(
         By county, one boolean column per deciding task whose deadline has
         passed: its target reached as of ``as_of`` itself. A suspended county
         that has reached every task it missed ``may_resume`` (可申请恢复受理).
+    rank_by : pandas.Series, optional
+        The rate ranked by (``rules.ranking.measure``); default ``combined``.
     resumed_on : pandas.Series, optional
         The confirmed resumption date by county (on or before ``as_of``): the
         county is no longer suspended.
@@ -192,7 +195,8 @@ def judge_counties(
     out["plan_next_ha"] = base * multiplier
     out["suspended"] = missed & rules.suspension.on_missed & ~unknown
     out["combined_disposal_rate"] = combined.reindex(codes)
-    ranks = rank_counties(out["combined_disposal_rate"].where(~unknown), rules)
+    ranking_rate = out["combined_disposal_rate"] if rank_by is None else rank_by.reindex(codes)
+    ranks = rank_counties(ranking_rate.where(~unknown), rules)
     out["rank"] = ranks["rank"]
     out["ranking"] = ranks["ranking"]
     # Extra columns after the notice's: finality, milestone warning, treatments.
@@ -226,6 +230,8 @@ def judge_counties(
             unfixed |= missed_by_task[tid] & ~reached
         fixed = missed_by_task.any(axis=1) & ~unfixed
     out["may_resume"] = out["suspended"] & fixed
+    out["ranking_measure"] = rules.ranking.measure
+    out["ranking_rate"] = ranking_rate.astype("float64")
     # DESIGN "Assessed units": which kind of unit each row is (县区 or 功能区) and, for a zone,
     # the county it is carved from.
     kind = counties["unit_kind"] if "unit_kind" in counties else pd.Series(pd.NA, index=counties.index)

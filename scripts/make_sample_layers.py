@@ -67,6 +67,7 @@ EXPORT_STAMP = "2019-01-15"  # nominal export date written into file headers
 MU_PER_HA = 15.0
 
 T0 = np.datetime64("2018-01-01")  # baseline of the stock
+SLIVER_HA = 0.01  # rule set supply.sliver_ha: an unsupplied remainder under it counts as supplied
 T_MILESTONE = np.datetime64("2018-09-30")
 T_YEAR_END = np.datetime64("2018-12-31")
 DAY = np.timedelta64(1, "D")
@@ -1371,12 +1372,17 @@ def expected_outcome(folder: Path) -> pd.DataFrame:
 
     def unsupplied(as_of: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
         r = revoked(as_of)
-        s = np.minimum(_supplied_ha(batches, supplies, as_of), a - r)
+        raw = _supplied_ha(batches, supplies, as_of)
+        s = np.minimum(raw, a - r)
+        # A remainder under the rule set's supply.sliver_ha counts as supplied.
+        rest = a - r - s
+        s = np.where((raw > 0) & (rest > 0) & (rest < SLIVER_HA), a - r, s)
         return s, r
 
     s1, r1 = unsupplied(T_MILESTONE)
     s2, r2 = unsupplied(T_YEAR_END)
-    s0, r0 = unsupplied(T0)
+    # A supply or revocation dated on T0 itself counts as disposal (rule set: baseline_day = "disposal").
+    s0, r0 = unsupplied(T0 - DAY)
     u0, u2 = a - s0 - r0, a - s2 - r2
     in_supply = (batches.approval >= SUPPLY_WINDOW[0]) & (batches.approval <= SUPPLY_WINDOW[1])
     in_stock = (batches.approval >= STOCK_WINDOW[0]) & (batches.approval <= STOCK_WINDOW[1])

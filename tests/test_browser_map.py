@@ -70,8 +70,8 @@ def click_county(page: Any, index: int) -> str:
 def test_map_renders_the_counties_offline(browser: Any, map_file: Path, tmp_path: Path,
                                           record_property: Any) -> None:
     with open_page(browser, map_file, wait_for="path.lu-county") as (page, log):
-        assert page.locator("path.lu-county").count() == 10
-        assert page.locator(".lu-label").count() == 10
+        assert page.locator("path.lu-county").count() == 11
+        assert page.locator(".lu-label").count() == 11
         assert page.locator("path.lu-unsupplied").count() > 0
         assert "驻马店市" in page.locator(".lu-title").inner_text()
         assert page.locator(".lu-legend").is_visible()
@@ -162,7 +162,7 @@ def test_map_in_a_frame_of_no_size_fits_once_it_has_one(browser: Any, map_file: 
         page.wait_for_timeout(300)
         page.evaluate("document.getElementById('f').style.cssText = 'width:900px;height:600px;border:0'")
         frame.locator("path.lu-county").first.wait_for(state="attached", timeout=10_000)
-        assert frame.locator("path.lu-county").count() == 10
+        assert frame.locator("path.lu-county").count() == 11
         inner = page.frames[1]
         inner.wait_for_function("() => landuse.ready", timeout=5_000)
         assert inner.evaluate("() => { const b = L.latLngBounds(landuse.bounds);"

@@ -44,7 +44,7 @@ def browser() -> Iterator[Any]:
 
 def test_report_renders_offline(browser: Any, report: Path, tmp_path: Path) -> None:
     with open_page(browser, report, wait_for="table.counties") as (page, log):
-        assert page.locator("table.counties").first.locator("tbody tr").count() == 10
+        assert page.locator("table.counties").first.locator("tbody tr").count() == 11
         assert page.locator("svg.chart").count() == 4
         assert "驻马店市" in page.locator("h1").inner_text()
         images = page.locator("img.figure:visible")
@@ -53,11 +53,11 @@ def test_report_renders_offline(browser: Any, report: Path, tmp_path: Path) -> N
             images.nth(i).evaluate("i => i.complete && i.naturalWidth > 0")
             for i in range(images.count())
         )
-        # The embedded map: Leaflet draws the 10 counties inside the frame.
+        # The embedded map: Leaflet draws the 11 units inside the frame.
         frame = page.frame_locator("#lu-map")
         page.locator("#lu-map").scroll_into_view_if_needed()
         frame.locator("path.lu-county").first.wait_for(state="attached", timeout=15_000)
-        assert frame.locator("path.lu-county").count() == 10
+        assert frame.locator("path.lu-county").count() == 11
         assert frame.locator(".leaflet-control-layers").count() == 1
         # Chromium paints a frame only once it has been on screen: capture with the map in view,
         # the sticky navigation bar put back in the flow so it is not drawn over the middle.

@@ -117,8 +117,8 @@ def test_suspected_idle_parcels_follow_order_53():
     sus = a.candidates[a.candidates["kind"] == "suspected_idle"].set_index("parcel_id")
     assert set(sus.index) == {"NOSTART", "LOWDEV", "LOWINV"}  # listed parcels are already idle land
     assert sus.at["NOSTART", "idle_years"] == pytest.approx(1.58, abs=0.01)
-    assert "不足 33%" in sus.at["LOWDEV", "reason"]  # the rule set's one third
-    assert "25%" in sus.at["LOWINV", "reason"]
+    assert "开发面积占比 20.0% 不足 33.3%" in sus.at["LOWDEV", "reason"]  # the rule set's one third
+    assert "已投资额占比 20.0% 不足 25.0%" in sus.at["LOWINV", "reason"]
     assert sus.at["NOSTART", "measure"] == "调查认定闲置原因"  # cause not yet determined
 
 

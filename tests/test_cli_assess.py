@@ -33,7 +33,7 @@ def test_assess_writes_the_tables_with_bom(run, tmp_path):
     head += ["tasks_met", "outcome", "plan_base_ha", "plan_next_ha", "suspended",
              "combined_disposal_rate", "rank", "ranking"]
     assert list(counties.columns[: len(head)]) == head
-    assert len(counties) == 10
+    assert len(counties) == 11
     assert set(counties["outcome"]) == {"award", "penalty"}
     assert set(counties["T2_met"].astype(str)) <= {"True", "False", "true", "false"}
     for name in ("batches", "idle", "candidates", "problems"):

@@ -111,7 +111,7 @@ def test_offline_page_lists_leaflet_images_inline(sample_page: str) -> None:
 def test_every_county_is_drawn_with_its_popup(sample: Assessment) -> None:
     m = map_outcomes(sample)
     features = layer_data(m, "counties")["features"]
-    assert len(features) == len(sample.counties) == 10
+    assert len(features) == len(sample.counties) == 11
     popup = features[0]["properties"]["h"]
     for task in sample.rules.tasks:
         assert f"<b>{task.id}</b>" in popup
@@ -246,7 +246,7 @@ def test_script_end_tag_in_data_cannot_close_the_script(sample: Assessment) -> N
 def test_counties_frame_alone(sample: Assessment) -> None:
     m = map_outcomes(sample.counties)
     assert list(m.landuse_stats.layers) == ["counties"]
-    assert m.landuse_stats.features["counties"] == 10
+    assert m.landuse_stats.features["counties"] == 11
     assert "T2" in layer_data(m, "counties")["features"][0]["properties"]["h"]
 
 
@@ -254,12 +254,12 @@ def test_assessment_with_empty_overlays(sample: Assessment) -> None:
     empty = {k: getattr(sample, k).iloc[0:0] for k in ("batches", "supplies", "idle", "candidates")}
     m = map_outcomes(with_overlays(sample, **empty))
     assert list(m.landuse_stats.layers) == ["counties"]
-    assert overlay_names(m) == ["县区考核结果 (10)"]
+    assert overlay_names(m) == ["县区考核结果 (11)"]
 
 
 def test_counties_in_lon_lat_are_mapped(sample: Assessment) -> None:
     m = map_outcomes(sample.counties.to_crs(4490))
-    assert m.landuse_stats.features["counties"] == 10
+    assert m.landuse_stats.features["counties"] == 11
 
 
 def test_counties_without_crs_refused(sample: Assessment) -> None:
@@ -339,7 +339,7 @@ def test_tiny_budget_thins_the_largest_layers(sample: Assessment) -> None:
     stats = m.landuse_stats
     assert "supplies" in stats.thinned
     assert stats.bytes <= budget * 1e6
-    assert stats.layers["counties"].features == 10
+    assert stats.layers["counties"].features == 11
     for key in ("idle_undisposed", "suspected", "lapse"):  # small layers are left alone
         assert not stats.layers[key].thinned
     page = map_html(m)
@@ -348,7 +348,7 @@ def test_tiny_budget_thins_the_largest_layers(sample: Assessment) -> None:
 
 def test_counties_are_never_dropped(sample: Assessment) -> None:
     stats = map_outcomes(sample, max_html_mb=0.05).landuse_stats
-    assert stats.layers["counties"].features == 10
+    assert stats.layers["counties"].features == 11
     assert set(stats.thinned) >= {"supplies", "unsupplied"}
 
 

@@ -278,7 +278,7 @@ def test_county_filter_is_pushed_down_and_keeps_the_county_whole(
     read = {raw.layer: len(raw.frame) for raw in raws}
     total = {raw.layer: len(raw.frame) for raw in everything}
     assert read["counties"] == 1
-    assert total["counties"] == 10
+    assert total["counties"] == 11
     for layer in ("batches", "supplies", "idle", "revocations", "quotas"):
         assert 0 < read[layer] < total[layer] / 3, layer
 

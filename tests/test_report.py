@@ -1,6 +1,6 @@
 """The meeting report: files, refusal to overwrite, atomicity, XLSX ledgers, GeoPackage, HTML.
 
-Most tests read one report of the bundled sample (10 counties of Zhumadian,
+Most tests read one report of the bundled sample (10 counties and a zone of Zhumadian,
 2018 rules, as of 31 Dec 2018); the escaping tests use a two-county synthetic
 workspace whose names and ids are HTML.
 """
@@ -234,7 +234,7 @@ def test_detail_sheet(book, sample):
 def test_statistics_totals_equal_the_assessment(book, sample):
     rows = _rows(book["批而未供情况统计表"])
     body, total = rows.iloc[:-1], rows.iloc[-1]
-    assert len(body) == len(sample.counties) == 10
+    assert len(body) == len(sample.counties) == 11
     d1, d2 = statistics_scope(sample)
     b = sample.batches[sample.batches["approval_date"].between(pd.Timestamp(d1), pd.Timestamp(d2))]
     by_county = b.groupby("county_code")["unsupplied_ha"].sum()
@@ -287,7 +287,7 @@ def test_idle_ledger_one_parcel_one_policy(book, sample):
 
 def test_county_candidate_and_problem_sheets(book, sample):
     counties = _rows(book["县区考核"]).iloc[:-1]
-    assert len(counties) == 10
+    assert len(counties) == 11
     assert {
         "T2完成率",
         "T2目标",
@@ -306,7 +306,7 @@ def test_county_candidate_and_problem_sheets(book, sample):
         got["T2完成率"].astype(float), c.loc[got.index, "T2_rate"], atol=1e-12
     )
     assert (
-        got["考核结果"] == c.loc[got.index, "outcome"].map({"award": "奖励", "penalty": "扣减"})
+        got["考核结果"] == c.loc[got.index, "outcome"].map({"award": "奖励", "penalty": "计划核减"})
     ).all()
     candidates = _rows(book["核查清单"]).iloc[:-1]
     candidates = candidates[candidates["序号"].notna()]  # less the subtotal per kind
@@ -417,7 +417,7 @@ def test_page_has_every_section(page, sample):
     ):
         assert f'<section id="{section}"' in page
     table = re.search(r'<table class="counties">.*?</table>', page, re.S).group(0)
-    assert table.count("<tr class=") == len(sample.counties) == 10
+    assert table.count("<tr class=") == len(sample.counties) == 11
     for name in sample.counties["county_name"]:
         assert html.escape(name) in table
     assert page.count('<svg class="chart"') == len(sample.rules.tasks)
@@ -473,7 +473,7 @@ def test_problems_section_lists_only_what_may_bear_on_a_verdict(sample):
 def test_headline_figures(sample, page):
     h = headline(sample)
     awarded = int((sample.counties["outcome"] == "award").sum())
-    assert (h["award"], h["penalty"]) == (awarded, 10 - awarded)
+    assert (h["award"], h["penalty"]) == (awarded, 11 - awarded)
     assert h["idle_ha"] == pytest.approx(sample.idle["area_ha"].sum())
     assert h["candidates_n"] == len(sample.candidates)
     assert sum(n for n, _ in h["candidates_by_kind"].values()) == len(sample.candidates)

@@ -95,7 +95,7 @@ def test_chinese_titles_and_descriptions(gpkg, sample):
     # codes: their Chinese names as an enum constraint on the column
     constraint = titles[("counties", "outcome")][3]
     assert {(v, d) for c, v, d in enum if c == constraint} >= {("award", "奖励"),
-                                                               ("penalty", "扣减")}
+                                                               ("penalty", "计划核减")}
     kinds = {v: d for c, v, d in enum if c == titles[("candidates", "kind")][3]}
     assert kinds == {"lapse": "失效", "withdraw": "撤回", "reduce": "核减",
                      "suspected_idle": "疑似闲置"}
@@ -106,7 +106,7 @@ def test_chinese_names_beside_the_codes(gpkg, sample):
     columns = list(counties.columns)
     assert columns.index("outcome_zh") == columns.index("outcome") + 1
     pairs = set(zip(counties["outcome"], counties["outcome_zh"], strict=True))
-    assert pairs == {("award", "奖励"), ("penalty", "扣减")}
+    assert pairs == {("award", "奖励"), ("penalty", "计划核减")}
     ranking = counties.dropna(subset=["ranking"])
     assert set(zip(ranking["ranking"], ranking["ranking_zh"], strict=True)) <= {
         ("commend", "通报表扬"), ("criticize", "通报批评")}

@@ -602,6 +602,7 @@ def test_validation_failure(tmp_path: Path, zmd_text: str, old: str, new: str, m
 
 def test_section_must_be_a_table(tmp_path: Path, zmd_text: str) -> None:
     text = edit(zmd_text, "[ranking]\ncommend = 3\ncriticize = 3\n", "")
+    text = edit(text, 'measure = "combined"\n', "")
     text = edit(text, "baseline = 2018-01-01", "baseline = 2018-01-01\nranking = 3")
     with pytest.raises(RuleSetError, match=r"key ranking: must be a table \[\.\.\.\] \(got 3\)"):
         load_ruleset(write(tmp_path, text))

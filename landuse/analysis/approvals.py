@@ -48,7 +48,8 @@ CANDIDATE_COLUMNS = [
     "kind", "kind_label", "county_code", "batch_id", "parcel_id", "area_ha", "supplied_ha", "years",
     "idle_years", "approval_date", "approver", "compensation", "approval_kind", "cause", "reason", "reason_en", "basis",
     "built_share", "developed_share", "invested_share", "needs_field_check", "measure", "measure_en",
-    "idle_fee_wan", "land_price_wan", "indicator_return_ha", "holder", "project_name", "geometry",
+    "idle_fee_wan", "land_price_wan", "indicator_return_ha", "indicator_scale_ha", "indicator_plan_ha",
+    "indicator_balance_ha", "indicator_balance_to", "holder", "project_name", "geometry",
 ]
 
 
@@ -221,7 +222,40 @@ def approval_candidates(
         out["geometry"] = reindexed(parts, out["batch_id"]).to_numpy()
     # Nothing returns from land in use: 未供先用 is put right, not revoked.
     out["indicator_return_ha"] = out["area_ha"].where(out["kind"] != "used_before_supply", 0.0)
+    _indicators_by_kind(out, b)
     return candidates_frame(out, batches.crs)
+
+
+def _indicators_by_kind(out: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Split the returned indicators by kind (§2(1)2 "统筹使用相关指标税费"), in place.
+
+    The construction-land scale (规模指标) goes back to the county and the annual plan
+    indicator (计划指标) under plan management, both for the whole returned area; the
+    farmland-balance indicator (耕地占补平衡指标) in proportion to the batch's
+    ``balance_ha`` (empty when the batch does not say), to the county's reserve, or to
+    the buyer's reserve where it was bought elsewhere ("指标退回购买单位储备库").
+    """
+    ret = out["indicator_return_ha"].astype("float64")
+    out["indicator_scale_ha"] = ret
+    out["indicator_plan_ha"] = ret
+    ids = pd.Index(out["batch_id"].astype("string"))
+
+    def col(name: str) -> pd.Series:
+        if name not in b.columns:
+            return pd.Series(pd.NA, index=range(len(out)), dtype="object")
+        return pd.Series(reindexed(b[name], ids).to_numpy(), index=out.index)
+
+    approved = pd.to_numeric(col("approved_ha"), errors="coerce").astype("float64")
+    balance = pd.to_numeric(col("balance_ha"), errors="coerce").astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["indicator_balance_ha"] = (balance * ret / approved).where(approved > 0).round(4)
+    source = col("balance_source").astype("string")
+    buyer = col("balance_buyer").astype("string")
+    bought = (source == "异地购买").fillna(False)
+    to = pd.Series(np.where(bought, "购买单位储备库", "所在县区储备库"), index=out.index, dtype="string")
+    named = bought & buyer.notna()
+    to[named] = "购买单位储备库（" + buyer[named] + "）"
+    out["indicator_balance_to"] = to.where(out["indicator_balance_ha"].notna() | bought)
 
 
 def _reasons(kind: str, frame: pd.DataFrame, limit: float) -> tuple[pd.Series, pd.Series]:

@@ -215,13 +215,14 @@ def parcel_status(
     reason_en[not_started] = "not started " + _fmt(years[not_started], "{:.1f}") + " years after the agreed start"
     under_dev = under & low_developed
     # The thresholds come from the rule set (Order 53: one third, 25 %), never from here.
-    dev_min, inv_min = f"{ir.developed_share_min:.0%}", f"{ir.investment_share_min:.0%}"
-    reason[under_dev] = ("已动工但开发面积占比 " + _fmt(developed[under_dev], "{:.0%}") + f" 不足 {dev_min}")
-    reason_en[under_dev] = ("started, but only " + _fmt(developed[under_dev], "{:.0%}")
+    # Measured values and thresholds to one decimal: 33.04 % is "33.0% 不足 33.3%", not "33% 不足 33%".
+    dev_min, inv_min = f"{ir.developed_share_min:.1%}", f"{ir.investment_share_min:.1%}"
+    reason[under_dev] = ("已动工但开发面积占比 " + _fmt(developed[under_dev], "{:.1%}") + f" 不足 {dev_min}")
+    reason_en[under_dev] = ("started, but only " + _fmt(developed[under_dev], "{:.1%}")
                             + f" of the area developed (under {dev_min})")
     under_inv = under & ~low_developed & low_invested
-    reason[under_inv] = "已动工但已投资额占比 " + _fmt(invested[under_inv], "{:.0%}") + f" 不足 {inv_min}"
-    reason_en[under_inv] = ("started, but only " + _fmt(invested[under_inv], "{:.0%}")
+    reason[under_inv] = "已动工但已投资额占比 " + _fmt(invested[under_inv], "{:.1%}") + f" 不足 {inv_min}"
+    reason_en[under_inv] = ("started, but only " + _fmt(invested[under_inv], "{:.1%}")
                             + f" of the investment made (under {inv_min})")
     sup["idle_reason"] = reason
     sup["idle_reason_en"] = reason_en

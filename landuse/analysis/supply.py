@@ -41,10 +41,13 @@ from landuse.model.workspace import Workspace
 
 __all__ = [
     "SupplyLinks",
+    "attribute_supplied_ha",
     "batch_ledger",
     "county_stock_disposal",
     "county_supply_rates",
+    "ellipsoidal_factor",
     "link_supplies",
+    "reconciliation",
 ]
 
 #: Hectares below which a difference is rounding, not a problem.
@@ -258,8 +261,18 @@ def batch_ledger(
     workspace: Workspace,
     links: SupplyLinks,
     dates: Iterable[dt.date | str | pd.Timestamp],
+    *,
+    measure: str = "geometry",
+    sliver_ha: float = 0.0,
+    area_scale: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Measure :math:`A_b`, :math:`S_b`, :math:`R_b` and :math:`U_b` at each date.
+
+    With ``measure="attribute"`` :math:`S_b` is the sum of the 供地面积 of the
+    supply records naming the batch (the monitoring system's view); with
+    ``"geometry"`` (the default) the formula above, and an unsupplied remainder
+    under ``sliver_ha`` counts as supplied. ``area_scale`` (by ``batch_id``)
+    multiplies the geometric supplied areas (ellipsoidal over plane area).
 
     Parameters
     ----------
@@ -287,9 +300,18 @@ def batch_ledger(
         key = f"{date:%Y-%m-%d}"
         r = reindexed(revoked_ha(workspace.revocations, date), approved.index).fillna(0.0)
         r = np.minimum(r, approved)
-        s_raw = reindexed(links.supplied_ha(date), approved.index).fillna(0.0)
+        if measure == "attribute":
+            s_raw = reindexed(attribute_supplied_ha(workspace.supplies, date), approved.index).fillna(0.0)
+        else:
+            s_raw = reindexed(links.supplied_ha(date), approved.index).fillna(0.0)
+            if area_scale is not None:
+                s_raw = s_raw * reindexed(area_scale, approved.index).fillna(1.0).to_numpy()
         room = approved - r
         s = np.minimum(s_raw, room)
+        if measure == "geometry" and sliver_ha > 0:
+            # A remainder under the sliver is a drawing gap between parcels and outline, not land.
+            sliver = (s_raw > 0) & (room - s > 0) & (room - s < sliver_ha)
+            s = s.where(~sliver, room)
         ledger[f"S@{key}"] = s
         ledger[f"R@{key}"] = r
         ledger[f"U@{key}"] = (approved - s - r).clip(lower=0.0)
@@ -313,6 +335,73 @@ def batch_ledger(
                 int(row),
             ))
     return ledger, problems
+
+
+def ellipsoidal_factor(geometries: gpd.GeoSeries, crs: object) -> np.ndarray:
+    """Ellipsoidal over plane area of each geometry of a projected ``crs`` (1 where unknown).
+
+    The projection's areal scale at each geometry's representative point
+    (``pyproj.Proj.get_factors``, vectorised): the plane area divided by it is
+    the area on the CGCS2000 ellipsoid, as ``pyproj.Geod`` measures it, to
+    well under 1 m² per hectare for parcels and batches.
+    """
+    import pyproj
+
+    out = np.ones(len(geometries))
+    geoms = np.asarray(geometries.to_numpy() if hasattr(geometries, "to_numpy") else geometries)
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    proj_crs = pyproj.CRS.from_user_input(crs)
+    if not has.any() or not proj_crs.is_projected:
+        return out
+    points = shapely.point_on_surface(geoms[has])
+    lon, lat = pyproj.Transformer.from_crs(proj_crs, proj_crs.geodetic_crs, always_xy=True).transform(
+        shapely.get_x(points), shapely.get_y(points))
+    factors = pyproj.Proj(proj_crs).get_factors(lon, lat)
+    out[has] = 1.0 / np.asarray(factors.areal_scale, dtype="float64")
+    return out
+
+
+def attribute_supplied_ha(supplies: pd.DataFrame, as_of: dt.date | str | pd.Timestamp) -> pd.Series:
+    """Σ 供地面积 (``area_ha``, else the geometry's area) of the supplies naming each batch,
+    dated on or before ``as_of``: the monitoring system's supplied area, by ``batch_id``."""
+    dated = supplies[(supplies["supply_date"] <= _ts(as_of)).fillna(False) & supplies["batch_id"].notna()]
+    area = dated["area_ha"]
+    if "geom_ha" in dated.columns:
+        area = area.fillna(dated["geom_ha"])
+    out = area.fillna(0.0).groupby(dated["batch_id"].to_numpy()).sum()
+    out.index.name = "batch_id"
+    return out.rename("supplied_ha")
+
+
+def reconciliation(workspace: Workspace, links: SupplyLinks, as_of: dt.date | str | pd.Timestamp,
+                   tolerance_ha: float) -> pd.DataFrame:
+    """Per batch: supplied area by geometry and by the supply records' 供地面积, as of a date.
+
+    The table an analyst takes to the monitoring system (土地市场动态监测与监管系统): where
+    the two differ by more than ``tolerance_ha`` (``over_tolerance``), a supply record is
+    missing, unlinked or reports another area than its parcel.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``batch_id``, ``county_code``, ``approved_ha``, ``supplied_geometry_ha``,
+        ``supplied_attribute_ha``, ``difference_ha`` (attribute − geometry),
+        ``over_tolerance``; batches with no supply by either measure are left out.
+    """
+    b = workspace.batches.set_index("batch_id")
+    geo = reindexed(links.supplied_ha(as_of), b.index).fillna(0.0)
+    attr = reindexed(attribute_supplied_ha(workspace.supplies, as_of), b.index).fillna(0.0)
+    out = pd.DataFrame({
+        "batch_id": b.index.astype("string"),
+        "county_code": b["county_code"].to_numpy(),
+        "approved_ha": b["approved_ha"].to_numpy(),
+        "supplied_geometry_ha": geo.to_numpy().round(4),
+        "supplied_attribute_ha": attr.to_numpy().round(4),
+    })
+    out["difference_ha"] = (attr.to_numpy() - geo.to_numpy()).round(4)
+    out["over_tolerance"] = np.abs(attr.to_numpy() - geo.to_numpy()) > tolerance_ha
+    keep = (geo.to_numpy() > 0) | (attr.to_numpy() > 0)
+    return out[keep].reset_index(drop=True)
 
 
 def _in_window(batches: pd.DataFrame, window: tuple[dt.date, dt.date]) -> pd.Series:

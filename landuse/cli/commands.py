@@ -164,7 +164,7 @@ def steps(settings: Settings, total: int) -> Iterator[Callable[[str], None]]:
 
 def run_assessment(settings: Settings, workspace: str | None, crs: str | None, rules_name: str,
                    as_of: dt.date | None, *, raster: bool = True, engine: str = "local",
-                   scheduler: str | None = None, geometry: bool = True,
+                   scheduler: str | None = None, geometry: bool = True, area: str = "plane",
                    accept_errors: bool | None = None,
                    before: Callable[[Any, Any], None] | None = None) -> Assessment:
     """Load the workspace and assess it, showing progress on stderr.
@@ -186,7 +186,7 @@ def run_assessment(settings: Settings, workspace: str | None, crs: str | None, r
         LOG.info(settings.t("计算引擎：本机", "engine: local"))
     with steps(settings, 5) as progress:
         a = assess(ws, rules, as_of, progress=progress, raster=raster, engine=engine,
-                   scheduler=scheduler, geometry=geometry)
+                   scheduler=scheduler, geometry=geometry, area=area)
     if accept_errors is not None:
         a.gate(accept_errors)
         unknown = a.undetermined
@@ -374,11 +374,14 @@ def _met_text(settings: Settings, met: object, no_task: bool) -> str:
 def county_table(a: Assessment, settings: Settings) -> Table:
     """The county table: each task's rate against its target, the outcome, the plan, the rank."""
     t = settings.t
+    by = a.rules.ranking.label(settings.lang)
+    basis = (t("面积：CGCS2000 椭球面积", "areas: on the CGCS2000 ellipsoid")
+             if a.extra.get("area") == "ellipsoidal" else t("面积：高斯-克吕格平面面积", "areas: Gauss-Krüger plane"))
     title = t(f"{a.rules.name}（截至 {a.as_of}）", f"{a.rules.name_en} (as of {a.as_of})")
     if len(a.undetermined):
         title += t(f"\n数据不完整：{len(a.undetermined)} 个县区待定", f"\ndata incomplete: "
                    f"{len(a.undetermined)} counties undetermined")
-    table = Table(title=title)
+    table = Table(title=title, caption=t(f"排名依据：{by}；{basis}", f"ranked by: {by}; {basis}"))
     table.add_column(t("代码", "code"))
     table.add_column(t("县区", "county"))
     for res in a.tasks:
@@ -401,7 +404,7 @@ def county_table(a: Assessment, settings: Settings) -> Table:
             if not no_task and not pd.isna(met):
                 text = f"[green]{text} ✓[/]" if bool(met) else f"[red]{text} ✗[/]"
             cells.append(text)
-        outcome = outcome_text(settings, str(row["outcome"]))
+        outcome = a.rules.award.outcome_word(str(row["outcome"]), settings.lang)
         if row["outcome"] == "award" and row["milestone_missed"]:
             outcome += t("（节点未达标）", " (milestone missed)")
         if row["outcome"] == "undetermined":
@@ -535,10 +538,14 @@ def _is_url(text: str | None) -> bool:
 @click.option("--sort", default="code", show_default=True, metavar="code|rank|TASK",
               help="表格排序：代码、排名，或某任务（如 T2）的完成率 / order rows by code, rank, or a "
                    "task's rate (e.g. T2).")
+@click.option("--area", "area", type=click.Choice(["plane", "ellipsoidal"]), default="plane", show_default=True,
+              help="供地面积按高斯-克吕格平面（plane）或 CGCS2000 椭球面（ellipsoidal，同国土调查）量算 / "
+                   "supplied areas on the Gauss-Krüger plane or on the ellipsoid, as the land survey measures.")
 @pass_settings
 def assess_command(settings: Settings, workspace: str | None, rules_name: tuple[str, ...], as_of: dt.date | None,
                    out: str | None, overwrite: bool, accept_errors: bool, crs: str | None, no_raster: bool,
-                   engine: str, scheduler: str | None, county: str | None, sort: str) -> None:
+                   engine: str, scheduler: str | None, county: str | None, sort: str,
+                   area: str = "plane") -> None:
     """按规则集考核各县区：供地率、处置率、奖惩、排名。
 
     Assess every county against a rule set as of a date: each task's rate,
@@ -577,7 +584,7 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: tuple[
     # CSV tables carry no geometry; only a PostGIS output stores the candidates' shapes.
     a = run_assessment(settings, workspace, crs, rules_name[0], as_of, raster=not no_raster, engine=engine,
                        scheduler=scheduler, geometry=database, accept_errors=accept_errors,
-                       before=check_database if database else None)
+                       before=check_database if database else None, area=area)
     print_counties(a, settings, county=county, sort=sort)
     if out is None:
         return
@@ -637,7 +644,7 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
                       _met_text(settings, r.met, r.no_task),
                       format_area(r.gap_ha, lang=settings.lang) if r.gap_ha > 0 else "—")
     out.print(table)
-    outcome = outcome_text(settings, q.outcome)
+    outcome = a.rules.award.outcome_word(q.outcome, settings.lang)
     if q.outcome == "undetermined":
         basis = t("（数据不完整，见 landuse check）", " (data incomplete: see landuse check)")
     else:

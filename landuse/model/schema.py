@@ -152,6 +152,11 @@ UNIT_KINDS: dict[str, tuple[str, ...]] = {
     "县区": ("县区", "县", "区", "市辖区", "县级市", "county", "district"),
     "功能区": ("功能区", "管委会", "示范区", "开发区", "经济开发区", "产业集聚区", "functional zone", "zone"),
 }
+#: Where a batch's 耕地占补平衡 indicator came from: the county's own reserve or bought elsewhere.
+BALANCE_SOURCES: dict[str, tuple[str, ...]] = {
+    "本县": ("本县", "本县区", "自有", "县区储备库", "本地", "own", "local"),
+    "异地购买": ("异地购买", "异地", "购买", "外购", "跨县购买", "bought", "purchased"),
+}
 #: What a batch approved (审批类型). Empty: the rule set's ``approvals.default_kind``.
 #: The combined kind comes first so that fuller names holding both words match it.
 APPROVAL_KINDS: dict[str, tuple[str, ...]] = {
@@ -251,6 +256,14 @@ LAYERS: dict[str, LayerSpec] = {
             FieldSpec("compensation", "enum", "征收补偿实施情况",
                       ("compensation", "征收补偿实施情况", "补偿实施情况", "征收补偿安置方案实施情况",
                        "征收补偿", "ZSBC", "BCSS"), values=COMPENSATION),
+            FieldSpec("balance_ha", "area", "占补平衡指标",
+                      ("balance_ha", "balance", "占补平衡指标", "耕地占补平衡指标", "占补平衡指标面积", "占用耕地面积",
+                       "ZBPHMJ")),
+            FieldSpec("balance_source", "enum", "占补平衡指标来源",
+                      ("balance_source", "占补平衡指标来源", "指标来源", "补充耕地指标来源", "ZBLY"),
+                      values=BALANCE_SOURCES),
+            FieldSpec("balance_buyer", "text", "指标购买单位",
+                      ("balance_buyer", "指标购买单位", "购买单位", "GMDW")),
             FieldSpec("approval_kind", "enum", "审批类型",
                       ("approval_kind", "审批类型", "批准类型", "报批类型", "用地审批类型", "SPLX", "PZLX"),
                       values=APPROVAL_KINDS),

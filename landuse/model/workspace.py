@@ -269,8 +269,8 @@ def load_workspace(
     Examples
     --------
     >>> ws = load_workspace()
-    >>> len(ws.counties), ws.crs.to_epsg()
-    (10, 4547)
+    >>> len(ws.counties), ws.crs.to_epsg()  # 10 counties and a functional zone
+    (11, 4547)
     """
     if path is None:
         path = sample_workspace()
@@ -944,8 +944,8 @@ def county_areas(workspace: Workspace) -> pd.DataFrame:
     Examples
     --------
     >>> table = county_areas(load_workspace())
-    >>> len(table), bool(table["approved_ha"].gt(0).all())
-    (10, True)
+    >>> len(table), bool(table["approved_ha"].gt(0).all())  # 10 counties and a functional zone
+    (11, True)
     """
     parts = []
     for layer, count, area, area_field in (("batches", "batches", "approved_ha", "approved_ha"),

@@ -87,7 +87,7 @@ _TEXT = {
     "zh": {
         "award": "奖励：下一年度计划 ×{met:g}",
         "award_milestone": "奖励，但节点任务未完成",
-        "penalty": "扣减：下一年度计划 ×{missed:g}",
+        "penalty": "计划核减：下一年度计划 ×{missed:g}",
         "suspended": "，暂停受理新增建设用地",
         "pending": "（截至目前的预判）",
         "title": "{name}：考核结果",
@@ -103,7 +103,7 @@ _TEXT = {
         "plan": "下一年度计划",
         "rank": "排名",
         "award_short": "奖励",
-        "penalty_short": "扣减",
+        "penalty_short": "计划核减",
         "footer": "坐标系 {crs}　·　数据 {source}　·　landuse {version}　·　生成于 {now}",
         "progress_title": "{name}：各县区季度进展（截至 {as_of}）",
         "progress_county": "{county}：各项任务季度进展（截至 {as_of}）",

@@ -127,7 +127,7 @@ _WORDS = {
         "footer": "{rules}　截至 {date}　数据来源：{source}　landuse {version}",
         "page": "第 &P 页，共 &N 页",
         "award": "奖励",
-        "penalty": "扣减",
+        "penalty": "计划核减",
         "commend": "通报表扬",
         "criticize": "通报批评",
         "disposed": "已处置",

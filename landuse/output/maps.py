@@ -102,7 +102,7 @@ _PAYS = 0.05  # ... it does when it saves this share of the layer's bytes
 # --- words -----------------------------------------------------------------------------------
 _WORDS: dict[str, tuple[str, str]] = {
     "as_of": ("截至 {date}", "as of {date}"),
-    "summary": ("奖励 {award} 个县区，扣减 {penalty} 个", "{award} counties awarded, {penalty} penalised"),
+    "summary": ("奖励 {award} 个县区，计划核减 {penalty} 个", "{award} counties awarded, {penalty} penalised"),
     "provisional_title": ("（暂定：考核截止日前，按当前完成情况）",
                           " (provisional: before the deadline, as things stand)"),
     "legend": ("图例", "Legend"),
@@ -120,10 +120,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "candidates_group": ("失效、撤回、核减候选", "Lapse, withdrawal and reduction candidates"),
     "award": ("奖励", "Award"),
     "award_ms": ("奖励（节点任务未达标，预警）", "Award (milestone missed: warned)"),
-    "penalty": ("扣减", "Penalty"),
+    "penalty": ("计划核减", "Penalty"),
     "award_long": ("奖励：年度任务全部达标，下一年度计划 {m}", "Award: every annual task met, next year's plan {m}"),
     "award_ms_long": ("奖励，但节点任务未达标（预警）", "Award, but a milestone was missed (warning)"),
-    "penalty_long": ("扣减：有年度任务未达标，下一年度计划 {m}", "Penalty: an annual task missed, next year's plan {m}"),
+    "penalty_long": ("计划核减：有年度任务未达标，下一年度计划 {m}", "Penalty: an annual task missed, next year's plan {m}"),
     "provisional": ("虚线边框：暂定结果（考核截止日前）", "Dashed outline: provisional (before the deadline)"),
     "no_outcome": ("无考核结果", "No outcome"),
     "undetermined_long": ("待定：数据有错误（行被排除），不给出奖惩", "Undetermined: data errors (rows excluded), "
@@ -897,6 +897,8 @@ def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str
     """The popup of one county: every task, the plan, the suspension and the rank (escaped)."""
     zh = lang == "zh"
     name = _f_text(row.get("county_name"), lang)
+    if row.get("unit_kind") == "功能区":  # DESIGN "Assessed units": say which kind of unit
+        name += "（功能区）" if zh else " (functional zone)"
     code = _f_text(row.get("county_code"), lang)
     head = {"award": _w("award_long", lang, m=m_met), "award_ms": _w("award_ms_long", lang),
             "penalty": _w("penalty_long", lang, m=m_missed), "none": _w("no_outcome", lang)}[kind]
@@ -1645,7 +1647,7 @@ def map_outcomes(
     >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31", raster=False)
     >>> m = map_outcomes(a)
     >>> m.landuse_stats.features["counties"]
-    10
+    11
     >>> m.landuse_stats.thinned  # the sample fits the 10 MB budget as it is
     ()
     >>> "<script src=" in map_html(m)  # Leaflet is inlined: the page fetches nothing

@@ -112,7 +112,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "nav_sources": "依据与数据来源",
         "summary": "概况",
         "card_award": "奖励县区",
-        "card_penalty": "扣减县区",
+        "card_penalty": "计划核减县区",
         "card_stock": "批而未供土地",
         "card_idle": "未处置闲置土地",
         "card_candidates": "核查清单",
@@ -134,7 +134,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "ranking": "通报",
         "combined": "综合处置率",
         "award": "奖励",
-        "penalty": "扣减",
+        "penalty": "计划核减",
         "award_milestone": "奖励（节点未完成）",
         "undetermined": "待定（数据不完整）",
         "commend": "表扬",
@@ -156,7 +156,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "progress": "季度进展",
         "progress_note": "各县区在每个季度末的完成率（虚线为目标）；通知要求各县区每季度初书面报告进展。",
         "ranking_h": "排名与通报",
-        "ranking_note": "按综合处置率（批而未供处置与闲置土地处置合计）从高到低排名；前 {top} 名通报表扬，后 {bottom} 名通报批评。",
+        "ranking_note": "按{measure}从高到低排名；前 {top} 名通报表扬，后 {bottom} 名通报批评。",
         "commended": "通报表扬",
         "criticized": "通报批评",
         "not_ranked": "无处置任务，不参加排名",
@@ -275,7 +275,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "progress": "Quarterly progress",
         "progress_note": "Each county's rate at every quarter end (dashed: target); counties report in writing every quarter.",
         "ranking_h": "Ranking",
-        "ranking_note": "Ranked by combined disposal rate (unsupplied stock and idle land together), highest first; the top {top} are commended, the bottom {bottom} criticised.",
+        "ranking_note": "Ranked by {measure}, highest first; the top {top} are commended, the bottom {bottom} criticised.",
         "commended": "Commended",
         "criticized": "Criticised",
         "not_ranked": "nothing to dispose of: not ranked",
@@ -1155,7 +1155,7 @@ def report_html(
         (
             "ranking",
             w["ranking_h"],
-            f"<p class='note'>{_e(w['ranking_note'].format(top=top, bottom=bottom))}</p>"
+            f"<p class='note'>{_e(w['ranking_note'].format(top=top, bottom=bottom, measure=a.rules.ranking.label(lang)))}</p>"
             f"{_ranking(a, lang)}",
             "pagebreak",
         )

@@ -189,7 +189,7 @@ def _layer_colors(layer: str) -> dict[str, str]:
 
 #: Chinese names of the English codes, written beside them (``<code column>_zh``).
 CODE_NAMES = {
-    "outcome": {"award": "奖励", "penalty": "扣减", "undetermined": "待定"},
+    "outcome": {"award": "奖励", "penalty": "计划核减", "undetermined": "待定"},
     "ranking": {"commend": "通报表扬", "criticize": "通报批评"},
     "status": {"disposed": "已处置", "undisposed": "未处置"},
     "kind": {k: v[0] for k, v in KIND_LABELS.items()},
@@ -210,11 +210,11 @@ _TITLES: dict[str, tuple[str, str]] = {
     "county_code": ("县区代码", "县级行政区划代码"),
     "county_name": ("县区", "县区名称"),
     "tasks_met": ("完成任务数", "完成的考核任务数"),
-    "outcome": ("考核结果代码", "award 奖励 / penalty 扣减"),
-    "outcome_zh": ("考核结果", "奖励或扣减（中文）"),
+    "outcome": ("考核结果代码", "award 奖励 / penalty 计划核减"),
+    "outcome_zh": ("考核结果", "奖励或计划核减（中文）"),
     "plan_base_ha": ("因素法计划(公顷)", "按因素法测算的下一年度新增建设用地计划"),
     "plan_next_ha": ("下一年度计划(公顷)", "乘以计划系数后的下一年度新增建设用地计划"),
-    "plan_multiplier": ("计划系数", "考核结果对应的计划奖励或扣减系数"),
+    "plan_multiplier": ("计划系数", "考核结果对应的计划奖励或核减系数"),
     "suspended": ("暂停受理新增建设用地", "是否暂停受理新增建设用地申请"),
     "combined_disposal_rate": ("综合处置率", "批而未供与闲置土地综合处置率"),
     "rank": ("排名", "综合处置率排名"),

@@ -25,6 +25,7 @@ files are commented templates. The layout of a file::
     source_en = "…"
     notes = "…"              # optional
     baseline = 2019-01-01    # T0 of stock_disposal_rate tasks; optional if none
+    baseline_day = "disposal"  # a record dated on T0 is disposal (default) | "stock"
 
     [[tasks]]                # one table per task, in reporting order
     id = "T1"
@@ -40,11 +41,12 @@ files are commented templates. The layout of a file::
     [award]       # deciding, met_multiplier, missed_multiplier, plan_year_offset
     [suspension]  # on_missed, exempt_project_kinds, exempt_synonyms (optional)
     [treatment]   # little_stock_quantile and the four labels, zh and en
-    [ranking]     # commend, criticize
+    [ranking]     # commend, criticize, measure and weights (optional)
     [idle]        # Order 53: disposal_methods, thresholds, causes
     [approvals]   # lapse_years, approvers, reduce_approvers, default_kind (optional)
     [landcover]   # built_up_classes, cultivated_classes, shares
-    [sampling]    # per_county, seed, typical_cases
+    [sampling]    # per_county, seed, typical_cases (at least), typical_min_area_ha, typical_min_idle_years
+    [supply]      # optional: measure ("geometry" | "attribute"), sliver_ha
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ from landuse._errors import RuleSetError
 
 __all__ = [
     "MEASURES",
+    "RANKING_MEASURES",
+    "SUPPLY_MEASURES",
     "ApprovalRules",
     "Award",
     "IdleRules",
@@ -75,6 +79,7 @@ __all__ = [
     "Ranking",
     "RuleSet",
     "Sampling",
+    "SupplyRules",
     "Suspension",
     "Task",
     "Treatment",
@@ -149,6 +154,25 @@ class Award:
     missed_multiplier: float
     plan_year_offset: int
 
+    def outcome_word(self, outcome: str, lang: str = "zh") -> str:
+        """The word for an outcome: 奖励 / 计划核减, or 达标 / 未达标 when meeting the
+        tasks brings no award (``met_multiplier`` ≤ 1, as in ``mnr-2018``).
+
+        Examples
+        --------
+        >>> load_ruleset("zhumadian-2018").award.outcome_word("penalty")
+        '计划核减'
+        >>> load_ruleset("mnr-2018").award.outcome_word("award")
+        '达标'
+        """
+        if self.met_multiplier > 1.0:
+            words = {"award": ("奖励", "award"), "penalty": ("计划核减", "plan cut")}
+        else:
+            words = {"award": ("达标", "met"), "penalty": ("未达标", "missed")}
+        words["undetermined"] = ("待定", "undetermined")
+        zh, en = words.get(outcome, (outcome, outcome))
+        return zh if lang == "zh" else en
+
 
 @dataclass(frozen=True)
 class Suspension:
@@ -212,12 +236,43 @@ class Treatment:
     devzone_suspended_en: str
 
 
+#: What counties are ranked by (§4.3 "处置率"): see :class:`Ranking`.
+RANKING_MEASURES: tuple[str, ...] = ("combined", "idle_disposal", "stock_disposal", "supply_rate", "weighted")
+
+_RANKING_LABELS = {
+    "combined": ("综合处置率（批而未供处置与闲置土地处置合计）", "combined disposal rate (unsupplied stock and idle land together)"),
+    "idle_disposal": ("闲置土地处置率", "idle-land disposal rate"),
+    "stock_disposal": ("批而未供土地处置率", "unsupplied-stock disposal rate"),
+    "supply_rate": ("农转征土地供地率", "supply rate of converted and expropriated land"),
+    "weighted": ("加权处置率", "weighted rate"),
+}
+
+
 @dataclass(frozen=True)
 class Ranking:
-    """How many counties are commended (top) and criticised (bottom)."""
+    """How counties are ranked, and how many are commended (top) and criticised (bottom).
+
+    ``measure``: ``combined`` (stock and idle disposal together, the default),
+    ``idle_disposal``, ``stock_disposal``, ``supply_rate`` (of the last deciding
+    supply-rate task), or ``weighted``: Σ wᵢ·rateᵢ / Σ wᵢ over the rates in
+    ``weights`` (names ``stock_disposal``, ``idle_disposal``, ``supply_rate``)
+    that a county has.
+    """
 
     commend: int
     criticize: int
+    measure: str = "combined"
+    weights: tuple[tuple[str, float], ...] = ()
+
+    def label(self, lang: str = "zh") -> str:
+        """What the ranking is by, in words."""
+        zh, en = _RANKING_LABELS[self.measure]
+        if self.measure == "weighted":
+            parts = [f"{_RANKING_LABELS[k][lang == 'en']} × {w:g}" for k, w in self.weights]
+            if lang == "zh":
+                return f"{zh}（{'，'.join(parts)}）"
+            return f"{en} ({', '.join(parts)})"
+        return zh if lang == "zh" else en
 
 
 @dataclass(frozen=True)
@@ -278,6 +333,27 @@ class ApprovalRules:
     default_kind: str = "农用地转用和土地征收"
 
 
+#: How a batch's supplied area is measured (``[supply] measure``).
+SUPPLY_MEASURES: tuple[str, ...] = ("geometry", "attribute")
+
+
+@dataclass(frozen=True)
+class SupplyRules:
+    """How supplied area is measured (the ``[supply]`` section; optional, these defaults).
+
+    ``measure``: ``geometry`` (DESIGN "Definitions": the batch's outline
+    intersected with the union of its supply parcels) or ``attribute`` (the
+    monitoring system's view: the sum of the 供地面积 each supply record
+    naming the batch reports). ``sliver_ha``: with ``geometry``, an
+    unsupplied remainder under this many hectares counts as supplied, and the
+    per-batch reconciliation lists differences between the two measures over
+    it.
+    """
+
+    measure: str = "geometry"
+    sliver_ha: float = 0.01
+
+
 @dataclass(frozen=True)
 class LandCoverRules:
     """Reading the land-cover raster (CLCD class codes by default).
@@ -297,11 +373,20 @@ class LandCoverRules:
 
 @dataclass(frozen=True)
 class Sampling:
-    """The field-check sample: parcels per county, random seed, typical cases."""
+    """The field-check sample: parcels per county, random seed, typical cases.
+
+    ``typical_cases`` is the least number of typical cases ("2宗以上": at least
+    2): the largest × longest-idle parcels. Parcels of at least
+    ``typical_min_area_ha`` idle at least ``typical_min_idle_years`` are
+    typical as well, however many they are (both optional; without them
+    exactly ``typical_cases`` are picked).
+    """
 
     per_county: int
     seed: int
     typical_cases: int
+    typical_min_area_ha: float | None = None
+    typical_min_idle_years: float | None = None
 
 
 @dataclass(frozen=True)
@@ -351,6 +436,28 @@ class RuleSet:
     landcover: LandCoverRules
     sampling: Sampling
     path: str | None = field(default=None, compare=False)
+    baseline_day: str = "disposal"
+    supply: SupplyRules = field(default_factory=SupplyRules)
+
+    def stock_date(self, task: Task) -> dt.date | None:
+        """The day the stock U_b(T0) of ``task`` is measured at the end of.
+
+        ``baseline_day = "disposal"`` (the default): a supply or revocation dated on the
+        baseline itself counts as disposal, so the stock is measured at the end of the
+        day before. ``"stock"``: it counts in the stock (measured at the end of the
+        baseline day).
+
+        Examples
+        --------
+        >>> rules = load_ruleset("zhumadian-2018")
+        >>> rules.stock_date(rules.task("T3"))
+        datetime.date(2017, 12, 31)
+        """
+        if task.baseline is None:
+            return None
+        if self.baseline_day == "disposal":
+            return task.baseline - dt.timedelta(days=1)
+        return task.baseline
 
     @property
     def campaign(self) -> str:
@@ -422,6 +529,7 @@ class RuleSet:
             lines.append(f"{name} = {_toml_value(getattr(self, name))}")
         if self.baseline is not None:
             lines.append(f"baseline = {_toml_value(self.baseline)}")
+        lines.append(f"baseline_day = {_toml_value(self.baseline_day)}")
         for task in self.tasks:
             lines += ["", "[[tasks]]"]
             for f in dataclasses.fields(task):
@@ -431,19 +539,26 @@ class RuleSet:
                 if f.name == "baseline" and value == self.baseline:
                     continue
                 lines.append(f"{f.name} = {_toml_value(value)}")
-        for section in _SECTIONS:
+        for section in (*_SECTIONS, *_OPTIONAL_SECTIONS):
             lines += ["", f"[{section}]"]
             obj = getattr(self, section)
             for f in dataclasses.fields(obj):
                 value = getattr(obj, f.name)
-                if f.name in _PAIRS:  # a table of name → list, stored as pairs
-                    value = {k: list(v) for k, v in value}
+                if value is None:
+                    continue
+                if f.name in _PAIRS:  # a table stored as pairs; none is no key
+                    if not value:
+                        continue
+                    value = {k: list(v) if isinstance(v, tuple) else v for k, v in value}
                 lines.append(f"{f.name} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 
 
 #: Fields held as ((key, values), ...) pairs and written as TOML tables.
-_PAIRS = frozenset({"exempt_synonyms"})
+_PAIRS = frozenset({"exempt_synonyms", "weights"})
+
+#: Optional sections: written by to_toml, not required in a file.
+_OPTIONAL_SECTIONS = ("supply",)
 
 _SECTIONS = (
     "award",
@@ -821,7 +936,7 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         "",
         doc,
         required=("id", "name", "name_en", "source", "source_en", "tasks", *_SECTIONS),
-        optional=("notes", "baseline", "campaign"),
+        optional=("notes", "baseline", "baseline_day", "campaign", *_OPTIONAL_SECTIONS),
     )
     baseline = top.date("baseline") if top.has("baseline") else None
     tasks = _tasks(top, baseline)
@@ -844,7 +959,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         treatment=_treatment(
             _Table(src, "treatment", doc["treatment"], required=_field_names(Treatment))
         ),
-        ranking=_ranking(_Table(src, "ranking", doc["ranking"], required=_field_names(Ranking))),
+        ranking=_ranking(_Table(src, "ranking", doc["ranking"], required=("commend", "criticize"),
+                                optional=("measure", "weights"))),
         idle=idle,
         approvals=_approvals(
             _Table(src, "approvals", doc["approvals"], required=("lapse_years", "approvers", "reduce_approvers"),
@@ -861,9 +977,22 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
             idle,
         ),
         sampling=_sampling(
-            _Table(src, "sampling", doc["sampling"], required=_field_names(Sampling))
+            _Table(src, "sampling", doc["sampling"], required=("per_county", "seed", "typical_cases"),
+                   optional=("typical_min_area_ha", "typical_min_idle_years"))
         ),
         path=src,
+        baseline_day=top.choice("baseline_day", ("disposal", "stock")) if top.has("baseline_day")
+        else "disposal",
+        supply=_supply(_Table(src, "supply", doc["supply"], required=(), optional=_field_names(SupplyRules)))
+        if top.has("supply") else SupplyRules(),
+    )
+
+
+def _supply(t: _Table) -> SupplyRules:
+    default = SupplyRules()
+    return SupplyRules(
+        measure=t.choice("measure", SUPPLY_MEASURES) if t.has("measure") else default.measure,
+        sliver_ha=t.number("sliver_ha", lo=0.0) if t.has("sliver_ha") else default.sliver_ha,
     )
 
 
@@ -1050,7 +1179,22 @@ def _treatment(t: _Table) -> Treatment:
 
 
 def _ranking(t: _Table) -> Ranking:
-    return Ranking(commend=t.integer("commend"), criticize=t.integer("criticize"))
+    measure = t.choice("measure", RANKING_MEASURES) if t.has("measure") else "combined"
+    weights: list[tuple[str, float]] = []
+    if t.has("weights"):
+        names = RANKING_MEASURES[1:4]
+        w = _Table(t.src, t.sub("weights"), t.data["weights"], required=(), optional=names)
+        weights = [(n, w.number(n, lo=0.0)) for n in names if w.has(n)]
+    if measure == "weighted" and not any(v > 0 for _, v in weights):
+        raise t.error("weights", "measure = \"weighted\" 需要至少一个正权重，如 "
+                      "weights = { idle_disposal = 0.5, supply_rate = 0.5 }",
+                      "measure = \"weighted\" needs at least one positive weight, e.g. "
+                      "weights = { idle_disposal = 0.5, supply_rate = 0.5 }")
+    if weights and measure != "weighted":
+        raise t.error("weights", "只有 measure = \"weighted\" 才用权重", "weights are for measure = \"weighted\" only",
+                      t.data["weights"])
+    return Ranking(commend=t.integer("commend"), criticize=t.integer("criticize"), measure=measure,
+                   weights=tuple(weights))
 
 
 def _idle(t: _Table) -> IdleRules:
@@ -1148,6 +1292,9 @@ def _sampling(t: _Table) -> Sampling:
         per_county=t.integer("per_county"),
         seed=t.integer("seed"),
         typical_cases=t.integer("typical_cases"),
+        typical_min_area_ha=t.number("typical_min_area_ha", lo=0.0) if t.has("typical_min_area_ha") else None,
+        typical_min_idle_years=(t.number("typical_min_idle_years", lo=0.0)
+                                if t.has("typical_min_idle_years") else None),
     )
 
 

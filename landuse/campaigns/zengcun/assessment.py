@@ -291,6 +291,7 @@ def assess(
     scheduler: str | None = None,
     raster: bool = True,
     geometry: bool = True,
+    area: str = "plane",
 ) -> Assessment:
     """Assess every county of ``workspace`` against ``rules`` as of a date.
 
@@ -316,6 +317,11 @@ def assess(
         batch, for maps and GeoPackages. The CSV tables need no geometry:
         False leaves it empty and saves the cutting (a minute at national
         scale); :meth:`Assessment.unsupplied_parts` still cuts on demand.
+    area : {"plane", "ellipsoidal"}
+        Measure supplied areas on the Gauss-Krüger plane (default) or on the
+        CGCS2000 ellipsoid, as the national land survey does: each batch's
+        plane areas are divided by the projection's areal scale at the batch
+        (:func:`landuse.analysis.supply.ellipsoidal_factor`). Attribute areas are kept.
 
     Returns
     -------
@@ -342,8 +348,8 @@ def assess(
     --------
     >>> from landuse import load_workspace
     >>> a = assess(load_workspace(), "zhumadian-2018", "2018-12-31")
-    >>> len(a.counties)
-    10
+    >>> len(a.counties)  # 10 counties and one functional zone
+    11
     >>> sorted(a.counties["outcome"].unique())
     ['award', 'penalty']
     """
@@ -360,7 +366,7 @@ def assess(
             progress(name)
 
     measured = {min(t, task.deadline) for task in rules.tasks}
-    baselines = {task.baseline for task in rules.tasks if task.baseline is not None}
+    baselines = {rules.stock_date(task) for task in rules.tasks if task.baseline is not None}
     dates = sorted({t, *measured, *baselines})
     layers = deciding_layers(rules)
     # Data is delivered up to the campaign's last deadline: a date a year past both it and the
@@ -376,7 +382,15 @@ def assess(
     else:
         raise SchemaError(f"未知的计算引擎 “{engine}”（应为 local 或 dask）",
                           f"unknown engine '{engine}' (use local or dask)")
-    ledger, supply_problems = supply.batch_ledger(workspace, links, dates)
+    if area not in ("plane", "ellipsoidal"):
+        raise SchemaError(f"未知的面积量算方式 “{area}”（应为 plane 或 ellipsoidal）",
+                          f"unknown area measure '{area}' (use plane or ellipsoidal)")
+    scale = None
+    if area == "ellipsoidal":
+        b = workspace.batches
+        scale = pd.Series(supply.ellipsoidal_factor(b.geometry, workspace.crs), index=pd.Index(b["batch_id"]))
+    ledger, supply_problems = supply.batch_ledger(workspace, links, dates, measure=rules.supply.measure,
+                                                  sliver_ha=rules.supply.sliver_ha, area_scale=scale)
 
     step("tasks")
     results = []
@@ -386,7 +400,7 @@ def assess(
         if task.measure == "supply_rate":
             measure = supply.county_supply_rates(workspace.batches, ledger, task.window, on)
         elif task.measure == "stock_disposal_rate":
-            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, on)
+            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, rules.stock_date(task), on)
         else:
             measure = idle.county_idle_disposal(workspace.idle, rules, on)
         results.append(verdict.judge_task(task, measure, codes, t))
@@ -439,6 +453,7 @@ def assess(
     undetermined = _affected(excluded, codes)
     counties = verdict.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
                                       stock_ha=stock, combined=combined, reached_now=now_reached,
+                                      rank_by=_ranking_rate(results, rules, combined),
                                       resumed_on=_resumed_on(workspace, t), undetermined=undetermined)
     counties = gpd.GeoDataFrame(
         counties, geometry=_unit_outlines(workspace.counties).reindex(counties["county_code"]).to_numpy(),
@@ -449,7 +464,8 @@ def assess(
                                *_uncounted_disposals(workspace, rules)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
-                      extra={"plan_year": year, "dates": dates, "links": links, "excluded": excluded})
+                      extra={"plan_year": year, "dates": dates, "links": links, "excluded": excluded,
+                             "area": area})
 
 
 def _check_period(rules: RuleSet, t: dt.date) -> None:
@@ -603,7 +619,7 @@ def _reached_now(rules: RuleSet, workspace: Workspace, ledger: pd.DataFrame, cod
         if task.measure == "supply_rate":
             measure = supply.county_supply_rates(workspace.batches, ledger, task.window, t)
         elif task.measure == "stock_disposal_rate":
-            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, task.baseline, t)
+            measure = supply.county_stock_disposal(workspace.batches, ledger, task.window, rules.stock_date(task), t)
         else:
             measure = idle.county_idle_disposal(workspace.idle, rules, t)
         out[task.id] = verdict.judge_task(task, measure, codes, t).frame["reached"]
@@ -672,6 +688,32 @@ def _combined(results: list[verdict.TaskResult]) -> pd.Series:
     return supply._ratio(done, base)
 
 
+def _ranking_rate(results: list[verdict.TaskResult], rules: RuleSet, combined: pd.Series) -> pd.Series:
+    """The rate counties are ranked by: ``rules.ranking.measure`` (NaN: not ranked)."""
+    rates: dict[str, pd.Series] = {}
+    for r in results:
+        key = {"stock_disposal_rate": "stock_disposal", "idle_disposal_rate": "idle_disposal"}.get(r.task.measure)
+        if key:
+            rates.setdefault(key, r.frame["rate"])
+        elif r.task.measure == "supply_rate" and not r.task.milestone:
+            rates["supply_rate"] = r.frame["rate"]  # the last deciding supply-rate task
+    measure = rules.ranking.measure
+    if measure == "combined":
+        return combined
+    if measure != "weighted":
+        return rates.get(measure, pd.Series(dtype="float64"))
+    parts = [(rates[k], w) for k, w in rules.ranking.weights if k in rates and w > 0]
+    if not parts:
+        return pd.Series(dtype="float64")
+    frame = pd.concat([p for p, _ in parts], axis=1)
+    weights = np.array([w for _, w in parts])
+    have = frame.notna().to_numpy()
+    total = (frame.fillna(0.0).to_numpy() * weights).sum(axis=1)
+    norm = (have * weights).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.Series(np.where(norm > 0, total / norm, np.nan), index=frame.index)
+
+
 def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t: dt.date,
                   links: supply.SupplyLinks) -> gpd.GeoDataFrame:
     key = f"{pd.Timestamp(t):%Y-%m-%d}"
@@ -689,7 +731,7 @@ def _batch_detail(workspace: Workspace, ledger: pd.DataFrame, rules: RuleSet, t:
             d1, d2 = (pd.Timestamp(d) for d in task.window)
             b[f"in_{task.id}"] = b["approval_date"].between(d1, d2)
         if task.baseline is not None:
-            k0 = f"{pd.Timestamp(task.baseline):%Y-%m-%d}"
+            k0 = f"{pd.Timestamp(rules.stock_date(task)):%Y-%m-%d}"
             b[f"unsupplied_baseline_ha_{task.id}"] = led[f"U@{k0}"].to_numpy()
     b["approval_year"] = b["approval_date"].dt.year.astype("Int64")
     counted = links.pieces[links.pieces["supply_date"] <= pd.Timestamp(t)]
@@ -753,7 +795,13 @@ def _typical_and_sample(ledger_idle: gpd.GeoDataFrame, candidates: gpd.GeoDataFr
     pool = pd.concat([pool_l.drop(columns="idle_id"), pool_c.drop(columns="parcel_id")])
     pool["score"] = pool["area_ha"] * pool["idle_years"].fillna(0.0)
     pool = pool.sort_values(["score", "key"], ascending=[False, True], kind="stable")
-    typical = pool.head(rules.sampling.typical_cases)
+    # "挑选2宗以上": at least typical_cases, plus every parcel over both thresholds when set.
+    sp = rules.sampling
+    big = pd.Series(False, index=pool.index)
+    if sp.typical_min_area_ha is not None and sp.typical_min_idle_years is not None:
+        big = (pool["area_ha"] >= sp.typical_min_area_ha) & (pool["idle_years"].fillna(0.0) >= sp.typical_min_idle_years)
+    ranked = np.arange(len(pool)) < sp.typical_cases
+    typical = pool[ranked | big.to_numpy()]
     rng = np.random.default_rng(seed)
     ordered = pool.sort_values(["county_code", "key"], kind="stable")
     picks = []
@@ -816,17 +864,35 @@ def tables(assessment: Assessment) -> dict[str, pd.DataFrame]:
         "idle": _plain(assessment.idle),
         "candidates": _plain(assessment.candidates),
         "supplies": _plain(assessment.supplies),
+        "reconciliation": _plain(reconciliation_table(assessment)),
         "problems": problems,
     }
 
 
 #: The CSV files :func:`save_assessment` writes, in order.
-TABLE_FILES = ("counties.csv", "batches.csv", "idle.csv", "candidates.csv", "supplies.csv", "problems.csv")
+TABLE_FILES = ("counties.csv", "batches.csv", "idle.csv", "candidates.csv", "supplies.csv",
+               "reconciliation.csv", "problems.csv")
+
+
+def reconciliation_table(assessment: Assessment) -> pd.DataFrame:
+    """Per batch, supplied area by geometry and by the supply records (see
+    :func:`landuse.analysis.supply.reconciliation`), tolerance ``rules.supply.sliver_ha``."""
+    table = assessment.extra.get("reconciliation")
+    if table is None:
+        links = assessment.extra.get("links")
+        if links is None:
+            links = supply.link_supplies(assessment.workspace.batches, assessment.workspace.supplies,
+                                         until=assessment.as_of)
+        table = supply.reconciliation(assessment.workspace, links, assessment.as_of,
+                                      assessment.rules.supply.sliver_ha)
+        assessment.extra["reconciliation"] = table
+    return table
 
 
 def save_assessment(assessment: Assessment, out_dir: str | os.PathLike, *, overwrite: bool = False) -> list[Path]:
     """Write ``counties.csv``, ``batches.csv``, ``idle.csv``, ``candidates.csv``,
-    ``supplies.csv`` and ``problems.csv`` (UTF-8 with BOM) into ``out_dir``.
+    ``supplies.csv``, ``reconciliation.csv`` and ``problems.csv`` (UTF-8 with BOM)
+    into ``out_dir``.
 
     The files are written as a set (:func:`landuse.io.files.output_set`): all of
     them or none replace the previous ones. With ``overwrite`` False an

@@ -121,7 +121,7 @@ def _measure(
         return supply.county_supply_rates(workspace.batches, ledger, task.window, on)
     if task.measure == "stock_disposal_rate":
         return supply.county_stock_disposal(
-            workspace.batches, ledger, task.window, task.baseline, on
+            workspace.batches, ledger, task.window, rules.stock_date(task), on
         )
     return idle.county_idle_disposal(workspace.idle, rules, on)
 
@@ -172,7 +172,7 @@ def quarterly_progress(
     >>> p = quarterly_progress(load_workspace(), "zhumadian-2018", as_of="2018-12-31")
     >>> sorted(p["date"].dt.strftime("%m-%d").unique())
     ['03-31', '06-30', '09-30', '12-31']
-    >>> len(p) == 10 * 4 * 4
+    >>> len(p) == 11 * 4 * 4  # 10 counties and a functional zone
     True
     """
     if isinstance(rules, str | os.PathLike):
@@ -180,10 +180,11 @@ def quarterly_progress(
     dates = progress_dates(rules, as_of=as_of, start=start)
     end = dates[-1]
     measured = sorted({min(d, task.deadline) for d in dates for task in rules.tasks})
-    baselines = {task.baseline for task in rules.tasks if task.baseline is not None}
+    baselines = {rules.stock_date(task) for task in rules.tasks if task.baseline is not None}
     if links is None:
         links = supply.link_supplies(workspace.batches, workspace.supplies, until=end)
-    ledger, _ = supply.batch_ledger(workspace, links, sorted({*measured, *baselines}))
+    ledger, _ = supply.batch_ledger(workspace, links, sorted({*measured, *baselines}),
+                                    measure=rules.supply.measure, sliver_ha=rules.supply.sliver_ha)
 
     codes = pd.Index(workspace.counties["county_code"], name="county_code")
     names = pd.Series(workspace.counties["county_name"].to_numpy(), index=codes)
