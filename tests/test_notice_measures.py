@@ -48,6 +48,17 @@ def test_a_base_of_rounding_is_no_task():
     assert row["T2_gap_ha"] == 0.0
 
 
+def test_supply_without_geometry_dated_on_the_deadline_counts():
+    # 1 ha batch; 0.75 ha supplied on 31 Dec, recorded without a parcel outline: exactly 75 %.
+    ws = workspace([A], batches=[batch("A1", A, "2016-06-01", sq(0, 0))],
+                   supplies=[supply("P1", "A1", T, None, area_ha=0.75, county_code=A)])
+    row = assess(ws, ZMD, T, raster=False).counties.set_index("county_code").loc[A]
+    assert row["T2_rate"] == 0.75
+    assert row["T2_met"] == True  # noqa: E712
+    before = assess(ws, ZMD, "2018-12-30", raster=False).counties.set_index("county_code").loc[A]
+    assert before["T2_rate"] == 0.0
+
+
 def test_revocation_dated_on_the_day_counts():
     # 1 ha batch, 0.5 ha revoked on the deadline, 0.25 ha supplied: 0.25 / 0.5 = 50 %.
     ws = workspace([A], batches=[batch("A1", A, "2016-06-01", sq(0, 0))],
