@@ -18,7 +18,7 @@ Usage::
 
     python scripts/mutate.py --list                      # the mutants
     python scripts/mutate.py                             # all of them (slow on 2 cores)
-    python scripts/mutate.py --module linkage            # one module's
+    python scripts/mutate.py --module verdict            # one module's
     python scripts/mutate.py --only L-award-or --only 'R-zmd-*'
     python scripts/mutate.py --tests tests/test_linkage.py --timeout 300
     python scripts/mutate.py --all-tests                 # the whole fast suite per mutant
@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: test_properties.py is left out (minutes of hypothesis); --all-tests runs every fast test.
 _NOTICE = ["tests/test_notice_ranking.py", "tests/test_notice_consequences.py", "tests/test_notice_edges.py"]
 MODULE_TESTS = {
-    "linkage": [*_NOTICE, "tests/test_linkage.py"],
+    "verdict": [*_NOTICE, "tests/test_linkage.py"],
     "supply": ["tests/test_supply.py", "tests/test_notice_edges.py", "tests/test_notice_measures.py",
                "tests/test_linkage.py"],
     "idle": ["tests/test_notice_measures.py", "tests/test_candidates.py", "tests/test_notice_edges.py",
@@ -88,8 +88,6 @@ MNR = "landuse/rules/rulesets/mnr-2018.toml"
 
 _REACHED = 'reached = frame["rate"] + RATE_EPS >= task.target'
 _AWARD = "award = ~missed & reached.all(axis=1)"
-_SCALE = '[little & award, ~little & ~award], [tr.scale_favoured, tr.scale_cut]'
-_DEVZONE = '[little & award, ~little & ~award], [tr.devzone_supported, tr.devzone_suspended]'
 
 MUTANTS: list[Mutant] = [
     # --- the judge: comparisons at the target and the deadline -----------------------------
@@ -157,12 +155,9 @@ MUTANTS: list[Mutant] = [
     Mutant("L-little-quantile-fixed", LINKAGE, "stock.quantile(tr.little_stock_quantile)", "stock.quantile(0.4)"),
     Mutant("L-stock-missing-much", LINKAGE, "stock = stock_ha.reindex(codes).fillna(0.0)",
            "stock = stock_ha.reindex(codes).fillna(1e9)"),
-    Mutant("L-scale-cut-or", LINKAGE, _SCALE, "[little & award, ~little | ~award], [tr.scale_favoured, tr.scale_cut]"),
-    Mutant("L-scale-favour-or", LINKAGE, _SCALE, "[little | award, ~little & ~award], [tr.scale_favoured, tr.scale_cut]"),
-    Mutant("L-devzone-cut-or", LINKAGE, _DEVZONE,
-           "[little & award, ~little | ~award], [tr.devzone_supported, tr.devzone_suspended]"),
-    Mutant("L-devzone-favour-or", LINKAGE, _DEVZONE,
-           "[little | award, ~little & ~award], [tr.devzone_supported, tr.devzone_suspended]"),
+    # Scale indicators and development zones share one pair of conditions (verdict.judge_counties).
+    Mutant("L-treatment-cut-or", LINKAGE, "~little & ~award & ~unknown", "(~little | ~award) & ~unknown"),
+    Mutant("L-treatment-favour-or", LINKAGE, "little & award & ~unknown,", "(little | award) & ~unknown,"),
 
     # --- supply: dates, caps, windows, the no-task threshold ----------------------------------
     Mutant("S-piece-date-lt", SUPPLY, 'dated = (self.pieces["supply_date"] <= t).to_numpy()',
@@ -229,8 +224,8 @@ MUTANTS: list[Mutant] = [
     Mutant("P-withdraw-full-only", APPROVALS, 'comp.isin(["部分实施", "已实施"])', 'comp.isin(["已实施"])'),
     Mutant("P-reduce-any-approver", APPROVALS, 'b["approver"].isin(ar.reduce_approvers)',
            'b["approver"].isin(ar.approvers)'),
-    Mutant("P-unknown-site-changed", APPROVALS, 'comp.isin(["部分实施", "已实施"]) & unchanged.fillna(True)',
-           'comp.isin(["部分实施", "已实施"]) & unchanged.fillna(False)'),
+    Mutant("P-unknown-site-changed", APPROVALS, "& unchanged.fillna(True))\n    reduce",
+           "& unchanged.fillna(False))\n    reduce"),
     Mutant("P-built-share-lt", APPROVALS, "(share[share.notna()] <= limit)", "(share[share.notna()] < limit)"),
     Mutant("P-nothing-supplied-strict", APPROVALS, "nothing = supplied <= EPS_HA", "nothing = supplied <= 0.5"),
     Mutant("P-ground-ignored", APPROVALS, "left_on_ground.fillna(0.0) > MIN_CANDIDATE_HA)", "True)"),
@@ -335,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this mutant (glob patterns allowed; repeatable)")
     parser.add_argument("--module", action="append", metavar="MODULE",
-                        help="run only one module's mutants: linkage, supply, idle, approvals, "
+                        help="run only one module's mutants: verdict, supply, idle, approvals, "
                              "zhumadian-2018.toml, mnr-2018.toml (repeatable; a prefix is enough)")
     parser.add_argument("--tests", nargs="+", metavar="FILE",
                         help="test files to run per mutant (default: the module's, see MODULE_TESTS)")
