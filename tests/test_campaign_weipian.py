@@ -24,7 +24,7 @@ from landuse.model.workspace import load_workspace, sample_workspace
 from landuse.rules.model import load_ruleset
 
 RULES = "zhumadian-2019-weipian"
-BUNDLED = Path(__file__).resolve().parents[1] / "landuse" / "rulesets" / f"{RULES}.toml"
+BUNDLED = Path(__file__).resolve().parents[1] / "landuse" / "rules" / "rulesets" / f"{RULES}.toml"
 COLUMNS = ["F_ha", "I_ha", "violation_ratio", "red_line_exceeded", "rectification_rate", "unrectified_ha",
            "plan_deduction_ha"]
 #: Per county of the sample, as of 2020-06-30: F (ha), violation ratio, rectification rate, deduction (ha).
@@ -40,6 +40,25 @@ SAMPLE = {
     "411728": (15.9620, 0.0645, 0.8363, 0.2200),
     "411729": (18.2513, 0.2182, 0.2107, 5.2285),
 }
+
+#: The sample's functional zone and the county it is carved from (layers/README.md).
+ZONE, PARENT = "411790", "411702"
+
+
+def merged(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with the functional zone folded back into its parent county.
+
+    SAMPLE holds the figures hand-checked per county before the zone was carved
+    out of 驿城区: the zone and the rest of 驿城区 must add up to them.
+    """
+    table = table.copy()
+    for col in ("F_ha", "I_ha", "illegal_ha", "rectified_ha", "unrectified_ha", "plan_deduction_ha"):
+        if col in table:
+            table.at[PARENT, col] = table.at[PARENT, col] + table.at[ZONE, col]
+    table.at[PARENT, "violation_ratio"] = table.at[PARENT, "I_ha"] / table.at[PARENT, "F_ha"]
+    if "illegal_ha" in table:
+        table.at[PARENT, "rectification_rate"] = table.at[PARENT, "rectified_ha"] / table.at[PARENT, "illegal_ha"]
+    return table.drop(index=ZONE)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +127,9 @@ def test_a_bad_rule_set_names_the_dotted_key(tmp_path: Path, old: str, new: str,
 # --- the result on the sample ---------------------------------------------------------------
 def test_the_sample_figures_are_the_hand_checked_ones(sample_result) -> None:
     table = sample_result.counties
-    assert list(table.columns[:8]) == ["county_name", *COLUMNS]
+    assert list(table.columns[:9]) == ["county_name", "unit_kind", *COLUMNS]
+    assert table.at[ZONE, "unit_kind"] == "功能区"
+    table = merged(table)
     for code, (f, ratio, rate, cut) in SAMPLE.items():
         assert table.at[code, "F_ha"] == pytest.approx(f, abs=5e-5)
         assert table.at[code, "violation_ratio"] == pytest.approx(ratio, abs=5e-5)
@@ -118,8 +139,11 @@ def test_the_sample_figures_are_the_hand_checked_ones(sample_result) -> None:
     s = sample_result.summary
     assert s["city_violation_ratio"] == pytest.approx(0.2051, abs=5e-5)
     assert s["city_red_line_exceeded"] is True
-    assert s["ranking"][:2] == ["411727", "411702"]
-    assert table["violation_rank"].tolist() == [2, 9, 3, 7, 4, 8, 5, 1, 10, 6]
+    # The zone: all its 0.57 ha of farmland taken was taken illegally (100 %), then 汝南县.
+    assert s["ranking"][:2] == [ZONE, "411727"]
+    ranked = sample_result.counties.sort_values("violation_rank")
+    assert ranked["violation_ratio"].is_monotonic_decreasing
+    assert ranked["violation_rank"].tolist() == list(range(1, len(ranked) + 1))
 
 
 def test_the_ledger_lists_every_illegal_change_of_the_round(sample_result) -> None:
@@ -169,7 +193,7 @@ def test_assess_prints_the_red_line_table_and_writes_the_csvs(cli_run, tmp_path:
     assert "汝南县" in result.stdout
     assert "超过" in result.stdout
     counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
-    assert list(counties.columns[:10]) == ["county_code", "county_name", *COLUMNS, "data_complete"]
+    assert list(counties.columns[:11]) == ["county_code", "county_name", "unit_kind", *COLUMNS, "data_complete"]
     assert set(counties["data_complete"]) == {True}
     assert counties.set_index("county_code").loc["411723", "red_line_exceeded"]
     ledger = pd.read_csv(tmp_path / "weipian_illegal.csv", encoding="utf-8-sig")
@@ -185,9 +209,9 @@ def test_assess_as_of_an_earlier_date_counts_less_rectified(cli_run, tmp_path: P
     assert result.exit_code == 0, result.output
     assert "red line 15%" in result.stdout
     counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
-    later = {code: v[2] for code, v in SAMPLE.items()}
+    later = {code: v[2] for code, v in SAMPLE.items() if code != PARENT}
     earlier = counties.set_index("county_code")["rectification_rate"]
-    assert all(earlier[c] <= later[c] + 1e-9 for c in SAMPLE)
+    assert all(earlier[c] <= later[c] + 1e-9 for c in later)
     assert earlier.sum() < sum(later.values())
     # The violation ratio does not depend on the date.
     assert counties.set_index("county_code").loc["411727", "violation_ratio"] == pytest.approx(0.3425, abs=5e-5)
@@ -226,9 +250,10 @@ def test_the_deduction_applies_after_the_multiplier(cli_run, tmp_path: Path) -> 
     assert "最终计划" in result.stdout
     counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
     table = counties.set_index("county_code")
-    for code, (_, _, _, cut) in SAMPLE.items():
-        assert table.at[code, "plan_deduction_ha"] == pytest.approx(cut, abs=5e-5)
-        assert table.at[code, "plan_final_ha"] == pytest.approx(table.at[code, "plan_next_ha"] - cut, abs=5e-5)
+    assert merged(table)["plan_deduction_ha"].to_dict() == pytest.approx(
+        {code: v[3] for code, v in SAMPLE.items()}, abs=5e-5)
+    final = table["plan_next_ha"] - table["plan_deduction_ha"]
+    assert table["plan_final_ha"].to_numpy() == pytest.approx(final.to_numpy(), abs=5e-5)
     # 汝南县 missed a 增存 task (× 0.80) and crossed the red line: 108.53 × 0.8 − 5.9344.
     assert table.at["411727", "plan_final_ha"] == pytest.approx(table.at["411727", "plan_base_ha"] * 0.8 - 5.9344,
                                                                 abs=5e-4)
