@@ -207,8 +207,8 @@ def _zengcun_only(rules: Any) -> Any:
     campaign = getattr(rules, "campaign", "zengcun")
     if campaign != "zengcun":
         raise click.UsageError(
-            f"规则集 {rules.id} 属于 {campaign} 考核，目前只能用于 landuse assess / rule set {rules.id} is of the "
-            f"{campaign} campaign: only `landuse assess` runs it for now")
+            f"规则集 {rules.id} 属于 {campaign} 考核，只能用于 landuse assess、report、map / rule set {rules.id} is "
+            f"of the {campaign} campaign: `landuse assess`, `report` and `map` run it")
     return rules
 
 
