@@ -771,7 +771,9 @@ def append_campaign(page: str, result: CampaignResult, campaign: Campaign, rules
                  "plan_deduction_ha": ("增违挂钩核减（公顷）", "增违挂钩 cut (ha)"),
                  "plan_final_ha": ("下一年度计划（公顷）", "next year's plan (ha)")}
         texts = [_column_texts(plans[c], c, lang) for c in cols]
-        rows = "".join("<tr>" + "".join(f"<td>{t[i]}</td>" for t in texts) + "</tr>" for i in range(len(plans)))
+        kinds = ['<td class="num">' if c.endswith("_ha") else "<td>" for c in cols]
+        rows = "".join("<tr>" + "".join(f"{k}{t[i]}</td>" for k, t in zip(kinds, texts, strict=True)) + "</tr>"
+                       for i in range(len(plans)))
         parts.append(f"<h3>{_e('计划核定（先乘增存挂钩系数，再减增违挂钩核减）' if zh else 'Plans: the 增存挂钩 multiplier, then the 增违挂钩 cut')}</h3>"
                      '<div class="scroll"><table class="counties"><thead><tr>'
                      + "".join(f"<th>{_e(heads[c][0 if zh else 1])}</th>" for c in cols)
