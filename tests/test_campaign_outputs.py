@@ -339,3 +339,67 @@ def test_existing_outputs_are_refused_before_computing(tmp_path: Path, monkeypat
     assert "--overwrite" in result.output
     assert target.read_text(encoding="utf-8") == "mine"
     assert calls == []
+
+
+# --- any campaign: a result made by hand ----------------------------------------------------
+def handmade_result() -> Any:
+    """A campaign that exists nowhere: two units, one ledger with two rows, one empty, one layer."""
+    import datetime as dt
+
+    from shapely.geometry import box
+
+    from landuse.campaigns import CampaignResult, Ledger, MapLayer
+
+    counties = pd.DataFrame({"county_name": ["甲县", "乙县"], "done_ha": [1.5, float("nan")],
+                             "ok": pd.array([True, pd.NA], dtype="boolean")},
+                            index=pd.Index(["411702", "411721"], name="county_code"))
+    rows = pd.DataFrame({"item": ["=HYPERLINK(\"x\")", "-2"], "kind": ["a", "b"], "area_ha": [1.25, 2.5],
+                         "when": pd.to_datetime(["2020-01-02", None])})
+    columns = {"item": ("编号", "item"), "kind": ("类型", "kind"), "area_ha": ("面积（公顷）", "area (ha)"),
+               "when": ("日期", "date")}
+    layer = MapLayer("units", "单位", "units",
+                     gpd.GeoDataFrame({"state": ["good", "odd"], "county_name": ["甲县", "乙县"]},
+                                      geometry=[box(500_000, 3_650_000, 501_000, 3_651_000),
+                                                box(501_000, 3_650_000, 502_000, 3_651_000)], crs=4547),
+                     "state", {"good": ("良", "good", "#00aa00"), "bad": ("差", "bad", "javascript:x")},
+                     {"county_name": ("县区", "unit")})
+    return CampaignResult(
+        "handmade", dt.date(2020, 6, 30), counties,
+        {"county_name": ("县区", "unit"), "done_ha": ("完成（公顷）", "done (ha)"), "ok": ("达标", "met")},
+        ledgers=[Ledger("items", "清单", "items", rows, columns, total=("area_ha",)),
+                 Ledger("none", "空清单", "nothing", rows.iloc[:0], columns, total=("area_ha",))],
+        layers=[layer])
+
+
+def test_any_campaigns_workbook(tmp_path: Path) -> None:
+    from landuse.output.campaign_report import campaign_workbook_bytes
+
+    path = tmp_path / "l.xlsx"
+    path.write_bytes(campaign_workbook_bytes(handmade_result(), rules_id="own", title=("自定考核", "own")))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["县区汇总", "清单", "空清单"]
+    units = sheet_rows(path, "县区汇总")
+    assert units[3] == ("代码", "县区", "完成（公顷）", "达标")
+    assert units[4] == ("411702", "甲县", 1.5, "是")
+    assert units[5] == ("411721", "乙县", None, None)
+    items = sheet_rows(path, "清单")
+    assert items[0][0] == "清单"
+    assert items[1][0] == "截至 2020-06-30 · 规则集 own"
+    assert items[4] == ("'=HYPERLINK(\"x\")", "a", 1.25, "2020-01-02")
+    assert items[5] == ("-2", "b", 2.5, None)  # a plain number stays as it is
+    assert items[6] == ("合计", None, "=SUBTOTAL(9,C5:C6)", None)
+    empty = sheet_rows(path, "空清单")
+    assert empty[4] == ("合计", None, 0, None)
+
+
+def test_any_campaigns_map(tmp_path: Path) -> None:
+    from landuse.output.campaign_report import campaign_map
+    from landuse.output.maps import map_html
+
+    m = campaign_map(handmade_result(), title=("自定考核", "own"))
+    assert m.landuse_stats.features == {"units": 2}
+    page = map_html(m)
+    offline(page)
+    assert "javascript:x" not in page  # a colour that is not one is grey
+    assert "#00aa00" in page
+    assert "其他" in page  # "odd" has no style: it is drawn as other

@@ -266,7 +266,7 @@ def _map_layers(result: CampaignResult, lang: str) -> tuple[list[Any], gpd.GeoDa
         if no_geometry:
             missing[key] = no_geometry
         unit = z == 0 and len(prepared) > 1
-        values = (frame[layer.category].astype(object).map(lambda v: None if v is None or v is pd.NA else str(v))
+        values = (frame[layer.category].astype(object).map(lambda v: None if pd.isna(v) else str(v))
                   if layer.category in frame else pd.Series(None, index=frame.index, dtype=object))
         known = list(layer.styles)
         styles = []
@@ -489,8 +489,12 @@ def _write_sheet(wb: Any, fmt: Any, name: str, title: str, meta: str, frame: pd.
         if col in total and numeric:
             letter = _column_letter(j)
             value = float(pd.to_numeric(frame[col], errors="coerce").sum())
-            formula = f"=SUBTOTAL(9,{letter}{data_first + 1}:{letter}{data_first + max(n, 1)})"
-            ws.write_formula(data_first + n, j, formula, fmt("total_num", _number_format(col, integral)), value)
+            number = fmt("total_num", _number_format(col, integral))
+            if n:
+                formula = f"=SUBTOTAL(9,{letter}{data_first + 1}:{letter}{data_first + n})"
+                ws.write_formula(data_first + n, j, formula, number, value)
+            else:  # no rows: a sum over none, not a formula over its own cell
+                ws.write_number(data_first, j, 0.0, number)
     if total:
         ws.write_string(data_first + n, 0, _w("total", lang), fmt("total"))
     ws.set_row(head, 30)
