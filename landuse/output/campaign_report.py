@@ -27,6 +27,14 @@ from ``xstatic-leaflet``, no tiles unless asked for, the compact layer
 encoding and the size budget): each :class:`~landuse.campaigns._base.MapLayer`
 becomes one switchable layer coloured by its category, with its popup
 columns. Layers of larger features are drawn under those of smaller ones.
+
+:func:`append_campaign` adds a campaign's section, county table and map to a
+增存挂钩 report page (``landuse report --rules zhumadian-2018 --rules
+zhumadian-2019-weipian``).
+
+(Over 800 lines: the page, the map adapter and the workbook share the cell
+texts of one result — the category labels its layers declare, the number
+formats its column names imply; the map adapter can become its own module.)
 """
 
 from __future__ import annotations
