@@ -403,3 +403,27 @@ def test_any_campaigns_map(tmp_path: Path) -> None:
     assert "javascript:x" not in page  # a colour that is not one is grey
     assert "#00aa00" in page
     assert "其他" in page  # "odd" has no style: it is drawn as other
+
+
+def test_a_large_map_keeps_the_units_as_outlines() -> None:
+    """Over 5 000 parcels the page draws on canvas and parcels are dots at city scale; the units'
+    layer (the largest features) is the one the page's script keeps as outlines."""
+    import numpy as np
+    import shapely
+
+    from landuse.campaigns import MapLayer
+    from landuse.output.campaign_report import campaign_map
+    from landuse.output.maps import map_html
+
+    base = handmade_result()
+    x = 500_000 + (np.arange(5_001) % 100) * 20.0
+    y = 3_650_000 + (np.arange(5_001) // 100) * 20.0
+    parcels = gpd.GeoDataFrame({"kind": ["p"] * 5_001}, geometry=shapely.box(x, y, x + 10, y + 10), crs=4547)
+    result = dataclasses.replace(base, layers=[
+        MapLayer("parcels", "图斑", "parcels", parcels, "kind", {"p": ("图斑", "parcel", "#d7191c")}), *base.layers])
+    m = campaign_map(result, title=("自定考核", "own"))
+    assert m.landuse_stats.features == {"counties": 2, "parcels": 5_001}
+    assert m.landuse_stats.layers["counties"].name == "单位"
+    page = map_html(m)
+    assert '"canvas":true' in page
+    assert "lu-units" in page  # the units' paths keep their own class

@@ -270,10 +270,13 @@ def _map_layers(result: CampaignResult, lang: str) -> tuple[list[Any], gpd.GeoDa
     for z, (layer, frame, no_geometry, _area) in enumerate(prepared):
         if not len(frame):
             continue
-        key = _layer_key(layer.name, taken)
+        unit = z == 0 and len(prepared) > 1
+        own = _layer_key(layer.name, taken)
+        # The units' layer takes the key the page's script knows as the units: on a map large
+        # enough to be drawn on canvas, it stays outlines while parcels are dots (see map.js).
+        key = "counties" if unit else own
         if no_geometry:
             missing[key] = no_geometry
-        unit = z == 0 and len(prepared) > 1
         values = (frame[layer.category].astype(object).map(lambda v: None if pd.isna(v) else str(v))
                   if layer.category in frame else pd.Series(None, index=frame.index, dtype=object))
         known = list(layer.styles)
@@ -281,9 +284,9 @@ def _map_layers(result: CampaignResult, lang: str) -> tuple[list[Any], gpd.GeoDa
         for v in known:
             colour = layer.styles[v][2]
             colour = colour if _COLOUR.match(str(colour)) else _OTHER_COLOUR
-            styles.append(maps._path_style(key, colour, _UNIT_EDGE if unit else colour,
+            styles.append(maps._path_style(own, colour, _UNIT_EDGE if unit else colour,
                                            weight=1.4 if unit else 1.2, fill_opacity=0.55 if unit else 0.8))
-        styles.append(maps._path_style(key, _OTHER_COLOUR, "#555555", weight=1.0,
+        styles.append(maps._path_style(own, _OTHER_COLOUR, "#555555", weight=1.0,
                                        fill_opacity=0.55 if unit else 0.8))
         lookup = pd.Series(np.arange(len(known)), index=pd.Index(known, dtype=object))
         classes = lookup.reindex(values.to_numpy()).fillna(len(known)).to_numpy(dtype=int)
@@ -349,8 +352,8 @@ def campaign_map(
     >>> from landuse.rules.model import load_ruleset
     >>> ws = load_workspace(required=("counties", "changes"), landcover=False)
     >>> m = campaign_map(run(ws, load_ruleset("zhumadian-2019-weipian")))
-    >>> sorted(m.landuse_stats.features)
-    ['weipian_legality', 'weipian_rectification', 'weipian_red_line']
+    >>> m.landuse_stats.features  # the units' layer is keyed "counties", under the others
+    {'counties': 11, 'weipian_legality': 300, 'weipian_rectification': 71}
     """
     from landuse.output import maps
 
