@@ -1,5 +1,7 @@
 """The outputs of any campaign plug-in: the report page, the map, the workbook and the tables.
 
+One module (over 800 lines) because the page, the map adapter and the workbook share the cell texts of one result (the category labels its layers declare, the number formats its column names imply).
+
 A campaign (:mod:`landuse.campaigns`) returns a
 :class:`~landuse.campaigns._base.CampaignResult`; everything here reads that
 result and nothing else, so a new campaign gets its report, map and ledgers
@@ -31,10 +33,6 @@ columns. Layers of larger features are drawn under those of smaller ones.
 :func:`append_campaign` adds a campaign's section, county table and map to a
 增存挂钩 report page (``landuse report --rules zhumadian-2018 --rules
 zhumadian-2019-weipian``).
-
-(Over 800 lines: the page, the map adapter and the workbook share the cell
-texts of one result — the category labels its layers declare, the number
-formats its column names imply; the map adapter can become its own module.)
 """
 
 from __future__ import annotations
