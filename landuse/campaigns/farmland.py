@@ -317,6 +317,8 @@ def report_section(result: CampaignResult, lang: str = "zh") -> str:
             if c == "retention_status" and isinstance(v, str):
                 label = STATUS.get(v, (v, v, ""))
                 text = label[0] if zh else label[1]
+            elif isinstance(v, bool | np.bool_):
+                text = ("是" if v else "否") if zh else ("yes" if v else "no")
             elif isinstance(v, float):
                 text = num(v)
             elif v is pd.NA or v is None:

@@ -62,6 +62,13 @@ rules_option = click.option(
     "--rules", "rules_name", default="zhumadian-2018", show_default=True, metavar="NAME|FILE.toml",
     help=f"规则集：内置名称（{', '.join(list_rulesets())}）或 TOML 文件 / a bundled rule set or a TOML file.",
 )
+rules_options = click.option(
+    "--rules", "rules_name", default=("zhumadian-2018",), multiple=True, show_default=True,
+    metavar="NAME|FILE.toml",
+    help=f"规则集：内置名称（{', '.join(list_rulesets())}）或 TOML 文件；可为任一考核（卫片执法、耕地保护……）；"
+         "增存挂钩与卫片执法规则集可各给一个 / a bundled rule set or a TOML file, of any campaign; give a "
+         "增存挂钩 and a 卫片执法 one to add the latter to the former's report.",
+)
 as_of_option = click.option(
     "--as-of", "as_of", callback=_check_date, metavar="DATE",
     help="考核日期（默认为规则集最后的截止日期）/ assessment date (default: the rule set's last deadline).",
@@ -202,8 +209,8 @@ def _zengcun_only(rules: Any) -> Any:
     campaign = getattr(rules, "campaign", "zengcun")
     if campaign != "zengcun":
         raise click.UsageError(
-            f"规则集 {rules.id} 属于 {campaign} 考核，目前只能用于 landuse assess / rule set {rules.id} is of the "
-            f"{campaign} campaign: only `landuse assess` runs it for now")
+            f"规则集 {rules.id} 属于 {campaign} 考核，只能用于 landuse assess、report、map / rule set {rules.id} is "
+            f"of the {campaign} campaign: `landuse assess`, `report` and `map` run it")
     return rules
 
 
@@ -342,6 +349,129 @@ def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
                       f"city violation ratio {format_rate(s['city_violation_ratio'])} "
                       f"(red line {rules.red_line:.0%})"))
     return table
+
+
+def _split_rules(rules_names: Sequence[str]) -> tuple[list[tuple[str, Any]], Any | None]:
+    """The 增存挂钩 rule sets given (name, rules) and the one of another campaign (or None)."""
+    every = [(name, load_ruleset(name)) for name in rules_names]
+    zengcun = [(n, r) for n, r in every if getattr(r, "campaign", "zengcun") == "zengcun"]
+    others = [r for _n, r in every if getattr(r, "campaign", "zengcun") != "zengcun"]
+    if len(zengcun) > 1 or len(others) > 1 or (zengcun and others and others[0].campaign != "weipian"):
+        raise click.UsageError("--rules 只能给一个增存挂钩规则集，加一个卫片执法规则集 / --rules takes one 增存挂钩 "
+                               "rule set, and at most one 卫片执法 rule set to compose with it")
+    return zengcun, (others[0] if others else None)
+
+
+def _campaign_of(rules: Any) -> Any:
+    """The :class:`~landuse.campaigns.Campaign` plug-in a rule set belongs to."""
+    import importlib
+
+    from landuse.campaigns import CAMPAIGNS
+
+    return importlib.import_module(CAMPAIGNS[rules.campaign]).CAMPAIGN
+
+
+def measure_campaign(settings: Settings, workspace: str | None, crs: str | None, rules: Any,
+                     as_of: dt.date | None, *, raster: bool = True, accept_errors: bool = False,
+                     assessment: Assessment | None = None) -> tuple[Any, Any, list[Any]]:
+    """Load the workspace (or take the assessment's) and run a campaign's rule set on it.
+
+    Returns the campaign, its :class:`~landuse.campaigns.CampaignResult` and
+    the problems (the workspace's and the campaign's). Without
+    ``accept_errors``, a result whose data are incomplete (errors kept rows
+    out) is refused, as the 增存挂钩 report refuses one.
+    """
+    from landuse._errors import DataIncompleteError
+    from landuse.model.workspace import load_workspace
+
+    campaign = _campaign_of(rules)
+    _configure_logging(settings)
+    if assessment is not None:
+        ws = assessment.workspace
+        if not all(layer in ws.sources for layer in campaign.required):
+            ws.required = ("counties", *campaign.required)
+    else:
+        ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required), landcover=raster)
+    ws.require()
+    result = campaign.run(ws, rules, as_of)
+    problems = [*ws.problems, *result.problems]
+    errors = sum(p.severity == "error" for p in problems)
+    if not result.summary.get("data_complete", True):
+        if not accept_errors:
+            raise DataIncompleteError(
+                f"数据有 {errors} 个错误，部分数据未参与{campaign.title}计算，结论待定（详见 landuse check）；"
+                "修正数据后重算，或加 --accept-errors 仍出具结果（标为“待定”）",
+                f"{errors} data error(s) kept rows out of the {campaign.title_en} measures: the verdicts are "
+                "undetermined (see landuse check); mend the data, or pass --accept-errors to go on (marked "
+                "undetermined)")
+        LOG.warning(settings.t(f"注意：数据有 {errors} 个错误，结论待定（data_complete=false）",
+                               f"note: {errors} data error(s): the verdicts are undetermined (data_complete=false)"))
+    return campaign, result, problems
+
+
+def _campaign_report(settings: Settings, workspace: str | None, crs: str | None,
+                     zengcun: list[tuple[str, Any]], rules: Any, as_of: dt.date | None, out: str,
+                     overwrite: bool, accept_errors: bool, raster: bool, map_options: dict[str, Any]) -> None:
+    """``landuse report`` of a campaign's rule set, alone or added to a 增存挂钩 report."""
+    from landuse.io.files import write_bytes, write_csv, write_text
+    from landuse.output import campaign_report as cr
+
+    campaign = _campaign_of(rules)
+    if not zengcun:
+        names = cr.report_files(campaign)
+        check_outputs([Path(out) / n for n in names], overwrite=overwrite)
+        campaign, result, problems = measure_campaign(settings, workspace, crs, rules, as_of, raster=raster,
+                                                      accept_errors=accept_errors)
+        names += [f"{x.name}.csv" for x in result.ledgers if f"{x.name}.csv" not in names]
+        with output_set(out, names, overwrite=overwrite) as stage:
+            cr.write_campaign_report(result, campaign, rules, stage, lang=settings.lang, problems=problems,
+                                     workspace=str(workspace or settings.t("内置样例数据", "the bundled sample")),
+                                     overwrite=True, **map_options)
+        if settings.verbosity >= 0:
+            stdout_console().print(_campaign_table(result, rules, settings))
+    else:
+        # The 增存挂钩 report with the campaign's section, table and map appended; its ledgers
+        # in a workbook and CSV files of their own beside the 增存挂钩 ones.
+        from landuse.campaigns.weipian import compose_plans
+        from landuse.model.schema import problems_frame
+        from landuse.output.figures import cjk_font
+        from landuse.output.report import REPORT_FILES, REPORT_STEPS, write_report
+
+        book = f"ledgers_{campaign.name}.xlsx"
+        names = [*REPORT_FILES.values(), *TABLE_FILES, book, *(f"{n}.csv" for n in campaign.ledger_names)]
+        check_outputs([Path(out) / n for n in names], overwrite=overwrite)
+        cjk_font()
+        a = run_assessment(settings, workspace, crs, zengcun[0][0], as_of, raster=raster,
+                           accept_errors=accept_errors)
+        campaign, result, problems = measure_campaign(settings, workspace, crs, rules, as_of, raster=raster,
+                                                      accept_errors=accept_errors, assessment=a)
+        a.counties = compose_plans(a.counties, result)
+        a.problems = pd.concat([a.problems, problems_frame(result.problems)], ignore_index=True)
+        tables = cr.campaign_tables(result, lang=settings.lang)
+        title = (rules.name, rules.name_en)
+        fmap = cr.campaign_map(result, title=title, lang=settings.lang, **map_options) if result.layers else None
+        with output_set(out, names, overwrite=overwrite) as stage, \
+                steps(settings, len(REPORT_STEPS)) as progress:
+            write_report(a, stage, lang=settings.lang, overwrite=True, progress=progress, **map_options)
+            save_assessment(a, stage, overwrite=True)
+            page = (stage / "index.html").read_text(encoding="utf-8")
+            from landuse.output.maps import map_html
+
+            page = cr.append_campaign(page, result, campaign, rules, lang=settings.lang,
+                                      map_html=None if fmap is None else map_html(fmap),
+                                      plans=a.counties, workbook=book)
+            write_text(page, stage / "index.html")
+            write_bytes(cr.campaign_workbook_bytes(result, rules_id=rules.id, lang=settings.lang, title=title),
+                        stage / book)
+            for ledger in result.ledgers:
+                write_csv(tables[ledger.name], stage / f"{ledger.name}.csv")
+        print_counties(a, settings)
+        if settings.verbosity >= 0:
+            stdout_console().print(_campaign_table(result, rules, settings))
+            stdout_console().print(_plan_table(a.counties, settings))
+    for name in names:
+        click.echo(str(Path(out) / name))
+    LOG.warning(settings.t(f"会议材料已写入 {out}/（打开 index.html）", f"report written to {out}/ (open index.html)"))
 
 
 def _plan_table(counties: pd.DataFrame, settings: Settings) -> Table:
@@ -765,7 +895,7 @@ def candidates_command(settings: Settings, workspace: str | None, rules_name: st
 
 @command("report")
 @workspace_argument
-@rules_option
+@rules_options
 @as_of_option
 @click.option("--out", type=click.Path(file_okay=False), default="maps", show_default=True,
               help="输出文件夹 / output folder.")
@@ -775,7 +905,7 @@ def candidates_command(settings: Settings, workspace: str | None, rules_name: st
 @crs_option
 @no_raster_option
 @pass_settings
-def report_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None,
+def report_command(settings: Settings, workspace: str | None, rules_name: tuple[str, ...], as_of: dt.date | None,
                    out: str, overwrite: bool, accept_errors: bool, basemap: str | None, tianditu_key: str | None,
                    overlays: list[tuple[str, Any]], crs: str | None, no_raster: bool) -> None:
     """会议材料：一页式 HTML 报告、Excel 台账、静态地图和结果 GeoPackage。
@@ -792,15 +922,32 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
     $ landuse report 驻马店数据/ --as-of 2018-12-31 --out 年终考核/ --overwrite
     $ landuse report --lang en --basemap osm
     $ landuse report --basemap "http://10.1.1.8/tiles/{z}/{x}/{y}.png" --overlay 道路.shp
+
+    Another campaign's rule set writes that campaign's report: index.html
+    (its section, county table, map and ledgers), ledgers.xlsx (one sheet
+    per ledger), counties.csv, one CSV per ledger and problems.csv. Given
+    with a 增存挂钩 rule set, a 卫片执法 one adds its section and map to the
+    增存挂钩 report, and its ledgers as ledgers_weipian.xlsx and CSV files.
+
+    \b
+    $ landuse report --rules zhumadian-2019-weipian --out 卫片执法/
+    $ landuse report --rules zhumadian-2020-farmland --out 耕地保护/
+    $ landuse report --rules zhumadian-2018 --rules zhumadian-2019-weipian --out 合并/
     """
     from landuse.output.figures import cjk_font
     from landuse.output.report import REPORT_FILES, REPORT_STEPS, write_report
+
+    zengcun, other = _split_rules(rules_name)
+    if other is not None:
+        _campaign_report(settings, workspace, crs, zengcun, other, as_of, out, overwrite, accept_errors,
+                         not no_raster, {"basemap": basemap, "tianditu_key": tianditu_key, "overlays": overlays})
+        return
 
     # Every refusal comes before the computation: existing or unwritable files, no Chinese font.
     names = [*REPORT_FILES.values(), *TABLE_FILES]
     check_outputs([Path(out) / name for name in names], overwrite=overwrite)
     cjk_font()
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster,
+    a = run_assessment(settings, workspace, crs, zengcun[0][0], as_of, raster=not no_raster,
                        accept_errors=accept_errors)
     # The report and its tables are one set: written into a staging folder, moved in together.
     with output_set(out, names, overwrite=overwrite) as stage, \
@@ -817,7 +964,7 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
 
 @command("map")
 @workspace_argument
-@rules_option
+@rules_options
 @as_of_option
 @click.option("--out", type=click.Path(dir_okay=False), default="maps/outcome.html", show_default=True,
               help="输出的 HTML 文件 / the HTML file to write.")
@@ -829,7 +976,8 @@ def report_command(settings: Settings, workspace: str | None, rules_name: str, a
 @crs_option
 @no_raster_option
 @pass_settings
-def map_command(settings: Settings, workspace: str | None, rules_name: str, as_of: dt.date | None, out: str,
+def map_command(settings: Settings, workspace: str | None, rules_name: tuple[str, ...], as_of: dt.date | None,
+                out: str,
                 max_html_mb: float, overwrite: bool, accept_errors: bool, basemap: str | None,
                 tianditu_key: str | None, overlays: list[tuple[str, Any]], crs: str | None,
                 no_raster: bool) -> None:
@@ -844,16 +992,39 @@ def map_command(settings: Settings, workspace: str | None, rules_name: str, as_o
     $ landuse map
     $ landuse map --basemap tianditu --tianditu-key 你的密钥 --out 考核地图.html
     $ landuse map --overlay 乡镇.shp --overlay 道路.gpkg
-    """
-    from landuse.output.maps import render_map
 
+    Another campaign's rule set maps that campaign's layers (卫片图斑 by
+    legality and rectification, the units against the red line; farmland
+    retention, overlaps …).
+
+    \b
+    $ landuse map --rules zhumadian-2019-weipian --out 卫片图斑.html
+    """
+    from landuse.output.maps import render_map, save_map
+
+    zengcun, other = _split_rules(rules_name)
+    if other is not None and zengcun:
+        raise click.UsageError("landuse map 一次只画一个规则集的地图；合并的地图见 landuse report / landuse map draws "
+                               "one rule set's map; `landuse report` puts both in one report")
     target = Path(out)
     check_outputs([target], overwrite=overwrite)
-    a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster,
-                       accept_errors=accept_errors)
-    with output_set(target.parent, [target.name], overwrite=overwrite) as stage:
-        stats = render_map(a, stage / target.name, overwrite=True, lang=settings.lang, basemap=basemap,
-                           tianditu_key=tianditu_key, max_html_mb=max_html_mb, overlays=overlays)
+    if other is not None:
+        from landuse.output.campaign_report import campaign_map
+
+        _campaign, result, _problems = measure_campaign(settings, workspace, crs, other, as_of,
+                                                        raster=not no_raster, accept_errors=accept_errors)
+        m = campaign_map(result, title=(other.name, other.name_en), lang=settings.lang, basemap=basemap,
+                         tianditu_key=tianditu_key, max_html_mb=max_html_mb, overlays=overlays)
+        with output_set(target.parent, [target.name], overwrite=overwrite) as stage:
+            save_map(m, stage / target.name, overwrite=True)
+        stats = m.landuse_stats
+        stats = dataclasses.replace(stats, path=target)
+    else:
+        a = run_assessment(settings, workspace, crs, zengcun[0][0], as_of, raster=not no_raster,
+                           accept_errors=accept_errors)
+        with output_set(target.parent, [target.name], overwrite=overwrite) as stage:
+            stats = render_map(a, stage / target.name, overwrite=True, lang=settings.lang, basemap=basemap,
+                               tianditu_key=tianditu_key, max_html_mb=max_html_mb, overlays=overlays)
     click.echo(out)
     thinned = getattr(stats, "thinned", None)
     note = settings.t(f"（已简化：{'、'.join(thinned)}）", f" (thinned: {', '.join(thinned)})") if thinned else ""
