@@ -271,16 +271,17 @@ def test_window_ends_one_day_either_side():
 
 def test_baseline_one_day_either_side():
     # Three 1 ha batches of 2012; half of each supplied on 2017-12-31, 2018-01-01, 2018-01-02.
-    # U(T0 = 2018-01-01) = 0.5 + 0.5 + 1 = 2 ha; U(T) = 1.5 ha; disposed 0.5 ha → 25 %.
+    # A supply on or after the baseline day counts as disposal (baseline_day = "disposal", the
+    # default of issue 11): U(T0) = 0.5 + 1 + 1 = 2.5 ha; U(T) = 1.5 ha; disposed 1 ha → 40 %.
     days = ["2017-12-31", "2018-01-01", "2018-01-02"]
     ws = workspace([A], batches=[batch(f"A{i}", A, "2012-06-01", strip(1_000 * i, 0, 100)) for i in range(3)],
                    supplies=[supply(f"P{i}", f"A{i}", d, strip(1_000 * i, 0, 50)) for i, d in enumerate(days)])
     out = assess(ws, ZMD, "2018-12-31", raster=False)
     t3 = {r.task.id: r.frame for r in out.tasks}["T3"]
-    assert t3.at[A, "base_ha"] == pytest.approx(2.0)
-    assert t3.at[A, "done_ha"] == pytest.approx(0.5)
+    assert t3.at[A, "base_ha"] == pytest.approx(2.5)
+    assert t3.at[A, "done_ha"] == pytest.approx(1.0)
     row = out.counties.set_index("county_code").loc[A]
-    assert row["T3_rate"] == pytest.approx(0.25)
+    assert row["T3_rate"] == pytest.approx(0.4)
     assert row["T3_met"] == True  # noqa: E712
 
 
@@ -294,8 +295,11 @@ def test_stock_supplied_before_the_baseline_is_not_disposal():
                              supply("P3", "C1", "2018-01-01", strip(20_000, 0, 100))])
     row = assess(ws, ZMD, "2018-12-31", raster=False).counties.set_index("county_code")
     assert row.at[A, "T3_rate"] == 1.0
-    assert row.at[C, "T3_rate"] == 0.0  # supplied on the baseline day itself: in U(T0) already
-    assert row.at[C, "T3_gap_ha"] == pytest.approx(0.8)  # 20 % of the 4 ha left at T0
+    # Supplied on the baseline day itself: disposal (issue 11's reading), 1 of the 5 ha at T0 →
+    # exactly 20 %, which meets the target, with no gap.
+    assert row.at[C, "T3_rate"] == pytest.approx(0.2)
+    assert bool(row.at[C, "T3_met"])
+    assert row.at[C, "T3_gap_ha"] == pytest.approx(0.0)
 
 
 def test_judge_all_helper_is_consistent():

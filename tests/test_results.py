@@ -97,8 +97,8 @@ def test_chinese_titles_and_descriptions(gpkg, sample):
     assert {(v, d) for c, v, d in enum if c == constraint} >= {("award", "奖励"),
                                                                ("penalty", "计划核减")}
     kinds = {v: d for c, v, d in enum if c == titles[("candidates", "kind")][3]}
-    assert kinds == {"lapse": "失效", "withdraw": "撤回", "reduce": "核减",
-                     "suspected_idle": "疑似闲置"}
+    assert kinds == {"lapse": "失效", "withdraw": "撤回", "reduce": "批次核减",
+                     "used_before_supply": "未供先用", "suspected_idle": "疑似闲置"}
 
 
 def test_chinese_names_beside_the_codes(gpkg, sample):

@@ -97,7 +97,8 @@ def test_no_prj_read_in_the_one_crs_that_fits(tmp_path, clean):
 def test_no_prj_fitting_no_layer_is_an_error(tmp_path):
     ws_path = damaged.supplies_no_prj(tmp_path)
     (ws_path / "县区.prj").unlink()  # counties now lack a CRS too: two layers, nothing to fit to for sure
-    (ws_path / "批次.gpkg").unlink()
+    for other in ws_path.glob("*.gpkg"):  # every layer that carries a CRS: nothing left to fit to
+        other.unlink()
     ws = load_workspace(ws_path)
     errors = [p for p in ws.problems if p.severity == "error" and "--crs" in p.message]
     assert {p.layer for p in errors} == {"counties", "supplies"}
@@ -309,9 +310,9 @@ def test_zip_with_two_members_of_one_name(tmp_path):
 
 
 def test_zip_bomb_is_refused_before_extraction(tmp_path):
-    with pytest.raises(LayerReadError, match="1,537 MiB") as info:
+    with pytest.raises(LayerReadError, match=r"would expand to 1,5\d\d MiB") as info:
         load_workspace(damaged.zip_bomb(tmp_path))
-    assert "100" in info.value.en
+    assert "100 times" in info.value.en
 
 
 def test_zip_limits_are_keywords(tmp_path):

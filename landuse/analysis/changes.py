@@ -256,7 +256,8 @@ def _farmland(frame: pd.DataFrame, workspace: Workspace, source: str | None, cod
         from landuse.rules.model import LandCoverRules
 
         rules = LandCoverRules(built_up_classes=(), cultivated_classes=tuple(cultivated),
-                               unchanged_max_built_share=1.0, developed_min_share=1.0)
+                               unchanged_max_built_share=1.0, developed_min_share=1.0,
+                               used_before_supply_min_built_share=1.0)
         geoms = frame.geometry[measurable]
         shares = class_shares(geoms, workspace.landcover, rules)
         ha = shares["cultivated_share"].to_numpy() * shapely.area(geoms.to_numpy()) / M2_PER_HA
