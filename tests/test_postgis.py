@@ -245,7 +245,10 @@ def test_sample_from_postgis_gives_the_same_counties_csv(
         raw = read_layer(layer, *found[0], root)
         rows[raw.source.split(":")[-1].rsplit(".", 1)[0]] = len(raw.frame)
     assert loaded == rows
-    assert set(loaded) == {"供地", "县区", "失效撤回核减", "批次", "计划指标", "闲置土地"}
+    # The 增存挂钩 layers, and the campaign layers the sample holds (one survey year of two:
+    # a layer of several sources loads its first, with a notice).
+    assert set(loaded) == {"供地", "县区", "失效撤回核减", "批次", "计划指标", "闲置土地", "卫片图斑",
+                           "DLTB_2019", "永久基本农田", "补充耕地项目", "增减挂钩项目", "耕地保护目标"}
     schema = parse_url(url).schema
     assert sorted(from_db.sources.values()) == sorted(f"{schema}.{t}" for t in loaded)
 
@@ -277,23 +280,26 @@ def test_county_filter_is_pushed_down_and_keeps_the_county_whole(
     raws, _, _, _ = read_workspace(url, counties=[code])
     read = {raw.layer: len(raw.frame) for raw in raws}
     total = {raw.layer: len(raw.frame) for raw in everything}
-    assert read["counties"] == 1
+    # 驿城区 and the functional zone carved from it (a feature inside the zone is the zone's).
+    units = {code, "411790"}
+    assert read["counties"] == 2
     assert total["counties"] == 11
     for layer in ("batches", "supplies", "idle", "revocations", "quotas"):
         assert 0 < read[layer] < total[layer] / 3, layer
 
-    # Exactly the county's rows are read: those without a code found by location or batch.
+    # Exactly the units' rows are read: those without a code found by location or batch.
     ws = workspace_from_postgis(url, counties=[code])
     for layer in ("counties", "batches", "supplies", "idle", "quotas"):
-        assert len(ws.layer(layer)) == int((full.layer(layer)["county_code"] == code).sum()), layer
+        assert len(ws.layer(layer)) == int(full.layer(layer)["county_code"].isin(units).sum()), layer
+        assert set(ws.layer(layer)["county_code"]) <= units, layer
     assert not any("no county" in p.message_en for p in ws.problems)
     one = tables(assess(ws, "zhumadian-2018", "2018-12-31"))["counties"]
     all_ = tables(sample_assessed[1])["counties"]
-    # Rank and little / much stock compare counties with each other: not comparable here.
+    # Rank, little / much stock and the ranking rate compare units with each other: not here.
     relative = ["rank", "ranking", "little_stock", "scale_treatment", "devzone_treatment"]
     pd.testing.assert_frame_equal(
         one.drop(columns=relative),
-        all_[all_["county_code"] == code].drop(columns=relative).reset_index(drop=True),
+        all_[all_["county_code"].isin(units)].drop(columns=relative).reset_index(drop=True),
         check_exact=True,
     )
 
@@ -1028,8 +1034,12 @@ def test_a_landcover_raster_beside_a_database_workspace(
     assert not any(p.layer == "landcover" for p in ws.problems)
     assert not any(p.layer == "landcover" for p in load_workspace(url, landcover=False).problems)
     with_raster = assess(ws, "zhumadian-2018", "2018-12-31")
-    # The land-cover check changes the list (124 candidates without it on the sample).
-    assert len(without.candidates) == len(from_files.candidates) + 1
+    # The land-cover check changes the list: on the sample only the raster finds the three
+    # batches built up before supply (未供先用), which are then no lapse or withdrawal.
+    used = (from_files.candidates["kind"] == "used_before_supply").sum()
+    assert used == 3
+    assert (without.candidates["kind"] == "used_before_supply").sum() == 0
+    assert not tables(without)["candidates"].equals(tables(from_files)["candidates"])
     pd.testing.assert_frame_equal(
         tables(with_raster)["candidates"], tables(from_files)["candidates"], check_exact=True
     )

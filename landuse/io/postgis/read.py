@@ -73,6 +73,21 @@ def _codes(counties: Sequence[str] | str | None) -> tuple[str, ...] | None:
     return codes
 
 
+def _with_zones(conn: Any, info: _Table, schema: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """The chosen counties and the functional zones carved from them.
+
+    A feature inside a zone counts for the zone, not its parent (DESIGN, "Assessed
+    units"), so a county read without its zones would keep features that are not its own.
+    """
+    parent = _field_column(info, "counties", "parent_code")
+    code = _field_column(info, "counties", "county_code")
+    if parent is None or code is None:
+        return codes
+    t = _table(info, schema)
+    zones = conn.execute(sa.select(_code_of(t.c[code])).where(_code_of(t.c[parent]).in_(codes))).scalars()
+    return tuple(dict.fromkeys([*codes, *(z for z in zones if z)]))
+
+
 def _day(value: dt.date | str | None, name: str) -> dt.date | None:
     if value is None:
         return None
@@ -555,6 +570,9 @@ def read_workspace(
                 f"{', '.join(sorted(tables))}",
             )
         chosen = _choose_tables(tables, db.schema, problems, mapping)
+        if codes and "counties" in chosen:
+            with _translated(db, "读取功能区", "reading functional zones"):
+                codes = _with_zones(conn, chosen["counties"], db.schema, codes)
         flt = _Filters(db.schema, codes, low, high, chosen)
         for layer in LAYERS:
             if layer in chosen:
