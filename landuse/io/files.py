@@ -1132,7 +1132,7 @@ def _csv_column(values: pd.Series) -> object:
         # (checked on every decade); outside that numpy prints the few values.
         floats = values.to_numpy(dtype="float64", na_value=np.nan)
         text = pc.cast(pa.array(floats, from_pandas=True), pa.string())
-        whole = pc.invert(pc.match_substring_regex(text, "[.e]"))
+        whole = pc.invert(_any_of(pc.match_substring, text, ".e"))
         text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
         with np.errstate(invalid="ignore"):
             size = np.abs(floats)
