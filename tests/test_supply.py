@@ -170,3 +170,27 @@ def test_supply_naming_a_missing_batch_counts_nowhere():
     assert led.at["B1", f"S@{T}"] == 0.0
     named = [(p.layer, p.feature_id, p.field, p.severity) for p in ws.problems]
     assert ("supplies", "P1", "batch_id", "warning") in named
+
+
+@pytest.mark.parametrize("sample", [2, 1000])
+def test_overlap_found_by_the_quick_test_and_by_the_exact_one_alike(monkeypatch, sample):
+    # Per batch of 100 m squares: O's two overlap by 70 m × 80 m, T's only touch along an edge,
+    # C shares one corner, N has a ring of four touching squares and one square that
+    # overlaps another by 1 m; with a small sample the quick test runs on every pair.
+    import geopandas as gpd
+
+    from landuse.analysis import supply as mod
+
+    monkeypatch.setattr(mod, "SAMPLE_PAIRS", sample)
+    rows = [("O", sq(0, 0)), ("O", sq(30, 20)), ("T", sq(0, 0)), ("T", sq(100, 0)),
+            ("C", sq(0, 0)), ("C", sq(100, 100)),
+            *[("N", sq(x, y)) for x in (0, 100) for y in (0, 100)], ("N", sq(199, 0))]
+    pieces = gpd.GeoDataFrame({"batch_id": [r[0] for r in rows]}, geometry=[r[1] for r in rows],
+                              crs="EPSG:4547")
+    assert mod._overlapping(pieces) == {"O", "N"}
+    # The quick test alone proves O (the centre of each square lies inside the other), never
+    # T or C, whose points on the surface lie outside the other square.
+    geoms = pieces.geometry.to_numpy()
+    sure = mod._surely_overlapping(geoms, [0, 2, 4], [1, 3, 5]) if sample == 2 else None
+    if sure is not None:
+        assert sure.tolist() == [True, False, False]

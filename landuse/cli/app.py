@@ -184,9 +184,10 @@ def crs_option(f: F) -> F:
 
 
 def _store_layer(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
-    from landuse.io.postgis import layer_names
-
     if value:
+        # Only a database workspace needs the PostGIS module (SQLAlchemy, psycopg: a second to import).
+        from landuse.io.postgis import layer_names
+
         ctx.ensure_object(Settings).layers.update(layer_names(list(value)))
 
 
