@@ -35,6 +35,7 @@ import datetime as dt
 import io
 import math
 import os
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -594,8 +595,17 @@ def _sheet_class() -> type:
     ``tests/test_ledgers.py`` checks that the workbook is byte for byte the one the
     public calls write (``per_cell=True``), which guards it against XlsxWriter changes.
     """
+    from xlsxwriter import utility, xmlwriter
     from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
     from xlsxwriter.worksheet import Worksheet
+
+    # text any of XlsxWriter's escapes or marks would change (its own patterns, and "<r>" of a
+    # rich string): such text goes through XlsxWriter's functions, the rest is written as it is
+    special = re.compile("|".join([
+        utility.RE_LEADING_WHITESPACE.pattern, utility.RE_TRAILING_WHITESPACE.pattern,
+        xmlwriter.re_control_chars_1.pattern, xmlwriter.re_control_chars_2.pattern,
+        "[&<>\ufffe\uffff]", "^<r>",
+    ])).search
 
     class _BlockSheet(Worksheet):  # type: ignore[misc]
         def _inline(self, text: str) -> str:
@@ -610,19 +620,14 @@ def _sheet_class() -> type:
 
         def _tails(self, values: list[Any], numeric: bool) -> list[str]:
             """Each cell's XML after its style: blank, number or inline string."""
-            texts: dict[str, str] = {}
-            out = []
-            for v in values:
-                if v is None:
-                    out.append("/>")
-                elif numeric or type(v) is not str:
-                    out.append(f"><v>{v:.16G}</v></c>")
-                else:
-                    tail = texts.get(v)
-                    if tail is None:
-                        tail = texts[v] = self._inline(v)
-                    out.append(tail)
-            return out
+            if numeric:
+                return ["/>" if v is None else f"><v>{v:.16G}</v></c>" for v in values]
+            half = self.xls_strmax // 2
+            texts = {v: self._inline(v) if len(v) > half or special(v)
+                     else f' t="inlineStr"><is><t>{v}</t></is></c>'
+                     for v in set(values) if type(v) is str}
+            return [texts[v] if type(v) is str else "/>" if v is None
+                    else f"><v>{v:.16G}</v></c>" for v in values]
 
         def write_rows(self, rows: list[int], values: list[list[Any]], numbers: list[bool],
                        fmts: list[Any], heights: dict[int, float]) -> None:
@@ -650,17 +655,17 @@ def _sheet_class() -> type:
             self._write_single_row(rows[0])  # the row before, as a first write_* in rows[0] would
             for r, h in heights.items():
                 self.set_row(r, h)
-            refs = [str(r + 1) for r in rows]
-            cells = []
-            for j, (column, numeric, fmt) in enumerate(zip(values, numbers, fmts, strict=True)):
-                head, style = f'<c r="{_column_letter(j)}', f'" s="{fmt._get_xf_index()}"'
-                cells.append([head + ref + style + tail
-                              for ref, tail in zip(refs, self._tails(column, numeric),
-                                                   strict=True)])
+            # one template a row: each cell's reference and style, its row number and tail filled in
+            row_xml = "".join(
+                f'<c r="{_column_letter(j)}{{0}}" s="{fmt._get_xf_index()}"{{{j + 1}}}'
+                for j, fmt in enumerate(fmts)
+            ).format
+            tails = [self._tails(column, numeric)
+                     for column, numeric in zip(values, numbers, strict=True)]
             write, info = self.fh.write, self.row_info
-            for r, row in zip(rows, zip(*cells, strict=True), strict=True):
+            for r, cells in zip(rows, zip(*tails, strict=True), strict=True):
                 self._write_row(r, None, info.get(r))
-                write("".join(row))
+                write(row_xml(r + 1, *cells))
                 self._xml_end_tag("row")
             self.previous_row = rows[-1] + 1  # written: the next write_* starts a new row
 
