@@ -9,7 +9,9 @@ them from an :class:`~landuse.campaigns.zengcun.assessment.Assessment`, with the
 assessment, the field-check candidates (subtotalled per kind), every batch of
 the period and the data problems as further sheets, and :func:`write_ledgers`
 writes them with XlsxWriter (the writer pandas uses), row by row in its
-``constant_memory`` mode.
+``constant_memory`` mode, the data rows a run at a time with the XML XlsxWriter
+writes cell by cell (:func:`_sheet_class`: a province's 1.2 million cells in ~3 s
+of CPU instead of ~12 s).
 
 Each sheet has a title row, the as-of date and units, a frozen header row with
 the units in the headers, number formats, column widths and row heights that
