@@ -585,8 +585,11 @@ def _write_cells(ws: Any, rows: list[int], values: list[list[Any]], numbers: lis
 
 
 @cache
-def _sheet_class() -> type:
+def _sheet_class() -> type | None:
     """XlsxWriter's worksheet with :meth:`write_rows`, a run of data rows written at once.
+
+    None when the installed XlsxWriter lacks one of the internals it uses (the data rows
+    then go cell by cell through the public calls: the same workbook, slower).
 
     XlsxWriter spends ~15 µs on each cell written through its public calls (argument
     checks, a tuple stored and read back, attributes escaped one by one); a province's
@@ -598,16 +601,24 @@ def _sheet_class() -> type:
     public calls write (``per_cell=True``), which guards it against XlsxWriter changes.
     """
     from xlsxwriter import utility, xmlwriter
-    from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
     from xlsxwriter.worksheet import Worksheet
 
-    # text any of XlsxWriter's escapes or marks would change (its own patterns, and "<r>" of a
-    # rich string): such text goes through XlsxWriter's functions, the rest is written as it is
-    special = re.compile("|".join([
-        utility.RE_LEADING_WHITESPACE.pattern, utility.RE_TRAILING_WHITESPACE.pattern,
-        xmlwriter.re_control_chars_1.pattern, xmlwriter.re_control_chars_2.pattern,
-        "[&<>\ufffe\uffff]", "^<r>",
-    ])).search
+    try:
+        from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
+
+        # text any of XlsxWriter's escapes or marks would change (its own patterns, and "<r>"
+        # of a rich string): such text goes through XlsxWriter's functions, the rest as it is
+        special = re.compile("|".join([
+            utility.RE_LEADING_WHITESPACE.pattern, utility.RE_TRAILING_WHITESPACE.pattern,
+            xmlwriter.re_control_chars_1.pattern, xmlwriter.re_control_chars_2.pattern,
+            "[&<>\ufffe\uffff]", "^<r>",
+        ])).search
+        internals = ("_write_single_row", "_write_row", "_check_dimensions",
+                     "_escape_control_characters", "_escape_data")
+        if not all(hasattr(Worksheet, name) for name in internals):
+            return None
+    except (ImportError, AttributeError):
+        return None
 
     class _BlockSheet(Worksheet):  # type: ignore[misc]
         def _inline(self, text: str) -> str:
@@ -689,6 +700,7 @@ def _write_sheet(wb: Any, sheet: _Sheet, ledgers: Ledgers, fmt: Callable[..., An
     n = len(frame)
     lay = _layout(sheet, n)
     ws = wb.add_worksheet(sheet.name, worksheet_class=_sheet_class())
+    per_cell = per_cell or not hasattr(ws, "write_rows")
 
     # row heights: the most lines any wrapped cell of the row takes
     lines = np.ones(n, dtype=np.int64)
