@@ -18,6 +18,8 @@ with ``--worker``), so its peak memory is that process's own high-water mark
   rate (``read_file``, ``overlay``, ``dissolve``, ``groupby``);
 * ``floor``: Arrow read + vectorised intersection + per-batch union, nothing
   else: what no implementation of the supply rate can avoid;
+* ``ledgers``: the XLSX ledgers of the assessment (no raster), built and written
+  (:func:`landuse.output.ledgers.ledgers_workbook` and ``workbook_bytes``, XlsxWriter);
 * ``dask`` (with ``--engine dask``): ``assess`` through a local Dask cluster;
 * ``survey`` (when the workspace has ``地类图斑.gpkg``, e.g. ``--survey 1000000``):
   the land survey's farmland summed by county through Arrow, without geometry
@@ -225,6 +227,27 @@ def work_survey(data: Path) -> dict[str, object]:
             "note": f"survey_by_county (target < {TARGET_SURVEY_S:g} s)"}
 
 
+def work_ledgers(data: Path) -> dict[str, object]:
+    """The ledgers workbook of the assessment without the raster: built, then written to bytes."""
+    from landuse import load_workspace
+    from landuse.campaigns.zengcun.assessment import assess
+    from landuse.output.ledgers import ledgers_workbook, workbook_bytes
+
+    a = assess(load_workspace(data, landcover=False), "zhumadian-2018", "2018-12-31",
+               raster=False)
+    t0, c0 = time.perf_counter(), time.process_time()
+    book = ledgers_workbook(a)
+    t1, c1 = time.perf_counter(), time.process_time()
+    xlsx = workbook_bytes(book)
+    t2, c2 = time.perf_counter(), time.process_time()
+    cells = sum(len(sh.frame) * len(sh.columns) for sh in book.sheets)
+    return {"seconds": t2 - t0, "cpu_seconds": c2 - c0, "peak_mib": _peak_mib(),
+            "stages": [{"stage": "ledgers_workbook", "seconds": t1 - t0, "cpu_seconds": c1 - c0},
+                       {"stage": "workbook_bytes", "seconds": t2 - t1, "cpu_seconds": c2 - c1,
+                        "note": f"{(t2 - t1) / max(cells, 1) * 1e6:.1f} µs a data cell"}],
+            "note": f"{cells:,} data cells, {len(xlsx) / 2**20:.1f} MiB XLSX"}
+
+
 def _find(data: Path, stem: str) -> Path:
     for suffix in (".gpkg", ".shp"):
         if (data / f"{stem}{suffix}").exists():
@@ -321,6 +344,8 @@ def worker(argv: list[str]) -> int:
         result = work_floor(args.data)
     elif kind == "survey":
         result = work_survey(args.data)
+    elif kind == "ledgers":
+        result = work_ledgers(args.data)
     else:
         msg = f"unknown worker {kind}"
         raise SystemExit(msg)
@@ -466,12 +491,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=["local", "dask", "both"], default="local",
                         help="also time assess through a local Dask cluster")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["naive", "floor", "assess", "cli", "full", "zonal", "survey"],
+                        choices=["naive", "floor", "assess", "cli", "ledgers", "full", "zonal",
+                                 "survey"],
                         help="measurements to leave out")
     args = parser.parse_args(argv)
     data = ensure_data(args.size, args.data, args.raster, args.seed, args.messy, args.survey)
     has_raster = any(p.suffix.lower() in {".tif", ".tiff"} for p in data.iterdir())
-    kinds = ["naive", "floor", "assess", "cli"]
+    kinds = ["naive", "floor", "assess", "cli", "ledgers"]
     if has_raster:
         kinds += ["zonal"]
     kinds += ["full"]

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from types import SimpleNamespace
 
 import numpy as np
@@ -34,6 +35,7 @@ from landuse.output.ledgers import (
     Ledgers,
     _Col,
     _Sheet,
+    _write_workbook,
     ledgers_workbook,
     sliver_ha,
     workbook_bytes,
@@ -120,6 +122,52 @@ def one_sheet(frame: pd.DataFrame, *, group: str | None = None) -> openpyxl.Work
     book = Ledgers([_Sheet("detail", "表", "标题", COLUMNS, frame, "zh", ["注"], group=group)],
                    "规则　截至 2018-12-31", "t", "landuse")
     return openpyxl.load_workbook(io.BytesIO(workbook_bytes(book)))
+
+
+# Text XlsxWriter escapes or marks in its own way: each goes the library's own path.
+EDGES = [
+    "  leading space",
+    "trailing space ",
+    "\u3000全角空格",
+    "_x0041_ looks like an escape",
+    "<r>rich</r>",
+    "two\nlines",
+    '"quoted" & <tag>',
+    "not a character \ufffe",
+    "\U0001F600" * 20_000,  # 40 000 UTF-16 units: XlsxWriter cuts it
+    "",
+    None,
+    "驻马店市驿城区",
+    "\rCR",
+]
+
+
+def _parts(book: Ledgers, *, per_cell: bool) -> dict[str, bytes]:
+    buf = io.BytesIO()
+    _write_workbook(book, buf, per_cell=per_cell)
+    with zipfile.ZipFile(buf) as z:  # core.xml holds the time of writing
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def test_rows_written_at_once_are_byte_for_byte_what_xlsxwriter_writes_cell_by_cell(sample):
+    edges = awkward().assign(text=pd.array(EDGES, dtype="string"))
+    books = [
+        ledgers_workbook(sample),
+        ledgers_workbook(sample, lang="en"),
+        Ledgers([_Sheet("detail", "表", "标题", COLUMNS, edges, "zh", ["注"], group="flag"),
+                 _Sheet("detail", "空", "标题", COLUMNS, edges.iloc[:0], "zh", ["注"])],
+                "规则", "t", "landuse"),
+    ]
+    for book in books:
+        fast, reference = _parts(book, per_cell=False), _parts(book, per_cell=True)
+        assert list(fast) == list(reference)
+        for name in reference:
+            assert fast[name] == reference[name], name
+    sheet = fast["xl/worksheets/sheet1.xml"].decode()
+    assert '<t xml:space="preserve">  leading space</t>' in sheet
+    assert "_x005F_x0041_ looks like an escape" in sheet
+    assert "<is><r>rich</r></is>" in sheet
+    assert '>"quoted" &amp; &lt;tag&gt;</t>' in sheet
 
 
 def test_text_that_would_run_is_written_as_text_with_a_quote():
