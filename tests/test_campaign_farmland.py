@@ -151,8 +151,15 @@ def test_cli_assess_on_the_sample(tmp_path):
     table = pd.read_csv(out / "counties.csv", dtype={"county_code": str}, encoding="utf-8-sig").set_index(
         "county_code")
     assert set(COLUMNS) <= set(table.columns)
-    assert sorted(table.index[table["retention_met"]]) == ["411724", "411726", "411728"]      # 正阳 泌阳 遂平
-    assert sorted(table.index[table["below_redline"]]) == ["411723", "411727"]                 # 平舆 汝南
+    met = table["retention_met"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    below = table["below_redline"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    assert sorted(table.index[met]) == ["411724", "411726", "411728"]      # 正阳 泌阳 遂平
+    assert sorted(table.index[below]) == ["411723", "411727"]              # 平舆 汝南
+    # The zone carved from 驿城区 holds one 2019 旱地 cell (TBDLMJ 384 ha = 5 760 亩) and has no task.
+    assert table.loc["411790", ["unit_kind", "farmland_mu", "retention_status"]].tolist() == [
+        "功能区", 5760.0, "no_target"]
+    assert pd.isna(table.loc["411790", "retention_met"])
+    assert table.loc["411702", "farmland_mu"] == pytest.approx(1_095_549.41, abs=0.005)
     assert table.loc[["411724", "411727"], "overlap_ha"].tolist() == [4.0, 3.0]
     assert table["overlap_pairs"].sum() == 2
     assert table.loc[["411723", "411727", "411728"], "false_class_shortfall_ha"].tolist() == [4.0, 1.2, 2.5]
@@ -196,3 +203,61 @@ def test_cli_without_a_survey_fails_naming_the_layer(tmp_path):
     assert res.exit_code == 1
     assert "地类图斑（survey）" in res.output
     assert "Traceback" not in res.output
+
+
+# --- functional zones as assessed units ------------------------------------------------------
+Z1, Z2 = "411790", "411791"
+
+
+def test_a_functional_zone_is_an_assessed_unit():
+    # Zone Z1 (1 km square x 2–3 km of county A, carved from A) and zone Z2 (x 5–6 km, no target).
+    # In Z1: survey 0101 2 ha naming A by ZLDWDM + 0103 1 ha naming none (placed by its outline);
+    # basic farmland 1 ha; a project pair overlapping 100 × 20 m = 0.2 ha; a batch declaring 0.5 ha of
+    # farmland on 2 ha of 2017 farmland (1.5 ha short, 24 万元). In Z2: survey 0102 1 ha. A keeps the rest:
+    # survey 0101 4 ha, basic farmland 2 ha, a pair overlapping 0.1 ha.
+    zones = [{"county_code": Z1, "county_name": "示范区", "单位类型": "功能区", "所属县区代码": A,
+              "geometry": sq(2_000, 2_000, 1_000)},
+             {"county_code": Z2, "county_name": "开发区", "单位类型": "管委会", "所属县区代码": A,
+              "geometry": sq(5_000, 2_000, 1_000)}]
+    no_code = {"DLBM": "0103", "TBDLMJ": 10_000.0, "geometry": sq(2_500, 2_500), "year": 2019}
+    ws = build(
+        counties=[*counties(A), *zones],
+        survey=[dltb(A, sq(0, 0, 200), year=2019),
+                dltb(A, sq(2_100, 2_100, 200, 100), year=2019), no_code,
+                dltb(A, sq(5_100, 2_100), "0102", year=2019),
+                dltb(A, sq(2_100, 2_600, 200), year=2017)],
+        farmland_targets=[
+            {"county_code": A, "year": 2020, "retention_mu": 60, "redline_mu": 50, "basic_farmland_mu": 30},
+            {"county_code": Z1, "year": 2020, "retention_mu": 50, "redline_mu": 40, "basic_farmland_mu": 15}],
+        basic_farmland=[{"bf_id": "J1", "geometry": sq(0, 0, 200, 100)},
+                        {"bf_id": "J2", "geometry": sq(2_100, 2_100)}],
+        supplement_projects=[{"project_id": "S1", "geometry": sq(1_000, 1_000)},
+                             {"project_id": "S2", "geometry": sq(2_700, 2_100)}],
+        linkage_projects=[{"project_id": "L1", "geometry": sq(1_090, 1_000)},        # 0.1 ha, in A
+                          {"project_id": "L2", "geometry": sq(2_700, 2_180)}],       # 0.2 ha, in Z1
+        batches=[{"batch_id": "P1", "county_code": A, "approval_date": "2018-05-01", "approver": "省政府",
+                  "farmland_ha": 0.5, "geometry": sq(2_100, 2_600, 200, 100)}],
+    )
+    r = run(ws, RULES, dt.date(2020, 6, 15))
+    t = r.counties
+    assert t.index.tolist() == [A, Z1, Z2]
+    assert t["unit_kind"].tolist() == ["县区", "功能区", "功能区"]
+    assert list(t.columns[:2]) == ["county_name", "unit_kind"]
+    assert "unit_kind" in r.columns
+    assert t["farmland_mu"].tolist() == [60.0, 45.0, 15.0]
+    assert t["retention_target_mu"].tolist()[:2] == [60.0, 50.0]
+    assert pd.isna(t.at[Z2, "retention_target_mu"])
+    assert t["retention_status"].tolist() == ["met", "below_target", "no_target"]
+    assert t["retention_met"].tolist()[:2] == [True, False]
+    assert pd.isna(t.at[Z2, "retention_met"])
+    assert pd.isna(t.at[Z2, "below_redline"])
+    assert t["retention_gap_mu"].tolist()[:2] == [0.0, 5.0]
+    assert t["basic_farmland_mu"].tolist() == [30.0, 15.0, 0.0]
+    assert t["basic_farmland_task_mu"].tolist()[:2] == [30.0, 15.0]
+    assert t["overlap_pairs"].tolist() == [1, 1, 0]
+    assert t["overlap_ha"].tolist() == [0.1, 0.2, 0.0]
+    assert t["false_class_batches"].tolist() == [0, 1, 0]
+    assert t["false_class_shortfall_ha"].tolist() == [0.0, 1.5, 0.0]
+    assert t["false_class_fee_wan"].tolist() == [0.0, 24.0, 0.0]
+    assert r.summary["farmland_wan_mu"] == pytest.approx(120 / 10_000)
+    assert "无任务" in report_section(r, "zh")

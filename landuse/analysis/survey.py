@@ -48,6 +48,7 @@ __all__ = [
     "project_overlaps",
     "retention",
     "survey_by_county",
+    "units_of",
 ]
 
 #: Areas equal to this many decimals of a hectare are equal (sums of many floats drift).
@@ -63,6 +64,44 @@ def _county_from_codes(frame: pd.DataFrame) -> pd.Series:
             six = frame[col].astype("string").str.strip().str[:6]
             county = county.fillna(six.where(six.str.fullmatch(r"\d{6}").fillna(False)))
     return county
+
+
+def units_of(frame: pd.DataFrame, named: pd.Series, counties: gpd.GeoDataFrame) -> pd.Series:
+    """The assessed unit each feature counts for: a functional zone it lies in, else ``named``.
+
+    DESIGN "Assessed units": a feature inside a zone (its representative point in
+    the zone's outline) counts for the zone when it names the zone's parent
+    county, the zone itself or no county; the parent keeps the rest. The rule
+    is the one the 卫片执法 changes follow (:mod:`landuse.analysis.changes`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The features; a GeoDataFrame to be placed in zones.
+    named : pandas.Series
+        The county each names (its field, ZLDWDM, or its location), on ``frame``'s index.
+    counties : geopandas.GeoDataFrame
+        The counties layer, zones among its rows.
+
+    Returns
+    -------
+    pandas.Series
+        Unit codes (string dtype) on ``frame``'s index.
+    """
+    from landuse.analysis.changes import unit_kinds
+
+    named = named.astype("string")
+    zones = counties[(unit_kinds(counties) == "功能区").to_numpy()]
+    if zones.empty or not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+        return named
+    located = _locate(frame, zones).astype("string")
+    parent = (zones.drop_duplicates("county_code").set_index("county_code")["parent_code"].astype("string")
+              if "parent_code" in zones.columns else pd.Series(dtype="string"))
+    located_parent = located.map(parent).astype("string") if len(parent) else pd.Series(
+        pd.NA, index=frame.index, dtype="string")
+    move = located.notna() & (named.isna() | (named == located_parent).fillna(False)
+                              | (named == located).fillna(False))
+    return named.mask(move.to_numpy(dtype=bool), located)
 
 
 def delivered_ha(frame: pd.DataFrame) -> pd.Series:
@@ -92,7 +131,8 @@ def prepare_survey(survey: pd.DataFrame, classes: LandClasses, counties: gpd.Geo
     """Add ``area_ha`` (delivered), ``group`` (land-class group) and ``county_code`` to the survey.
 
     The county is the ``county_code`` field, else ``ZLDWDM``'s first 6 digits,
-    else the county containing the polygon. Rows with an unknown class or no
+    else the county containing the polygon; a polygon inside a functional zone
+    counts for the zone (:func:`units_of`). Rows with an unknown class or no
     county are named in the problems (one message per cause, with a count).
     """
     problems: list[Problem] = []
@@ -103,7 +143,7 @@ def prepare_survey(survey: pd.DataFrame, classes: LandClasses, counties: gpd.Geo
     if isinstance(out, gpd.GeoDataFrame) and county.isna().any() and out.geometry.notna().any():
         located = _locate(out[county.isna()], counties)
         county = county.fillna(located.reindex(county.index))
-    out["county_code"] = county.astype("string")
+    out["county_code"] = units_of(out, county, counties)
     unknown = out["group"] == "unknown"
     if unknown.any():
         codes = "、".join(sorted(out.loc[unknown, "dlbm"].dropna().astype(str).unique())[:10])
@@ -257,7 +297,7 @@ def basic_farmland_check(basic: gpd.GeoDataFrame, survey: pd.DataFrame | None, n
     county = _county_from_codes(out)
     if county.isna().any():
         county = county.fillna(_locate(out[county.isna()], counties).reindex(county.index))
-    out["county_code"] = county.astype("string")
+    out["county_code"] = units_of(out, county, counties)
     out["area_ha"] = out["area_ha"].fillna(out["geom_ha"])
     out["built_up_ha"] = np.nan
     out["nonfarm_ha"] = np.nan
@@ -280,7 +320,7 @@ def project_overlaps(supplement: gpd.GeoDataFrame, linkage: gpd.GeoDataFrame, to
     one of the two ("按照重叠面积，核减相应的占补平衡指标或增减挂钩指标"). A pair
     overlapping by exactly the tolerance is not listed (the overlap must exceed it).
     The pair's county is the supplementary project's (its field, else its location),
-    else the linkage project's.
+    else the linkage project's; a project inside a functional zone counts for the zone.
 
     Returns
     -------
@@ -297,7 +337,8 @@ def project_overlaps(supplement: gpd.GeoDataFrame, linkage: gpd.GeoDataFrame, to
     own = _county_from_codes(supplement)
     if own.isna().any():
         own = own.fillna(_locate(supplement[own.isna()], counties).reindex(own.index))
-    theirs = _county_from_codes(linkage)
+    own = units_of(supplement, own, counties)
+    theirs = units_of(linkage, _county_from_codes(linkage), counties)
     county = pd.Series(own.to_numpy()[si], dtype="string").fillna(
         pd.Series(theirs.to_numpy()[li], dtype="string"))
     frame = pd.DataFrame({

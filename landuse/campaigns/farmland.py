@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landuse.analysis.changes import unit_kinds
 from landuse.analysis.survey import (
     basic_farmland_check,
     false_class,
@@ -56,7 +57,7 @@ STATUS: dict[str, tuple[str, str, str]] = {
     "met": ("完成", "met", "#2e7d32"),
     "below_target": ("未完成", "below target", "#f9a825"),
     "below_redline": ("低于保护红线", "below red line", "#c62828"),
-    "no_target": ("无目标", "no target", "#9e9e9e"),
+    "no_target": ("无任务", "no task", "#9e9e9e"),
 }
 
 
@@ -71,7 +72,13 @@ def _survey_year(survey: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -> CampaignResult:
-    """Measure and judge the 耕地保护 campaign for every county as of ``as_of``.
+    """Measure and judge the 耕地保护 campaign for every assessed unit as of ``as_of``.
+
+    The units are the rows of the counties layer: counties and the functional
+    zones carved from them (DESIGN "Assessed units"). What lies inside a zone —
+    survey polygons, basic farmland, projects, batches — counts for the zone and
+    its parent keeps the rest; a zone's targets are the ``farmland_targets``
+    rows with its code, and a unit without one has no task (``no_target``).
 
     Parameters
     ----------
@@ -155,10 +162,17 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
     table["false_class_shortfall_ha"] = by["shortfall_ha"].sum().reindex(index, fill_value=0.0).round(8)
     table["false_class_fee_wan"] = by["fee_wan"].sum().reindex(index, fill_value=0.0).round(8)
     table = table[list(COLUMNS)]
+    columns = COLUMNS
+    kinds = unit_kinds(counties)
+    if (kinds == "功能区").any():
+        # DESIGN "Assessed units": every table says which kind of unit a row is.
+        table.insert(1, "unit_kind", kinds.to_numpy())
+        columns = {"county_name": COLUMNS["county_name"], "unit_kind": ("单位类型", "kind"),
+                   **{k: v for k, v in COLUMNS.items() if k != "county_name"}}
 
     summary = _summary(table, rules, current)
     return CampaignResult(
-        campaign="farmland", as_of=as_of, counties=table, columns=COLUMNS,
+        campaign="farmland", as_of=as_of, counties=table, columns=columns,
         ledgers=_ledgers(table, pairs, bad, polygons),
         layers=_layers(counties, table, pairs, bad, polygons),
         problems=problems, summary=summary,
@@ -169,9 +183,9 @@ def _absent(layer: str) -> Problem:
     """An optional layer the workspace lacks: its measures count nothing, and that is said."""
     spec = LAYERS[layer]
     return Problem(layer, None, None, "warning",
-                   f"工作区没有{spec.label}图层（{layer}）：相应各列按 0 计（目标表缺失时为无目标）",
+                   f"工作区没有{spec.label}图层（{layer}）：相应各列按 0 计（目标表缺失时为无任务）",
                    f"the workspace has no {spec.label_en} layer ({layer}): its columns count 0 "
-                   "(no targets: no target)")
+                   "(no targets: no task)")
 
 
 def _summary(table: pd.DataFrame, rules: FarmlandRules, survey: pd.DataFrame | None) -> dict[str, object]:
