@@ -261,3 +261,74 @@ def test_a_functional_zone_is_an_assessed_unit():
     assert t["false_class_fee_wan"].tolist() == [0.0, 24.0, 0.0]
     assert r.summary["farmland_wan_mu"] == pytest.approx(120 / 10_000)
     assert "无任务" in report_section(r, "zh")
+
+
+# --- the data gate ------------------------------------------------------------------------------
+def test_the_gate_leaves_the_units_of_excluded_rows_undetermined(result):
+    from landuse.campaigns._base import apply_gate, gate_error
+    from landuse.model.schema import Problem
+
+    units = pd.DataFrame({"county_code": [A, B, C]})
+    problems = [Problem("batches", "P9", "approval_date", "error", "批准日期无法识别", "bad date", 9, None, B),
+                Problem("idle", "X1", "area_ha", "error", "闲置土地不是本考核的图层", "not read", 3, None, C),
+                Problem("survey", "#4", "dlbm", "warning", "只是警告", "a warning", 4, None, None)]
+    gated = apply_gate(CAMPAIGN, result, problems, units)
+    t = gated.counties
+    assert t["data_complete"].tolist() == [True, False, True]
+    assert t["retention_status"].tolist() == ["met", "undetermined", "below_target"]
+    assert t["retention_met"].tolist()[0] is True
+    assert pd.isna(t.at[B, "retention_met"])
+    assert pd.isna(t.at[B, "below_redline"])
+    assert t.at[B, "farmland_mu"] == 60.0             # the figures stay: only the verdict waits
+    assert gated.summary["undetermined"] == [B]
+    assert gated.columns["data_complete"] == ("数据完整", "data complete")
+    err = gate_error(gated, units)
+    assert "批次 1 行被排除" in err.zh
+    assert "县B" not in err.zh
+    assert f"县{B[-2:]}（{B}）" in err.zh
+    assert gate_error(apply_gate(CAMPAIGN, result, problems[1:], units), units) is None
+
+
+def test_the_gate_takes_a_zone_with_its_parent():
+    from landuse.campaigns._base import CampaignResult as R
+    from landuse.campaigns._base import apply_gate
+    from landuse.model.schema import Problem
+
+    units = pd.DataFrame({"county_code": [A, B, Z1], "parent_code": [None, None, A]})
+    table = pd.DataFrame({"county_name": ["a", "b", "z"], "retention_met": pd.array([True, True, False]),
+                          "below_redline": pd.array([False, False, True]),
+                          "retention_status": ["met", "met", "below_redline"]},
+                         index=pd.Index([A, B, Z1], name="county_code"))
+    problem = Problem("survey", "#5", "dlbm", "error", "缺少地类编码", "no DLBM", 5, None, A)
+    gated = apply_gate(CAMPAIGN, R("farmland", dt.date(2020, 6, 15), table, {}), [problem], units)
+    assert gated.counties["data_complete"].tolist() == [False, True, False]
+    assert gated.counties["retention_status"].tolist() == ["undetermined", "met", "undetermined"]
+
+
+def test_cli_refuses_verdicts_from_a_survey_row_without_a_class(tmp_path):
+    from tests.damaged import survey_no_class
+
+    ws = survey_no_class(tmp_path)
+    out = tmp_path / "out"
+    args = ["assess", str(ws), "--rules", "zhumadian-2020-farmland", "--no-raster", "--out", str(out)]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert "地类图斑 1 行被排除" in refused.output
+    assert "地类编码" in refused.output
+    assert "--accept-errors" in refused.output
+    assert "Traceback" not in refused.output
+    assert not (out / "counties.csv").exists()
+    res = CliRunner().invoke(cli, [*args, "--accept-errors"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "counties.csv", dtype={"county_code": str}, encoding="utf-8-sig").set_index(
+        "county_code")
+    # The row's county is not known to the problem: every unit waits, figures stay.
+    assert not table["data_complete"].any()
+    assert table["retention_met"].isna().all()
+    assert table["below_redline"].isna().all()
+    assert set(table["retention_status"]) == {"undetermined"}
+    assert table.loc["411724", "overlap_ha"] == 4.0
+    assert "待定" in res.output
+    problems = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
+    bad = problems[problems["severity"] == "error"]
+    assert bad[["layer", "field", "row"]].values.tolist() == [["survey", "dlbm", 5]]

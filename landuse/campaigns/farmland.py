@@ -58,6 +58,7 @@ STATUS: dict[str, tuple[str, str, str]] = {
     "below_target": ("未完成", "below target", "#f9a825"),
     "below_redline": ("低于保护红线", "below red line", "#c62828"),
     "no_target": ("无任务", "no task", "#9e9e9e"),
+    "undetermined": ("待定", "undetermined", "#bdbdbd"),
 }
 
 
@@ -353,4 +354,6 @@ CAMPAIGN = Campaign(
     run=run,
     report_section=report_section,
     ledger_names=("retention", "overlaps", "false_class", "basic_farmland_nonfarm"),
+    verdicts=("retention_met", "below_redline"),
+    status="retention_status",
 )
