@@ -332,3 +332,15 @@ def test_cli_refuses_verdicts_from_a_survey_row_without_a_class(tmp_path):
     problems = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
     bad = problems[problems["severity"] == "error"]
     assert bad[["layer", "field", "row"]].values.tolist() == [["survey", "dlbm", 5]]
+
+
+def test_the_report_section_says_undetermined_after_an_accepted_gate(result):
+    from landuse.campaigns._base import apply_gate
+    from landuse.model.schema import Problem
+
+    problem = Problem("survey", "#4", "dlbm", "error", "缺少地类编码", "no DLBM", 4, None, None)
+    gated = apply_gate(CAMPAIGN, result, [problem], pd.DataFrame({"county_code": [A, B, C]}))
+    html = report_section(gated, "zh")
+    assert "待定（数据有错误）" in html
+    assert html.count("<td>待定</td>") == 3
+    assert "undetermined (data errors)" in report_section(gated, "en")

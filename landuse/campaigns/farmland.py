@@ -306,11 +306,13 @@ def report_section(result: CampaignResult, lang: str = "zh") -> str:
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else f"{v:,.{digits}f}"
 
     lines = [f"<section class=\"campaign farmland\"><h2>{t('耕地保护', 'Farmland protection')}</h2>", "<ul>"]
+    # Rows kept out by data errors (the gate, accepted) leave the city's verdict undetermined too.
+    complete = s.get("data_complete", True)
     lines.append("<li>" + t(
         f"全市耕地 {num(s['farmland_wan_mu'])} 万亩，目标 {num(s['retention_target_wan_mu'])} 万亩以上："
-        f"{'已达到' if s['retention_met'] else '未达到'}",
+        f"{('已达到' if s['retention_met'] else '未达到') if complete else '待定（数据有错误）'}",
         f"city farmland {num(s['farmland_wan_mu'])} 万亩 against at least {num(s['retention_target_wan_mu'])} 万亩: "
-        f"{'met' if s['retention_met'] else 'not met'}") + "</li>")
+        f"{('met' if s['retention_met'] else 'not met') if complete else 'undetermined (data errors)'}") + "</li>")
     lines.append("<li>" + t(
         f"永久基本农田 {num(s['basic_farmland_wan_mu'])} 万亩，目标不低于 {num(s['basic_farmland_target_wan_mu'])} 万亩",
         f"permanent basic farmland {num(s['basic_farmland_wan_mu'])} 万亩 against at least "
