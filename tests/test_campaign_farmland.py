@@ -260,6 +260,9 @@ def test_a_functional_zone_is_an_assessed_unit():
     assert t["false_class_shortfall_ha"].tolist() == [0.0, 1.5, 0.0]
     assert t["false_class_fee_wan"].tolist() == [0.0, 24.0, 0.0]
     assert r.summary["farmland_wan_mu"] == pytest.approx(120 / 10_000)
+    ledger = {ledger.name: ledger for ledger in r.ledgers}["retention"]
+    assert ledger.frame[["county_code", "unit_kind"]].values.tolist() == [[A, "县区"], [Z1, "功能区"], [Z2, "功能区"]]
+    assert list(ledger.columns) == list(ledger.frame.columns)
     assert "无任务" in report_section(r, "zh")
 
 

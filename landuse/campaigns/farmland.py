@@ -218,14 +218,16 @@ def _summary(table: pd.DataFrame, rules: FarmlandRules, survey: pd.DataFrame | N
 
 def _ledgers(table: pd.DataFrame, pairs: gpd.GeoDataFrame | None, bad: gpd.GeoDataFrame,
              polygons: gpd.GeoDataFrame | None) -> list[Ledger]:
-    retention_frame = table.reset_index()[["county_code", "county_name", "farmland_mu", "retention_target_mu",
+    kind = ["unit_kind"] if "unit_kind" in table.columns else []
+    retention_frame = table.reset_index()[["county_code", "county_name", *kind, "farmland_mu", "retention_target_mu",
                                            "redline_mu", "retention_gap_mu", "retention_gap_ha",
                                            "retention_status", "basic_farmland_mu", "basic_farmland_task_mu"]]
     retention_frame = retention_frame.assign(
         retention_status=retention_frame["retention_status"].map({k: v[0] for k, v in STATUS.items()}))
     ledgers = [Ledger(
         "retention", "耕地保有量完成情况表", "farmland retention by county", retention_frame,
-        {"county_code": ("行政区代码", "county code"), **{k: COLUMNS[k] for k in retention_frame.columns[1:]}},
+        {"county_code": ("行政区代码", "county code"),
+         **{k: COLUMNS.get(k, ("单位类型", "kind")) for k in retention_frame.columns[1:]}},
         total=("farmland_mu", "retention_target_mu", "retention_gap_mu", "retention_gap_ha", "basic_farmland_mu",
                "basic_farmland_task_mu"),
     )]
