@@ -321,6 +321,22 @@ def batches_two_sources(tmp: Path) -> Path:
     return ws
 
 
+# --- campaign layers -----------------------------------------------------------------------------
+@case
+def survey_no_class(tmp: Path) -> Path:
+    """地类图斑.gpkg with the DLBM of DLTB_2019's 5th polygon (a 驿城区 旱地 cell) emptied."""
+    ws = copy(tmp)
+    path = ws / "地类图斑.gpkg"
+    layers = {name: pyogrio.read_dataframe(path, layer=name) for name, _ in pyogrio.list_layers(path)}
+    path.unlink()
+    for name, frame in layers.items():
+        if name == "DLTB_2019":
+            frame["DLBM"] = frame["DLBM"].astype(object)
+            frame.loc[4, "DLBM"] = None
+        pyogrio.write_dataframe(frame, path, layer=name)
+    return ws
+
+
 # --- zips -----------------------------------------------------------------------------------------
 @case
 def zip_plain(tmp: Path) -> Path:

@@ -151,8 +151,15 @@ def test_cli_assess_on_the_sample(tmp_path):
     table = pd.read_csv(out / "counties.csv", dtype={"county_code": str}, encoding="utf-8-sig").set_index(
         "county_code")
     assert set(COLUMNS) <= set(table.columns)
-    assert sorted(table.index[table["retention_met"]]) == ["411724", "411726", "411728"]      # 正阳 泌阳 遂平
-    assert sorted(table.index[table["below_redline"]]) == ["411723", "411727"]                 # 平舆 汝南
+    met = table["retention_met"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    below = table["below_redline"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    assert sorted(table.index[met]) == ["411724", "411726", "411728"]      # 正阳 泌阳 遂平
+    assert sorted(table.index[below]) == ["411723", "411727"]              # 平舆 汝南
+    # The zone carved from 驿城区 holds one 2019 旱地 cell (TBDLMJ 384 ha = 5 760 亩) and has no task.
+    assert table.loc["411790", ["unit_kind", "farmland_mu", "retention_status"]].tolist() == [
+        "功能区", 5760.0, "no_target"]
+    assert pd.isna(table.loc["411790", "retention_met"])
+    assert table.loc["411702", "farmland_mu"] == pytest.approx(1_095_549.41, abs=0.005)
     assert table.loc[["411724", "411727"], "overlap_ha"].tolist() == [4.0, 3.0]
     assert table["overlap_pairs"].sum() == 2
     assert table.loc[["411723", "411727", "411728"], "false_class_shortfall_ha"].tolist() == [4.0, 1.2, 2.5]
@@ -196,3 +203,147 @@ def test_cli_without_a_survey_fails_naming_the_layer(tmp_path):
     assert res.exit_code == 1
     assert "地类图斑（survey）" in res.output
     assert "Traceback" not in res.output
+
+
+# --- functional zones as assessed units ------------------------------------------------------
+Z1, Z2 = "411790", "411791"
+
+
+def test_a_functional_zone_is_an_assessed_unit():
+    # Zone Z1 (1 km square x 2–3 km of county A, carved from A) and zone Z2 (x 5–6 km, no target).
+    # In Z1: survey 0101 2 ha naming A by ZLDWDM + 0103 1 ha naming none (placed by its outline);
+    # basic farmland 1 ha; a project pair overlapping 100 × 20 m = 0.2 ha; a batch declaring 0.5 ha of
+    # farmland on 2 ha of 2017 farmland (1.5 ha short, 24 万元). In Z2: survey 0102 1 ha. A keeps the rest:
+    # survey 0101 4 ha, basic farmland 2 ha, a pair overlapping 0.1 ha.
+    zones = [{"county_code": Z1, "county_name": "示范区", "单位类型": "功能区", "所属县区代码": A,
+              "geometry": sq(2_000, 2_000, 1_000)},
+             {"county_code": Z2, "county_name": "开发区", "单位类型": "管委会", "所属县区代码": A,
+              "geometry": sq(5_000, 2_000, 1_000)}]
+    no_code = {"DLBM": "0103", "TBDLMJ": 10_000.0, "geometry": sq(2_500, 2_500), "year": 2019}
+    ws = build(
+        counties=[*counties(A), *zones],
+        survey=[dltb(A, sq(0, 0, 200), year=2019),
+                dltb(A, sq(2_100, 2_100, 200, 100), year=2019), no_code,
+                dltb(A, sq(5_100, 2_100), "0102", year=2019),
+                dltb(A, sq(2_100, 2_600, 200), year=2017)],
+        farmland_targets=[
+            {"county_code": A, "year": 2020, "retention_mu": 60, "redline_mu": 50, "basic_farmland_mu": 30},
+            {"county_code": Z1, "year": 2020, "retention_mu": 50, "redline_mu": 40, "basic_farmland_mu": 15}],
+        basic_farmland=[{"bf_id": "J1", "geometry": sq(0, 0, 200, 100)},
+                        {"bf_id": "J2", "geometry": sq(2_100, 2_100)}],
+        supplement_projects=[{"project_id": "S1", "geometry": sq(1_000, 1_000)},
+                             {"project_id": "S2", "geometry": sq(2_700, 2_100)}],
+        linkage_projects=[{"project_id": "L1", "geometry": sq(1_090, 1_000)},        # 0.1 ha, in A
+                          {"project_id": "L2", "geometry": sq(2_700, 2_180)}],       # 0.2 ha, in Z1
+        batches=[{"batch_id": "P1", "county_code": A, "approval_date": "2018-05-01", "approver": "省政府",
+                  "farmland_ha": 0.5, "geometry": sq(2_100, 2_600, 200, 100)}],
+    )
+    r = run(ws, RULES, dt.date(2020, 6, 15))
+    t = r.counties
+    assert t.index.tolist() == [A, Z1, Z2]
+    assert t["unit_kind"].tolist() == ["县区", "功能区", "功能区"]
+    assert list(t.columns[:2]) == ["county_name", "unit_kind"]
+    assert "unit_kind" in r.columns
+    assert t["farmland_mu"].tolist() == [60.0, 45.0, 15.0]
+    assert t["retention_target_mu"].tolist()[:2] == [60.0, 50.0]
+    assert pd.isna(t.at[Z2, "retention_target_mu"])
+    assert t["retention_status"].tolist() == ["met", "below_target", "no_target"]
+    assert t["retention_met"].tolist()[:2] == [True, False]
+    assert pd.isna(t.at[Z2, "retention_met"])
+    assert pd.isna(t.at[Z2, "below_redline"])
+    assert t["retention_gap_mu"].tolist()[:2] == [0.0, 5.0]
+    assert t["basic_farmland_mu"].tolist() == [30.0, 15.0, 0.0]
+    assert t["basic_farmland_task_mu"].tolist()[:2] == [30.0, 15.0]
+    assert t["overlap_pairs"].tolist() == [1, 1, 0]
+    assert t["overlap_ha"].tolist() == [0.1, 0.2, 0.0]
+    assert t["false_class_batches"].tolist() == [0, 1, 0]
+    assert t["false_class_shortfall_ha"].tolist() == [0.0, 1.5, 0.0]
+    assert t["false_class_fee_wan"].tolist() == [0.0, 24.0, 0.0]
+    assert r.summary["farmland_wan_mu"] == pytest.approx(120 / 10_000)
+    ledger = {ledger.name: ledger for ledger in r.ledgers}["retention"]
+    assert ledger.frame[["county_code", "unit_kind"]].values.tolist() == [[A, "县区"], [Z1, "功能区"], [Z2, "功能区"]]
+    assert list(ledger.columns) == list(ledger.frame.columns)
+    assert "无任务" in report_section(r, "zh")
+
+
+# --- the data gate ------------------------------------------------------------------------------
+def test_the_gate_leaves_the_units_of_excluded_rows_undetermined(result):
+    from landuse.campaigns._base import apply_gate, gate_error
+    from landuse.model.schema import Problem
+
+    units = pd.DataFrame({"county_code": [A, B, C]})
+    problems = [Problem("batches", "P9", "approval_date", "error", "批准日期无法识别", "bad date", 9, None, B),
+                Problem("idle", "X1", "area_ha", "error", "闲置土地不是本考核的图层", "not read", 3, None, C),
+                Problem("survey", "#4", "dlbm", "warning", "只是警告", "a warning", 4, None, None)]
+    gated = apply_gate(CAMPAIGN, result, problems, units)
+    t = gated.counties
+    assert t["data_complete"].tolist() == [True, False, True]
+    assert t["retention_status"].tolist() == ["met", "undetermined", "below_target"]
+    assert t["retention_met"].tolist()[0] is True
+    assert pd.isna(t.at[B, "retention_met"])
+    assert pd.isna(t.at[B, "below_redline"])
+    assert t.at[B, "farmland_mu"] == 60.0             # the figures stay: only the verdict waits
+    assert gated.summary["undetermined"] == [B]
+    assert gated.columns["data_complete"] == ("数据完整", "data complete")
+    err = gate_error(gated, units)
+    assert "批次 1 行被排除" in err.zh
+    assert "县B" not in err.zh
+    assert f"县{B[-2:]}（{B}）" in err.zh
+    assert gate_error(apply_gate(CAMPAIGN, result, problems[1:], units), units) is None
+
+
+def test_the_gate_takes_a_zone_with_its_parent():
+    from landuse.campaigns._base import CampaignResult as R
+    from landuse.campaigns._base import apply_gate
+    from landuse.model.schema import Problem
+
+    units = pd.DataFrame({"county_code": [A, B, Z1], "parent_code": [None, None, A]})
+    table = pd.DataFrame({"county_name": ["a", "b", "z"], "retention_met": pd.array([True, True, False]),
+                          "below_redline": pd.array([False, False, True]),
+                          "retention_status": ["met", "met", "below_redline"]},
+                         index=pd.Index([A, B, Z1], name="county_code"))
+    problem = Problem("survey", "#5", "dlbm", "error", "缺少地类编码", "no DLBM", 5, None, A)
+    gated = apply_gate(CAMPAIGN, R("farmland", dt.date(2020, 6, 15), table, {}), [problem], units)
+    assert gated.counties["data_complete"].tolist() == [False, True, False]
+    assert gated.counties["retention_status"].tolist() == ["undetermined", "met", "undetermined"]
+
+
+def test_cli_refuses_verdicts_from_a_survey_row_without_a_class(tmp_path):
+    from tests.damaged import survey_no_class
+
+    ws = survey_no_class(tmp_path)
+    out = tmp_path / "out"
+    args = ["assess", str(ws), "--rules", "zhumadian-2020-farmland", "--no-raster", "--out", str(out)]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert "地类图斑 1 行被排除" in refused.output
+    assert "地类编码" in refused.output
+    assert "--accept-errors" in refused.output
+    assert "Traceback" not in refused.output
+    assert not (out / "counties.csv").exists()
+    res = CliRunner().invoke(cli, [*args, "--accept-errors"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "counties.csv", dtype={"county_code": str}, encoding="utf-8-sig").set_index(
+        "county_code")
+    # The row's county is not known to the problem: every unit waits, figures stay.
+    assert not table["data_complete"].any()
+    assert table["retention_met"].isna().all()
+    assert table["below_redline"].isna().all()
+    assert set(table["retention_status"]) == {"undetermined"}
+    assert table.loc["411724", "overlap_ha"] == 4.0
+    assert "待定" in res.output
+    problems = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
+    bad = problems[problems["severity"] == "error"]
+    assert bad[["layer", "field", "row"]].values.tolist() == [["survey", "dlbm", 5]]
+
+
+def test_the_report_section_says_undetermined_after_an_accepted_gate(result):
+    from landuse.campaigns._base import apply_gate
+    from landuse.model.schema import Problem
+
+    problem = Problem("survey", "#4", "dlbm", "error", "缺少地类编码", "no DLBM", 4, None, None)
+    gated = apply_gate(CAMPAIGN, result, [problem], pd.DataFrame({"county_code": [A, B, C]}))
+    html = report_section(gated, "zh")
+    assert "待定（数据有错误）" in html
+    assert html.count("<td>待定</td>") == 3
+    assert "undetermined (data errors)" in report_section(gated, "en")

@@ -221,7 +221,15 @@ def test_an_unknown_legality_in_the_sample_is_named_with_its_row(cli_run, tmp_pa
     (tmp_path / "ws").mkdir()
     ws = damaged_sample(tmp_path / "ws", 5, 合法性="待核实")
     out = tmp_path / "out"
-    result = cli_run("assess", str(ws), "--rules", RULES, "--out", str(out))
+    # The gate: one message naming the layer and the count, nothing written.
+    refused = cli_run("assess", str(ws), "--rules", RULES, "--out", str(out))
+    assert refused.exit_code == 1
+    assert "卫片图斑 1 行被排除" in refused.stderr
+    assert "待核实" in refused.stderr
+    assert "--accept-errors" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert not (out / "counties.csv").exists()
+    result = cli_run("assess", str(ws), "--rules", RULES, "--out", str(out), "--accept-errors")
     assert result.exit_code == 0, result.output
     assert "1 个错误" in result.stderr
     problems = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
@@ -231,6 +239,9 @@ def test_an_unknown_legality_in_the_sample_is_named_with_its_row(cli_run, tmp_pa
     assert "结论待定" in result.stdout
     counties = pd.read_csv(out / "counties.csv", encoding="utf-8-sig")
     assert set(counties["data_complete"]) == {False}
+    # The row has no county the gate can place: every unit's verdict is undetermined (待定).
+    assert counties["red_line_exceeded"].isna().all()
+    assert "待定" in result.stdout
 
 
 def test_a_workspace_without_changes_is_one_line_error(cli_run, tmp_path: Path) -> None:

@@ -22,10 +22,12 @@ The planning scale, annual plan and farmland-balance indicators of what
 lapses, is withdrawn or reduced return to the county: the candidate's area
 is the indicator returned.
 
-"Land class unchanged" comes from the land-cover raster (built-up share of
-the unsupplied part at most the rule set's threshold), else from a
-``site_unchanged`` attribute; where neither says, the candidate needs a
-field check.
+"Land class unchanged" comes from the land survey when the workspace has
+one (三调 / 年度变更调查 地类图斑: the built-up share of the unsupplied part
+by ``landcover.survey_built_up_codes``, basis ``survey``), else from the
+land-cover raster (basis ``raster``) — in both the built-up share at most the
+rule set's threshold — else from a ``site_unchanged`` attribute; where none
+says, the candidate needs a field check. 未供先用 reads the same share.
 """
 
 from __future__ import annotations
@@ -111,6 +113,8 @@ def approval_candidates(
     remainder: gpd.GeoSeries | Callable[[pd.Index], gpd.GeoSeries] | None,
     left_on_ground: pd.Series,
     built_share: pd.Series | None = None,
+    share_basis: pd.Series | None = None,
+    survey_year: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Find the batches the two-year rule applies to.
 
@@ -130,7 +134,12 @@ def approval_candidates(
         Unsupplied hectares on the ground (outline less supplied parcels), by
         ``batch_id``.
     built_share : pandas.Series, optional
-        Built-up share of each remainder from the land-cover raster.
+        Built-up share of each remainder, from the survey or the land-cover raster.
+    share_basis : pandas.Series, optional
+        Where each share comes from (``survey`` | ``raster``), by ``batch_id``;
+        default ``raster`` for every share.
+    survey_year : int, optional
+        The survey year the ``survey`` shares were read from (named in the reasons).
 
     Returns
     -------
@@ -138,7 +147,7 @@ def approval_candidates(
         One row per candidate: ``kind`` (``lapse`` | ``withdraw`` |
         ``reduce``), ``batch_id``, ``county_code``, ``area_ha`` (the
         unsupplied area, also the indicator returned), ``reason`` /
-        ``reason_en``, ``basis`` (``raster`` | ``attribute`` |
+        ``reason_en``, ``basis`` (``survey`` | ``raster`` | ``attribute`` |
         ``field_check``), ``built_share``, ``needs_field_check`` and the
         remainder's geometry.
     """
@@ -160,7 +169,9 @@ def approval_candidates(
     limit = rules.landcover.unchanged_max_built_share
     unchanged = pd.Series(pd.NA, index=b.index, dtype="boolean")
     unchanged[share.notna()] = (share[share.notna()] <= limit).to_numpy()
-    basis = pd.Series(np.where(share.notna(), "raster", "field_check"), index=b.index)
+    source = (share_basis.reindex(b.index).astype("object") if share_basis is not None
+              else pd.Series(np.nan, index=b.index, dtype="object")).fillna("raster")
+    basis = pd.Series(np.where(share.notna(), source, "field_check"), index=b.index)
     use_attr = share.isna() & attr.notna()
     unchanged[use_attr] = attr[use_attr].astype("boolean")
     basis[use_attr] = "attribute"
@@ -210,7 +221,7 @@ def approval_candidates(
             frame["needs_field_check"] = True  # what stands there, and may it be regularised?
         else:
             frame["needs_field_check"] = unchanged[mask].isna().to_numpy()
-        frame["reason"], frame["reason_en"] = _reasons(kind, frame, limit)
+        frame["reason"], frame["reason_en"] = _reasons(kind, frame, limit, survey_year, basis[mask])
         rows.append(frame)
     if not rows:
         return candidates_frame(None, batches.crs)
@@ -258,11 +269,19 @@ def _indicators_by_kind(out: pd.DataFrame, b: pd.DataFrame) -> None:
     out["indicator_balance_to"] = to.where(out["indicator_balance_ha"].notna() | bought)
 
 
-def _reasons(kind: str, frame: pd.DataFrame, limit: float) -> tuple[pd.Series, pd.Series]:
+def _reasons(kind: str, frame: pd.DataFrame, limit: float, survey_year: int | None = None,
+             basis: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     years = frame["years"].map("{:.1f}".format).astype("string")
     share = frame["built_share"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}").astype("string")
-    site_zh = np.where(frame["built_share"].notna(), "，现场建设用地占比 " + share, "")
-    site_en = np.where(frame["built_share"].notna(), ", built-up share on site " + share, "")
+    by_survey = (basis == "survey").to_numpy(dtype=bool) if basis is not None else np.zeros(len(frame), bool)
+    when = f"{survey_year} 年度" if survey_year is not None else ""
+    when_en = f" of {survey_year}" if survey_year is not None else ""
+    site_zh = np.where(frame["built_share"].notna(),
+                       np.where(by_survey, f"，国土调查（三调/变更调查{when}）地类图斑建设用地占比 ", "，现场建设用地占比 ")
+                       + share, "")
+    site_en = np.where(frame["built_share"].notna(),
+                       np.where(by_survey, f", built-up share in the land survey (三调{when_en}) ",
+                                ", built-up share on site ") + share, "")
     check_zh = np.where(frame["needs_field_check"], "；现场地类需实地核查", "")
     check_en = np.where(frame["needs_field_check"], "; land class on site needs a field check", "")
     if kind == "lapse":

@@ -47,7 +47,10 @@ __all__ = [
     "prepare_survey",
     "project_overlaps",
     "retention",
+    "survey_built_share",
     "survey_by_county",
+    "survey_year_for",
+    "units_of",
 ]
 
 #: Areas equal to this many decimals of a hectare are equal (sums of many floats drift).
@@ -63,6 +66,44 @@ def _county_from_codes(frame: pd.DataFrame) -> pd.Series:
             six = frame[col].astype("string").str.strip().str[:6]
             county = county.fillna(six.where(six.str.fullmatch(r"\d{6}").fillna(False)))
     return county
+
+
+def units_of(frame: pd.DataFrame, named: pd.Series, counties: gpd.GeoDataFrame) -> pd.Series:
+    """The assessed unit each feature counts for: a functional zone it lies in, else ``named``.
+
+    DESIGN "Assessed units": a feature inside a zone (its representative point in
+    the zone's outline) counts for the zone when it names the zone's parent
+    county, the zone itself or no county; the parent keeps the rest. The rule
+    is the one the 卫片执法 changes follow (:mod:`landuse.analysis.changes`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The features; a GeoDataFrame to be placed in zones.
+    named : pandas.Series
+        The county each names (its field, ZLDWDM, or its location), on ``frame``'s index.
+    counties : geopandas.GeoDataFrame
+        The counties layer, zones among its rows.
+
+    Returns
+    -------
+    pandas.Series
+        Unit codes (string dtype) on ``frame``'s index.
+    """
+    from landuse.analysis.changes import unit_kinds
+
+    named = named.astype("string")
+    zones = counties[(unit_kinds(counties) == "功能区").to_numpy()]
+    if zones.empty or not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+        return named
+    located = _locate(frame, zones).astype("string")
+    parent = (zones.drop_duplicates("county_code").set_index("county_code")["parent_code"].astype("string")
+              if "parent_code" in zones.columns else pd.Series(dtype="string"))
+    located_parent = located.map(parent).astype("string") if len(parent) else pd.Series(
+        pd.NA, index=frame.index, dtype="string")
+    move = located.notna() & (named.isna() | (named == located_parent).fillna(False)
+                              | (named == located).fillna(False))
+    return named.mask(move.to_numpy(dtype=bool), located)
 
 
 def delivered_ha(frame: pd.DataFrame) -> pd.Series:
@@ -92,7 +133,8 @@ def prepare_survey(survey: pd.DataFrame, classes: LandClasses, counties: gpd.Geo
     """Add ``area_ha`` (delivered), ``group`` (land-class group) and ``county_code`` to the survey.
 
     The county is the ``county_code`` field, else ``ZLDWDM``'s first 6 digits,
-    else the county containing the polygon. Rows with an unknown class or no
+    else the county containing the polygon; a polygon inside a functional zone
+    counts for the zone (:func:`units_of`). Rows with an unknown class or no
     county are named in the problems (one message per cause, with a count).
     """
     problems: list[Problem] = []
@@ -103,7 +145,7 @@ def prepare_survey(survey: pd.DataFrame, classes: LandClasses, counties: gpd.Geo
     if isinstance(out, gpd.GeoDataFrame) and county.isna().any() and out.geometry.notna().any():
         located = _locate(out[county.isna()], counties)
         county = county.fillna(located.reindex(county.index))
-    out["county_code"] = county.astype("string")
+    out["county_code"] = units_of(out, county, counties)
     unknown = out["group"] == "unknown"
     if unknown.any():
         codes = "、".join(sorted(out.loc[unknown, "dlbm"].dropna().astype(str).unique())[:10])
@@ -257,7 +299,7 @@ def basic_farmland_check(basic: gpd.GeoDataFrame, survey: pd.DataFrame | None, n
     county = _county_from_codes(out)
     if county.isna().any():
         county = county.fillna(_locate(out[county.isna()], counties).reindex(county.index))
-    out["county_code"] = county.astype("string")
+    out["county_code"] = units_of(out, county, counties)
     out["area_ha"] = out["area_ha"].fillna(out["geom_ha"])
     out["built_up_ha"] = np.nan
     out["nonfarm_ha"] = np.nan
@@ -280,7 +322,7 @@ def project_overlaps(supplement: gpd.GeoDataFrame, linkage: gpd.GeoDataFrame, to
     one of the two ("按照重叠面积，核减相应的占补平衡指标或增减挂钩指标"). A pair
     overlapping by exactly the tolerance is not listed (the overlap must exceed it).
     The pair's county is the supplementary project's (its field, else its location),
-    else the linkage project's.
+    else the linkage project's; a project inside a functional zone counts for the zone.
 
     Returns
     -------
@@ -297,7 +339,8 @@ def project_overlaps(supplement: gpd.GeoDataFrame, linkage: gpd.GeoDataFrame, to
     own = _county_from_codes(supplement)
     if own.isna().any():
         own = own.fillna(_locate(supplement[own.isna()], counties).reindex(own.index))
-    theirs = _county_from_codes(linkage)
+    own = units_of(supplement, own, counties)
+    theirs = units_of(linkage, _county_from_codes(linkage), counties)
     county = pd.Series(own.to_numpy()[si], dtype="string").fillna(
         pd.Series(theirs.to_numpy()[li], dtype="string"))
     frame = pd.DataFrame({
@@ -377,6 +420,72 @@ def _judge(out: gpd.GeoDataFrame, tolerance_ha: float, fee_rate: float) -> gpd.G
     out["shortfall_ha"] = short.clip(lower=0.0)
     out["false_class"] = (short > tolerance_ha).fillna(False).astype(bool)
     out["fee_wan"] = np.where(out["false_class"], (out["shortfall_ha"] * fee_rate).round(_DIGITS), 0.0)
+    return out
+
+
+# --- the land class on site, for 增存挂钩 -----------------------------------------------------
+def survey_year_for(survey: pd.DataFrame, year: int) -> int | None:
+    """The latest survey year not after ``year`` (None when the survey has no such year or no years)."""
+    years = survey["year"] if "year" in survey else pd.Series(pd.NA, index=survey.index)
+    known = years.dropna()
+    known = known[known <= year]
+    return int(known.max()) if not known.empty else None
+
+
+def survey_built_share(parts: gpd.GeoSeries, survey: gpd.GeoDataFrame, built_up: tuple[str, ...],
+                       year: int | None = None) -> pd.Series:
+    """Built-up share of each part by the land survey: what the 地类图斑 say stands there.
+
+    The share is the plane area of the survey polygons whose ``dlbm`` starts
+    with a ``built_up`` prefix inside the part, over the plane area of all the
+    survey polygons inside it (the part the survey covers). A share of plane
+    areas needs no delivered area: both sides are measured alike.
+
+    Parameters
+    ----------
+    parts : geopandas.GeoSeries
+        The geometries measured (e.g. batches' unsupplied parts), by id.
+    survey : geopandas.GeoDataFrame
+        The ``survey`` layer (``dlbm``, ``year``, geometry).
+    built_up : tuple of str
+        DLBM prefixes counted as built up (the rule set's ``landcover.survey_built_up_codes``).
+    year : int, optional
+        Only the survey polygons of this year (default: every polygon).
+
+    Returns
+    -------
+    pandas.Series
+        On ``parts``' index; NaN where no survey polygon covers the part.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> parts = gpd.GeoSeries([box(0, 0, 100, 100), box(500, 0, 600, 100)], index=["a", "b"])
+    >>> survey = gpd.GeoDataFrame({"dlbm": ["0702", "0101"], "year": [2017, 2017]},
+    ...                           geometry=[box(0, 0, 25, 100), box(25, 0, 100, 100)])
+    >>> survey_built_share(parts, survey, ("07",)).tolist()
+    [0.25, nan]
+    """
+    out = pd.Series(np.nan, index=parts.index, dtype="float64")
+    if survey is None or survey.empty or parts.empty:
+        return out
+    rows = survey.geometry.notna().to_numpy().copy()
+    if year is not None and "year" in survey:
+        rows &= (survey["year"] == year).fillna(False).to_numpy(dtype=bool)
+    geoms = survey.geometry.to_numpy()[rows]
+    codes = survey["dlbm"].astype("string").str.strip().to_numpy()[rows]
+    shapes = parts.to_numpy()
+    if not len(geoms):
+        return out
+    # A tree on the few parts, queried with the survey: a province's polygons are not indexed.
+    tree = shapely.STRtree(shapes)
+    gi, pi = tree.query(geoms, predicate="intersects")
+    area = shapely.area(shapely.intersection(geoms[gi], shapes[pi]))
+    built = pd.Series(codes[gi], dtype="string").str.startswith(tuple(built_up)).fillna(False).to_numpy(dtype=bool)
+    covered = np.bincount(pi, weights=area, minlength=len(shapes))
+    built_area = np.bincount(pi[built], weights=area[built], minlength=len(shapes))
+    share = np.divide(built_area, covered, out=np.full(len(shapes), np.nan), where=covered > 0)
+    out[:] = np.round(share, _DIGITS)
     return out
 
 

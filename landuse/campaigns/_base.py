@@ -10,15 +10,20 @@ never recomputes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-__all__ = ["Campaign", "CampaignResult", "Ledger", "MapLayer"]
+__all__ = ["Campaign", "CampaignResult", "Ledger", "MapLayer", "apply_gate", "gate_error"]
+
+#: The title of the column saying whether a unit's data was complete.
+DATA_COMPLETE = ("数据完整", "data complete")
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,11 @@ class Campaign:
     ledger_names : tuple of str
         The names of the ledgers ``run`` returns (``<name>.csv`` beside ``counties.csv``),
         so that existing outputs are refused before anything is computed.
+    verdicts : tuple of str
+        The columns of ``counties`` that are verdicts: emptied for a unit whose
+        data is incomplete (:func:`apply_gate`).
+    status : str or None
+        A column of verdict labels set to ``"undetermined"`` (待定) for such a unit.
     """
 
     name: str
@@ -118,3 +128,102 @@ class Campaign:
     run: Callable[..., CampaignResult]
     report_section: Callable[[CampaignResult, str], str] | None = None
     ledger_names: tuple[str, ...] = ()
+    verdicts: tuple[str, ...] = ()
+    status: str | None = None
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """Every layer the campaign reads: the counties, its required and its optional layers."""
+        return ("counties", *self.required, *self.optional)
+
+
+def _affected(excluded: Iterable[Any], counties: pd.DataFrame, codes: pd.Index) -> np.ndarray:
+    """Which units the excluded rows touch: every unit when one row has no county.
+
+    A county's functional zones are touched with it: a row placed in a county by
+    its code may lie in one of the county's zones.
+    """
+    excluded = list(excluded)
+    if not excluded:
+        return np.zeros(len(codes), dtype=bool)
+    if any(p.county_code is None for p in excluded):
+        return np.ones(len(codes), dtype=bool)
+    hit = {str(p.county_code) for p in excluded}
+    if "parent_code" in counties.columns:
+        parent = counties.set_index(counties["county_code"].astype("string"))["parent_code"].astype("string")
+        hit |= {str(c) for c, up in parent.dropna().items() if up in hit}
+    return np.asarray(codes.astype(str).isin(hit), dtype=bool)
+
+
+def apply_gate(campaign: Campaign, result: CampaignResult, problems: Iterable[Any],
+               counties: pd.DataFrame) -> CampaignResult:
+    """Mark the units whose data is incomplete and empty their verdicts (the data gate).
+
+    An error :class:`~landuse.model.schema.Problem` on a layer the campaign
+    reads (:attr:`Campaign.layers`) kept its row out of the measures; the unit
+    the row belongs to (``Problem.county_code``; every unit when None) gets
+    ``data_complete`` false, its :attr:`Campaign.verdicts` empty and its
+    :attr:`Campaign.status` ``"undetermined"`` (待定). The rest of the figures
+    are kept: they are what the data that was read gives.
+
+    Parameters
+    ----------
+    campaign : Campaign
+    result : CampaignResult
+        As ``campaign.run`` returned it.
+    problems : iterable of Problem
+        The workspace's and the campaign's problems.
+    counties : pandas.DataFrame
+        The counties layer (zones carry ``parent_code``).
+
+    Returns
+    -------
+    CampaignResult
+        With ``data_complete`` in ``counties`` (and-ed with the campaign's own, if
+        it has one) and in ``summary`` (``data_complete``, ``undetermined``,
+        ``excluded``: the error problems).
+    """
+    layers = set(campaign.layers)
+    excluded = [p for p in problems if p.severity == "error" and p.layer in layers]
+    table = result.counties.copy()
+    hit = _affected(excluded, counties, table.index)
+    complete = ~hit
+    if "data_complete" in table.columns:
+        complete &= table["data_complete"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    table["data_complete"] = complete
+    columns = dict(result.columns)
+    columns.setdefault("data_complete", DATA_COMPLETE)
+    if (~complete).any():
+        for col in campaign.verdicts:
+            if col in table.columns:
+                if pd.api.types.is_bool_dtype(table[col]) or str(table[col].dtype) == "boolean":
+                    table[col] = table[col].astype("boolean")
+                elif pd.api.types.is_integer_dtype(table[col]):
+                    table[col] = table[col].astype("Int64")
+                table.loc[~complete, col] = pd.NA
+        if campaign.status is not None and campaign.status in table.columns:
+            table[campaign.status] = table[campaign.status].astype("string")
+            table.loc[~complete, campaign.status] = "undetermined"
+    summary = {**result.summary, "data_complete": bool(complete.all()),
+               "undetermined": [str(c) for c in table.index[~complete]], "excluded": excluded}
+    return dataclasses.replace(result, counties=table, columns=columns, summary=summary)
+
+
+def gate_error(result: CampaignResult, counties: pd.DataFrame) -> Exception | None:
+    """The refusal to give verdicts from damaged data, or None when every unit's data is complete.
+
+    Returns a :class:`~landuse._errors.DataIncompleteError` whose message says
+    how many rows of which layer were excluded, why, and which units are
+    affected (the message of 增存挂钩's gate).
+    """
+    from landuse._errors import DataIncompleteError
+    from landuse.campaigns.zengcun.assessment import gate_message
+
+    undetermined = pd.Index(result.summary.get("undetermined", []), name="county_code")
+    if undetermined.empty:
+        return None
+    units = pd.DataFrame({"county_code": result.counties.index.astype(str),
+                          "county_name": result.counties.get("county_name", pd.Series(
+                              "", index=result.counties.index)).astype(str).to_numpy()})
+    zh, en = gate_message(list(result.summary.get("excluded", [])), units, undetermined)
+    return DataIncompleteError(zh, en)

@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landuse.analysis.changes import unit_kinds
 from landuse.analysis.survey import (
     basic_farmland_check,
     false_class,
@@ -56,7 +57,8 @@ STATUS: dict[str, tuple[str, str, str]] = {
     "met": ("完成", "met", "#2e7d32"),
     "below_target": ("未完成", "below target", "#f9a825"),
     "below_redline": ("低于保护红线", "below red line", "#c62828"),
-    "no_target": ("无目标", "no target", "#9e9e9e"),
+    "no_target": ("无任务", "no task", "#9e9e9e"),
+    "undetermined": ("待定", "undetermined", "#bdbdbd"),
 }
 
 
@@ -71,7 +73,13 @@ def _survey_year(survey: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -> CampaignResult:
-    """Measure and judge the 耕地保护 campaign for every county as of ``as_of``.
+    """Measure and judge the 耕地保护 campaign for every assessed unit as of ``as_of``.
+
+    The units are the rows of the counties layer: counties and the functional
+    zones carved from them (DESIGN "Assessed units"). What lies inside a zone —
+    survey polygons, basic farmland, projects, batches — counts for the zone and
+    its parent keeps the rest; a zone's targets are the ``farmland_targets``
+    rows with its code, and a unit without one has no task (``no_target``).
 
     Parameters
     ----------
@@ -155,10 +163,17 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
     table["false_class_shortfall_ha"] = by["shortfall_ha"].sum().reindex(index, fill_value=0.0).round(8)
     table["false_class_fee_wan"] = by["fee_wan"].sum().reindex(index, fill_value=0.0).round(8)
     table = table[list(COLUMNS)]
+    columns = COLUMNS
+    kinds = unit_kinds(counties)
+    if (kinds == "功能区").any():
+        # DESIGN "Assessed units": every table says which kind of unit a row is.
+        table.insert(1, "unit_kind", kinds.to_numpy())
+        columns = {"county_name": COLUMNS["county_name"], "unit_kind": ("单位类型", "kind"),
+                   **{k: v for k, v in COLUMNS.items() if k != "county_name"}}
 
     summary = _summary(table, rules, current)
     return CampaignResult(
-        campaign="farmland", as_of=as_of, counties=table, columns=COLUMNS,
+        campaign="farmland", as_of=as_of, counties=table, columns=columns,
         ledgers=_ledgers(table, pairs, bad, polygons),
         layers=_layers(counties, table, pairs, bad, polygons),
         problems=problems, summary=summary,
@@ -169,9 +184,9 @@ def _absent(layer: str) -> Problem:
     """An optional layer the workspace lacks: its measures count nothing, and that is said."""
     spec = LAYERS[layer]
     return Problem(layer, None, None, "warning",
-                   f"工作区没有{spec.label}图层（{layer}）：相应各列按 0 计（目标表缺失时为无目标）",
+                   f"工作区没有{spec.label}图层（{layer}）：相应各列按 0 计（目标表缺失时为无任务）",
                    f"the workspace has no {spec.label_en} layer ({layer}): its columns count 0 "
-                   "(no targets: no target)")
+                   "(no targets: no task)")
 
 
 def _summary(table: pd.DataFrame, rules: FarmlandRules, survey: pd.DataFrame | None) -> dict[str, object]:
@@ -203,14 +218,16 @@ def _summary(table: pd.DataFrame, rules: FarmlandRules, survey: pd.DataFrame | N
 
 def _ledgers(table: pd.DataFrame, pairs: gpd.GeoDataFrame | None, bad: gpd.GeoDataFrame,
              polygons: gpd.GeoDataFrame | None) -> list[Ledger]:
-    retention_frame = table.reset_index()[["county_code", "county_name", "farmland_mu", "retention_target_mu",
+    kind = ["unit_kind"] if "unit_kind" in table.columns else []
+    retention_frame = table.reset_index()[["county_code", "county_name", *kind, "farmland_mu", "retention_target_mu",
                                            "redline_mu", "retention_gap_mu", "retention_gap_ha",
                                            "retention_status", "basic_farmland_mu", "basic_farmland_task_mu"]]
     retention_frame = retention_frame.assign(
         retention_status=retention_frame["retention_status"].map({k: v[0] for k, v in STATUS.items()}))
     ledgers = [Ledger(
         "retention", "耕地保有量完成情况表", "farmland retention by county", retention_frame,
-        {"county_code": ("行政区代码", "county code"), **{k: COLUMNS[k] for k in retention_frame.columns[1:]}},
+        {"county_code": ("行政区代码", "county code"),
+         **{k: COLUMNS.get(k, ("单位类型", "kind")) for k in retention_frame.columns[1:]}},
         total=("farmland_mu", "retention_target_mu", "retention_gap_mu", "retention_gap_ha", "basic_farmland_mu",
                "basic_farmland_task_mu"),
     )]
@@ -291,11 +308,13 @@ def report_section(result: CampaignResult, lang: str = "zh") -> str:
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else f"{v:,.{digits}f}"
 
     lines = [f"<section class=\"campaign farmland\"><h2>{t('耕地保护', 'Farmland protection')}</h2>", "<ul>"]
+    # Rows kept out by data errors (the gate, accepted) leave the city's verdict undetermined too.
+    complete = s.get("data_complete", True)
     lines.append("<li>" + t(
         f"全市耕地 {num(s['farmland_wan_mu'])} 万亩，目标 {num(s['retention_target_wan_mu'])} 万亩以上："
-        f"{'已达到' if s['retention_met'] else '未达到'}",
+        f"{('已达到' if s['retention_met'] else '未达到') if complete else '待定（数据有错误）'}",
         f"city farmland {num(s['farmland_wan_mu'])} 万亩 against at least {num(s['retention_target_wan_mu'])} 万亩: "
-        f"{'met' if s['retention_met'] else 'not met'}") + "</li>")
+        f"{('met' if s['retention_met'] else 'not met') if complete else 'undetermined (data errors)'}") + "</li>")
     lines.append("<li>" + t(
         f"永久基本农田 {num(s['basic_farmland_wan_mu'])} 万亩，目标不低于 {num(s['basic_farmland_target_wan_mu'])} 万亩",
         f"permanent basic farmland {num(s['basic_farmland_wan_mu'])} 万亩 against at least "
@@ -341,4 +360,6 @@ CAMPAIGN = Campaign(
     run=run,
     report_section=report_section,
     ledger_names=("retention", "overlaps", "false_class", "basic_farmland_nonfarm"),
+    verdicts=("retention_met", "below_redline"),
+    status="retention_status",
 )

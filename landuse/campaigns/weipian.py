@@ -414,4 +414,5 @@ CAMPAIGN = Campaign(
     run=run,
     report_section=report_section,
     ledger_names=("weipian_illegal",),
+    verdicts=("red_line_exceeded",),
 )

@@ -215,7 +215,8 @@ def _zengcun_only(rules: Any) -> Any:
 
 
 def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rules_names: Sequence[str],
-                 as_of: dt.date | None, out: str | None, overwrite: bool, *, raster: bool = True) -> bool:
+                 as_of: dt.date | None, out: str | None, overwrite: bool, *, raster: bool = True,
+                 accept_errors: bool = False) -> bool:
     """Run rule sets of a campaign other than 增存挂钩: print the county table, write the CSVs.
 
     Returns False, doing nothing, for one 增存挂钩 rule set. One campaign rule
@@ -223,11 +224,18 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     ``counties.csv``, one CSV per ledger and ``problems.csv``; a 增存挂钩 rule
     set with a 卫片执法 one runs both and writes the 增存挂钩 tables with the
     deduction applied after the multiplier (``plan_final_ha``).
+
+    The data gate (:func:`landuse.campaigns._base.apply_gate`): when errors kept
+    rows of a layer the campaign reads out, the units concerned are
+    undetermined (``data_complete`` false) and, unless ``accept_errors``, a
+    :class:`~landuse.DataIncompleteError` says how many rows of which layer
+    were excluded, before anything is printed or written.
     """
     import importlib
     from pathlib import Path
 
     from landuse.campaigns import CAMPAIGNS
+    from landuse.campaigns._base import apply_gate, gate_error
     from landuse.campaigns.zengcun.assessment import _plain
     from landuse.io.files import write_csv
     from landuse.model.schema import problems_frame
@@ -261,7 +269,7 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     assessment = None
     if zengcun:
         assessment = run_assessment(settings, workspace, crs, rules_names[every.index(zengcun[0])], as_of,
-                                    raster=raster)
+                                    raster=raster, accept_errors=accept_errors)
         ws = assessment.workspace
         if "changes" not in ws.sources:
             ws.required = ("counties", *campaign.required)
@@ -270,6 +278,14 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     ws.require()
     result = campaign.run(ws, rules, as_of)
     problems = [*ws.problems, *result.problems]
+    result = apply_gate(campaign, result, problems, ws.counties)
+    refusal = None if accept_errors else gate_error(result, ws.counties)
+    if refusal is not None:
+        raise refusal
+    if not result.summary["data_complete"]:
+        LOG.warning(t(f"注意：数据有错误，{len(result.summary['undetermined'])} 个考核单位结果待定（data_complete=false）",
+                      f"note: data errors leave {len(result.summary['undetermined'])} units undetermined "
+                      "(data_complete=false)"))
     errors = sum(p.severity == "error" for p in problems)
     if errors:
         LOG.warning(t(f"数据有 {errors} 个错误，相关图斑未参与计算（见 problems.csv 或 landuse check）",
@@ -325,7 +341,21 @@ def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
         zh, en = result.columns.get(col, (col, col))
         table.add_column(t(zh, en), justify="left" if frame[col].dtype == "string" else "right")
 
-    def cell(col: str, value: object) -> str:
+    complete = result.counties.get("data_complete")
+    pending_units = set() if complete is None else set(result.counties.index[~complete.astype(bool)])
+    if pending_units:
+        import importlib
+
+        from landuse.campaigns import CAMPAIGNS
+
+        plugin = importlib.import_module(CAMPAIGNS[result.campaign]).CAMPAIGN
+        verdicts = {*plugin.verdicts, *([plugin.status] if plugin.status else [])}
+    else:
+        verdicts = set()
+
+    def cell(col: str, value: object, code: object = None) -> str:
+        if code in pending_units and col in verdicts:
+            return t("待定", "undetermined")
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             return t("无任务", "no task") if col in ("violation_ratio", "red_line_exceeded") else "—"
         if col == "red_line_exceeded":
@@ -339,7 +369,7 @@ def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
         return str(value)
 
     for code, row in frame.iterrows():
-        table.add_row(str(code), *(cell(c, row[c]) for c in frame.columns))
+        table.add_row(str(code), *(cell(c, row[c], code) for c in frame.columns))
     s = result.summary
     if "city_violation_ratio" in s and red is not None:
         table.add_section()
@@ -698,7 +728,8 @@ def assess_command(settings: Settings, workspace: str | None, rules_name: tuple[
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler 需与 --engine dask 同用 / --scheduler needs --engine dask")
-    if run_campaign(settings, workspace, crs, rules_name, as_of, out, overwrite, raster=not no_raster):
+    if run_campaign(settings, workspace, crs, rules_name, as_of, out, overwrite, raster=not no_raster,
+                    accept_errors=accept_errors):
         return
     database = out is not None and _is_url(out)
     if out is not None and not database:

@@ -362,6 +362,11 @@ class LandCoverRules:
     geometry is at most ``unchanged_max_built_share``; a parcel counts as
     developed on the share of built-up pixels, compared with
     ``developed_min_share`` (by default Order 53's 1/3).
+
+    ``survey_built_up_codes`` are the land survey's (三调 / 年度变更调查) DLBM
+    prefixes counted as built up: when the workspace holds a ``survey`` layer
+    and this list is given, the built-up share of a batch's unsupplied part is
+    read from the survey before the raster (empty: the survey is not used).
     """
 
     built_up_classes: tuple[int, ...]
@@ -369,6 +374,7 @@ class LandCoverRules:
     unchanged_max_built_share: float
     developed_min_share: float
     used_before_supply_min_built_share: float
+    survey_built_up_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -972,7 +978,8 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
                 "landcover",
                 doc["landcover"],
                 required=("built_up_classes", "cultivated_classes", "unchanged_max_built_share"),
-                optional=("developed_min_share", "used_before_supply_min_built_share"),
+                optional=("developed_min_share", "used_before_supply_min_built_share",
+                          "survey_built_up_codes"),
             ),
             idle,
         ),
@@ -1284,7 +1291,20 @@ def _landcover(t: _Table, idle: IdleRules) -> LandCoverRules:
         unchanged_max_built_share=unchanged,
         developed_min_share=developed,
         used_before_supply_min_built_share=used,
+        survey_built_up_codes=_survey_codes(t),
     )
+
+
+def _survey_codes(t: _Table) -> tuple[str, ...]:
+    """The survey's built-up DLBM prefixes (``survey_built_up_codes``): 2 to 4 digits each."""
+    if not t.has("survey_built_up_codes"):
+        return ()
+    codes = t.strings("survey_built_up_codes")
+    bad = [c for c in codes if not re.fullmatch(r"\d{2,4}", c)]
+    if bad:
+        raise t.error("survey_built_up_codes", f"地类编码前缀应为 2–4 位数字：{', '.join(bad)}",
+                      f"land-class code prefixes must be 2 to 4 digits: {', '.join(bad)}", list(codes))
+    return codes
 
 
 def _sampling(t: _Table) -> Sampling:

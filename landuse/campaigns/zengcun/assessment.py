@@ -430,12 +430,21 @@ def assess(
         parcel_built = class_shares(sup.geometry[unknown], workspace.landcover,
                                     rules.landcover)["built_share"]
 
+    # The land survey, when there is one, says what stands on the unsupplied part before the raster.
+    share_basis = None
+    survey_share, survey_year = _survey_shares(
+        workspace, rules, t, lambda: remainder if isinstance(remainder, gpd.GeoSeries) else cut(eligible))
+    if survey_share is not None:
+        share_basis = pd.Series("survey", index=survey_share.index[survey_share.notna()], dtype="object")
+        remainder_built = (survey_share.combine_first(remainder_built) if remainder_built is not None
+                           else survey_share)
+
     step("candidates")
     ledger_idle = idle.idle_ledger(workspace, rules, t)
     parcels = idle.parcel_status(workspace, rules, t, built_share=parcel_built)
     approval_cands = approvals.approval_candidates(
         workspace.batches, ledger, rules, t, remainder=remainder, left_on_ground=left_on_ground,
-        built_share=remainder_built
+        built_share=remainder_built, share_basis=share_basis, survey_year=survey_year,
     )
     suspected = _suspected_candidates(parcels, ledger_idle, rules, workspace, t)
     parts = [c for c in (approval_cands, suspected) if not c.empty]
@@ -588,6 +597,36 @@ def gate_message(excluded: list[Problem], counties: pd.DataFrame, undetermined: 
           "Run `landuse check` and mend the data; or pass --accept-errors to write all the same "
           "(the affected counties marked undetermined)")
     return zh, en
+
+
+def _survey_shares(workspace: Workspace, rules: RuleSet, t: dt.date, parts: Callable[[], gpd.GeoSeries]
+                   ) -> tuple[pd.Series | None, int | None]:
+    """Built-up share of each unsupplied part by the land survey, and the survey year read.
+
+    The survey is the workspace's ``survey`` layer, read with the rule set's
+    ``landcover.survey_built_up_codes``; its year is the latest not after
+    ``t``'s (a survey without years serves as it is); ``parts()`` gives the
+    unsupplied parts, cut only when a survey is read. A part whose batch was
+    approved after that year gets no share: a survey from before the approval
+    does not show the site since. None (and no year) when the workspace has no
+    survey, the rule set lists no codes, or no survey year is early enough.
+    """
+    from landuse.analysis.survey import survey_built_share, survey_year_for
+
+    codes = rules.landcover.survey_built_up_codes
+    survey = workspace.layers.get("survey")
+    if not codes or survey is None or survey.empty or not isinstance(survey, gpd.GeoDataFrame):
+        return None, None
+    dated = "year" in survey and survey["year"].notna().any()
+    year = survey_year_for(survey, t.year) if dated else None
+    if dated and year is None:
+        return None, None
+    share = survey_built_share(parts(), survey, codes, year)
+    if year is not None:
+        approved = workspace.batches.drop_duplicates("batch_id").set_index("batch_id")["approval_date"]
+        late = (reindexed(approved, share.index).dt.year > year).fillna(False).to_numpy(dtype=bool)
+        share[late] = np.nan
+    return share, year
 
 
 def _unit_outlines(counties: gpd.GeoDataFrame) -> gpd.GeoSeries:
