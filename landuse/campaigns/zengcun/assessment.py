@@ -29,6 +29,7 @@ from landuse import verdict
 from landuse._arrays import member, positions, reindexed
 from landuse._errors import DataIncompleteError, RuleSetError, SchemaError
 from landuse.analysis import approvals, idle, supply
+from landuse.campaigns._base import gate_message
 from landuse.io.files import output_set, write_csv
 from landuse.model.schema import LAYERS, Problem, problems_frame
 from landuse.model.units import MU_PER_HA
@@ -556,47 +557,6 @@ def _affected(excluded: list[Problem], codes: pd.Index) -> pd.Index:
     if any(p.county_code is None for p in excluded):
         return codes
     return codes[codes.isin({p.county_code for p in excluded})]
-
-
-def gate_message(excluded: list[Problem], counties: pd.DataFrame, undetermined: pd.Index,
-                 *, causes: int = 3) -> tuple[str, str]:
-    """One message, in Chinese and English: rows excluded per layer, their top causes, who is affected."""
-    frame = pd.DataFrame({
-        "layer": [p.layer for p in excluded], "row": [p.row for p in excluded],
-        "field": [p.field or "" for p in excluded], "zh": [p.message for p in excluded],
-        "en": [p.message_en or p.message for p in excluded]}, dtype="object")
-    parts_zh, parts_en = [], []
-    for layer, group in frame.groupby("layer", sort=False):
-        spec = LAYERS.get(str(layer))
-        label_zh = spec.label if spec else "工作区"
-        label_en = spec.label_en if spec else "workspace"
-        rows = group["row"].dropna().nunique()
-        whole = group["row"].isna().sum()
-        head_zh = f"{label_zh} {rows} 行被排除" if rows else f"{label_zh}"
-        head_en = f"{label_en}: {rows} rows excluded" if rows else f"{label_en}"
-        if whole:
-            head_zh += f"{'，' if rows else ''}图层级错误 {whole} 项"
-            head_en += f"{', ' if rows else ': '}{whole} layer-level error(s)"
-        # One cause: one field, one message but for the values in it.
-        cause = group["field"] + "|" + group["zh"].str.replace(r"[\d.:/\-]+", "#", regex=True)
-        top = group.groupby(cause, sort=False).agg(n=("zh", "size"), zh=("zh", "first"), en=("en", "first"))
-        top = top.sort_values("n", ascending=False, kind="stable").head(causes)
-        why_zh = "；".join(zh if n == 1 else f"{n} 项，如：{zh}" for n, zh in zip(top["n"], top["zh"], strict=True))
-        why_en = "; ".join(en if n == 1 else f"{n}×, e.g. {en}" for n, en in zip(top["n"], top["en"], strict=True))
-        parts_zh.append(f"{head_zh}（{why_zh}）")
-        parts_en.append(f"{head_en} ({why_en})")
-    names = counties.set_index("county_code")["county_name"].reindex(undetermined)
-    if len(undetermined) == len(counties):
-        who_zh, who_en = f"全部 {len(counties)} 个县区", f"all {len(counties)} counties"
-    else:
-        who_zh = "、".join(f"{n}（{c}）" for c, n in names.items())
-        who_en = ", ".join(f"{c} {n}" for c, n in names.items())
-    zh = (f"数据不完整，不能给出考核结论：{'；'.join(parts_zh)}。受影响：{who_zh}。"
-          "请用 landuse check 查看并修正后重算；如需照样出具结果（受影响县区标为“待定”），加 --accept-errors")
-    en = (f"data incomplete, no verdict given: {'; '.join(parts_en)}. Affected: {who_en}. "
-          "Run `landuse check` and mend the data; or pass --accept-errors to write all the same "
-          "(the affected counties marked undetermined)")
-    return zh, en
 
 
 def _survey_shares(workspace: Workspace, rules: RuleSet, t: dt.date, parts: Callable[[], gpd.GeoSeries]
