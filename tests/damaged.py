@@ -324,7 +324,8 @@ def batches_two_sources(tmp: Path) -> Path:
 # --- campaign layers -----------------------------------------------------------------------------
 @case
 def survey_no_class(tmp: Path) -> Path:
-    """地类图斑.gpkg with the DLBM of DLTB_2019's 5th polygon (a 驿城区 旱地 cell) emptied."""
+    """地类图斑.gpkg with the DLBM of DLTB_2019's polygon 2001 emptied (past DLTB_2017's 1269 rows, so the
+    row number names it alone: the two layers share row numbers)."""
     ws = copy(tmp)
     path = ws / "地类图斑.gpkg"
     layers = {name: pyogrio.read_dataframe(path, layer=name) for name, _ in pyogrio.list_layers(path)}
@@ -332,7 +333,7 @@ def survey_no_class(tmp: Path) -> Path:
     for name, frame in layers.items():
         if name == "DLTB_2019":
             frame["DLBM"] = frame["DLBM"].astype(object)
-            frame.loc[4, "DLBM"] = None
+            frame.loc[2000, "DLBM"] = None
         pyogrio.write_dataframe(frame, path, layer=name)
     return ws
 

@@ -334,7 +334,7 @@ def test_cli_refuses_verdicts_from_a_survey_row_without_a_class(tmp_path):
     assert "待定" in res.output
     problems = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
     bad = problems[problems["severity"] == "error"]
-    assert bad[["layer", "field", "row"]].values.tolist() == [["survey", "dlbm", 5]]
+    assert bad[["layer", "field", "row"]].values.tolist() == [["survey", "dlbm", 2001]]
 
 
 def test_the_report_section_says_undetermined_after_an_accepted_gate(result):

@@ -1298,10 +1298,10 @@ def _landcover(t: _Table, idle: IdleRules) -> LandCoverRules:
 
 
 def _survey_codes(t: _Table) -> tuple[str, ...]:
-    """The survey's built-up DLBM prefixes (``survey_built_up_codes``): 2 to 4 digits each."""
+    """The survey's built-up DLBM prefixes (``survey_built_up_codes``, 2 to 4 digits each; [] or none: unused)."""
     if not t.has("survey_built_up_codes"):
         return ()
-    codes = t.strings("survey_built_up_codes")
+    codes = t.strings("survey_built_up_codes", allow_empty=True)
     bad = [c for c in codes if not re.fullmatch(r"\d{2,4}", c)]
     if bad:
         raise t.error("survey_built_up_codes", f"地类编码前缀应为 2–4 位数字：{', '.join(bad)}",
