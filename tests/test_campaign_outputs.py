@@ -222,7 +222,8 @@ def test_farmland_workbook_totals(farmland_report: Path) -> None:
     assert false_class[7][0] == "合计"
     # retention status in words, not codes
     retention = sheet_rows(farmland_report / "ledgers.xlsx", "耕地保有量完成情况表")
-    assert {r[7] for r in retention[4:15]} >= {"完成", "未完成", "低于保护红线"}
+    status = next(i for i, h in enumerate(retention[3]) if isinstance(h, str) and "完成情况" in h)
+    assert {r[status] for r in retention[4:16]} >= {"完成", "未完成", "低于保护红线"}
 
 
 def test_farmland_map_alone(tmp_path: Path) -> None:

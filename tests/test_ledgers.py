@@ -319,7 +319,9 @@ def test_totals_are_subtotals_with_cached_values(formulas, values, sample):
 
 def test_candidates_subtotalled_per_kind(values, sample):
     heads, rows = _table(values["核查清单"])
-    kinds = {"失效": "lapse", "撤回": "withdraw", "批次核减": "reduce", "疑似闲置": "suspected_idle"}
+    from landuse.analysis.approvals import KIND_LABELS
+
+    kinds = {KIND_LABELS[k][0]: k for k in sample.candidates["kind"].unique()}
     subs = {r[1].removeprefix("小计："): r[heads.index("面积(公顷)")] for r in rows
             if isinstance(r[1], str) and r[1].startswith("小计：")}
     by_kind = sample.candidates.groupby("kind")["area_ha"].sum()

@@ -161,10 +161,10 @@ def test_gap_shown_in_hectares_and_mu_for_a_missed_task(sample: Assessment) -> N
 
 @pytest.mark.parametrize(("lang", "names"), [
     ("zh", ["县区考核结果", "批而未供土地（按批准年份）", "闲置土地·未处置", "疑似闲置（未列入台账）",
-            "闲置土地·已处置", "已供宗地（按巡查状态）", "拟失效批次", "拟撤回批次", "拟核减部分"]),
+            "闲置土地·已处置", "已供宗地（按巡查状态）", "拟失效批次", "拟撤回批次", "拟核减部分", "未供先用批次"]),
     ("en", ["County outcomes", "Unsupplied approved land (by approval year)", "Idle land, undisposed",
             "Suspected idle (not on the list)", "Idle land, disposed", "Supplied parcels (by patrol status)",
-            "Lapse candidates", "Withdrawal candidates", "Reduction candidates"]),
+            "Lapse candidates", "Withdrawal candidates", "Reduction candidates", "Used before supply"]),
 ])
 def test_layer_names(sample: Assessment, lang: str, names: list[str]) -> None:
     m = map_outcomes(sample, lang=lang)

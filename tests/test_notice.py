@@ -410,11 +410,20 @@ def sample():
     return assess(load_workspace(), RULES, "2018-12-31")
 
 
-def test_sample_built_up_unsupplied_batches_are_used_before_supply(sample):
-    c = sample.candidates.set_index("batch_id")
+def test_sample_built_up_unsupplied_batches_are_used_before_supply(tmp_path):
+    # Read from the land-cover raster: the sample without its land survey (with the survey, its
+    # classes come first, issue 14; tests/test_survey_zengcun.py covers that reading).
+    import shutil
+
+    from landuse.model.workspace import load_workspace, sample_workspace
+
+    ws = tmp_path / "ws"
+    shutil.copytree(sample_workspace(), ws, ignore=shutil.ignore_patterns("地类图斑.gpkg"))
+    c = assess(load_workspace(ws), RULES, "2018-12-31").candidates.set_index("batch_id")
     used = sorted(c.index[c["kind"] == "used_before_supply"])
     assert used == ["411721-2010-003", "411721-2014-005", "411722-2015-006"]
     assert not (c["kind"] == "lapse")[used].any()
+    assert set(c.loc[used, "basis"]) == {"raster"}
 
 
 def test_sample_functional_zone_is_judged_and_ranked(sample):

@@ -114,7 +114,7 @@ def test_chinese_names_beside_the_codes(gpkg, sample):
     assert set(zip(idle["status"], idle["status_zh"], strict=True)) == {
         ("disposed", "已处置"), ("undisposed", "未处置")}
     cand = pyogrio.read_dataframe(gpkg, layer="candidates", read_geometry=False)
-    assert set(cand["basis_zh"]) <= {"属性记载", "土地覆盖栅格", "待实地核查"}
+    assert set(cand["basis_zh"]) <= {"属性记载", "土地覆盖栅格", "国土调查地类图斑", "待实地核查"}
 
 
 def test_supplied_parcels_with_patrol_status_and_style(gpkg, sample):

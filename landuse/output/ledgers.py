@@ -145,7 +145,8 @@ _WORDS = {
         "fee_note": "征缴土地闲置费：土地价款 × {rate:.0%}",
         "control": "台账“{sheet}”列“{column}”：{n} 个单元格含控制字符（{chars}），已删除；"
         "序号 {rows}",
-        "basis": {"attribute": "属性记载", "raster": "土地覆盖栅格", "field_check": "待实地核查"},
+        "basis": {"attribute": "属性记载", "raster": "土地覆盖栅格", "survey": "国土调查地类图斑",
+                  "field_check": "待实地核查"},
     },
     "en": {
         "yes": "yes",
@@ -176,6 +177,7 @@ _WORDS = {
         "basis": {
             "attribute": "attribute",
             "raster": "land-cover raster",
+            "survey": "land survey",
             "field_check": "field check",
         },
     },

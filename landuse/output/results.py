@@ -193,7 +193,8 @@ CODE_NAMES = {
     "ranking": {"commend": "通报表扬", "criticize": "通报批评"},
     "status": {"disposed": "已处置", "undisposed": "未处置"},
     "kind": {k: v[0] for k, v in KIND_LABELS.items()},
-    "basis": {"attribute": "属性记载", "raster": "土地覆盖栅格", "field_check": "待实地核查"},
+    "basis": {"attribute": "属性记载", "raster": "土地覆盖栅格", "survey": "国土调查地类图斑",
+              "field_check": "待实地核查"},
     "developed_basis": {"attribute": "属性记载", "raster": "土地覆盖栅格",
                         "field_check": "待实地核查"},
 }
@@ -310,7 +311,8 @@ _TITLES: dict[str, tuple[str, str]] = {
     "years": ("批准后年限(年)", "自批准日期起的年数"),
     "reason": ("原因", "列入核查清单的原因"),
     "reason_en": ("原因（英文）", "列入核查清单的原因（英文）"),
-    "basis": ("判定依据代码", "attribute 属性记载 / raster 土地覆盖栅格 / field_check 待实地核查"),
+    "basis": ("判定依据代码", "attribute 属性记载 / raster 土地覆盖栅格 / survey 国土调查地类图斑 / "
+                                  "field_check 待实地核查"),
     "basis_zh": ("判定依据", "判定依据（中文）"),
     "built_share": ("建设用地占比", "土地覆盖栅格中建设用地所占比例"),
     "needs_field_check": ("需实地核查", "需实地核查确认"),
