@@ -1038,7 +1038,7 @@ def test_a_landcover_raster_beside_a_database_workspace(
     # developed share of started parcels, hence the suspected idle parcels. (Batches are judged
     # by the land survey first, and the database holds one survey year of the sample's two:
     # load_files loads a layer's first source.)
-    def suspected(a: Any) -> pd.DataFrame:
+    def suspected(a: object) -> pd.DataFrame:
         c = tables(a)["candidates"]
         return c[c["kind"] == "suspected_idle"].reset_index(drop=True)
 
