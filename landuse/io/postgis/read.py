@@ -15,6 +15,8 @@ import shapely
 
 from landuse._errors import DatabaseError, SchemaError
 from landuse.io.files import LANDCOVER_NAMES, LandCover, RawLayer
+
+# psycopg and SQLAlchemy as the connection module imported them (None without the extra).
 from landuse.io.postgis._db import (
     _CODE_PATTERN,
     _INTEGER_TYPES,
@@ -29,16 +31,10 @@ from landuse.io.postgis._db import (
     _Table,
     _translated,
     parse_url,
+    sa,
 )
 from landuse.io.postgis.results import _ours
 from landuse.model.schema import LAYERS, Problem, _key, layer_for_name, rename_columns
-
-try:
-    import psycopg
-    import sqlalchemy as sa
-    from psycopg import sql
-except ImportError:  # the postgis extra is not installed; _require says so
-    psycopg = sa = sql = None  # type: ignore[assignment]
 
 
 # --- reading -------------------------------------------------------------------------------

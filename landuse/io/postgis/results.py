@@ -15,6 +15,8 @@ import pandas as pd
 import shapely
 
 from landuse._errors import DatabaseError, OutputExistsError
+
+# psycopg and SQLAlchemy as the connection module imported them (None without the extra).
 from landuse.io.postgis._db import (
     LOAD_MARK,
     RESULT_MARK,
@@ -28,17 +30,12 @@ from landuse.io.postgis._db import (
     _translated,
     is_database_url,
     parse_url,
+    psycopg,
+    sa,
+    sql,
 )
 from landuse.io.postgis.write import _column, _geometry_of, _identifier, _srid
 from landuse.model.schema import LAYERS, layer_for_name
-
-try:
-    import psycopg
-    import sqlalchemy as sa
-    from psycopg import sql
-except ImportError:  # the postgis extra is not installed; _require says so
-    psycopg = sa = sql = None  # type: ignore[assignment]
-
 
 # --- results: a history of runs --------------------------------------------------------------
 #: Chinese comments of the result columns (the rest: the field labels of landuse.model.schema).

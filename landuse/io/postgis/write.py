@@ -18,6 +18,8 @@ from pyproj import CRS
 
 from landuse._errors import DatabaseError, OutputExistsError
 from landuse.io.files import discover, opened, read_layer
+
+# psycopg and SQLAlchemy as the connection module imported them (None without the extra).
 from landuse.io.postgis._db import (
     _MAX_IDENTIFIER_BYTES,
     _USER_SRID_FROM,
@@ -30,15 +32,10 @@ from landuse.io.postgis._db import (
     _schema_exists,
     _translated,
     parse_url,
+    sa,
+    sql,
 )
 from landuse.model.schema import layer_for_name
-
-try:
-    import psycopg
-    import sqlalchemy as sa
-    from psycopg import sql
-except ImportError:  # the postgis extra is not installed; _require says so
-    psycopg = sa = sql = None  # type: ignore[assignment]
 
 
 # --- writing -------------------------------------------------------------------------------
