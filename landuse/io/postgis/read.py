@@ -16,7 +16,6 @@ import shapely
 from landuse._errors import DatabaseError, SchemaError
 from landuse.io.files import LANDCOVER_NAMES, LandCover, RawLayer
 
-# psycopg and SQLAlchemy as the connection module imported them (None without the extra).
 from landuse.io.postgis._db import (
     _CODE_PATTERN,
     _INTEGER_TYPES,

@@ -16,7 +16,6 @@ import shapely
 
 from landuse._errors import DatabaseError, OutputExistsError
 
-# psycopg and SQLAlchemy as the connection module imported them (None without the extra).
 from landuse.io.postgis._db import (
     LOAD_MARK,
     RESULT_MARK,

@@ -19,7 +19,6 @@ from pyproj import CRS
 from landuse._errors import DatabaseError, OutputExistsError
 from landuse.io.files import discover, opened, read_layer
 
-# psycopg and SQLAlchemy as the connection module imported them (None without the extra).
 from landuse.io.postgis._db import (
     _MAX_IDENTIFIER_BYTES,
     _USER_SRID_FROM,
