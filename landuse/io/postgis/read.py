@@ -15,7 +15,6 @@ import shapely
 
 from landuse._errors import DatabaseError, SchemaError
 from landuse.io.files import LANDCOVER_NAMES, LandCover, RawLayer
-
 from landuse.io.postgis._db import (
     _CODE_PATTERN,
     _INTEGER_TYPES,

@@ -15,7 +15,6 @@ import pandas as pd
 import shapely
 
 from landuse._errors import DatabaseError, OutputExistsError
-
 from landuse.io.postgis._db import (
     LOAD_MARK,
     RESULT_MARK,

@@ -18,7 +18,6 @@ from pyproj import CRS
 
 from landuse._errors import DatabaseError, OutputExistsError
 from landuse.io.files import discover, opened, read_layer
-
 from landuse.io.postgis._db import (
     _MAX_IDENTIFIER_BYTES,
     _USER_SRID_FROM,
