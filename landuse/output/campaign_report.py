@@ -53,6 +53,7 @@ import pandas as pd
 import shapely
 
 from landuse.io.files import formula_safe, write_bytes, write_csv, write_text
+from landuse.output.maps import _e, check_lang
 
 if TYPE_CHECKING:
     import folium
@@ -145,15 +146,6 @@ def _w(key: str, lang: str, **kw: object) -> str:
     return text.format(**kw) if kw else text
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _check_lang(lang: str) -> None:
-    from landuse._errors import SchemaError
-
-    if lang not in ("zh", "en"):
-        raise SchemaError(f"未知的语言 “{lang}”（应为 zh 或 en）", f"unknown language '{lang}' (use zh or en)")
 
 
 def report_files(campaign: Campaign) -> list[str]:
@@ -545,7 +537,7 @@ def campaign_workbook_bytes(result: CampaignResult, *, rules_id: str = "", lang:
     """
     import xlsxwriter
 
-    _check_lang(lang)
+    check_lang(lang)
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                       "strings_to_numbers": False})
@@ -683,7 +675,7 @@ def campaign_report_html(
     from landuse import __version__
     from landuse.output.report import _css
 
-    _check_lang(lang)
+    check_lang(lang)
     zh = lang == "zh"
     name = rules.name if zh else rules.name_en
     title = _w("doc_title", lang, name=name)
@@ -766,7 +758,7 @@ def append_campaign(page: str, result: CampaignResult, campaign: Campaign, rules
     str
         The page with a ``<section id="campaign-<name>">`` and a link to it.
     """
-    _check_lang(lang)
+    check_lang(lang)
     zh = lang == "zh"
     key = re.sub(r"[^A-Za-z0-9_-]", "_", campaign.name)
     name = rules.name if zh else rules.name_en
@@ -842,7 +834,7 @@ def write_campaign_report(
     from landuse.io.files import check_outputs
     from landuse.output.maps import map_html as page_of
 
-    _check_lang(lang)
+    check_lang(lang)
     out = Path(out_dir)
     names = report_files(campaign)
     extra = [f"{x.name}.csv" for x in result.ledgers if f"{x.name}.csv" not in names]

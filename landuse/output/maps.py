@@ -1514,9 +1514,14 @@ def _tiles(basemap: str | None, key: str | None, lang: str) -> list[dict[str, An
              "attr": "© 高德地图 AutoNavi（GCJ-02）", "max_zoom": 18}]
 
 
-def _validate(lang: str, basemap: str | None, max_html_mb: float) -> None:
+def check_lang(lang: str) -> None:
+    """Refuse a language other than ``zh`` or ``en``, in both."""
     if lang not in ("zh", "en"):
         raise SchemaError(f"未知的语言 “{lang}”（应为 zh 或 en）", f"unknown language '{lang}' (use zh or en)")
+
+
+def _validate(lang: str, basemap: str | None, max_html_mb: float) -> None:
+    check_lang(lang)
     if basemap is not None and basemap not in BASEMAPS and tile_template(basemap) is None:
         choices = " | ".join(BASEMAPS) + " | http://…/{z}/{x}/{y}.png"
         raise SchemaError(f"未知的底图 “{basemap}”（可选 {choices}，或不加底图）",
