@@ -258,6 +258,19 @@ class Ledgers:
         _write_workbook(self, target)
 
 
+#: The area columns 附件2 (per batch) and 附件3 (per county) share, in the notice's order.
+_AREA_COLUMNS = (
+    _Col("批准面积(公顷)", "Approved (ha)", "ha", "approved_ha", "sum"),
+    _Col("已供面积(公顷)", "Supplied (ha)", "ha", "supplied_ha", "sum"),
+    _Col(
+        "失效撤回核减面积(公顷)", "Lapsed, withdrawn, reduced (ha)", "ha", "revoked_ha", "sum"
+    ),
+    _Col("未供面积(公顷)", "Unsupplied (ha)", "ha", "unsupplied_ha", "sum"),
+    _Col("未供面积(亩)", "Unsupplied (mu)", "mu", "unsupplied_mu", "sum"),
+    _Col("供地率", "Supply rate", "rate", "supply_rate", "rate"),
+)
+
+
 def _values(col: _Col, frame: pd.DataFrame) -> pd.Series:
     if callable(col.values):
         return pd.Series(col.values(frame), index=frame.index)
@@ -920,14 +933,7 @@ def _batch_columns(a: Assessment, b: pd.DataFrame, lang: str) -> list[_Col]:
         _Col("批准日期", "Approval date", "date", "approval_date"),
         _Col("批准机关", "Approved by", "text", "approver", optional=True),
         _Col("征收补偿实施情况", "Compensation", "text", "compensation", optional=True),
-        _Col("批准面积(公顷)", "Approved (ha)", "ha", "approved_ha", "sum"),
-        _Col("已供面积(公顷)", "Supplied (ha)", "ha", "supplied_ha", "sum"),
-        _Col(
-            "失效撤回核减面积(公顷)", "Lapsed, withdrawn, reduced (ha)", "ha", "revoked_ha", "sum"
-        ),
-        _Col("未供面积(公顷)", "Unsupplied (ha)", "ha", "unsupplied_ha", "sum"),
-        _Col("未供面积(亩)", "Unsupplied (mu)", "mu", "unsupplied_mu", "sum"),
-        _Col("供地率", "Supply rate", "rate", "supply_rate", "rate"),
+        *_AREA_COLUMNS,
     ]
     for task in a.rules.tasks:
         if task.baseline is not None and f"unsupplied_baseline_ha_{task.id}" in b.columns:
@@ -1028,14 +1034,7 @@ def _statistics(a: Assessment, lang: str, notes: list[str]) -> list[_Sheet]:
         _Col("县区", "County", "text", "county_name"),
         _Col("县区代码", "County code", "text", "county_code"),
         _Col("批次数", "Batches", "int", "batches", "sum"),
-        _Col("批准面积(公顷)", "Approved (ha)", "ha", "approved_ha", "sum"),
-        _Col("已供面积(公顷)", "Supplied (ha)", "ha", "supplied_ha", "sum"),
-        _Col(
-            "失效撤回核减面积(公顷)", "Lapsed, withdrawn, reduced (ha)", "ha", "revoked_ha", "sum"
-        ),
-        _Col("未供面积(公顷)", "Unsupplied (ha)", "ha", "unsupplied_ha", "sum"),
-        _Col("未供面积(亩)", "Unsupplied (mu)", "mu", "unsupplied_mu", "sum"),
-        _Col("供地率", "Supply rate", "rate", "supply_rate", "rate"),
+        *_AREA_COLUMNS,
     ]
     title = (
         _WORDS[lang]["attachment"].format(n=3)
