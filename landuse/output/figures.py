@@ -24,6 +24,7 @@ import pandas as pd
 
 from landuse._errors import LanduseError
 from landuse.model.units import MU_PER_HA
+from landuse.output._lang import words
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -156,12 +157,7 @@ _TEXT = {
 
 
 def _t(lang: str) -> dict[str, str]:
-    if lang not in _TEXT:
-        raise LanduseError(
-            f"不支持的语言 “{lang}”（应为 zh 或 en）",
-            f"unsupported language '{lang}' (use zh or en)",
-        )
-    return _TEXT[lang]
+    return words(_TEXT, lang)
 
 
 # --- font ----------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ import pandas as pd
 
 from landuse.io.files import write_bytes
 from landuse.model.units import MU_PER_HA
+from landuse.output._lang import words as lang_words
 
 if TYPE_CHECKING:
     from landuse.campaigns.zengcun.assessment import Assessment
@@ -1352,14 +1353,7 @@ def ledgers_workbook(assessment: Assessment, *, lang: str = "zh",
     from landuse import __version__
 
     del cells
-    if lang not in _WORDS:
-        from landuse._errors import LanduseError
-
-        raise LanduseError(
-            f"不支持的语言 “{lang}”（应为 zh 或 en）",
-            f"unsupported language '{lang}' (use zh or en)",
-        )
-    words = _WORDS[lang]
+    words = lang_words(_WORDS, lang)
     rules = assessment.rules
     notes = [
         words["as_of"].format(date=assessment.as_of),

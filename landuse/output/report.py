@@ -49,11 +49,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._errors import LanduseError, OutputExistsError
+from landuse._errors import OutputExistsError
 from landuse.analysis.approvals import KIND_LABELS
 from landuse.io.files import file_digest, write_bytes, write_text
 from landuse.model.units import format_area, format_rate
 from landuse.output import figures, ledgers
+from landuse.output._lang import words
 from landuse.output.results import write_results_gpkg
 
 if TYPE_CHECKING:
@@ -338,12 +339,7 @@ _TEXT: dict[str, dict[str, str]] = {
 
 
 def _words(lang: str) -> dict[str, str]:
-    if lang not in _TEXT:
-        raise LanduseError(
-            f"不支持的语言 “{lang}”（应为 zh 或 en）",
-            f"unsupported language '{lang}' (use zh or en)",
-        )
-    return _TEXT[lang]
+    return words(_TEXT, lang)
 
 
 def _missing(value: object) -> bool:
