@@ -12,8 +12,10 @@ from landuse.output import _lang, figures, report
 def test_a_third_language_is_refused_alike(pick) -> None:
     with pytest.raises(SchemaError) as err:
         pick("fr")
-    assert "“fr”" in str(err.value) and "'fr'" in str(err.value)
-    assert "zh 或 en" in str(err.value) and "use zh or en" in str(err.value)
+    assert "“fr”" in str(err.value)
+    assert "'fr'" in str(err.value)
+    assert "zh 或 en" in str(err.value)
+    assert "use zh or en" in str(err.value)
 
 
 def test_words_picks_the_language() -> None:
