@@ -66,6 +66,8 @@ class Criterion:
     milestone : bool
         An intermediate checkpoint: reported, not deciding.
     label, label_en : str
+    unit : str
+        The measure's unit as shown (``"ha"``, ``"mu"``; empty: a rate, shown in %).
     """
 
     id: str
@@ -76,6 +78,7 @@ class Criterion:
     milestone: bool = False
     label: str = ""
     label_en: str = ""
+    unit: str = ""
 
     @property
     def target(self) -> float | None:

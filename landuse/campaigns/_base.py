@@ -78,6 +78,9 @@ class CampaignResult:
         Problems found while measuring (added to the workspace's).
     summary : dict
         Headline figures for the report section (e.g. the city total).
+    tasks : list of landuse.verdict.TaskResult
+        The campaign's tasks as the generic judge decided them: each unit's
+        measure, threshold and outcome (read by ``landuse quota``).
     """
 
     campaign: str
@@ -88,6 +91,7 @@ class CampaignResult:
     layers: list[MapLayer] = field(default_factory=list)
     problems: list[Any] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    tasks: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
