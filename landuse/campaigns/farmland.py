@@ -405,4 +405,6 @@ CAMPAIGN = Campaign(
     ledger_names=("retention", "overlaps", "false_class", "basic_farmland_nonfarm"),
     verdicts=("retention_met", "below_redline"),
     status="retention_status",
+    status_labels={k: (zh, en) for k, (zh, en, _colour) in STATUS.items()},
+    effects=("retention_status", "retention_gap_mu", "overlap_ha", "false_class_shortfall_ha", "false_class_fee_wan"),
 )

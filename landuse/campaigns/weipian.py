@@ -448,4 +448,5 @@ CAMPAIGN = Campaign(
     report_section=report_section,
     ledger_names=("weipian_illegal",),
     verdicts=("red_line_exceeded",),
+    effects=("red_line_exceeded", "plan_deduction_ha"),
 )
