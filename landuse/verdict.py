@@ -214,8 +214,9 @@ def judge_task(task: Any, measure: pd.DataFrame, counties: pd.Index, as_of: dt.d
     outcome = np.select([no_task.to_numpy(), unknown, ~np.full(len(frame), decided), reached.to_numpy()],
                         ["no_task", "undetermined", "pending", "met"], "not_met")
     frame["outcome"] = pd.Series(outcome, index=frame.index, dtype="object")
-    measured_on = pd.Timestamp(as_of) if crit.deadline is None else min(pd.Timestamp(as_of),
-                                                                        pd.Timestamp(crit.deadline))
+    measured_on = pd.Timestamp(as_of)
+    if crit.deadline is not None:
+        measured_on = min(pd.Timestamp(as_of), pd.Timestamp(crit.deadline))
     return TaskResult(task, measured_on.date(), bool(decided), frame)
 
 
