@@ -5,7 +5,8 @@ red line, permanent basic farmland against its task and its non-farmland
 parts (非农化), 补充耕地 × 增减挂钩 projects that overlap, and batches whose
 declared farmland falls short of the survey before approval (地类不实). The
 measures are in :mod:`landuse.analysis.survey`; the figures in the rule set
-``zhumadian-2020-farmland``.
+``zhumadian-2020-farmland``; retention and the red line are decided by the
+generic judge (:func:`criteria`, :func:`judge`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ names the round, the red line, the rectification deadline and the plan
 deduction; :func:`run` measures the round's change polygons as of a date
 (:func:`landuse.analysis.changes.change_measures`) and returns the county columns
 ``F_ha, I_ha, violation_ratio, red_line_exceeded, rectification_rate,
-unrectified_ha, plan_deduction_ha``, the ledger of illegal changes in the
+unrectified_ha, plan_deduction_ha`` — ``red_line_exceeded`` decided by the
+generic judge (:func:`criteria`, :func:`judge`: ``I < red line × F``), the
+plan cut applied through :func:`landuse.verdict.deduct` — the ledger of illegal changes in the
 layout of a 卫片执法台账, map layers of the changes by legality and by
 rectification with the units coloured by the red line, and a report section
 ranking the violation ratios with the city total against the red line.
