@@ -29,7 +29,8 @@ from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
 from landuse.model.units import MU_PER_HA
 from landuse.rules.model import _Table
 
-__all__ = ["CAMPAIGN", "COLUMNS", "WeipianRules", "compose_plans", "criteria", "judge", "parse_rules", "run"]
+__all__ = ["CAMPAIGN", "COLUMNS", "WeipianRules", "compose_plans", "criteria", "exceeded", "judge", "parse_rules",
+           "run"]
 
 
 @dataclass(frozen=True)
