@@ -1,108 +1,348 @@
-r"""The linkage: tasks judged, awards and penalties, suspension, treatment, ranking.
+"""The generic judge: tasks measured per unit, compared with a threshold, combined into a verdict.
 
-From 驻政办〔2018〕163号 §1: a county that completes every deciding task on
-time gets next year's plan at the factor-method result times the award
-multiplier (×1.10); one that misses any is cut (×0.80) and its new
-construction land applications are suspended, except the exempt project
-kinds. Scale indicators (§1.2) and development zones (§1.4) favour counties
-with little stock that complete their tasks and cut those with much stock
-that do not. Counties are ranked by the combined disposal rate
+A campaign measures; the judge decides. Every campaign (:mod:`landuse.campaigns`)
+hands the judge, for each of its tasks, one measure per assessed unit and a
+:class:`Criterion` (or a rule set's :class:`~landuse.rules.model.Task`, whose
+rates are "at least" ``target``):
 
-.. math::
+* :func:`judge_task`: the measure compared with the threshold by the
+  comparator (``>=``, ``<=``, or their strict negations ``<`` and ``>``) as of
+  a date. Before the deadline ``met`` is pending (empty); a unit with nothing
+  to do has no task (met); a unit whose data is incomplete is undetermined
+  (待定). The outcome per unit is one of :data:`OUTCOMES`.
+* :func:`combine`: the outcomes of the deciding tasks into one verdict per
+  unit: every deciding task met → the ``met`` multiplier, any missed → the
+  ``missed`` multiplier and, when the rule set says so, suspension; a plan
+  deduction in hectares after the multiplier (:func:`deduct`).
+* :func:`rank_counties`: units ranked by a rate, the top commended and the
+  bottom criticised.
 
-    \frac{\sum (U_b(T_0) - U_b(T)) + \sum_{\text{disposed}} a_i}
-         {\sum U_b(T_0) + \sum a_i}
-
-top ones commended, bottom ones criticised (§4.3). Every figure comes from
-the :class:`~landuse.rules.model.RuleSet`.
+Every number (targets, multipliers, deduction rates, how many are commended)
+comes from the rule set; the judge holds only the comparison slack.
+What a campaign does with the verdict beyond that (增存挂钩's scale and
+development-zone treatments, its resumption of applications) lives in the
+campaign's module (:mod:`landuse.campaigns.zengcun.linkage`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from landuse.rules.model import RuleSet, Task
-
-__all__ = ["TaskResult", "judge_counties", "judge_task", "rank_counties"]
+__all__ = ["COMPARATORS", "OUTCOMES", "RATE_EPS", "Criterion", "TaskResult", "Verdict", "combine", "compare",
+           "criterion", "deduct", "judge_task", "rank_counties"]
 
 #: Rates are compared with this slack so that 0.75 computed as 0.7499999999 meets 0.75.
 RATE_EPS = 1e-9
 
+Comparator = Literal[">=", "<=", ">", "<"]
+#: ``>=`` and ``<=`` are met within the slack; ``<`` is "not ``>=``" and ``>`` "not ``<=``".
+COMPARATORS: tuple[str, ...] = (">=", "<=", ">", "<")
+#: The outcome of one task for one unit.
+OUTCOMES: tuple[str, ...] = ("met", "not_met", "pending", "no_task", "undetermined")
+
 
 @dataclass(frozen=True)
-class TaskResult:
-    """One task measured for every county.
+class Criterion:
+    """What a task asks of each unit: ``measure <comparator> threshold``, judged at ``deadline``.
 
     Attributes
     ----------
-    task : Task
-    measured_on : datetime.date
-        The date the rate is measured at: the deadline once passed, else
-        the as-of date.
-    decided : bool
-        True once the deadline has passed; before it ``met`` is empty.
-    frame : pandas.DataFrame
-        By ``county_code``: ``done_ha``, ``base_ha``, ``rate``, ``target``,
-        ``met`` (nullable bool), ``gap_ha``, ``no_task``.
+    id : str
+        The task's identifier (a column prefix in the tables).
+    threshold : float or None
+        The threshold every unit is held to; None when each unit has its own
+        (the measure's ``threshold`` column, e.g. a county's retention target).
+    comparator : {">=", "<=", ">", "<"}
+    deadline : datetime.date or None
+        The day the task is judged; None: judged on any date.
+    eps : float
+        Comparison slack in the measure's unit: ``>=`` is ``value + eps >= threshold``,
+        ``<=`` is ``value - eps <= threshold``; the strict ones are their negations.
+    milestone : bool
+        An intermediate checkpoint: reported, not deciding.
+    label, label_en : str
+    unit : str
+        The measure's unit as shown (``"ha"``, ``"mu"``; empty: a rate, shown in %).
     """
 
-    task: Task
+    id: str
+    threshold: float | None
+    comparator: Comparator = ">="
+    deadline: dt.date | None = None
+    eps: float = RATE_EPS
+    milestone: bool = False
+    label: str = ""
+    label_en: str = ""
+    unit: str = ""
+
+    @property
+    def target(self) -> float | None:
+        """The threshold (the name rule-set tasks use)."""
+        return self.threshold
+
+
+def criterion(task: Any) -> Criterion:
+    """A rule set's task (or a :class:`Criterion`) as a :class:`Criterion`.
+
+    A :class:`~landuse.rules.model.Task` of 增存挂钩 is a rate that must reach its
+    ``target`` (``>=``) by its ``deadline``.
+    """
+    if isinstance(task, Criterion):
+        return task
+    return Criterion(id=task.id, threshold=task.target, comparator=getattr(task, "comparator", ">="),
+                     deadline=task.deadline, eps=getattr(task, "eps", RATE_EPS),
+                     milestone=bool(getattr(task, "milestone", False)), label=getattr(task, "label", ""),
+                     label_en=getattr(task, "label_en", ""))
+
+
+def compare(value: Any, threshold: Any, comparator: str, eps: float = 0.0) -> Any:
+    """``value <comparator> threshold`` within ``eps``, element-wise (NaN compares false for ``>=``/``<=``).
+
+    Examples
+    --------
+    >>> compare(0.7499999999, 0.75, ">=", RATE_EPS), compare(0.15, 0.15, "<"), compare(2.0, 2.0, "<=")
+    (True, False, True)
+    """
+    if comparator in (">=", "<"):
+        holds = value + eps >= threshold
+    elif comparator in ("<=", ">"):
+        holds = value - eps <= threshold
+    else:
+        raise ValueError(f"unknown comparator {comparator!r}; one of {', '.join(COMPARATORS)}")
+    if comparator in ("<", ">"):
+        holds = np.logical_not(holds)
+    return bool(holds) if np.ndim(holds) == 0 else holds
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task judged for every unit.
+
+    Attributes
+    ----------
+    task : Task or Criterion
+        As the campaign gave it.
+    measured_on : datetime.date
+        The date the measure is taken at: the deadline once passed, else the as-of date.
+    decided : bool
+        True once the deadline has passed (always, for a task without one);
+        before it ``met`` is empty.
+    frame : pandas.DataFrame
+        By ``county_code``: ``rate`` (the measure), ``target`` (the threshold),
+        ``met`` (nullable bool), ``reached`` (the comparison holds as of the
+        date, decided or not), ``no_task``, ``outcome`` (one of
+        :data:`OUTCOMES`), and with ``done_ha`` and ``base_ha`` in the
+        measure, ``gap_ha``: the hectares still to do to reach a ``>=`` target.
+    """
+
+    task: Any
     measured_on: dt.date
     decided: bool
     frame: pd.DataFrame
 
 
-def judge_task(task: Task, measure: pd.DataFrame, counties: pd.Index, as_of: dt.date) -> TaskResult:
-    """Judge one task from its measure (``done_ha``, ``base_ha``, ``rate`` by county).
+def judge_task(task: Any, measure: pd.DataFrame, counties: pd.Index, as_of: dt.date, *,
+               undetermined: pd.Index | None = None) -> TaskResult:
+    """Judge one task from its measure, for every unit of ``counties``.
 
+    Parameters
+    ----------
+    task : Task or Criterion
+        See :func:`criterion`.
+    measure : pandas.DataFrame
+        By unit code: ``rate`` (the measured value); optional ``threshold`` (the
+        unit's own threshold, when the criterion has none), ``no_task`` (the unit
+        has nothing to do; default: the value is missing), ``done_ha`` and
+        ``base_ha`` (the numerator and denominator of a rate, for the gap).
+    counties : pandas.Index
+        The units judged, in order.
+    as_of : datetime.date
+    undetermined : pandas.Index, optional
+        Units whose data is incomplete: ``met`` empty, outcome ``undetermined``.
+
+    Returns
+    -------
+    TaskResult
+
+    Notes
+    -----
     A task is judged at its deadline: once ``as_of`` has reached it, ``met``
-    says whether the rate reached the target; before, ``met`` is empty
-    (pending). A county with nothing to do (zero base) has no task: empty
-    rate, ``met`` true, no gap. The gap is the hectares still to supply or
-    dispose of to reach the target.
+    says whether the comparison holds; before, ``met`` is empty (pending). A
+    unit with nothing to do (no value, or ``no_task``) has no task: ``met``
+    true, no gap.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"rate": [0.8, 0.5, np.nan]}, index=pd.Index(["a", "b", "c"], name="county_code"))
+    >>> c = Criterion("T", 0.75, ">=", dt.date(2018, 12, 31))
+    >>> judge_task(c, m, m.index, dt.date(2018, 12, 31)).frame["outcome"].tolist()
+    ['met', 'not_met', 'no_task']
+    >>> judge_task(c, m, m.index, dt.date(2018, 6, 30)).frame["outcome"].tolist()
+    ['pending', 'pending', 'no_task']
     """
-    decided = pd.Timestamp(as_of) >= pd.Timestamp(task.deadline)
+    crit = criterion(task)
+    decided = crit.deadline is None or pd.Timestamp(as_of) >= pd.Timestamp(crit.deadline)
     frame = measure.reindex(counties)
-    frame[["done_ha", "base_ha"]] = frame[["done_ha", "base_ha"]].fillna(0.0)
-    no_task = frame["rate"].isna()
-    frame["target"] = task.target
-    reached = frame["rate"] + RATE_EPS >= task.target
+    ratio = "done_ha" in frame.columns and "base_ha" in frame.columns
+    if ratio:
+        frame[["done_ha", "base_ha"]] = frame[["done_ha", "base_ha"]].fillna(0.0)
+    if "no_task" in frame.columns:
+        no_task = frame["no_task"].astype("boolean").fillna(True).astype(bool)
+    else:
+        no_task = frame["rate"].isna()
+    threshold = frame["threshold"] if crit.threshold is None and "threshold" in frame.columns else crit.threshold
+    frame["target"] = threshold
+    reached = pd.Series(np.asarray(compare(frame["rate"], frame["target"], crit.comparator, crit.eps), dtype=bool),
+                        index=frame.index)
     met = pd.Series(pd.NA, index=frame.index, dtype="boolean")
     if decided:
         met[:] = reached.to_numpy()
     met[no_task] = True
+    unknown = (frame.index.isin(undetermined) if undetermined is not None
+               else np.zeros(len(frame), dtype=bool))
+    met[unknown & ~no_task.to_numpy()] = pd.NA
     frame["met"] = met
     frame["reached"] = reached | no_task
-    frame["gap_ha"] = (task.target * frame["base_ha"] - frame["done_ha"]).clip(lower=0.0).where(~no_task, 0.0)
+    if ratio:
+        frame["gap_ha"] = (frame["target"] * frame["base_ha"] - frame["done_ha"]).clip(lower=0.0).where(~no_task, 0.0)
     frame["no_task"] = no_task
-    measured_on = min(pd.Timestamp(as_of), pd.Timestamp(task.deadline)).date()
-    return TaskResult(task, measured_on, bool(decided), frame)
+    outcome = np.select([no_task.to_numpy(), unknown, ~np.full(len(frame), decided), reached.to_numpy()],
+                        ["no_task", "undetermined", "pending", "met"], "not_met")
+    frame["outcome"] = pd.Series(outcome, index=frame.index, dtype="object")
+    measured_on = pd.Timestamp(as_of)
+    if crit.deadline is not None:
+        measured_on = min(pd.Timestamp(as_of), pd.Timestamp(crit.deadline))
+    return TaskResult(task, measured_on.date(), bool(decided), frame)
 
 
-def rank_counties(combined: pd.Series, rules: RuleSet) -> pd.DataFrame:
-    """Rank counties by a rate (the rule set's ranking measure), highest first, ties by county code.
+@dataclass(frozen=True)
+class Verdict:
+    """The deciding tasks' outcomes combined for every unit (see :func:`combine`).
 
-    Counties with nothing to dispose of (NaN) are not ranked. The top
-    ``rules.ranking.commend`` are commended; the bottom
-    ``rules.ranking.criticize`` criticised, never the same county twice.
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        By ``county_code``: ``tasks_met`` (deciding tasks met), ``missed`` (a
+        deciding task missed at its deadline), ``final`` (every deciding task
+        decided), ``award`` (none missed and every one reached as of the date:
+        before the deadline, what the unit gets if it stays as it is),
+        ``outcome`` (``award`` | ``penalty`` | ``undetermined``),
+        ``multiplier`` (NaN for an undetermined unit), ``suspended`` and
+        ``data_complete``.
+    met : pandas.DataFrame
+        One nullable boolean column a deciding task.
+    """
+
+    frame: pd.DataFrame
+    met: pd.DataFrame
+
+
+def combine(results: list[TaskResult], codes: pd.Index, *, deciding: tuple[str, ...] | set[str],
+            met_multiplier: float = 1.0, missed_multiplier: float = 1.0, suspend_on_missed: bool = False,
+            undetermined: pd.Index | None = None) -> Verdict:
+    """Combine the deciding tasks' outcomes into one verdict per unit.
+
+    Parameters
+    ----------
+    results : list of TaskResult
+    codes : pandas.Index
+        The units, in order.
+    deciding : collection of str
+        The ids of the tasks that decide (the others are milestones or shown only).
+    met_multiplier, missed_multiplier : float
+        The plan multipliers of the rule set (e.g. ``award.met_multiplier``).
+    suspend_on_missed : bool
+        A unit that misses a deciding task is suspended (the rule set's ``suspension.on_missed``).
+    undetermined : pandas.Index, optional
+        Units whose data is incomplete: outcome ``undetermined``, no multiplier, not suspended.
+
+    Returns
+    -------
+    Verdict
+
+    Examples
+    --------
+    >>> i = pd.Index(["a", "b"], name="county_code")
+    >>> m = pd.DataFrame({"rate": [0.8, 0.5]}, index=i)
+    >>> r = judge_task(Criterion("T", 0.75, ">=", dt.date(2018, 12, 31)), m, i, dt.date(2019, 1, 1))
+    >>> v = combine([r], i, deciding={"T"}, met_multiplier=1.1, missed_multiplier=0.8, suspend_on_missed=True)
+    >>> v.frame["outcome"].tolist(), v.frame["multiplier"].tolist(), v.frame["suspended"].tolist()
+    (['award', 'penalty'], [1.1, 0.8], [False, True])
+    """
+    deciding = set(deciding)
+    met_cols, reached_cols = {}, {}
+    for res in results:
+        tid = criterion(res.task).id
+        if tid in deciding:
+            f = res.frame.reindex(codes)
+            met_cols[tid] = f["met"]
+            reached_cols[tid] = f["reached"]
+    met = pd.DataFrame(met_cols, index=codes)
+    reached = pd.DataFrame(reached_cols, index=codes)
+    missed = (met == False).any(axis=1)  # noqa: E712 (nullable bool)
+    award = ~missed & reached.all(axis=1)
+    unknown = pd.Series(codes.isin(undetermined) if undetermined is not None else False, index=codes)
+    multiplier = np.where(award, met_multiplier, missed_multiplier)
+    frame = pd.DataFrame({
+        "tasks_met": (met == True).sum(axis=1).astype("int64"),  # noqa: E712
+        "missed": missed,
+        "final": met.notna().all(axis=1),
+        "award": award,
+        "outcome": np.where(unknown, "undetermined", np.where(award, "award", "penalty")),
+        "multiplier": np.where(unknown, np.nan, multiplier),
+        "suspended": missed & bool(suspend_on_missed) & ~unknown,
+        "data_complete": ~unknown,
+    }, index=codes)
+    return Verdict(frame, met)
+
+
+def deduct(plan_ha: pd.Series, deduction_ha: pd.Series) -> pd.Series:
+    """A plan cut by a deduction in hectares, never below zero (an empty deduction cuts nothing).
+
+    Examples
+    --------
+    >>> deduct(pd.Series([110.0, 5.0, np.nan]), pd.Series([7.5, 9.0, 1.0])).tolist()
+    [102.5, 0.0, nan]
+    """
+    return (plan_ha - deduction_ha.fillna(0.0)).clip(lower=0.0)
+
+
+def rank_counties(rate: pd.Series, rules: Any = None, *, commend: int | None = None,
+                  criticize: int | None = None) -> pd.DataFrame:
+    """Rank units by a rate, highest first, ties by code; the top commended, the bottom criticised.
+
+    Units with no rate (NaN) are not ranked. The top ``commend`` (default
+    ``rules.ranking.commend``, else 0) are commended; the bottom ``criticize``
+    (``rules.ranking.criticize``) criticised, never the same unit twice.
 
     Returns
     -------
     pandas.DataFrame
-        By ``county_code``: ``rank`` (nullable int) and ``ranking``
-        (``commend`` | ``criticize`` | empty).
+        By code: ``rank`` (nullable int) and ``ranking`` (``commend`` | ``criticize`` | empty).
+
+    Examples
+    --------
+    >>> r = rank_counties(pd.Series({"a": 0.2, "b": 0.5, "c": np.nan}), commend=1)
+    >>> r["rank"].tolist(), r["ranking"].tolist()
+    ([2, 1, <NA>], [<NA>, 'commend', <NA>])
     """
-    ranked = combined.dropna()
+    ranking = getattr(rules, "ranking", None)
+    if commend is None:
+        commend = ranking.commend if ranking is not None else 0
+    if criticize is None:
+        criticize = ranking.criticize if ranking is not None else 0
+    ranked = rate.dropna()
     order = sorted(ranked.index, key=lambda code: (-ranked[code], str(code)))
-    out = pd.DataFrame({"rank": pd.Series(pd.NA, index=combined.index, dtype="Int64"),
-                        "ranking": pd.Series(pd.NA, index=combined.index, dtype="string")})
+    out = pd.DataFrame({"rank": pd.Series(pd.NA, index=rate.index, dtype="Int64"),
+                        "ranking": pd.Series(pd.NA, index=rate.index, dtype="string")})
     n = len(order)
-    top = min(rules.ranking.commend, n)
-    bottom = min(rules.ranking.criticize, n - top)
+    top = min(commend, n)
+    bottom = min(criticize, n - top)
     for position, code in enumerate(order, start=1):
         out.at[code, "rank"] = position
         if position <= top:
@@ -110,132 +350,3 @@ def rank_counties(combined: pd.Series, rules: RuleSet) -> pd.DataFrame:
         elif position > n - bottom:
             out.at[code, "ranking"] = "criticize"
     return out
-
-
-def judge_counties(
-    results: list[TaskResult],
-    rules: RuleSet,
-    as_of: dt.date,
-    *,
-    counties: pd.DataFrame,
-    plan_base: pd.Series,
-    stock_ha: pd.Series,
-    combined: pd.Series,
-    reached_now: pd.DataFrame | None = None,
-    resumed_on: pd.Series | None = None,
-    undetermined: pd.Index | None = None,
-    rank_by: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Decide each county's outcome, plan, suspension, treatment and rank.
-
-    Parameters
-    ----------
-    results : list of TaskResult
-        Every task of the rule set.
-    rules : RuleSet
-    as_of : date
-    counties : pandas.DataFrame
-        ``county_code`` and ``county_name``.
-    plan_base : pandas.Series
-        Factor-method plan (ha) for the plan year, by county.
-    stock_ha : pandas.Series
-        Unsupplied plus undisposed idle hectares as of ``as_of``, by county.
-    combined : pandas.Series
-        Combined disposal rate by county (NaN: nothing to dispose of).
-    reached_now : pandas.DataFrame, optional
-        By county, one boolean column per deciding task whose deadline has
-        passed: its target reached as of ``as_of`` itself. A suspended county
-        that has reached every task it missed ``may_resume`` (可申请恢复受理).
-    rank_by : pandas.Series, optional
-        The rate ranked by (``rules.ranking.measure``); default ``combined``.
-    resumed_on : pandas.Series, optional
-        The confirmed resumption date by county (on or before ``as_of``): the
-        county is no longer suspended.
-    undetermined : pandas.Index, optional
-        Counties whose input lost rows to errors: outcome ``undetermined``,
-        ``data_complete`` false, no multiplier, plan, suspension, treatment
-        or rank (the others are ranked among themselves).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per county in the column order of ``counties.csv``.
-    """
-    codes = pd.Index(counties["county_code"], name="county_code")
-    out = pd.DataFrame({"county_code": codes, "county_name": counties["county_name"].to_numpy()}, index=codes)
-    deciding = set(rules.award.deciding)
-    met_cols, reached_cols, milestone_missed = [], [], pd.Series(False, index=codes)
-    met_by_task: dict[str, pd.Series] = {}
-    for res in results:
-        f = res.frame.reindex(codes)
-        tid = res.task.id
-        out[f"{tid}_rate"] = f["rate"]
-        out[f"{tid}_target"] = res.task.target
-        out[f"{tid}_met"] = f["met"]
-        out[f"{tid}_gap_ha"] = f["gap_ha"]
-        if tid in deciding:
-            met_by_task[tid] = f["met"]
-            met_cols.append(f["met"])
-            reached_cols.append(f["reached"])
-        elif res.task.milestone:
-            milestone_missed |= (f["met"] == False).fillna(False)  # noqa: E712 (nullable bool)
-    met = pd.concat(met_cols, axis=1) if met_cols else pd.DataFrame(index=codes)
-    reached = pd.concat(reached_cols, axis=1) if reached_cols else pd.DataFrame(index=codes)
-    missed = (met == False).any(axis=1)  # noqa: E712
-    final = met.notna().all(axis=1)
-    # Before the deadline the outcome is what the county gets if it stays as it is.
-    award = ~missed & reached.all(axis=1)
-    unknown = pd.Series(codes.isin(undetermined) if undetermined is not None else False, index=codes)
-    out["tasks_met"] = (met == True).sum(axis=1).astype("int64")  # noqa: E712
-    out["outcome"] = np.where(unknown, "undetermined", np.where(award, "award", "penalty"))
-    multiplier = np.where(award, rules.award.met_multiplier, rules.award.missed_multiplier)
-    multiplier = np.where(unknown, np.nan, multiplier)
-    base = plan_base.reindex(codes)
-    out["plan_base_ha"] = base
-    out["plan_next_ha"] = base * multiplier
-    out["suspended"] = missed & rules.suspension.on_missed & ~unknown
-    out["combined_disposal_rate"] = combined.reindex(codes)
-    ranking_rate = out["combined_disposal_rate"] if rank_by is None else rank_by.reindex(codes)
-    ranks = rank_counties(ranking_rate.where(~unknown), rules)
-    out["rank"] = ranks["rank"]
-    out["ranking"] = ranks["ranking"]
-    # Extra columns after the notice's: finality, milestone warning, treatments.
-    out["outcome_final"] = final
-    out["data_complete"] = ~unknown
-    out["milestone_missed"] = milestone_missed
-    out["plan_multiplier"] = multiplier
-    stock = stock_ha.reindex(codes).fillna(0.0)
-    out["stock_ha"] = stock
-    tr = rules.treatment
-    little = stock <= stock.quantile(tr.little_stock_quantile) if len(stock) else stock.astype(bool)
-    out["little_stock"] = little
-    favoured, cut = little & award & ~unknown, ~little & ~award & ~unknown
-    out["scale_treatment"] = np.select([favoured, cut], [tr.scale_favoured, tr.scale_cut], "")
-    out["devzone_treatment"] = np.select([favoured, cut], [tr.devzone_supported, tr.devzone_suspended], "")
-    # Resumption (§1.3 "整改任务完成并经申请确认后，可恢复受理").
-    resumed = (resumed_on if resumed_on is not None else pd.Series(dtype="datetime64[ns]")).reindex(codes)
-    resumed = pd.to_datetime(resumed)
-    was_suspended = out["suspended"].astype(bool)
-    out["resumed_on"] = resumed.where(was_suspended)
-    out["suspended"] = was_suspended & resumed.isna()
-    fixed = pd.Series(False, index=codes)
-    if reached_now is not None and len(reached_now.columns) and met_by_task:
-        now = reached_now.reindex(codes).fillna(False).astype(bool)
-        missed_by_task = pd.DataFrame({tid: (m == False).fillna(False).astype(bool)  # noqa: E712
-                                       for tid, m in met_by_task.items()}, index=codes)
-        # A task missed at its deadline and not measured again (deadline not passed) cannot be fixed.
-        unfixed = pd.Series(False, index=codes)
-        for tid in missed_by_task.columns:
-            reached = now[tid] if tid in now.columns else pd.Series(False, index=codes)
-            unfixed |= missed_by_task[tid] & ~reached
-        fixed = missed_by_task.any(axis=1) & ~unfixed
-    out["may_resume"] = out["suspended"] & fixed
-    out["ranking_measure"] = rules.ranking.measure
-    out["ranking_rate"] = ranking_rate.astype("float64")
-    # DESIGN "Assessed units": which kind of unit each row is (县区 or 功能区) and, for a zone,
-    # the county it is carved from.
-    kind = counties["unit_kind"] if "unit_kind" in counties else pd.Series(pd.NA, index=counties.index)
-    out["unit_kind"] = kind.astype("string").fillna("县区").to_numpy()
-    parent = counties["parent_code"] if "parent_code" in counties else pd.Series(pd.NA, index=counties.index)
-    out["parent_code"] = parent.astype("string").where(out["unit_kind"].to_numpy() == "功能区").to_numpy()
-    return out.reset_index(drop=True)

@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: test_properties.py is left out (minutes of hypothesis); --all-tests runs every fast test.
 _NOTICE = ["tests/test_notice_ranking.py", "tests/test_notice_consequences.py", "tests/test_notice_edges.py"]
 MODULE_TESTS = {
-    "verdict": [*_NOTICE, "tests/test_linkage.py"],
+    "verdict": ["tests/test_verdict.py", *_NOTICE, "tests/test_linkage.py"],
+    "linkage": [*_NOTICE, "tests/test_linkage.py"],
     "supply": ["tests/test_supply.py", "tests/test_notice_edges.py", "tests/test_notice_measures.py",
                "tests/test_linkage.py"],
     "idle": ["tests/test_notice_measures.py", "tests/test_candidates.py", "tests/test_notice_edges.py",
@@ -80,27 +81,28 @@ class Mutant:
 
 
 LINKAGE = "landuse/verdict.py"
+ZENGCUN = "landuse/campaigns/zengcun/linkage.py"
 SUPPLY = "landuse/analysis/supply.py"
 IDLE = "landuse/analysis/idle.py"
 APPROVALS = "landuse/analysis/approvals.py"
 ZMD = "landuse/rules/rulesets/zhumadian-2018.toml"
 MNR = "landuse/rules/rulesets/mnr-2018.toml"
 
-_REACHED = 'reached = frame["rate"] + RATE_EPS >= task.target'
+_REACHED = "holds = value + eps >= threshold"
 _AWARD = "award = ~missed & reached.all(axis=1)"
 
 MUTANTS: list[Mutant] = [
     # --- the judge: comparisons at the target and the deadline -----------------------------
-    Mutant("L-reached-gt", LINKAGE, _REACHED, 'reached = frame["rate"] + RATE_EPS > task.target'),
-    Mutant("L-reached-minus-eps", LINKAGE, _REACHED, 'reached = frame["rate"] - RATE_EPS >= task.target'),
-    Mutant("L-reached-no-eps", LINKAGE, _REACHED, 'reached = frame["rate"] >= task.target'),
+    Mutant("L-reached-gt", LINKAGE, _REACHED, "holds = value + eps > threshold"),
+    Mutant("L-reached-minus-eps", LINKAGE, _REACHED, "holds = value - eps >= threshold"),
+    Mutant("L-reached-no-eps", LINKAGE, _REACHED, "holds = value >= threshold"),
     Mutant("L-eps-zero", LINKAGE, "RATE_EPS = 1e-9", "RATE_EPS = 0.0"),
     Mutant("L-eps-wide", LINKAGE, "RATE_EPS = 1e-9", "RATE_EPS = 1e-6"),
-    Mutant("L-decided-gt", LINKAGE, "decided = pd.Timestamp(as_of) >= pd.Timestamp(task.deadline)",
-           "decided = pd.Timestamp(as_of) > pd.Timestamp(task.deadline)"),
+    Mutant("L-decided-gt", LINKAGE, "decided = crit.deadline is None or pd.Timestamp(as_of) >= pd.Timestamp(crit.deadline)",
+           "decided = crit.deadline is None or pd.Timestamp(as_of) > pd.Timestamp(crit.deadline)"),
     Mutant("L-no-task-unmet", LINKAGE, "met[no_task] = True", "met[no_task] = False"),
     Mutant("L-no-task-unreached", LINKAGE, 'frame["reached"] = reached | no_task', 'frame["reached"] = reached'),
-    Mutant("L-gap-no-target", LINKAGE, '(task.target * frame["base_ha"] - frame["done_ha"])',
+    Mutant("L-gap-no-target", LINKAGE, '(frame["target"] * frame["base_ha"] - frame["done_ha"])',
            '(frame["base_ha"] - frame["done_ha"])'),
     Mutant("L-gap-no-clip", LINKAGE, '- frame["done_ha"]).clip(lower=0.0)', '- frame["done_ha"])'),
     Mutant("L-gap-no-task", LINKAGE, ".clip(lower=0.0).where(~no_task, 0.0)", ".clip(lower=0.0)"),
@@ -112,13 +114,13 @@ MUTANTS: list[Mutant] = [
            "key=lambda code: -ranked[code]"),
     Mutant("L-rank-tiebreak-reversed", LINKAGE, "order = sorted(ranked.index, key=lambda code: (-ranked[code], str(code)))",
            "order = sorted(ranked.index, key=lambda code: (ranked[code], str(code)), reverse=True)"),
-    Mutant("L-rank-keep-nan", LINKAGE, "ranked = combined.dropna()", "ranked = combined.fillna(-1.0)"),
+    Mutant("L-rank-keep-nan", LINKAGE, "ranked = rate.dropna()", "ranked = rate.fillna(-1.0)"),
     Mutant("L-rank-start-0", LINKAGE, "enumerate(order, start=1)", "enumerate(order, start=0)"),
-    Mutant("L-top-uncapped", LINKAGE, "top = min(rules.ranking.commend, n)", "top = rules.ranking.commend",
+    Mutant("L-top-uncapped", LINKAGE, "top = min(commend, n)", "top = commend",
            equivalent="top > n only makes `position <= top` true for every position, as top = n "
                       "does, and bottom = min(criticize, n - top) < 0 criticises no one, as 0 does"),
-    Mutant("L-bottom-overlap", LINKAGE, "bottom = min(rules.ranking.criticize, n - top)",
-           "bottom = min(rules.ranking.criticize, n)",
+    Mutant("L-bottom-overlap", LINKAGE, "bottom = min(criticize, n - top)",
+           "bottom = min(criticize, n)",
            equivalent="the `elif` gives a commended county no second label: the positions it adds "
                       "(n - criticize < p <= top) are all commended already"),
     Mutant("L-criticize-if", LINKAGE, "        elif position > n - bottom:", "        if position > n - bottom:",
@@ -126,38 +128,39 @@ MUTANTS: list[Mutant] = [
                       "two branches never both hold"),
     Mutant("L-commend-lt", LINKAGE, "if position <= top:", "if position < top:"),
     Mutant("L-criticize-ge", LINKAGE, "elif position > n - bottom:", "elif position >= n - bottom:"),
-    Mutant("L-bottom-criticize", LINKAGE, "bottom = min(rules.ranking.criticize, n - top)",
-           "bottom = min(rules.ranking.commend, n - top)"),
+    Mutant("L-bottom-criticize", LINKAGE, "bottom = min(criticize, n - top)",
+           "bottom = min(commend, n - top)"),
     # --- outcome, finality, provisional award -------------------------------------------------
     Mutant("L-missed-all", LINKAGE, "missed = (met == False).any(axis=1)", "missed = (met == False).all(axis=1)"),
-    Mutant("L-final-any", LINKAGE, "final = met.notna().all(axis=1)", "final = met.notna().any(axis=1)"),
+    Mutant("L-final-any", LINKAGE, '"final": met.notna().all(axis=1)', '"final": met.notna().any(axis=1)'),
     Mutant("L-award-or", LINKAGE, _AWARD, "award = ~missed | reached.all(axis=1)"),
     Mutant("L-award-not-missed", LINKAGE, _AWARD, "award = ~missed"),
     Mutant("L-award-reached-any", LINKAGE, _AWARD, "award = ~missed & reached.any(axis=1)"),
     Mutant("L-award-reached-only", LINKAGE, _AWARD, "award = reached.all(axis=1)",
            equivalent="a decided task's `met` is its `reached` (no task: both true), so a missed "
                       "task is an unreached one and `~missed` adds nothing to `reached.all()`"),
-    Mutant("L-tasks-met-pending", LINKAGE, 'out["tasks_met"] = (met == True).sum(axis=1)',
-           'out["tasks_met"] = (met != False).fillna(True).sum(axis=1)'),
-    Mutant("L-multiplier-swapped", LINKAGE, "np.where(award, rules.award.met_multiplier, rules.award.missed_multiplier)",
-           "np.where(award, rules.award.missed_multiplier, rules.award.met_multiplier)"),
-    Mutant("L-plan-unmultiplied", LINKAGE, 'out["plan_next_ha"] = base * multiplier', 'out["plan_next_ha"] = base'),
-    Mutant("L-suspended-provisional", LINKAGE, 'out["suspended"] = missed & rules.suspension.on_missed',
-           'out["suspended"] = ~award & rules.suspension.on_missed'),
-    Mutant("L-suspended-always", LINKAGE, 'out["suspended"] = missed & rules.suspension.on_missed',
-           'out["suspended"] = missed'),
-    Mutant("L-milestone-pending", LINKAGE, 'milestone_missed |= (f["met"] == False).fillna(False)',
+    Mutant("L-tasks-met-pending", LINKAGE, '"tasks_met": (met == True).sum(axis=1)',
+           '"tasks_met": (met != False).fillna(True).sum(axis=1)'),
+    Mutant("L-multiplier-swapped", LINKAGE, "np.where(award, met_multiplier, missed_multiplier)",
+           "np.where(award, missed_multiplier, met_multiplier)"),
+    Mutant("L-plan-unmultiplied", ZENGCUN, 'out["plan_next_ha"] = base * v["multiplier"]',
+           'out["plan_next_ha"] = base'),
+    Mutant("L-suspended-provisional", LINKAGE, '"suspended": missed & bool(suspend_on_missed)',
+           '"suspended": ~award & bool(suspend_on_missed)'),
+    Mutant("L-suspended-always", LINKAGE, '"suspended": missed & bool(suspend_on_missed)',
+           '"suspended": missed'),
+    Mutant("L-milestone-pending", ZENGCUN, 'milestone_missed |= (f["met"] == False).fillna(False)',
            'milestone_missed |= ~f["reached"].astype(bool)'),
-    Mutant("L-milestone-ignored", LINKAGE, 'milestone_missed |= (f["met"] == False).fillna(False)',
+    Mutant("L-milestone-ignored", ZENGCUN, 'milestone_missed |= (f["met"] == False).fillna(False)',
            "pass"),
     # --- treatment ------------------------------------------------------------------------------
-    Mutant("L-little-lt", LINKAGE, "little = stock <= stock.quantile(", "little = stock < stock.quantile("),
-    Mutant("L-little-quantile-fixed", LINKAGE, "stock.quantile(tr.little_stock_quantile)", "stock.quantile(0.4)"),
-    Mutant("L-stock-missing-much", LINKAGE, "stock = stock_ha.reindex(codes).fillna(0.0)",
+    Mutant("L-little-lt", ZENGCUN, "little = stock <= stock.quantile(", "little = stock < stock.quantile("),
+    Mutant("L-little-quantile-fixed", ZENGCUN, "stock.quantile(tr.little_stock_quantile)", "stock.quantile(0.4)"),
+    Mutant("L-stock-missing-much", ZENGCUN, "stock = stock_ha.reindex(codes).fillna(0.0)",
            "stock = stock_ha.reindex(codes).fillna(1e9)"),
-    # Scale indicators and development zones share one pair of conditions (verdict.judge_counties).
-    Mutant("L-treatment-cut-or", LINKAGE, "~little & ~award & ~unknown", "(~little | ~award) & ~unknown"),
-    Mutant("L-treatment-favour-or", LINKAGE, "little & award & ~unknown,", "(little | award) & ~unknown,"),
+    # Scale indicators and development zones share one pair of conditions (zengcun.linkage.judge_counties).
+    Mutant("L-treatment-cut-or", ZENGCUN, "~little & ~award & ~unknown", "(~little | ~award) & ~unknown"),
+    Mutant("L-treatment-favour-or", ZENGCUN, "little & award & ~unknown,", "(little | award) & ~unknown,"),
 
     # --- supply: dates, caps, windows, the no-task threshold ----------------------------------
     Mutant("S-piece-date-lt", SUPPLY, 'dated = (self.pieces["supply_date"] <= t).to_numpy()',

@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 from _ws import build, counties, sq
 
+from landuse.campaigns.zengcun.linkage import judge_counties
 from landuse.rules.model import RuleSet, load_ruleset
-from landuse.verdict import TaskResult, judge_counties, judge_task
+from landuse.verdict import TaskResult, judge_task
 
 ZMD = load_ruleset("zhumadian-2018")
 MNR = load_ruleset("mnr-2018")

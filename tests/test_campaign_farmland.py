@@ -347,3 +347,24 @@ def test_the_report_section_says_undetermined_after_an_accepted_gate(result):
     assert "待定（数据有错误）" in html
     assert html.count("<td>待定</td>") == 3
     assert "undetermined (data errors)" in report_section(gated, "en")
+
+
+def test_the_judge_decides_retention_and_the_red_line(result):
+    # A: 29.4 亩 exactly at its target of 29.4 (met) and above its red line of 20; B: 60 against 90, below
+    # its red line of 75; C: 15 against 20, above its red line of 10.
+    retention, redline = result.tasks
+    assert retention.frame["outcome"].tolist() == ["met", "not_met", "not_met"]
+    assert redline.frame["outcome"].tolist() == ["met", "not_met", "met"]
+    assert redline.frame["target"].tolist() == [20.0, 75.0, 10.0]
+
+
+def test_quota_of_a_county_by_hand(result):
+    from landuse.campaigns._base import unit_quota
+
+    q = unit_quota(CAMPAIGN, result, B)
+    assert q.tasks[["task", "comparator", "value", "threshold", "outcome"]].values.tolist() == [
+        ["retention", ">=", 60.0, 90.0, "not_met"], ["redline", ">=", 60.0, 75.0, "not_met"]]
+    assert q.effects["retention_status"][2] == "below_redline"
+    assert q.effects["retention_gap_mu"][2] == 30.0
+    assert q.effects["overlap_ha"][2] == 0.5
+    assert q.measures["farmland_mu"][2] == 60.0

@@ -179,8 +179,9 @@ def test_map_refuses_two_campaigns_at_once(tmp_path: Path) -> None:
     assert not (tmp_path / "m.html").exists()
 
 
-def test_the_zengcun_commands_still_refuse_a_campaign(tmp_path: Path) -> None:
-    result = invoke("quota", "411702", "--rules", WEIPIAN)
+def test_quota_runs_a_campaign_and_refuses_a_project_kind_outside_zengcun(tmp_path: Path) -> None:
+    # quota runs any campaign (tests/test_quota.py); --project-kind is 增存挂钩's suspension only.
+    result = invoke("quota", "411702", "--rules", WEIPIAN, "--project-kind", "重大民生项目")
     assert result.exit_code == 2
     assert "zhumadian-2019-weipian" in result.output
 

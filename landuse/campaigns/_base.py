@@ -22,7 +22,8 @@ import pandas as pd
 
 from landuse.model.schema import LAYERS, Problem
 
-__all__ = ["Campaign", "CampaignResult", "Ledger", "MapLayer", "apply_gate", "gate_error"]
+__all__ = ["Campaign", "CampaignResult", "Ledger", "MapLayer", "UnitQuota", "apply_gate", "find_unit", "gate_error",
+           "unit_quota"]
 
 #: The title of the column saying whether a unit's data was complete.
 DATA_COMPLETE = ("数据完整", "data complete")
@@ -78,6 +79,9 @@ class CampaignResult:
         Problems found while measuring (added to the workspace's).
     summary : dict
         Headline figures for the report section (e.g. the city total).
+    tasks : list of landuse.verdict.TaskResult
+        The campaign's tasks as the generic judge decided them: each unit's
+        measure, threshold and outcome (read by ``landuse quota``).
     """
 
     campaign: str
@@ -88,6 +92,7 @@ class CampaignResult:
     layers: list[MapLayer] = field(default_factory=list)
     problems: list[Any] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    tasks: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,11 @@ class Campaign:
         data is incomplete (:func:`apply_gate`).
     status : str or None
         A column of verdict labels set to ``"undetermined"`` (待定) for such a unit.
+    effects : tuple of str
+        The columns of ``counties`` that say what the verdict does to a unit (a plan
+        cut, an indicator to make good): shown first by ``landuse quota``.
+    status_labels : dict
+        Value of the :attr:`status` column → ``(中文, English)`` words.
     """
 
     name: str
@@ -132,6 +142,8 @@ class Campaign:
     ledger_names: tuple[str, ...] = ()
     verdicts: tuple[str, ...] = ()
     status: str | None = None
+    effects: tuple[str, ...] = ()
+    status_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def layers(self) -> tuple[str, ...]:
@@ -269,3 +281,105 @@ def gate_message(excluded: list[Problem], counties: pd.DataFrame, undetermined: 
           "Run `landuse check` and mend the data; or pass --accept-errors to write all the same "
           "(the affected counties marked undetermined)")
     return zh, en
+
+
+@dataclass(frozen=True)
+class UnitQuota:
+    """What a campaign decides for one assessed unit, and the measures behind it (``landuse quota``).
+
+    Attributes
+    ----------
+    campaign, title, title_en : str
+    county_code, county_name : str
+    as_of : datetime.date
+    tasks : pandas.DataFrame
+        One row a task the judge decided: ``task``, ``label``, ``label_en``,
+        ``comparator``, ``value`` (the measure), ``threshold``, ``unit``,
+        ``deadline`` (None: none), ``days_left``, ``outcome`` (one of
+        :data:`landuse.verdict.OUTCOMES`).
+    effects : dict
+        Column → ``(中文, English, value)``: what the verdict does to the unit
+        (:attr:`Campaign.effects`; e.g. the plan cut).
+    measures : dict
+        Column → ``(中文, English, value)``: the unit's other columns.
+    data_complete : bool
+    """
+
+    campaign: str
+    title: str
+    title_en: str
+    county_code: str
+    county_name: str
+    as_of: dt.date
+    tasks: pd.DataFrame
+    effects: dict[str, tuple[str, str, Any]]
+    measures: dict[str, tuple[str, str, Any]]
+    data_complete: bool = True
+
+
+def find_unit(table: pd.DataFrame, key: str) -> str:
+    """The code of the unit ``key`` names in ``table`` (indexed by code, with ``county_name``).
+
+    By code, by name, or by a unique prefix of the name.
+
+    Raises
+    ------
+    SchemaError
+        When no unit or more than one fits, listing the units.
+    """
+    from landuse._errors import SchemaError
+
+    codes = table.index.astype(str)
+    names = table["county_name"].astype("string") if "county_name" in table else pd.Series(
+        "", index=table.index, dtype="string")
+    hit = codes[(codes == key) | (names == key).fillna(False).to_numpy(dtype=bool)]
+    if len(hit) == 0:
+        hit = codes[names.str.startswith(key).fillna(False).to_numpy(dtype=bool)]
+    if len(hit) != 1:
+        listed = "、".join(f"{c} {n}" for c, n in zip(codes, names.fillna(""), strict=True))
+        raise SchemaError(f"找不到县区 “{key}”：可选 {listed}", f"no county '{key}'; choose one of: {listed}")
+    return str(hit[0])
+
+
+def unit_quota(campaign: Campaign, result: CampaignResult, key: str) -> UnitQuota:
+    """One unit's position in a campaign: each task as the judge decided it, the effects, the measures.
+
+    Parameters
+    ----------
+    campaign : Campaign
+    result : CampaignResult
+        As ``campaign.run`` returned it (after :func:`apply_gate`, for the data gate).
+    key : str
+        The unit's code or name.
+
+    Returns
+    -------
+    UnitQuota
+    """
+    from landuse.verdict import criterion
+
+    code = find_unit(result.counties, key)
+    table = result.counties.set_axis(result.counties.index.astype(str))
+    row = table.loc[code]
+    complete = bool(row["data_complete"]) if "data_complete" in row.index and not pd.isna(
+        row["data_complete"]) else True
+    as_of = pd.Timestamp(result.as_of)
+    records = []
+    for res in result.tasks:
+        crit = criterion(res.task)
+        f = res.frame.set_axis(res.frame.index.astype(str)).loc[code]
+        outcome = str(f["outcome"]) if complete or f["outcome"] == "no_task" else "undetermined"
+        records.append({
+            "task": crit.id, "label": crit.label, "label_en": crit.label_en, "comparator": crit.comparator,
+            "value": f["rate"], "threshold": f["target"], "unit": crit.unit, "deadline": crit.deadline,
+            "days_left": None if crit.deadline is None else max((pd.Timestamp(crit.deadline) - as_of).days, 0),
+            "outcome": outcome,
+        })
+    columns = result.columns
+    shown = [c for c in table.columns if c not in ("county_name", "data_complete")]
+    effects = {c: (*columns.get(c, (c, c)), row[c]) for c in campaign.effects if c in table.columns}
+    measures = {c: (*columns.get(c, (c, c)), row[c]) for c in shown if c not in effects}
+    return UnitQuota(campaign.name, campaign.title, campaign.title_en, code, str(row.get("county_name", "")),
+                     result.as_of, pd.DataFrame(records, columns=[
+                         "task", "label", "label_en", "comparator", "value", "threshold", "unit", "deadline",
+                         "days_left", "outcome"]), effects, measures, complete)

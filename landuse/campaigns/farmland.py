@@ -5,7 +5,8 @@ red line, permanent basic farmland against its task and its non-farmland
 parts (非农化), 补充耕地 × 增减挂钩 projects that overlap, and batches whose
 declared farmland falls short of the survey before approval (地类不实). The
 measures are in :mod:`landuse.analysis.survey`; the figures in the rule set
-``zhumadian-2020-farmland``.
+``zhumadian-2020-farmland``; retention and the red line are decided by the
+generic judge (:func:`criteria`, :func:`judge`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landuse import verdict
 from landuse.analysis.changes import unit_kinds
 from landuse.analysis.survey import (
     basic_farmland_check,
@@ -30,7 +32,7 @@ from landuse.model.schema import LAYERS, Problem
 from landuse.model.units import MU_PER_HA
 from landuse.rules.farmland import FarmlandRules, parse_farmland_rules
 
-__all__ = ["CAMPAIGN", "COLUMNS", "run"]
+__all__ = ["CAMPAIGN", "COLUMNS", "criteria", "judge", "run"]
 
 #: The campaign's columns of counties.csv, with their Chinese and English titles.
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -123,6 +125,7 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
     if layers.get("farmland_targets") is None:
         problems.append(_absent("farmland_targets"))
     table = retention(farmland_ha, layers.get("farmland_targets"), as_of.year)
+    tasks = judge(table, rules, as_of)
     table.insert(0, "county_name", counties["county_name"].astype("string").to_numpy())
 
     basic = layers.get("basic_farmland")
@@ -176,8 +179,49 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
         campaign="farmland", as_of=as_of, counties=table, columns=columns,
         ledgers=_ledgers(table, pairs, bad, polygons),
         layers=_layers(counties, table, pairs, bad, polygons),
-        problems=problems, summary=summary,
+        problems=problems, summary=summary, tasks=tasks,
     )
+
+
+def criteria(rules: FarmlandRules) -> tuple[verdict.Criterion, ...]:
+    """The campaign's tasks for the judge: retention at least the target, farmland not below the red line.
+
+    Both compare 亩 rounded as the table shows them, without slack: a county
+    exactly at its target has met it, one exactly at its red line is not below
+    it. A county without a target (without a red line) has no such task.
+    Neither waits for a deadline: the survey of the year judged is final.
+    """
+    return (
+        verdict.Criterion("retention", None, ">=", eps=0.0, label="耕地保有量不低于目标",
+                          label_en="farmland at least the retention target", unit="mu"),
+        verdict.Criterion("redline", None, ">=", eps=0.0, label="耕地不低于保护红线",
+                          label_en="farmland not below the red line", unit="mu"),
+    )
+
+
+def judge(table: pd.DataFrame, rules: FarmlandRules, as_of: dt.date) -> list[verdict.TaskResult]:
+    """Judge retention and the red line with the generic judge and set the verdict columns of ``table``.
+
+    ``table`` holds ``farmland_mu``, ``retention_target_mu`` and ``redline_mu`` by
+    county code (:func:`landuse.analysis.survey.retention`); ``retention_met``,
+    ``below_redline`` and ``retention_status`` are set from the judge's outcomes.
+    """
+    farm = table["farmland_mu"].astype("float64")
+    target, red = table["retention_target_mu"].astype("float64"), table["redline_mu"].astype("float64")
+    ret_crit, red_crit = criteria(rules)
+    ret = verdict.judge_task(ret_crit, pd.DataFrame({"rate": farm, "threshold": target, "no_task": target.isna()}),
+                             table.index, as_of)
+    above = verdict.judge_task(red_crit, pd.DataFrame({"rate": farm, "threshold": red,
+                                                       "no_task": red.isna() | farm.isna()}), table.index, as_of)
+    has_target = target.notna().to_numpy()
+    met = ret.frame["met"].astype("boolean")
+    below = ~above.frame["met"].astype("boolean")
+    table["retention_met"] = met.where(has_target, pd.NA)
+    table["below_redline"] = below.where(has_target | red.notna().to_numpy(), pd.NA)
+    status = np.select([~has_target, met.fillna(False).to_numpy(dtype=bool), below.fillna(False).to_numpy(dtype=bool)],
+                       ["no_target", "met", "below_redline"], "below_target")
+    table["retention_status"] = pd.Series(status, index=table.index, dtype="string")
+    return [ret, above]
 
 
 def _absent(layer: str) -> Problem:
@@ -362,4 +406,6 @@ CAMPAIGN = Campaign(
     ledger_names=("retention", "overlaps", "false_class", "basic_farmland_nonfarm"),
     verdicts=("retention_met", "below_redline"),
     status="retention_status",
+    status_labels={k: (zh, en) for k, (zh, en, _colour) in STATUS.items()},
+    effects=("retention_status", "retention_gap_mu", "overlap_ha", "false_class_shortfall_ha", "false_class_fee_wan"),
 )

@@ -5,7 +5,9 @@ names the round, the red line, the rectification deadline and the plan
 deduction; :func:`run` measures the round's change polygons as of a date
 (:func:`landuse.analysis.changes.change_measures`) and returns the county columns
 ``F_ha, I_ha, violation_ratio, red_line_exceeded, rectification_rate,
-unrectified_ha, plan_deduction_ha``, the ledger of illegal changes in the
+unrectified_ha, plan_deduction_ha`` — ``red_line_exceeded`` decided by the
+generic judge (:func:`criteria`, :func:`judge`: ``I < red line × F``), the
+plan cut applied through :func:`landuse.verdict.deduct` — the ledger of illegal changes in the
 layout of a 卫片执法台账, map layers of the changes by legality and by
 rectification with the units coloured by the red line, and a report section
 ranking the violation ratios with the city total against the red line.
@@ -21,12 +23,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from landuse.analysis.changes import change_measures
+from landuse import verdict
+from landuse.analysis.changes import _AREA_EPS, change_measures
 from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
 from landuse.model.units import MU_PER_HA
 from landuse.rules.model import _Table
 
-__all__ = ["CAMPAIGN", "COLUMNS", "WeipianRules", "compose_plans", "parse_rules", "run"]
+__all__ = ["CAMPAIGN", "COLUMNS", "WeipianRules", "compose_plans", "criteria", "exceeded", "judge", "parse_rules",
+           "run"]
 
 
 @dataclass(frozen=True)
@@ -209,10 +213,14 @@ def run(workspace: Any, rules: WeipianRules, as_of: dt.date | None = None) -> Ca
                         deduct_per_ha=rules.deduct_per_ha, farmland_codes=rules.farmland_codes,
                         cultivated_classes=rules.cultivated_classes)
     units = m.units.copy()
-    ranked = units[units["violation_ratio"].notna()].reset_index().sort_values(
-        ["violation_ratio", "county_code"], ascending=[False, True])
-    units["violation_rank"] = pd.Series(range(1, len(ranked) + 1), index=ranked["county_code"].to_numpy(),
-                                        dtype="Int64").reindex(units.index)
+    red_line = judge(units, rules, when)
+    units["red_line_exceeded"] = exceeded(red_line)
+    ranks = verdict.rank_counties(units["violation_ratio"].astype("float64"))
+    units["violation_rank"] = ranks["rank"]
+    ranking = ranks["rank"].dropna().sort_values(kind="stable").index
+    city = exceeded(judge(pd.DataFrame({"F_ha": [m.totals["F_ha"] or 0.0], "I_ha": [m.totals["I_ha"] or 0.0]},
+                                       index=pd.Index(["city"], name="county_code")), rules, when))
+    totals = {**m.totals, "red_line_exceeded": None if pd.isna(city.iloc[0]) else bool(city.iloc[0])}
     # The gate: an error that keeps change polygons (or counties) out of the measures leaves every
     # unit's verdict undetermined, for the rows cannot be placed in a unit.
     complete = not any(p.severity == "error" and p.layer in ("changes", "counties")
@@ -226,9 +234,9 @@ def run(workspace: Any, rules: WeipianRules, as_of: dt.date | None = None) -> Ca
     changes = m.changes
     summary = {
         "round": rules.round, "red_line": rules.red_line, "deduct_per_ha": rules.deduct_per_ha,
-        "plan_year": rules.plan_year, "as_of": when, **{f"city_{k}": v for k, v in m.totals.items()},
+        "plan_year": rules.plan_year, "as_of": when, **{f"city_{k}": v for k, v in totals.items()},
         "exceeded": [str(c) for c in units.index[units["red_line_exceeded"].fillna(False).to_numpy(dtype=bool)]],
-        "ranking": ranked["county_code"].astype(str).tolist(),
+        "ranking": [str(c) for c in ranking],
         "zones": zones,
         "data_complete": complete,
         # The columns a terminal table shows (the others are in counties.csv).
@@ -238,8 +246,37 @@ def run(workspace: Any, rules: WeipianRules, as_of: dt.date | None = None) -> Ca
         campaign="weipian", as_of=when, counties=counties, columns=columns,
         ledgers=[_ledger(changes, names, when)],
         layers=_layers(changes, workspace, units, names),
-        problems=m.problems, summary=summary,
+        problems=m.problems, summary=summary, tasks=[red_line],
     )
+
+
+def criteria(rules: WeipianRules) -> tuple[verdict.Criterion, ...]:
+    """The campaign's task for the judge: farmland taken illegally below the red line.
+
+    ``I < red_line × F`` (a unit at the line has crossed it: "达到15%以上"), with
+    the slack of summed areas; a unit whose new construction took no farmland
+    (F = 0) has no task. The rectification rate and the deduction are measures,
+    not tasks: the rule set gives no threshold for them.
+    """
+    return (verdict.Criterion(
+        "red_line", None, "<", deadline=None, eps=_AREA_EPS,
+        label=f"违法占用耕地低于新增建设占用耕地的 {rules.red_line:.0%}（红线）",
+        label_en=f"farmland taken illegally below {rules.red_line:.0%} of that taken by new construction "
+                 "(the red line)", unit="ha"),)
+
+
+def judge(units: pd.DataFrame, rules: WeipianRules, as_of: dt.date) -> verdict.TaskResult:
+    """The red-line task judged by the generic judge from ``F_ha`` and ``I_ha`` per unit."""
+    f = units["F_ha"].astype("float64")
+    measure = pd.DataFrame({"rate": units["I_ha"].astype("float64"), "threshold": rules.red_line * f,
+                            "no_task": ~(f > 0)}, index=units.index)
+    return verdict.judge_task(criteria(rules)[0], measure, units.index, as_of)
+
+
+def exceeded(result: verdict.TaskResult) -> pd.Series:
+    """``red_line_exceeded``: the red-line task not met; empty where there is no task."""
+    f = result.frame
+    return (~f["met"].astype("boolean")).where(~f["no_task"].to_numpy(), pd.NA)
 
 
 def _ledger(changes: pd.DataFrame, names: pd.Series, when: dt.date) -> Ledger:
@@ -343,8 +380,7 @@ def compose_plans(counties: pd.DataFrame, result: CampaignResult) -> pd.DataFram
     """
     ours = [c for c in COLUMNS if c in result.counties.columns]
     merged = counties.merge(result.counties[ours], how="left", left_on="county_code", right_index=True)
-    cut = merged["plan_deduction_ha"].fillna(0.0)
-    merged["plan_final_ha"] = (merged["plan_next_ha"] - cut).clip(lower=0.0)
+    merged["plan_final_ha"] = verdict.deduct(merged["plan_next_ha"], merged["plan_deduction_ha"])
     return merged
 
 
@@ -415,4 +451,5 @@ CAMPAIGN = Campaign(
     report_section=report_section,
     ledger_names=("weipian_illegal",),
     verdicts=("red_line_exceeded",),
+    effects=("red_line_exceeded", "plan_deduction_ha"),
 )

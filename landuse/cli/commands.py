@@ -209,8 +209,8 @@ def _zengcun_only(rules: Any) -> Any:
     campaign = getattr(rules, "campaign", "zengcun")
     if campaign != "zengcun":
         raise click.UsageError(
-            f"规则集 {rules.id} 属于 {campaign} 考核，只能用于 landuse assess、report、map / rule set {rules.id} is "
-            f"of the {campaign} campaign: `landuse assess`, `report` and `map` run it")
+            f"规则集 {rules.id} 属于 {campaign} 考核，只能用于 landuse assess、quota、report、map / rule set "
+            f"{rules.id} is of the {campaign} campaign: `landuse assess`, `quota`, `report` and `map` run it")
     return rules
 
 
@@ -783,9 +783,25 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
     construction land. COUNTY is a code or a name.
 
     \b
+    A rule set of another campaign shows what that campaign decides for the
+    county: each task as the judge decided it, its effect (e.g. the plan cut
+    of 增违挂钩) and the measures behind it.
+
+    \b
     $ landuse quota 遂平县 --as-of 2018-10-31
     $ landuse quota 411726 驻马店数据/ --project-kind 重大民生项目
+    $ landuse quota 遂平县 --rules zhumadian-2019-weipian
     """
+    rules = load_ruleset(rules_name)
+    if getattr(rules, "campaign", "zengcun") != "zengcun":
+        if project_kind is not None:
+            raise click.UsageError(f"--project-kind 只用于增存挂钩规则集，{rules.id} 不是 / --project-kind is for "
+                                   f"增存挂钩 rule sets only, not {rules.id}")
+        from landuse.cli.quota import campaign_quota
+
+        campaign_quota(settings, county, workspace, crs, rules, as_of, accept_errors=accept_errors,
+                       raster=not no_raster)
+        return
     a = run_assessment(settings, workspace, crs, rules_name, as_of, raster=not no_raster, geometry=False,
                        accept_errors=accept_errors)
     q = a.quota(county, project_kind=project_kind)

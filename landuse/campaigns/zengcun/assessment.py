@@ -30,6 +30,7 @@ from landuse._arrays import member, positions, reindexed
 from landuse._errors import DataIncompleteError, RuleSetError, SchemaError
 from landuse.analysis import approvals, idle, supply
 from landuse.campaigns._base import gate_message
+from landuse.campaigns.zengcun.linkage import judge_counties
 from landuse.io.files import output_set, write_csv
 from landuse.model.schema import LAYERS, Problem, problems_frame
 from landuse.model.units import MU_PER_HA
@@ -461,10 +462,10 @@ def assess(
     combined = _combined(results)
     excluded = [p for p in workspace.problems if p.severity == "error" and p.layer in layers]
     undetermined = _affected(excluded, codes)
-    counties = verdict.judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
-                                      stock_ha=stock, combined=combined, reached_now=now_reached,
-                                      rank_by=_ranking_rate(results, rules, combined),
-                                      resumed_on=_resumed_on(workspace, t), undetermined=undetermined)
+    counties = judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
+                             stock_ha=stock, combined=combined, reached_now=now_reached,
+                             rank_by=_ranking_rate(results, rules, combined),
+                             resumed_on=_resumed_on(workspace, t), undetermined=undetermined)
     counties = gpd.GeoDataFrame(
         counties, geometry=_unit_outlines(workspace.counties).reindex(counties["county_code"]).to_numpy(),
         crs=workspace.crs)
