@@ -17,8 +17,10 @@ import pytest
 
 from landuse._errors import WorkspaceError
 from landuse.analysis.changes import change_measures, unit_kinds
+from landuse.campaigns import weipian
 from landuse.io.files import RawLayer
 from landuse.model.workspace import Workspace, normalise_layers
+from landuse.rules.model import load_ruleset
 from tests._ws import A, B, C, counties, sq
 
 T = dt.date(2020, 6, 30)
@@ -44,6 +46,13 @@ def measure(ws: Workspace, as_of: dt.date = T, deduct: float = 1.0, **kw: Any):
     return change_measures(ws, round=2019, as_of=as_of, red_line=0.15, deduct_per_ha=deduct, **kw)
 
 
+def crossed(units: pd.DataFrame) -> pd.Series:
+    """The red-line verdict, as the campaign has the judge decide it from the measures (red line 15 %)."""
+    rules = load_ruleset("zhumadian-2019-weipian")
+    assert rules.red_line == 0.15
+    return weipian.exceeded(weipian.judge(units, rules, T))
+
+
 # --- the violation ratio and the red line ---------------------------------------------------
 def test_a_county_exactly_at_the_red_line_has_crossed_it() -> None:
     # A: legal 0.51 ha + illegal 0.03 + 0.06 ha of farmland: I / F = 0.09 / 0.60 = 15 % exactly
@@ -60,9 +69,9 @@ def test_a_county_exactly_at_the_red_line_has_crossed_it() -> None:
     assert units.at[A, "F_ha"] == pytest.approx(0.60)
     assert units.at[A, "I_ha"] == pytest.approx(0.09)
     assert units.at[A, "violation_ratio"] == pytest.approx(0.15)
-    assert units["red_line_exceeded"].tolist() == [True, False, pd.NA]
+    assert crossed(units).tolist() == [True, False, pd.NA]
     assert units.at[B, "violation_ratio"] == pytest.approx(0.10)
-    assert bool(units.at[B, "red_line_exceeded"]) is False
+    assert "red_line_exceeded" not in units.columns  # a measure table: the verdict is the judge's
 
 
 def test_no_farmland_taken_is_no_task() -> None:
@@ -74,7 +83,7 @@ def test_no_farmland_taken_is_no_task() -> None:
         row = m.units.loc[code]
         assert row["F_ha"] == 0.0
         assert pd.isna(row["violation_ratio"])
-        assert pd.isna(row["red_line_exceeded"])
+        assert pd.isna(crossed(m.units)[code])
     # C has nothing illegal: no rate, nothing unrectified, no deduction.
     assert pd.isna(m.units.at[C, "rectification_rate"])
     assert m.units.at[C, "unrectified_ha"] == 0.0

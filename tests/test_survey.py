@@ -6,6 +6,8 @@ delivered TBDLMJ (m²), or TBMJ − KCMJ.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from landuse.analysis.survey import (
     retention,
     survey_by_county,
 )
+from landuse.campaigns import farmland
 from landuse.model.schema import layer_for_name, split_year
 from landuse.model.workspace import load_workspace
 from landuse.rules.model import load_ruleset
@@ -75,6 +78,8 @@ def test_retention_a_county_exactly_at_its_target_has_met_it():
                             "basic_farmland_ha": [1.0, 2.0, 1.0, 99.0]})
     r = retention(farm, targets, 2020)
     assert r["farmland_mu"].tolist() == [29.4, 60.0, 15.0]
+    assert "retention_status" not in r.columns  # measures: the verdicts are the judge's
+    farmland.judge(r, load_ruleset("zhumadian-2020-farmland"), dt.date(2020, 12, 31))
     assert r["retention_status"].tolist() == ["met", "below_redline", "below_target"]
     assert r["retention_met"].tolist() == [True, False, False]
     assert r["below_redline"].tolist() == [False, True, False]
@@ -85,6 +90,7 @@ def test_retention_a_county_exactly_at_its_target_has_met_it():
 
 def test_retention_without_a_target_is_no_target():
     r = retention(pd.Series([1.0], index=["a"]), None, 2020)
+    farmland.judge(r, load_ruleset("zhumadian-2020-farmland"), dt.date(2020, 12, 31))
     assert r["retention_status"].tolist() == ["no_target"]
     assert r["retention_met"].isna().all()
 

@@ -60,8 +60,9 @@ class ChangeMeasures:
         One row per assessed unit, indexed by ``county_code``, in the counties
         layer's order: ``county_name``, ``unit_kind``, ``changes``,
         ``illegal_changes``, ``F_ha``, ``I_ha``, ``violation_ratio``,
-        ``red_line_exceeded``, ``illegal_ha``, ``rectified_ha``,
-        ``rectification_rate``, ``unrectified_ha``, ``plan_deduction_ha``.
+        ``illegal_ha``, ``rectified_ha``, ``rectification_rate``,
+        ``unrectified_ha``, ``plan_deduction_ha``. Measures only: the
+        red-line verdict is the judge's (:mod:`landuse.campaigns.weipian`).
     changes : geopandas.GeoDataFrame
         The round's changes used, with the unit they count for
         (``county_code``), ``farmland_ha`` as used, ``farmland_source``
@@ -71,7 +72,7 @@ class ChangeMeasures:
         Rows left out or questioned while measuring.
     totals : dict
         City totals: ``F_ha``, ``I_ha``, ``violation_ratio``,
-        ``red_line_exceeded``, ``illegal_ha``, ``rectified_ha``,
+        ``illegal_ha``, ``rectified_ha``,
         ``rectification_rate``, ``unrectified_ha``, ``plan_deduction_ha``.
     """
 
@@ -158,8 +159,8 @@ def change_measures(
     frame = frame[frame["county_code"].notna()]
     frame = _farmland(frame, workspace, source, farmland_codes, cultivated_classes)
     frame = _judge(frame, as_of, source, problems)
-    units = _per_unit(frame, counties, red_line, deduct_per_ha)
-    totals = _totals(frame, red_line, deduct_per_ha)
+    units = _per_unit(frame, counties, deduct_per_ha)
+    totals = _totals(frame, deduct_per_ha)
     return ChangeMeasures(round, as_of, red_line, units, frame.reset_index(drop=True), problems, totals)
 
 
@@ -331,7 +332,7 @@ def _judge(frame: pd.DataFrame, as_of: dt.date, source: str | None, problems: li
     return frame
 
 
-def _per_unit(frame: pd.DataFrame, counties: pd.DataFrame, red_line: float, deduct: float) -> pd.DataFrame:
+def _per_unit(frame: pd.DataFrame, counties: pd.DataFrame, deduct: float) -> pd.DataFrame:
     codes = counties["county_code"]
     farmland = frame["farmland_ha"].astype("float64")
     area = frame["area_ha"].astype("float64")
@@ -349,25 +350,26 @@ def _per_unit(frame: pd.DataFrame, counties: pd.DataFrame, red_line: float, dedu
     units[["changes", "illegal_changes"]] = units[["changes", "illegal_changes"]].astype("int64")
     units.insert(0, "county_name", counties["county_name"].astype("string").to_numpy())
     units.insert(1, "unit_kind", unit_kinds(counties).to_numpy())
-    _rates(units, red_line, deduct)
+    _rates(units, deduct)
     return units[["county_name", "unit_kind", "changes", "illegal_changes", "F_ha", "I_ha", "violation_ratio",
-                  "red_line_exceeded", "illegal_ha", "rectified_ha", "rectification_rate", "unrectified_ha",
-                  "plan_deduction_ha"]]
+                  "illegal_ha", "rectified_ha", "rectification_rate", "unrectified_ha", "plan_deduction_ha"]]
 
 
-def _rates(table: pd.DataFrame, red_line: float, deduct: float) -> None:
-    """Add the ratio, verdict, rate, unrectified area and deduction to sums (in place, or a dict)."""
+def _rates(table: pd.DataFrame, deduct: float) -> None:
+    """Add the ratio, rate, unrectified area and deduction to sums (in place).
+
+    Measures only: whether a unit crossed the red line is the judge's
+    (:func:`landuse.campaigns.weipian.judge`).
+    """
     f, i = table["F_ha"], table["I_ha"]
-    task = f > 0
-    table["violation_ratio"] = (i / f.where(task)).astype("Float64")
-    table["red_line_exceeded"] = (i >= red_line * f - _AREA_EPS).astype("boolean").where(task, pd.NA)
+    table["violation_ratio"] = (i / f.where(f > 0)).astype("Float64")
     illegal = table["illegal_ha"]
     table["rectification_rate"] = (table["rectified_ha"] / illegal.where(illegal > 0)).astype("Float64")
     table["unrectified_ha"] = (illegal - table["rectified_ha"]).clip(lower=0.0)
     table["plan_deduction_ha"] = deduct * table["unrectified_ha"]
 
 
-def _totals(frame: pd.DataFrame, red_line: float, deduct: float) -> dict[str, object]:
+def _totals(frame: pd.DataFrame, deduct: float) -> dict[str, object]:
     farmland = frame["farmland_ha"].astype("float64")
     area = frame["area_ha"].astype("float64")
     one = pd.DataFrame({
@@ -376,7 +378,5 @@ def _totals(frame: pd.DataFrame, red_line: float, deduct: float) -> dict[str, ob
         "illegal_ha": [float(area[frame["illegal"]].sum())],
         "rectified_ha": [float(area[frame["rectified_by_T"]].sum())],
     })
-    _rates(one, red_line, deduct)
-    row = one.iloc[0]
-    return {k: (None if pd.isna(v) else (bool(v) if k == "red_line_exceeded" else float(v)))
-            for k, v in row.items()}
+    _rates(one, deduct)
+    return {k: (None if pd.isna(v) else float(v)) for k, v in one.iloc[0].items()}

@@ -206,22 +206,17 @@ def retention(farmland_ha: pd.Series, targets: pd.DataFrame | None, year: int) -
     pandas.DataFrame
         On ``farmland_ha``'s index: ``farmland_mu``, ``retention_target_mu``,
         ``redline_mu``, ``retention_gap_mu`` and ``retention_gap_ha`` (target −
-        farmland, > 0 when short), ``retention_status`` (met | below_target |
-        below_redline | no_target), ``retention_met``, ``below_redline``,
-        ``basic_farmland_task_mu``.
-
-    Notes
-    -----
-    A county exactly at its target has met it (≥); below its red line is
-    strictly less than the red line.
+        farmland, > 0 when short) and ``basic_farmland_task_mu``. Measures
+        only: whether a county met its target or fell below its red line is
+        the judge's (:func:`landuse.campaigns.farmland.judge`).
 
     Examples
     --------
     >>> t = pd.DataFrame({"county_code": ["a", "b"], "year": [2020, 2020], "retention_ha": [1.0, 2.0],
     ...                   "redline_ha": [0.5, 1.5], "basic_farmland_ha": [0.8, 1.6]})
     >>> r = retention(pd.Series([1.0, 1.0], index=["a", "b"]), t, 2020)
-    >>> r["retention_status"].tolist(), r["retention_gap_mu"].tolist()
-    (['met', 'below_redline'], [0.0, 15.0])
+    >>> r["farmland_mu"].tolist(), r["retention_gap_mu"].tolist()
+    ([15.0, 15.0], [0.0, 15.0])
     """
     index = farmland_ha.index
     out = pd.DataFrame(index=index)
@@ -232,14 +227,6 @@ def retention(farmland_ha: pd.Series, targets: pd.DataFrame | None, year: int) -
     gap_mu = (out["retention_target_mu"] - out["farmland_mu"]).round(_DIGITS)
     out["retention_gap_mu"] = gap_mu.clip(lower=0.0)
     out["retention_gap_ha"] = (out["retention_gap_mu"] / MU_PER_HA).round(_DIGITS)
-    has_target = out["retention_target_mu"].notna()
-    met = gap_mu <= 0
-    below_red = out["redline_mu"].notna() & (out["farmland_mu"] < out["redline_mu"])
-    out["retention_met"] = pd.array(np.where(has_target, met, None), dtype="boolean")
-    out["below_redline"] = pd.array(np.where(has_target | out["redline_mu"].notna(), below_red, None),
-                                    dtype="boolean")
-    status = np.select([~has_target, met, below_red], ["no_target", "met", "below_redline"], "below_target")
-    out["retention_status"] = pd.Series(status, index=index, dtype="string")
     out["basic_farmland_task_mu"] = (target["basic_farmland_ha"] * MU_PER_HA).round(_DIGITS)
     return out
 
