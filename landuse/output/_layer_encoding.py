@@ -199,6 +199,11 @@ def outlines(geoms: np.ndarray, crs: Any, tolerance: float, digits: int, gcj02: 
     points = np.diff(ring_offsets) - 1
     rings = np.diff(polygon_offsets)
     polygons = np.diff(geometry_offsets)
+    if (rings == 0).any():
+        # an empty (or missing) shape is a feature of no polygon, not of a polygon of no ring
+        owner = np.repeat(np.arange(n), polygons)
+        polygons = np.bincount(owner[rings > 0], minlength=n).astype(np.int64)
+        rings = rings[rings > 0]
     origin = grid.min(axis=0) if len(grid) else np.zeros(2, dtype=np.int64)
     steps = np.diff(grid, axis=0, prepend=grid[:1])
     starts = np.cumsum(points) - points
