@@ -1198,11 +1198,18 @@ def _assets() -> tuple[str, str]:
 
     css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
     own = resources.files("landuse.output") / "_assets"
-    js += "\n" + enc.plugin_script() + "\n" + (own / "map.js").read_text(encoding="utf-8")
+    js += "\n" + _compact(enc.plugin_script() + "\n" + (own / "map.js").read_text(encoding="utf-8"))
     css += "\n" + (own / "map.css").read_text(encoding="utf-8")
     return js, css
 
 
+def _compact(script: str) -> str:
+    """Our scripts without indentation or whole-line ``//`` comments (bytes against the budget).
+
+    Line breaks stay where they are, so the script parses as written.
+    """
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
 # --- folium elements (built on first use: folium is imported lazily) ------------------------
