@@ -1,6 +1,6 @@
 """Folium maps of an :class:`~landuse.campaigns.zengcun.assessment.Assessment`: the outcome map.
 
-One module (over 800 lines) because the layers, their compact encoding (read by ``_assets/map.js``), the size budget and the page assembly share one private model.
+Over 800 lines because the layers, the size budget and the page assembly share one private model (``_Layer``); the encoding itself is in ``_layer_encoding``.
 
 The outcome map colours each county by its award or penalty and lays the
 assessment's parcels over it: the unsupplied part of each approval batch
@@ -26,7 +26,8 @@ smallest features, and the legend says so.
 The page carries each layer compactly, in JSON script elements the map's
 script reads only when the layer is first shown: one table of the layer's
 distinct texts with each feature's texts as ids into it, and its outlines
-as integer steps (see ``_assets/map.js``). A province's parcels then fit the
+as integer steps (:mod:`landuse.output._layer_encoding`, drawn by the
+``leaflet-landuse`` plug-in: ``_assets/leaflet-landuse/README.md``). A province's parcels then fit the
 budget, and the page opens without parsing or drawing its hidden layers.
 When a layer has thousands of features, every layer is drawn on one canvas
 (so each still answers the pointer), and parcels show as dots until the map
@@ -44,7 +45,6 @@ import base64
 import datetime as dt
 import functools
 import html
-import json
 import logging
 import math
 import os
@@ -62,11 +62,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._arrays import parallel
 from landuse._errors import CRSError, LanduseError, SchemaError
 from landuse.io.files import write_text
-from landuse.model.crs import gcj02_from_wgs84, geometries_to_gcj02, measuring_crs
+from landuse.model.crs import geometries_to_gcj02, measuring_crs
 from landuse.model.units import format_area, format_rate
+from landuse.output import _layer_encoding as enc
 
 if TYPE_CHECKING:
     import folium
@@ -637,33 +637,6 @@ def _idle_geometry(idle: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None) ->
 
 # --- layers ----------------------------------------------------------------------------------
 @dataclass
-class _Shapes:
-    """A layer's outlines as the page carries them: integers in 10^-digits degrees.
-
-    Each ring's first point counts from ``origin``, every further point from the one before
-    it; a ring's closing point (its first again) is left out.
-    """
-
-    origin: tuple[int, int]
-    polygons: np.ndarray  # per feature: its polygons
-    rings: np.ndarray  # per polygon: its rings
-    points: np.ndarray  # per ring: its points
-    steps: np.ndarray  # x, y of every point, flat
-    bytes: np.ndarray  # per feature: bytes of its numbers in the page
-
-
-@dataclass
-class _Texts:
-    """The texts of a layer's kept features: a table of distinct strings and ids into it."""
-
-    strings: np.ndarray  # distinct texts, most used first
-    ids: list[np.ndarray]  # per column (tooltip parts, popup fields, popups): each feature's id
-    bytes: np.ndarray  # per kept feature: bytes of its ids in the page, with their commas
-    column_bytes: list[int]  # per column: bytes of its ids, with their commas
-    string_bytes: np.ndarray  # per string: its bytes in the page (at most), with its comma
-
-
-@dataclass
 class _Layer:
     """One overlay, ready to encode: projected rows and escaped texts."""
 
@@ -689,8 +662,8 @@ class _Layer:
     # state of the budget loop: simplification level, features kept, their encoding
     level: int = 0
     keep: np.ndarray = field(default_factory=lambda: np.ones(0, dtype=bool))
-    shapes: _Shapes | None = None  # every feature at ``level``
-    texts: _Texts | None = None  # the kept features'
+    shapes: enc.Shapes | None = None  # every feature at ``level``
+    texts: enc.Texts | None = None  # the kept features'
     payload: tuple[str, str] = ("", "")  # the JSON the page carries: data, texts
     bytes: int = 0  # of the payload, UTF-8
 
@@ -712,21 +685,7 @@ class _Layer:
         return [*self.tips, *self.values, *([] if self.popups is None else [self.popups])]
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 # --- column formatting (escaped HTML text; "" for a missing value) ---------------------------
-def _escaped(values: pd.Series) -> np.ndarray:
-    """``html.escape(str(v), quote=True)`` of each (present) value, at once."""
-    text = values if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object else (
-        values.astype(object).map(str))
-    text = text.astype("str")
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
-        text = text.str.replace(char, entity, regex=False)
-    return text.to_numpy(dtype=object)
-
-
 def _dates(values: pd.Series) -> np.ndarray:
     """:func:`_f_date` of each (present) value, at once."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -735,7 +694,7 @@ def _dates(values: pd.Series) -> np.ndarray:
     out = dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     bad = dates.isna().to_numpy()
     if bad.any():  # not a date: the value itself, as _f_date gives it
-        out[bad] = _escaped(values[bad])
+        out[bad] = enc.escape_html(values[bad])
     return out
 
 
@@ -758,7 +717,7 @@ def _formatted(values: pd.Series, fmt: Formatter, lang: str) -> np.ndarray:
     values = values[present]
     if fmt is _f_text:  # each distinct text escaped once
         codes, distinct = pd.factorize(values)
-        out[present] = _escaped(pd.Series(distinct))[codes]
+        out[present] = enc.escape_html(pd.Series(distinct))[codes]
     elif fmt is _f_date:
         out[present] = _dates(values)
     elif fmt in _NUMBER_TEXT:  # each distinct number formatted once
@@ -1074,120 +1033,15 @@ def _to_display(geoms: np.ndarray, crs: Any, gcj02: bool) -> np.ndarray:
     return geometries_to_gcj02(out) if gcj02 else out
 
 
-def _digits(numbers: np.ndarray) -> np.ndarray:
-    """Characters of each integer written out in decimal."""
-    size = np.abs(numbers)
-    out = 1 + (numbers < 0).astype(np.int64)
-    power = 10
-    while len(size) and power <= size.max():
-        out += size >= power
-        power *= 10
-    return out
-
-
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Polygons and multipolygons as they are; of anything else, its polygonal parts."""
-    types = shapely.get_type_id(geoms)
-    odd = ~np.isin(types, (3, 6))
-    if odd.any():
-        geoms = geoms.copy()
-        for i in np.flatnonzero(odd):  # rare: a collection left by an overlay
-            parts = shapely.get_parts(shapely.get_parts(geoms[i]))
-            polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
-            geoms[i] = shapely.multipolygons(shapely.get_parts(polys)) if len(polys) else (
-                shapely.Polygon())
-    return geoms
-
-
-@functools.cache
-def _lonlat(crs: Any) -> Any:
-    """The transformer from a plane to lon/lat (x, y order), as GeoSeries.to_crs(4326) uses."""
-    from pyproj import Transformer
-
-    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-
-
-def _shapes(layer: _Layer, gcj02: bool) -> _Shapes:
+def _shapes(layer: _Layer, gcj02: bool) -> enc.Shapes:
     """Every feature's outline at the layer's level, as the page carries it."""
-    return _outlines(layer.frame.geometry.to_numpy(), layer.frame.crs, layer.tolerance, layer.digits,
+    return enc.outlines(layer.frame.geometry.to_numpy(), layer.frame.crs, layer.tolerance, layer.digits,
                      gcj02)
 
 
-def _outlines(geoms: np.ndarray, crs: Any, tolerance: float, digits: int, gcj02: bool) -> _Shapes:
-    """Outlines on a plane, simplified (``tolerance`` metres), as the page carries them."""
-    simple = _polygonal(parallel(shapely.simplify, geoms, tolerance=tolerance, preserve_topology=True))
-    n = len(simple)
-    kind, coords, offsets = shapely.to_ragged_array(simple, include_z=False)
-    if kind == shapely.GeometryType.POLYGON:
-        ring_offsets, polygon_offsets = offsets
-        geometry_offsets = np.arange(n + 1)
-    else:
-        ring_offsets, polygon_offsets, geometry_offsets = offsets
-    # Reproject the coordinates alone (as _to_display does the geometries)
-    lon, lat = _lonlat(crs).transform(coords[:, 0], coords[:, 1])
-    if gcj02:
-        lon, lat = gcj02_from_wgs84(np.asarray(lon), np.asarray(lat))
-    coords = np.column_stack([lon, lat])
-    grid = np.rint(coords * 10.0 ** digits).astype(np.int64)
-    # Leave out each ring's closing point: Leaflet closes rings itself.
-    closing = np.zeros(len(grid), dtype=bool)
-    closing[ring_offsets[1:] - 1] = True
-    grid = grid[~closing]
-    points = np.diff(ring_offsets) - 1
-    rings = np.diff(polygon_offsets)
-    polygons = np.diff(geometry_offsets)
-    origin = grid.min(axis=0) if len(grid) else np.zeros(2, dtype=np.int64)
-    steps = np.diff(grid, axis=0, prepend=grid[:1])
-    starts = np.cumsum(points) - points
-    steps[starts[points > 0]] = grid[starts[points > 0]] - origin
-    flat = steps.ravel()
-    # bytes: every number and its comma, by ring, polygon and feature
-    ring_bytes = np.bincount(np.repeat(np.arange(len(points)), 2 * points), weights=_digits(flat) + 1,
-                             minlength=len(points)) + _digits(points) + 1
-    polygon_bytes = np.bincount(np.repeat(np.arange(len(rings)), rings), weights=ring_bytes,
-                                minlength=len(rings)) + _digits(rings) + 1
-    feature_bytes = np.bincount(np.repeat(np.arange(n), polygons), weights=polygon_bytes,
-                                minlength=n) + _digits(polygons) + 1
-    return _Shapes((int(origin[0]), int(origin[1])), polygons, rings, points, flat,
-                   feature_bytes.astype(np.int64))
-
-
-def _json_bytes(strings: np.ndarray) -> np.ndarray:
-    """Bytes of each string as a JSON string in the page, and its comma (an upper bound)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = pa.array(strings, type=pa.string())
-    escaped = pc.add(pc.count_substring(text, '"'), pc.count_substring(text, "\\"))
-    escaped = pc.add(escaped, pc.count_substring(text, "</"))
-    escaped = pc.add(escaped, pc.multiply(pc.count_substring(text, "<!--"), 5))
-    escaped = pc.add(escaped, pc.multiply(pc.count_substring_regex(text, r"[\x00-\x1f]"), 5))
-    return (pc.binary_length(text).to_numpy(zero_copy_only=False) + 3
-            + escaped.to_numpy(zero_copy_only=False)).astype(np.int64)
-
-
-def _texts_of(layer: _Layer) -> _Texts:
+def _texts_of(layer: _Layer) -> enc.Texts:
     """The string table of the layer's kept features (most used first: short ids) and their ids."""
-    kept = layer.keep
-    columns = [c[kept] for c in layer.columns]
-    n = int(kept.sum())
-    if not columns:
-        return _Texts(np.zeros(0, dtype=object), [], np.zeros(n, dtype=np.int64), [],
-                      np.zeros(0, np.int64))
-    codes, strings = pd.factorize(np.concatenate(columns))
-    order = np.argsort(-np.bincount(codes, minlength=len(strings)), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    codes = rank[codes]
-    ids = [codes[i * n:(i + 1) * n] for i in range(len(columns))]
-    per_column = [_digits(i) + 1 for i in ids]
-    sizes = sum(per_column, np.zeros(n, dtype=np.int64))
-    strings = np.asarray(strings, dtype=object)[order]
-    return _Texts(strings, ids, sizes, [int(c.sum()) for c in per_column], _json_bytes(strings))
-
-
-def _ints(values: np.ndarray) -> str:
-    return "[" + ",".join(map(str, values.tolist())) + "]"
+    return enc.string_table(layer.columns, layer.keep)
 
 
 def _data_json(layer: _Layer, ints: Callable[[np.ndarray], str]) -> str:
@@ -1195,29 +1049,14 @@ def _data_json(layer: _Layer, ints: Callable[[np.ndarray], str]) -> str:
 
     ``ints`` writes an array of integers: as JSON, or as a stand-in of its length.
     """
-    keep = layer.keep
-    shapes, texts = layer.shapes, layer.texts
-    assert shapes is not None
-    assert texts is not None
-    polygon_kept = np.repeat(keep, shapes.polygons)
-    ring_kept = np.repeat(polygon_kept, shapes.rings)
-    number_kept = np.repeat(ring_kept, 2 * shapes.points)
-    drawn = int(keep.sum())
+    assert layer.shapes is not None
+    assert layer.texts is not None
     spec: dict[str, Any] = {"key": layer.key, "z": layer.z, "styles": layer.styles, "fields": layer.fields,
-                            "boost": layer.key != "counties" and drawn <= _BOOST_UNDER}
+                            "boost": layer.key != "counties" and int(layer.keep.sum()) <= _BOOST_UNDER}
     if layer.marks:
         spec["labels"] = layer.marks
-    n_tips = len(layer.tips)
-    ids = [ints(i) for i in texts.ids]
-    return "".join([
-        f'{{"spec":{_json(spec)},"n":{drawn},"c":{ints(layer.classes[keep])}',
-        f',"t":[{",".join(ids[:n_tips])}]',
-        f',"p":[{",".join(ids[n_tips:n_tips + len(layer.values)])}]',
-        f',"h":{ids[-1]}' if layer.popups is not None else "",
-        f',"k":{layer.digits},"o":{_json(list(shapes.origin))}',
-        f',"f":{ints(shapes.polygons[keep])},"q":{ints(shapes.rings[polygon_kept])}',
-        f',"r":{ints(shapes.points[ring_kept])},"x":{ints(shapes.steps[number_kept])}}}',
-    ])
+    return enc.layer_json(spec, layer.shapes, layer.texts, layer.classes, layer.keep, n_tips=len(layer.tips),
+                          popups=layer.popups is not None, digits=layer.digits, ints=ints)
 
 
 def _estimate(layer: _Layer) -> int:
@@ -1225,9 +1064,9 @@ def _estimate(layer: _Layer) -> int:
     assert layer.texts is not None
 
     def ints(values: np.ndarray) -> str:  # "[1,23,-4]": the numbers and commas, less one, and []
-        return "x" * (int((_digits(values) + 1).sum()) + 1 if len(values) else 2)
+        return "x" * (int((enc.int_widths(values) + 1).sum()) + 1 if len(values) else 2)
 
-    data = _script_safe(_data_json(layer, ints))
+    data = enc.script_safe(_data_json(layer, ints))
     strings = layer.texts.string_bytes
     texts = int(strings.sum()) + 1 if len(strings) else 2
     return len(data.encode("utf-8")) + texts
@@ -1238,8 +1077,8 @@ def _payload(layer: _Layer) -> None:
     assert layer.texts is not None
     # The texts apart: read only when a tooltip or popup first opens (and the rest stays ASCII,
     # which browsers hold in half the memory).
-    layer.payload = (_script_safe(_data_json(layer, _ints)),
-                     _script_safe(_json(layer.texts.strings.tolist())))
+    layer.payload = (enc.script_safe(_data_json(layer, enc.json_ints)),
+                     enc.script_safe(enc.to_json(layer.texts.strings.tolist())))
     layer.bytes = sum(len(p.encode("utf-8")) for p in layer.payload)
 
 
@@ -1273,7 +1112,7 @@ def _drop(layer: _Layer, excess: int) -> None:
     order = np.argsort(shapely.area(layer.frame.geometry.to_numpy()[kept]), kind="stable")
     rank = np.empty(len(kept), dtype=np.int64)
     rank[order] = np.arange(len(kept))
-    own = layer.shapes.bytes[kept] + layer.texts.bytes + _digits(layer.classes[kept]) + 1
+    own = layer.shapes.bytes[kept] + layer.texts.bytes + enc.int_widths(layer.classes[kept]) + 1
     last = np.full(len(layer.texts.strings), -1, dtype=np.int64)
     for ids in layer.texts.ids:
         np.maximum.at(last, ids, rank)
@@ -1295,7 +1134,7 @@ def _simplifying_pays(layer: _Layer, gcj02: bool) -> bool:
     kept = np.flatnonzero(layer.keep)
     sample = np.unique(kept[np.linspace(0, len(kept) - 1, min(len(kept), _SAMPLE)).astype(int)])
     now = int(layer.shapes.bytes[sample].sum())
-    harder = _outlines(layer.frame.geometry.to_numpy()[sample], layer.frame.crs, layer.tolerance * 4.0,
+    harder = enc.outlines(layer.frame.geometry.to_numpy()[sample], layer.frame.crs, layer.tolerance * 4.0,
                        layer.digits, gcj02)
     saved = (now - int(harder.bytes.sum())) * len(kept) / len(sample)
     return saved >= _PAYS * layer.bytes
@@ -1333,15 +1172,14 @@ def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
     return overhead + sum(x.bytes for x in layers)
 
 
-def _script_safe(text: str) -> str:
-    """Make JSON text safe inside an HTML <script> element (it stays valid JSON)."""
-    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
-
-
 # --- assets ----------------------------------------------------------------------------------
 @functools.cache
 def _assets() -> tuple[str, str]:
-    """The page's script and style: Leaflet's (xstatic-leaflet, images inlined) and ours."""
+    """The page's script and style: Leaflet's (xstatic-leaflet, images inlined) and ours.
+
+    Ours: the ``leaflet-landuse`` plug-in that draws the encoded layers, then ``map.js``,
+    the page around them (title, legend, view, shared canvas), and ``map.css``.
+    """
     try:
         from xstatic.pkg import leaflet
     except ImportError as err:
@@ -1360,11 +1198,18 @@ def _assets() -> tuple[str, str]:
 
     css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
     own = resources.files("landuse.output") / "_assets"
-    js += "\n" + (own / "map.js").read_text(encoding="utf-8")
+    js += "\n" + _compact(enc.plugin_script() + "\n" + (own / "map.js").read_text(encoding="utf-8"))
     css += "\n" + (own / "map.css").read_text(encoding="utf-8")
     return js, css
 
 
+def _compact(script: str) -> str:
+    """Our scripts without indentation or whole-line ``//`` comments (bytes against the budget).
+
+    Line breaks stay where they are, so the script parses as written.
+    """
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
 # --- folium elements (built on first use: folium is imported lazily) ------------------------
@@ -1721,7 +1566,7 @@ def _assemble(layers: list[_Layer], src: _Source, tiles: list[dict[str, Any]], l
               "bounds": [[miny, minx], [maxy, maxx]],
               # a large layer: every layer on one canvas (see map.js)
               "canvas": any(int(x.keep.sum()) > _CANVAS_OVER for x in layers)}
-    el.Chrome(_script_safe(_json(chrome))).add_to(m)
+    el.Chrome(enc.script_safe(enc.to_json(chrome))).add_to(m)
     for name, frame in overlays:
         _overlay(name, frame, gcj02).add_to(m)
     for layer in layers:

@@ -1,11 +1,11 @@
-/* landuse outcome map (landuse.maps): layers with escaped popups, title, legend,
-   scale bar, full-screen button. Data text arrives HTML-escaped from Python.
+/* landuse outcome map (landuse.output.maps): the page around its layers: title, legend,
+   scale bar, full-screen button, the initial view, and the shared canvas. Data text
+   arrives HTML-escaped from Python.
 
-   Each layer's data waits in a JSON script element of the page and is read
-   when the layer is first shown: a hidden layer costs nothing when the page opens.
-   The data is compact: one table of distinct texts, each feature's texts as ids into
-   it, and outlines as integers (10^-k degrees), each ring's first point counted from
-   an origin and every further point from the one before it.
+   Each layer is an L.LandUseLayer (the plug-in in leaflet-landuse/, loaded before this
+   script; its README gives the encoding): its data waits in a JSON script element of
+   the page and is read when the layer is first shown, so a hidden layer costs nothing
+   when the page opens.
 
    A large map draws every layer on one canvas: a canvas takes every pointer event over
    it, so a second one, or an SVG layer beneath it, could never be clicked. Layers then
@@ -28,159 +28,6 @@ var landuse = (function () {
     if (quiet) { el.style.pointerEvents = "none"; }
     return name;
   }
-  // Each feature's polygons, as Leaflet takes them: [[ring, hole, ...], ...] of LatLngs.
-  function outlines(d) {
-    var out = new Array(d.n), unit = Math.pow(10, -d.k), x0 = d.o[0], y0 = d.o[1];
-    var xy = d.x, at = 0, polygon = 0, ring = 0;
-    for (var i = 0; i < d.n; i++) {
-      var polygons = new Array(d.f[i]);
-      for (var a = 0; a < polygons.length; a++, polygon++) {
-        var rings = new Array(d.q[polygon]);
-        for (var b = 0; b < rings.length; b++, ring++) {
-          var m = d.r[ring], points = new Array(m), x = x0, y = y0;
-          for (var c = 0; c < m; c++) {
-            x += xy[at++];
-            y += xy[at++];
-            points[c] = L.latLng(y * unit, x * unit);
-          }
-          rings[b] = points;
-        }
-        polygons[a] = rings;
-      }
-      out[i] = polygons;
-    }
-    return out;
-  }
-  function draw(map, spec, d, texts, out, geo) {
-    var s = null;
-    function look(c) {
-      var st = spec.styles[c];
-      // Parcels are a few hundred metres across: at city scale a heavier outline keeps them visible.
-      if (spec.boost && map.getZoom() < 11) { return L.extend({}, st, {weight: st.weight + 1.2}); }
-      return st;
-    }
-    function style(i) { return look(d.c[i]); }
-    function tip(i) {
-      if (!s) { s = read(texts); }
-      var parts = [];
-      for (var j = 0; j < d.t.length; j++) {
-        var text = s[d.t[j][i]];
-        if (text) { parts.push(text); }
-      }
-      return parts.join(" · ");
-    }
-    function popup(i) {
-      if (!s) { s = read(texts); }
-      if (d.h) { return s[d.h[i]]; }
-      var rows = "";
-      for (var j = 0; j < spec.fields.length; j++) {
-        var text = s[d.p[j][i]];
-        if (text) { rows += "<tr><th>" + spec.fields[j] + "</th><td>" + text + "</td></tr>"; }
-      }
-      return '<div class="lu-pop"><h4>' + tip(i) + "</h4><table>" + rows + "</table></div>";
-    }
-    var options = api.canvas ? {pane: "lu-canvas", renderer: api.canvas}
-                             : {pane: pane(map, "lu-" + spec.key, spec.z)};
-    var shapes = outlines(d), looks = spec.styles.map(function (st, c) {
-      return L.extend({}, options, look(c));
-    });
-    for (var i = 0; i < d.n; i++) {
-      if (!shapes[i].length) { continue; }
-      var layer = L.polygon(shapes[i], looks[d.c[i]]);
-      layer.lu = i;
-      geo.addLayer(layer);
-    }
-    // One tooltip, popup and highlight for the whole layer: texts are made when asked for.
-    geo.bindTooltip(function (layer) { return tip(layer.lu); }, {sticky: true, className: "lu-tip"});
-    geo.bindPopup(function (layer) { return popup(layer.lu); },
-                  {maxWidth: 520, minWidth: spec.labels ? 380 : 220, className: "lu-popup",
-                   autoPanPadding: [30, 60]});
-    geo.on("mouseover", function (e) { e.layer.setStyle({weight: style(e.layer.lu).weight + 2}); });
-    geo.on("mouseout", function (e) { e.layer.setStyle(style(e.layer.lu)); });
-    if (spec.boost) {
-      var restyle = function () { geo.eachLayer(function (l) { l.setStyle(style(l.lu)); }); };
-      map.on("zoomend", function () { if (map.hasLayer(geo)) { restyle(); } });
-      out.on("add", restyle);
-    }
-    if (spec.labels) {
-      var labelPane = pane(map, "lu-labels", 590, true);
-      spec.labels.forEach(function (l) {
-        out.addLayer(L.marker([l[0], l[1]], {interactive: false, keyboard: false, pane: labelPane,
-          icon: L.divIcon({className: "lu-label", html: "<div>" + l[2] + "</div>", iconSize: null})}));
-      });
-    }
-  }
-  // Where each feature is, for a dot: its first point.
-  function firstPoints(d) {
-    var out = new Array(d.n), unit = Math.pow(10, -d.k), polygon = 0, ring = 0, at = 0;
-    for (var i = 0; i < d.n; i++) {
-      out[i] = d.f[i] ? L.latLng((d.o[1] + d.x[at + 1]) * unit, (d.o[0] + d.x[at]) * unit) : null;
-      for (var a = 0; a < d.f[i]; a++, polygon++) {
-        for (var b = 0; b < d.q[polygon]; b++, ring++) { at += 2 * d.r[ring]; }
-      }
-    }
-    return out;
-  }
-  // A layer's features as dots on a canvas of their own, by class (not interactive).
-  var Dots = L.Layer.extend({
-    initialize: function (d) {
-      var points = firstPoints(d);
-      this._groups = d.spec.styles.map(function (st) {
-        return {colour: st.fillOpacity >= 0.3 ? st.fillColor : st.color, points: []};
-      });
-      for (var i = 0; i < d.n; i++) {
-        if (points[i]) { this._groups[d.c[i]].points.push(points[i]); }
-      }
-    },
-    onAdd: function (map) {
-      this._canvas = L.DomUtil.create("canvas", "lu-dots leaflet-zoom-hide",
-                                      map.getPane(pane(map, "lu-dots", 406, true)));
-      map.on("moveend viewreset resize", this._draw, this);
-      this._draw();
-    },
-    onRemove: function (map) {
-      map.off("moveend viewreset resize", this._draw, this);
-      L.DomUtil.remove(this._canvas);
-    },
-    _draw: function () {
-      var map = this._map, size = map.getSize(), c = this._canvas, ratio = window.devicePixelRatio || 1;
-      c.width = size.x * ratio;
-      c.height = size.y * ratio;
-      c.style.width = size.x + "px";
-      c.style.height = size.y + "px";
-      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
-      var ctx = c.getContext("2d");
-      ctx.scale(ratio, ratio);
-      this._groups.forEach(function (g) {
-        ctx.fillStyle = g.colour;
-        ctx.beginPath();
-        g.points.forEach(function (ll) {
-          var p = map.latLngToContainerPoint(ll);
-          if (p.x > -2 && p.y > -2 && p.x < size.x + 2 && p.y < size.y + 2) { ctx.rect(p.x - 1.25, p.y - 1.25, 2.5, 2.5); }
-        });
-        ctx.fill();
-      });
-    }
-  });
-  // Dots until the map is first zoomed in to DETAIL, then the layer's polygons.
-  function dotted(map, d, texts, out, geo) {
-    var dots = new Dots(d), drawn = false;
-    function update() {
-      if (drawn || !map.hasLayer(out)) { return; }
-      if (map.getZoom() < DETAIL) {
-        if (!out.hasLayer(dots)) { out.addLayer(dots); }
-        return;
-      }
-      drawn = true;
-      out.removeLayer(dots);
-      map.off("zoomend", update);
-      draw(map, d.spec, d, texts, out, geo);
-      restack(out);
-    }
-    map.on("zoomend", update);
-    out.on("add", update);
-    update();
-  }
   // On the canvas, a layer (re)added is drawn last: bring those above it back to the front.
   function restack(layer) {
     if (!api.canvas) { return; }
@@ -189,25 +36,23 @@ var landuse = (function () {
       .sort(function (a, b) { return a.z - b.z; })
       .forEach(function (l) { l.geo.bringToFront(); });
   }
+  // A layer of the page (an L.LandUseLayer), its data in the JSON elements ``name``_data and
+  // ``name``_text; built once the map has its final view.
   api.layer = function (map, key, name, z) {
     api.map = map;
-    var geo = L.featureGroup(), out = L.featureGroup([geo]), drawn = false;
-    out.geo = geo;
+    var out = L.landUseLayer(name + "_data", {
+      texts: name + "_text",
+      renderer: api.canvas,
+      dots: !!api.canvas && key !== "counties",
+      detailZoom: DETAIL,
+      defer: function (build) { if (api.ready) { build(); } else { api.waiting.push(build); } }
+    });
+    var first = true;
     out.z = z;
     out.on("add", function () {
-      if (drawn) { restack(out); return; }
-      drawn = true;
-      var first = function () {
-        var d = read(name + "_data");
-        if (api.canvas && key !== "counties") {
-          dotted(map, d, name + "_text", out, geo);
-        } else {
-          draw(map, d.spec, d, name + "_text", out, geo);
-        }
-        restack(out);
-      };
-      if (api.ready) { first(); } else { api.waiting.push(first); }
+      if (first) { first = false; } else { restack(out); }
     });
+    out.on("drawn", function () { restack(out); });
     api.layers[key] = out;
     api.order.push(key);
     return out;
