@@ -53,7 +53,8 @@ import pandas as pd
 import shapely
 
 from landuse.io.files import formula_safe, write_bytes, write_csv, write_text
-from landuse.output.maps import _e, check_lang
+from landuse.output._lang import check_lang
+from landuse.output.maps import _e
 
 if TYPE_CHECKING:
     import folium

@@ -67,6 +67,7 @@ from landuse.io.files import write_text
 from landuse.model.crs import geometries_to_gcj02, measuring_crs
 from landuse.model.units import format_area, format_rate
 from landuse.output import _layer_encoding as enc
+from landuse.output._lang import check_lang
 
 if TYPE_CHECKING:
     import folium
@@ -1357,12 +1358,6 @@ def _tiles(basemap: str | None, key: str | None, lang: str) -> list[dict[str, An
                        + ("zh_cn" if lang == "zh" else "en") + "&size=1&scale=1&style=8&x={x}&y={y}&z={z}"),
              "subdomains": "1234", "overlay": False, "name": "高德地图" if lang == "zh" else "Gaode (AutoNavi)",
              "attr": "© 高德地图 AutoNavi（GCJ-02）", "max_zoom": 18}]
-
-
-def check_lang(lang: str) -> None:
-    """Refuse a language other than ``zh`` or ``en``, in both."""
-    if lang not in ("zh", "en"):
-        raise SchemaError(f"未知的语言 “{lang}”（应为 zh 或 en）", f"unknown language '{lang}' (use zh or en)")
 
 
 def _validate(lang: str, basemap: str | None, max_html_mb: float) -> None:
