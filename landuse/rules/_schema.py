@@ -83,16 +83,16 @@ def fail(zh: str, en: str, *, key: tuple[str | int, ...] = (), value: Any = MISS
         The reason and the mend.
     key : tuple, optional
         For a check of a whole table: the key it blames, below the table's own
-        (``("window",)``); the message then shows ``value``, if given. Empty
-        for a check of one field, whose received value is shown.
+        (``("window",)``). Empty for a check of one field.
     value : optional
-        The value shown for ``key``.
+        The value the message shows; by default none for ``key``, the value
+        received for a field.
     """
     ctx: dict[str, Any] = {"zh": zh, "en": en}
     if key:
         ctx["key"] = key
-        if value is not MISSING:
-            ctx["value"] = value
+    if value is not MISSING:
+        ctx["value"] = value
     return PydanticCustomError("landuse", "{en}", ctx)
 
 
@@ -554,7 +554,7 @@ def _error(schema: type[BaseModel], doc: Mapping[str, Any], src: str, loc: tuple
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input", MISSING)
     if kind == "landuse":
         zh, en = ctx["zh"], ctx["en"]
-        if "key" in ctx:
+        if "value" in ctx or "key" in ctx:
             value = ctx.get("value", MISSING)
     elif kind == "extra_forbidden":
         model = _model_at(schema, loc[:-1])

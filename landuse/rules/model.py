@@ -63,7 +63,7 @@ from typing import Any
 
 from landuse._errors import RuleSetError
 from landuse.rules._terms import (
-    APPROVAL_KINDS,
+    APPROVAL_KINDS as APPROVAL_KINDS,  # re-exported: the kinds a batch can be of
     MEASURES,
     RANKING_MEASURES,
     SUPPLY_MEASURES,
