@@ -63,7 +63,7 @@ from typing import Any
 
 from landuse._errors import RuleSetError
 from landuse.rules._terms import (
-    APPROVAL_KINDS as APPROVAL_KINDS,  # re-exported: the kinds a batch can be of
+    APPROVAL_KINDS,
     MEASURES,
     RANKING_MEASURES,
     SUPPLY_MEASURES,
@@ -73,6 +73,7 @@ from landuse.rules._terms import (
 )
 
 __all__ = [
+    "APPROVAL_KINDS",
     "MEASURES",
     "RANKING_MEASURES",
     "SUPPLY_MEASURES",
