@@ -751,15 +751,19 @@ def _make(cls: type[Any], section: Any, **values: Any) -> Any:
 
     A table's value left out (None) leaves a field with a default at its default.
     """
-    keys = type(section).model_fields
-    for f in dataclasses.fields(cls):
-        if f.name in values or f.name not in keys:
+    given = vars(section)  # a pydantic model's field values
+    for name, has_default in _has_default(cls).items():
+        if name in values or name not in given:
             continue
-        value = getattr(section, f.name)
-        has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        if value is not None or not has_default:
-            values[f.name] = value
+        if given[name] is not None or not has_default:
+            values[name] = given[name]
     return cls(**values)
+
+
+@functools.cache
+def _has_default(cls: type[Any]) -> dict[str, bool]:
+    missing = dataclasses.MISSING
+    return {f.name: f.default is not missing or f.default_factory is not missing for f in dataclasses.fields(cls)}
 
 
 # --- writing ----------------------------------------------------------------
