@@ -535,6 +535,15 @@ def validate(schema: type[S], doc: Mapping[str, Any], src: str) -> S:
         For the first fault (the shallowest key; in a table, unknown keys
         before missing ones), naming the file, the dotted key, the reason and
         the value received.
+
+    Examples
+    --------
+    >>> validate(SamplingSchema, {"per_county": 5, "seed": 2018, "typical_cases": 2}, "r.toml").seed
+    2018
+    >>> validate(SamplingSchema, {"per_county": 5, "seed": -1, "typical_cases": 2}, "r.toml")
+    Traceback (most recent call last):
+    ...
+    landuse._errors.RuleSetError: 规则集文件 r.toml，键 seed：应 ≥ 0（收到 -1） / rule set file r.toml, key seed: must be ≥ 0 (got -1)
     """
     try:
         return schema.model_validate(doc)
