@@ -706,19 +706,14 @@ def _campaign_rules(doc: dict[str, Any], src: str, campaign: Any) -> Any:
 
 
 def _build(doc: dict[str, Any], src: str) -> RuleSet:
-    # pydantic is imported here, on the first load, not with the package (it adds ~50 ms).
+    # pydantic is imported here, on the first load, not with the package: importing it and
+    # building the schema's classes takes about 0.1 s.
     from landuse.rules._schema import ZengcunFile, validate
 
     f = validate(ZengcunFile, doc, src)
-    s = f.suspension
-    return RuleSet(
-        id=f.id,
-        name=f.name,
-        name_en=f.name_en,
-        source=f.source,
-        source_en=f.source_en,
-        notes=f.notes,
-        baseline=f.baseline,
+    s, lc = f.suspension, f.landcover
+    return _make(
+        RuleSet, f, path=src,
         tasks=tuple(
             _make(Task, t, baseline=t.baseline if t.baseline is not None or t.measure != "stock_disposal_rate"
                   else f.baseline)
@@ -731,13 +726,11 @@ def _build(doc: dict[str, Any], src: str) -> RuleSet:
         ranking=_make(Ranking, f.ranking, weights=f.ranking.weights.pairs() if f.ranking.weights else ()),
         idle=_make(IdleRules, f.idle),
         approvals=_make(ApprovalRules, f.approvals),
-        landcover=_make(LandCoverRules, f.landcover,
-                        developed_min_share=_or(f.landcover.developed_min_share, f.idle.developed_share_min),
-                        used_before_supply_min_built_share=_or(f.landcover.used_before_supply_min_built_share,
-                                                               f.landcover.unchanged_max_built_share)),
+        landcover=_make(LandCoverRules, lc,
+                        developed_min_share=_or(lc.developed_min_share, f.idle.developed_share_min),
+                        used_before_supply_min_built_share=_or(lc.used_before_supply_min_built_share,
+                                                               lc.unchanged_max_built_share)),
         sampling=_make(Sampling, f.sampling),
-        path=src,
-        baseline_day=f.baseline_day,
         supply=_make(SupplyRules, f.supply),
     )
 
