@@ -621,3 +621,90 @@ def test_tasks_must_be_array_of_tables(tmp_path: Path) -> None:
 
 def test_measures_constant() -> None:
     assert MEASURES == ("supply_rate", "stock_disposal_rate", "idle_disposal_rate")
+
+
+# --- the schema's messages (pydantic errors, translated): dotted key and file in both languages ---
+
+SCHEMA_CASES = [
+    # a wrong type
+    ("target = 0.75", 'target = "high"', "tasks.T2.target", "must be a number", "应为数值"),
+    ("seed = 2018", "seed = 2018.5", "sampling.seed", "must be an integer", "应为整数"),
+    ("[[tasks]]\nid = \"T1\"", "[[tasks]]\nid = 1", "tasks[1].id", "must be a string", "应为字符串"),
+    ('enterprise_causes = ["企业原因"]', 'enterprise_causes = ["企业原因", 3]', "idle.enterprise_causes",
+     "must be an array of non-empty strings (got ['企业原因', 3])", "应为非空字符串的数组（收到 ['企业原因', 3]）"),
+    ("window = [2009-01-01, 2015-12-31]", 'window = ["2009-01-01", 2015-12-31]', "tasks.T3.window",
+     "must be a TOML date without time; write dates unquoted", "应为 TOML 日期（不含时间）；日期不加引号"),
+    ('measure = "combined"', 'measure = "weighted"\nweights = 3', "ranking.weights",
+     "must be a table [...] (got 3)", "应为表 [...]（收到 3）"),
+    # a share above 1
+    ("fee_rate = 0.20", "fee_rate = 20", "idle.fee_rate",
+     "must be a fraction in [0, 1]; if you meant 20 %, write 0.2 (got 20)", "应为 [0, 1] 之间的比例；若指 20%，应写作 0.2"),
+    ("used_before_supply_min_built_share = 0.5", "used_before_supply_min_built_share = 1.01",
+     "landcover.used_before_supply_min_built_share", "must be a fraction in [0, 1]", "应为 [0, 1] 之间的比例"),
+    # an unknown key
+    ("seed = 2018", "seed = 2018\nsede = 1", "sampling.sede",
+     "unknown key; did you mean seed?; allowed keys: per_county, seed, typical_cases", "未知的键，是否应为 seed？"),
+    ('measure = "combined"', 'measure = "weighted"\nweights = { idle = 0.5 }', "ranking.weights.idle",
+     "unknown key; allowed keys: idle_disposal, stock_disposal, supply_rate", "未知的键"),
+    # a missing required key
+    ("lapse_years = 2\n", "", "approvals.lapse_years", "missing key", "缺少此键"),
+    ('label = "闲置土地处置率"\n', "", "tasks.T4.label", "missing key", "缺少此键"),
+    # values out of range or unknown
+    ("not_started_years = 1", "not_started_years = inf", "idle.not_started_years", "must be finite", "应为有限数值"),
+    ("sliver_ha = 0.01", "sliver_ha = -1", "supply.sliver_ha", "must be ≥ 0 (got -1)", "应 ≥ 0（收到 -1）"),
+    ("typical_cases = 2", "typical_cases = 2\ntypical_min_area_ha = -1", "sampling.typical_min_area_ha",
+     "must be ≥ 0", "应 ≥ 0"),
+    ('measure = "geometry"', 'measure = "geo"', "supply.measure",
+     "unknown value; one of: geometry, attribute (got 'geo')", "未知的取值；可用：geometry, attribute"),
+    ('baseline_day = "disposal"', 'baseline_day = "both"', "baseline_day",
+     "unknown value; one of: disposal, stock", "未知的取值；可用：disposal, stock"),
+    ('default_kind = "农用地转用和土地征收"', 'default_kind = "征收"', "approvals.default_kind",
+     "unknown value; one of: 农用地转用和土地征收, 农用地转用, 土地征收", "未知的取值"),
+    ("built_up_classes = [8]", "built_up_classes = [8, 8]", "landcover.built_up_classes",
+     "has repeated values (got [8, 8])", "有重复的取值"),
+    ("built_up_classes = [8]", "built_up_classes = [-8]", "landcover.built_up_classes",
+     "must be an array of non-negative integers", "应为非负整数的数组"),
+    ('survey_built_up_codes = ["05",', 'survey_built_up_codes = ["5",', "landcover.survey_built_up_codes",
+     "land-class code prefixes must be 2 to 4 digits: 5", "地类编码前缀应为 2–4 位数字：5"),
+    # checks of one key against another
+    ("used_before_supply_min_built_share = 0.5", "used_before_supply_min_built_share = 0.1",
+     "landcover.used_before_supply_min_built_share", "must not be below unchanged_max_built_share = 0.2",
+     "不应低于 unchanged_max_built_share = 0.2"),
+    ('measure = "combined"', 'measure = "weighted"', "ranking.weights",
+     'measure = "weighted" needs at least one positive weight', 'measure = "weighted" 需要至少一个正权重'),
+    ('measure = "combined"', 'measure = "combined"\nweights = { idle_disposal = 0.5 }', "ranking.weights",
+     'weights are for measure = "weighted" only (got {idle_disposal = 0.5})', '只有 measure = "weighted" 才用权重'),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "key", "en", "zh"), SCHEMA_CASES, ids=[f"{c[2]}-{c[3][:30]}" for c in SCHEMA_CASES])
+def test_schema_message_names_key_and_file(tmp_path: Path, zmd_text: str, old: str, new: str, key: str, en: str,
+                                           zh: str) -> None:
+    path = write(tmp_path, edit(zmd_text, old, new), "bad-rules.toml")
+    with pytest.raises(RuleSetError) as info:
+        load_ruleset(path)
+    err = info.value
+    assert err.message("en").startswith(f"rule set file {path}, key {key}: {en}"), err.message("en")
+    assert err.message("zh").startswith(f"规则集文件 {path}，键 {key}：{zh}"), err.message("zh")
+    assert err.__cause__ is None  # pydantic's own English report is not chained to the analyst's
+
+
+def test_of_several_faults_the_shallowest_is_told(tmp_path: Path, zmd_text: str) -> None:
+    # Dropping [ranking]'s header leaves its measure inside [treatment]: an unknown key there,
+    # but the missing section is the fault to tell first (as a table's unknown keys come before its missing ones).
+    text = edit(zmd_text, "[ranking]\ncommend = 3\ncriticize = 3\n", "")
+    with pytest.raises(RuleSetError, match=r"key ranking: missing key$"):
+        load_ruleset(write(tmp_path, text))
+    text = edit(zmd_text, "commend = 3", "comend = 3")
+    with pytest.raises(RuleSetError, match=r"key ranking\.comend: unknown key"):  # not "ranking.commend: missing"
+        load_ruleset(write(tmp_path, text))
+
+
+def test_importing_the_package_does_not_import_pydantic() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, landuse; from landuse.rules.model import load_ruleset; a = 'pydantic' in sys.modules; "
+            "load_ruleset('mnr-2018'); print(a, 'pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

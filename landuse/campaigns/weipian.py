@@ -18,16 +18,28 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import geopandas as gpd
 import pandas as pd
+from pydantic import AfterValidator, Field, model_validator
 
 from landuse import verdict
 from landuse.analysis.changes import _AREA_EPS, change_measures
 from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
 from landuse.model.units import MU_PER_HA
-from landuse.rules.model import _Table
+from landuse.rules._schema import (
+    Count,
+    Identifier,
+    Integers,
+    NonEmptyStrings,
+    Section,
+    Share,
+    Text,
+    between,
+    fail,
+    validate,
+)
 
 __all__ = ["CAMPAIGN", "COLUMNS", "WeipianRules", "compose_plans", "criteria", "exceeded", "judge", "parse_rules",
            "run"]
@@ -97,6 +109,67 @@ class WeipianRules:
         return self.round + self.plan_year_offset
 
 
+class _RedLine(Section):
+    ratio: Share
+    quote: Text
+    basis: str = ""
+    basis_en: str = ""
+
+    @model_validator(mode="after")
+    def _positive(self) -> _RedLine:
+        if self.ratio == 0:
+            raise fail("红线应大于 0", "must be greater than 0", key=("ratio",), value=self.ratio)
+        return self
+
+
+class _Rectification(Section):
+    quote: Text
+
+
+class _Deduction(Section):
+    per_ha: Annotated[float, between(0.0, 10.0)]
+    local_choice: bool
+    quote: Text
+    plan_year_offset: Count = 1
+
+
+class _Farmland(Section):
+    survey_codes: NonEmptyStrings
+    cultivated_classes: Integers
+
+
+def _monitoring_year(value: int) -> int:
+    if value > 2100:
+        raise fail("应为监测年度，如 2019", "must be the monitoring year, e.g. 2019")
+    return value
+
+
+class _WeipianFile(Section):
+    """The schema of a 卫片执法 rule-set file (field types: :mod:`landuse.rules._schema`)."""
+
+    campaign: Literal["weipian"]
+    id: Identifier
+    name: Text
+    name_en: Text
+    source: Text
+    source_en: Text
+    round: Annotated[int, Field(ge=1949), AfterValidator(_monitoring_year)]
+    deadline: dt.date
+    red_line: _RedLine
+    rectification: _Rectification
+    deduction: _Deduction
+    farmland: _Farmland
+    notes: str = ""
+    deadline_local_choice: bool = False
+
+    @model_validator(mode="after")
+    def _after_round(self) -> _WeipianFile:
+        if self.deadline.year < self.round:
+            raise fail(f"整改期限早于监测年度 {self.round}", f"is before the round {self.round}",
+                       key=("deadline",), value=self.deadline)
+        return self
+
+
 def parse_rules(doc: dict[str, Any], src: str) -> WeipianRules:
     """Check a rule-set TOML document into :class:`WeipianRules`.
 
@@ -113,46 +186,28 @@ def parse_rules(doc: dict[str, Any], src: str) -> WeipianRules:
     >>> rules.round, rules.red_line, rules.deduct_per_ha, rules.campaign
     (2019, 0.15, 1.0, 'weipian')
     """
-    top = _Table(src, "", doc,
-                 required=("campaign", "id", "name", "name_en", "source", "source_en", "round", "deadline",
-                           "red_line", "rectification", "deduction", "farmland"),
-                 optional=("notes", "deadline_local_choice"))
-    top.choice("campaign", ("weipian",))
-    red = _Table(src, "red_line", doc["red_line"], required=("ratio", "quote"), optional=("basis", "basis_en"))
-    rect = _Table(src, "rectification", doc["rectification"], required=("quote",))
-    ded = _Table(src, "deduction", doc["deduction"], required=("per_ha", "local_choice", "quote"),
-                 optional=("plan_year_offset",))
-    farm = _Table(src, "farmland", doc["farmland"], required=("survey_codes", "cultivated_classes"))
-    round_ = top.integer("round", lo=1949)
-    if round_ > 2100:
-        raise top.error("round", "应为监测年度，如 2019", "must be the monitoring year, e.g. 2019", round_)
-    deadline = top.date("deadline")
-    if deadline.year < round_:
-        raise top.error("deadline", f"整改期限早于监测年度 {round_}", f"is before the round {round_}", deadline)
-    ratio = red.share("ratio")
-    if ratio == 0:
-        raise red.error("ratio", "红线应大于 0", "must be greater than 0", ratio)
+    f = validate(_WeipianFile, doc, src)
     return WeipianRules(
-        id=top.identifier("id"),
-        name=top.string("name"),
-        name_en=top.string("name_en"),
-        source=top.string("source"),
-        source_en=top.string("source_en"),
-        notes=top.string("notes", default=""),
-        round=round_,
-        deadline=deadline,
-        deadline_local_choice=top.boolean("deadline_local_choice", default=False),
-        red_line=ratio,
-        red_line_quote=red.string("quote"),
-        red_line_basis=red.string("basis", default=""),
-        red_line_basis_en=red.string("basis_en", default=""),
-        rectification_quote=rect.string("quote"),
-        deduct_per_ha=ded.number("per_ha", lo=0.0, hi=10.0),
-        deduct_local_choice=ded.boolean("local_choice"),
-        plan_year_offset=ded.integer("plan_year_offset", lo=0) if ded.has("plan_year_offset") else 1,
-        deduction_quote=ded.string("quote"),
-        farmland_codes=farm.strings("survey_codes"),
-        cultivated_classes=farm.integers("cultivated_classes"),
+        id=f.id,
+        name=f.name,
+        name_en=f.name_en,
+        source=f.source,
+        source_en=f.source_en,
+        notes=f.notes,
+        round=f.round,
+        deadline=f.deadline,
+        deadline_local_choice=f.deadline_local_choice,
+        red_line=f.red_line.ratio,
+        red_line_quote=f.red_line.quote,
+        red_line_basis=f.red_line.basis,
+        red_line_basis_en=f.red_line.basis_en,
+        rectification_quote=f.rectification.quote,
+        deduct_per_ha=f.deduction.per_ha,
+        deduct_local_choice=f.deduction.local_choice,
+        plan_year_offset=f.deduction.plan_year_offset,
+        deduction_quote=f.deduction.quote,
+        farmland_codes=f.farmland.survey_codes,
+        cultivated_classes=f.farmland.cultivated_classes,
         path=src,
     )
 

@@ -25,9 +25,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from landuse.rules.model import _Table
+from pydantic import AfterValidator, BeforeValidator, model_validator
+
+from landuse.rules._schema import (
+    Identifier,
+    NonEmptyStrings,
+    NonNegative,
+    Positive,
+    Section,
+    Text,
+    between,
+    fail,
+    validate,
+)
 
 __all__ = [
     "CityTargets",
@@ -143,12 +155,121 @@ class FarmlandRules:
         return self.land_classes[self.survey_scheme]
 
 
-def _text(t: _Table, name: str) -> str:
-    return t.string(name, default="") if not t.has(name) else t.string(name)
+# --- the schema: each table of the file, checked (see landuse.rules._schema) ------------------
 
 
-def _tolerance(t: _Table, name: str) -> float:
-    return t.number(name, lo=0.0, hi=100.0)
+class _City(Section):
+    retention_wan_mu: Positive
+    basic_farmland_wan_mu: Positive
+    quote: Text = ""
+
+    @model_validator(mode="after")
+    def _within(self) -> _City:
+        if self.basic_farmland_wan_mu > self.retention_wan_mu:
+            raise fail("永久基本农田保护面积不应大于耕地保有量目标", "permanent basic farmland cannot exceed the retention target",
+                       key=("basic_farmland_wan_mu",), value=self.basic_farmland_wan_mu)
+        return self
+
+
+class _Retention(Section):
+    deadline: dt.date
+    quote: Text = ""
+
+
+def _nonfarm(groups: tuple[str, ...]) -> tuple[str, ...]:
+    for group in groups:
+        if group not in GROUPS[1:]:
+            raise fail(f"未知的地类组；可用：{', '.join(GROUPS[1:])}",
+                       f"unknown land-class group; one of: {', '.join(GROUPS[1:])}", value=group)
+    return groups
+
+
+class _BasicFarmland(Section):
+    nonfarm_groups: Annotated[NonEmptyStrings, AfterValidator(_nonfarm)]
+    quote: Text = ""
+
+
+Tolerance = Annotated[float, between(0.0, 100.0)]
+
+
+class _Overlap(Section):
+    tolerance_ha: Tolerance
+    deadline: dt.date
+    quote: Text = ""
+
+
+def _fee_rate(value: float) -> float:
+    if value > 1000:
+        raise fail("单位为 万元/公顷（1 元/平方米 = 1 万元/公顷），该值过大",
+                   "the unit is 万元 per hectare (1 yuan/m² = 1 万元/ha); the value is too large")
+    return value
+
+
+class _FalseClass(Section):
+    tolerance_ha: Tolerance
+    fee_rate_wan_per_ha: Annotated[NonNegative, AfterValidator(_fee_rate)]
+    fee_rate_source: Text
+    deadline: dt.date
+    quote: Text = ""
+
+
+class _LandClassTable(Section):
+    farmland: NonEmptyStrings
+    built_up: NonEmptyStrings
+    agricultural: NonEmptyStrings | None = None
+    other: NonEmptyStrings | None = None
+    note: str = ""
+
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """The prefixes of each group given, in the order of :data:`GROUPS`."""
+        return {g: getattr(self, g) for g in GROUPS if getattr(self, g) is not None}
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> _LandClassTable:
+        seen: dict[str, str] = {}
+        for g, prefixes in self.groups().items():
+            for p in prefixes:
+                if p in seen:
+                    raise fail(f"地类编码 {p} 已列在 {seen[p]} 中", f"code {p} is already listed in {seen[p]}",
+                               key=(g,), value=p)
+                seen[p] = g
+        return self
+
+
+def _some_tables(value: Any) -> Any:
+    if not isinstance(value, dict) or not value:
+        raise fail("应为至少一个分类表 [land_classes.<分类>]", "must hold at least one table [land_classes.<scheme>]")
+    return value
+
+
+class _Survey(Section):
+    scheme: Text
+
+
+class _FarmlandFile(Section):
+    campaign: Literal["farmland"]
+    id: Identifier
+    name: Text
+    name_en: Text
+    source: Text
+    source_en: Text
+    as_of: dt.date
+    city: _City
+    retention: _Retention
+    basic_farmland: _BasicFarmland
+    overlap: _Overlap
+    false_class: _FalseClass
+    survey: _Survey
+    land_classes: Annotated[dict[str, _LandClassTable], BeforeValidator(_some_tables)]
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _scheme(self) -> _FarmlandFile:
+        if self.survey.scheme not in self.land_classes:
+            options = ", ".join(self.land_classes)
+            raise fail(f"未知的取值；可用：{options}", f"unknown value; one of: {options}",
+                       key=("survey", "scheme"), value=self.survey.scheme)
+        return self
 
 
 def parse_farmland_rules(doc: dict[str, Any], src: str) -> FarmlandRules:
@@ -160,59 +281,17 @@ def parse_farmland_rules(doc: dict[str, Any], src: str) -> FarmlandRules:
         Naming the file and the dotted key of the first unknown, missing,
         mistyped or out-of-range value.
     """
-    sections = ("city", "retention", "basic_farmland", "overlap", "false_class", "survey", "land_classes")
-    top = _Table(src, "", doc, required=("campaign", "id", "name", "name_en", "source", "source_en", "as_of",
-                                         *sections), optional=("notes",))
-    city_t = _Table(src, "city", doc["city"], required=("retention_wan_mu", "basic_farmland_wan_mu"),
-                    optional=("quote",))
-    city = CityTargets(city_t.number("retention_wan_mu", positive=True),
-                       city_t.number("basic_farmland_wan_mu", positive=True), _text(city_t, "quote"))
-    if city.basic_farmland_wan_mu > city.retention_wan_mu:
-        raise city_t.error("basic_farmland_wan_mu", "永久基本农田保护面积不应大于耕地保有量目标",
-                           "permanent basic farmland cannot exceed the retention target",
-                           city.basic_farmland_wan_mu)
-    ret = _Table(src, "retention", doc["retention"], required=("deadline",), optional=("quote",))
-    bf = _Table(src, "basic_farmland", doc["basic_farmland"], required=("nonfarm_groups",), optional=("quote",))
-    nonfarm = bf.strings("nonfarm_groups")
-    for group in nonfarm:
-        if group not in GROUPS[1:]:
-            raise bf.error("nonfarm_groups", f"未知的地类组；可用：{', '.join(GROUPS[1:])}",
-                           f"unknown land-class group; one of: {', '.join(GROUPS[1:])}", group)
-    ov = _Table(src, "overlap", doc["overlap"], required=("tolerance_ha", "deadline"), optional=("quote",))
-    fc = _Table(src, "false_class", doc["false_class"],
-                required=("tolerance_ha", "fee_rate_wan_per_ha", "fee_rate_source", "deadline"),
-                optional=("quote",))
-    fee = fc.number("fee_rate_wan_per_ha", lo=0.0)
-    if fee > 1000:
-        raise fc.error("fee_rate_wan_per_ha", "单位为 万元/公顷（1 元/平方米 = 1 万元/公顷），该值过大",
-                       "the unit is 万元 per hectare (1 yuan/m² = 1 万元/ha); the value is too large", fee)
-    lc_raw = doc["land_classes"]
-    if not isinstance(lc_raw, dict) or not lc_raw:
-        raise top.error("land_classes", "应为至少一个分类表 [land_classes.<分类>]",
-                        "must hold at least one table [land_classes.<scheme>]", lc_raw)
-    land_classes: dict[str, LandClasses] = {}
-    for scheme, table in lc_raw.items():
-        t = _Table(src, f"land_classes.{scheme}", table, required=("farmland", "built_up"),
-                   optional=("agricultural", "other", "note"))
-        groups = {g: t.strings(g) for g in GROUPS if t.has(g)}
-        seen: dict[str, str] = {}
-        for g, prefixes in groups.items():
-            for p in prefixes:
-                if p in seen:
-                    raise t.error(g, f"地类编码 {p} 已列在 {seen[p]} 中", f"code {p} is already listed in {seen[p]}", p)
-                seen[p] = g
-        land_classes[scheme] = LandClasses(scheme, groups)
-    sv = _Table(src, "survey", doc["survey"], required=("scheme",))
-    scheme = sv.choice("scheme", list(land_classes))
-    campaign = top.choice("campaign", ["farmland"])
+    f = validate(_FarmlandFile, doc, src)
+    fc = f.false_class
     return FarmlandRules(
-        id=top.identifier("id"), name=top.string("name"), name_en=top.string("name_en"),
-        source=top.string("source"), source_en=top.string("source_en"), notes=top.string("notes", default=""),
-        as_of=top.date("as_of"), city=city,
-        retention_deadline=ret.date("deadline"), retention_quote=_text(ret, "quote"),
-        nonfarm_groups=nonfarm, basic_farmland_quote=_text(bf, "quote"),
-        overlap=OverlapRules(_tolerance(ov, "tolerance_ha"), ov.date("deadline"), _text(ov, "quote")),
-        false_class=FalseClassRules(_tolerance(fc, "tolerance_ha"), fee, fc.string("fee_rate_source"),
-                                    fc.date("deadline"), _text(fc, "quote")),
-        survey_scheme=scheme, land_classes=land_classes, campaign=campaign, path=src,
+        id=f.id, name=f.name, name_en=f.name_en, source=f.source, source_en=f.source_en, notes=f.notes,
+        as_of=f.as_of, city=CityTargets(f.city.retention_wan_mu, f.city.basic_farmland_wan_mu, f.city.quote),
+        retention_deadline=f.retention.deadline, retention_quote=f.retention.quote,
+        nonfarm_groups=f.basic_farmland.nonfarm_groups, basic_farmland_quote=f.basic_farmland.quote,
+        overlap=OverlapRules(f.overlap.tolerance_ha, f.overlap.deadline, f.overlap.quote),
+        false_class=FalseClassRules(fc.tolerance_ha, fc.fee_rate_wan_per_ha, fc.fee_rate_source, fc.deadline,
+                                    fc.quote),
+        survey_scheme=f.survey.scheme,
+        land_classes={scheme: LandClasses(scheme, table.groups()) for scheme, table in f.land_classes.items()},
+        campaign=f.campaign, path=src,
     )

@@ -1,13 +1,12 @@
 """Rule sets: the policy figures of a 增存挂钩 campaign, loaded from TOML.
 
-One module (over 800 lines) because the 增存挂钩 rule set's sections are checked against one another (tasks named by the award, windows against the baseline).
-
 Every number the assessment uses — tasks, targets, deadlines, award and
 penalty multipliers, exemptions, Order 53 thresholds, the two-year rule —
 lives in a rule-set TOML file, never in code. :func:`load_ruleset` parses a
-file once into frozen dataclasses and checks it; a bad file fails at load
-with a :class:`~landuse._errors.RuleSetError` naming the file, the dotted key,
-the reason and the value received.
+file once, checks it against the schema of :mod:`landuse.rules._schema`
+(pydantic models) and builds the frozen dataclasses below; a bad file fails
+at load with a :class:`~landuse._errors.RuleSetError` naming the file, the
+dotted key, the reason and the value received.
 
 Two rule sets are bundled (:func:`list_rulesets`):
 
@@ -53,21 +52,28 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import functools
-import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from landuse._errors import RuleSetError
+from landuse.rules._terms import (
+    APPROVAL_KINDS,
+    MEASURES,
+    RANKING_MEASURES,
+    SUPPLY_MEASURES,
+    ZENGCUN,
+    Measure,
+    ruleset_error,
+)
 
 __all__ = [
+    "APPROVAL_KINDS",
     "MEASURES",
     "RANKING_MEASURES",
     "SUPPLY_MEASURES",
@@ -87,11 +93,6 @@ __all__ = [
     "load_ruleset",
 ]
 
-#: Approval kinds of a batch (审批类型), the combined one first (the default reading).
-APPROVAL_KINDS: tuple[str, ...] = ("农用地转用和土地征收", "农用地转用", "土地征收")
-
-Measure = Literal["supply_rate", "stock_disposal_rate", "idle_disposal_rate"]
-MEASURES: tuple[str, ...] = get_args(Measure)
 
 _MEASURE_LABELS = {
     "supply_rate": ("供地率", "supply rate"),
@@ -236,8 +237,6 @@ class Treatment:
     devzone_suspended_en: str
 
 
-#: What counties are ranked by (§4.3 "处置率"): see :class:`Ranking`.
-RANKING_MEASURES: tuple[str, ...] = ("combined", "idle_disposal", "stock_disposal", "supply_rate", "weighted")
 
 _RANKING_LABELS = {
     "combined": ("综合处置率（批而未供处置与闲置土地处置合计）", "combined disposal rate (unsupplied stock and idle land together)"),
@@ -333,8 +332,6 @@ class ApprovalRules:
     default_kind: str = "农用地转用和土地征收"
 
 
-#: How a batch's supplied area is measured (``[supply] measure``).
-SUPPLY_MEASURES: tuple[str, ...] = ("geometry", "attribute")
 
 
 @dataclass(frozen=True)
@@ -672,233 +669,7 @@ def _unknown(what: str, *, path_like: bool) -> RuleSetError:
     return RuleSetError(msg_zh, msg_en)
 
 
-# --- parsing and validation -------------------------------------------------
-
-_MISSING: Any = object()
-_MAX_MULTIPLIER = 5.0
-_ID = re.compile(r"^[\w.-]+$")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def _error(src: str, key: str, zh: str, en: str, value: Any = _MISSING) -> RuleSetError:
-    got_zh = "" if value is _MISSING else f"（收到 {_show(value)}）"
-    got_en = "" if value is _MISSING else f" (got {_show(value)})"
-    return RuleSetError(
-        f"规则集文件 {src}，键 {key}：{zh}{got_zh}",
-        f"rule set file {src}, key {key}: {en}{got_en}",
-    )
-
-
-class _Table:
-    """One TOML table being read: checks keys, reads typed values by name."""
-
-    def __init__(
-        self,
-        src: str,
-        key: str,
-        value: Any,
-        *,
-        required: Sequence[str],
-        optional: Sequence[str] = (),
-    ) -> None:
-        self.src = src
-        self.key = key
-        if not isinstance(value, dict):
-            raise _error(src, key or "(文件)", "应为表 [...]", "must be a table [...]", value)
-        self.data: Mapping[str, Any] = value
-        allowed = [*required, *optional]
-        for name in value:
-            if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1)
-                hint_zh = f"，是否应为 {close[0]}？" if close else ""
-                hint_en = f"; did you mean {close[0]}?" if close else ""
-                raise _error(
-                    src,
-                    self.sub(name),
-                    f"未知的键{hint_zh}；可用的键：{', '.join(allowed)}",
-                    f"unknown key{hint_en}; allowed keys: {', '.join(allowed)}",
-                )
-        for name in required:
-            if name not in value:
-                raise _error(src, self.sub(name), "缺少此键", "missing key")
-
-    def sub(self, name: str) -> str:
-        return f"{self.key}.{name}" if self.key else name
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def error(self, name: str, zh: str, en: str, value: Any = _MISSING) -> RuleSetError:
-        return _error(self.src, self.sub(name), zh, en, value)
-
-    def string(self, name: str, *, default: str | None = None) -> str:
-        if name not in self.data and default is not None:
-            return default
-        value = self.data[name]
-        if not isinstance(value, str):
-            raise self.error(name, "应为字符串", "must be a string", value)
-        if default is None and not value.strip():
-            raise self.error(name, "不能为空", "must not be empty", value)
-        return value
-
-    def identifier(self, name: str) -> str:
-        value = self.string(name)
-        if not _ID.match(value):
-            raise self.error(
-                name,
-                "只能含字母、数字、下划线、点和连字符",
-                "may hold only letters, digits, '_', '.' and '-'",
-                value,
-            )
-        return value
-
-    def choice(self, name: str, options: Sequence[str]) -> str:
-        value = self.string(name)
-        if value not in options:
-            raise self.error(
-                name,
-                f"未知的取值；可用：{', '.join(options)}",
-                f"unknown value; one of: {', '.join(options)}",
-                value,
-            )
-        return value
-
-    def boolean(self, name: str, *, default: bool | None = None) -> bool:
-        if name not in self.data and default is not None:
-            return default
-        value = self.data[name]
-        if not isinstance(value, bool):
-            raise self.error(name, "应为 true 或 false", "must be true or false", value)
-        return value
-
-    def number(
-        self, name: str, *, lo: float | None = None, hi: float | None = None, positive: bool = False
-    ) -> float:
-        value = self.data[name]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(name, "应为数值", "must be a number", value)
-        if not math.isfinite(value):
-            raise self.error(name, "应为有限数值", "must be finite", value)
-        if positive and value <= 0:
-            raise self.error(name, "应大于 0", "must be greater than 0", value)
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            if lo is not None and hi is not None:
-                zh, en = f"应在 [{lo:g}, {hi:g}] 之内", f"must be in [{lo:g}, {hi:g}]"
-            elif lo is not None:
-                zh, en = f"应 ≥ {lo:g}", f"must be ≥ {lo:g}"
-            else:
-                zh, en = f"应 ≤ {hi:g}", f"must be ≤ {hi:g}"
-            raise self.error(name, zh, en, value)
-        return float(value)
-
-    def share(self, name: str) -> float:
-        """A fraction in [0, 1]: 0.75 means 75 %."""
-        value = self.number(name)
-        if not 0.0 <= value <= 1.0:
-            hint_zh = hint_en = ""
-            if 1.0 < value <= 100.0:
-                hint_zh = f"；若指 {value:g}%，应写作 {value / 100:g}"
-                hint_en = f"; if you meant {value:g} %, write {value / 100:g}"
-            raise self.error(
-                name,
-                f"应为 [0, 1] 之间的比例{hint_zh}",
-                f"must be a fraction in [0, 1]{hint_en}",
-                self.data[name],
-            )
-        return value
-
-    def multiplier(self, name: str) -> float:
-        """A factor applied to the plan: 1.10 means +10 %, 0.80 means −20 %."""
-        value = self.number(name, lo=0.0)
-        if value > _MAX_MULTIPLIER:
-            raise self.error(
-                name,
-                f"应为计划的倍率，如 1.10 表示奖励 10%；"
-                f"大于 {_MAX_MULTIPLIER:g} 的值视为误写的百分数",
-                f"must be a factor of the plan, e.g. 1.10 for +10 %; values above "
-                f"{_MAX_MULTIPLIER:g} are refused as likely percentages",
-                self.data[name],
-            )
-        return value
-
-    def integer(self, name: str, *, lo: int | None = 0) -> int:
-        value = self.data[name]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(name, "应为整数", "must be an integer", value)
-        if lo is not None and value < lo:
-            raise self.error(name, f"应 ≥ {lo}", f"must be ≥ {lo}", value)
-        return value
-
-    def date(self, name: str) -> dt.date:
-        return _date(self, name, self.data[name])
-
-    def strings(self, name: str, *, allow_empty: bool = False) -> tuple[str, ...]:
-        value = self.data[name]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(
-                name, "应为非空字符串的数组", "must be an array of non-empty strings", value
-            )
-        if not value and not allow_empty:
-            raise self.error(name, "不能为空数组", "must not be empty", value)
-        dupes = sorted({v for v in value if value.count(v) > 1})
-        if dupes:
-            raise self.error(
-                name, f"重复的取值：{', '.join(dupes)}", f"repeated: {', '.join(dupes)}", value
-            )
-        return tuple(value)
-
-    def integers(self, name: str) -> tuple[int, ...]:
-        value = self.data[name]
-        ok = isinstance(value, list) and all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
-        )
-        if not ok:
-            raise self.error(
-                name, "应为非负整数的数组", "must be an array of non-negative integers", value
-            )
-        if not value:
-            raise self.error(name, "不能为空数组", "must not be empty", value)
-        if len(set(value)) != len(value):
-            raise self.error(name, "有重复的取值", "has repeated values", value)
-        return tuple(value)
-
-    def window(self, name: str) -> tuple[dt.date, dt.date]:
-        value = self.data[name]
-        if not isinstance(value, list) or len(value) != 2:
-            raise self.error(
-                name,
-                "应为两个日期的数组 [起, 止]，如 [2013-01-01, 2017-12-31]",
-                "must be an array of two dates [start, end], e.g. [2013-01-01, 2017-12-31]",
-                value,
-            )
-        start, end = (_date(self, name, v) for v in value)
-        if start > end:
-            raise self.error(name, "起始日期晚于截止日期", "the start is after the end", value)
-        return start, end
-
-
-def _date(table: _Table, name: str, value: Any) -> dt.date:
-    if isinstance(value, dt.datetime | dt.time) or not isinstance(value, dt.date):
-        hint_zh = hint_en = ""
-        if isinstance(value, str):
-            hint_zh = "；日期不加引号，写作 2018-09-30"
-            hint_en = "; write dates unquoted, e.g. 2018-09-30"
-        raise table.error(
-            name,
-            f"应为 TOML 日期（不含时间）{hint_zh}",
-            f"must be a TOML date without time{hint_en}",
-            value,
-        )
-    return value
+# --- parsing: the schema (landuse.rules._schema) checks, the dataclasses hold --------------
 
 
 def _parse(data: bytes, src: str) -> RuleSet:
@@ -918,10 +689,6 @@ def _parse(data: bytes, src: str) -> RuleSet:
     return _build(doc, src)
 
 
-#: The campaign of the rule sets this module models itself (增存挂钩).
-ZENGCUN = "zengcun"
-
-
 def _campaign_rules(doc: dict[str, Any], src: str, campaign: Any) -> Any:
     """Hand a rule set of another campaign to that campaign's parser (the registry's table)."""
     import importlib
@@ -932,392 +699,64 @@ def _campaign_rules(doc: dict[str, Any], src: str, campaign: Any) -> Any:
 
     known = [ZENGCUN, *CAMPAIGNS]
     if not isinstance(campaign, str) or campaign not in CAMPAIGNS:
-        raise _error(src, "campaign", f"未知的考核类型；可用：{', '.join(known)}",
-                     f"unknown campaign; one of: {', '.join(known)}", campaign)
+        raise ruleset_error(src, "campaign", f"未知的考核类型；可用：{', '.join(known)}",
+                            f"unknown campaign; one of: {', '.join(known)}", campaign)
     module = importlib.import_module(CAMPAIGNS[campaign])
     return module.CAMPAIGN.parse_rules(doc, src)
 
 
 def _build(doc: dict[str, Any], src: str) -> RuleSet:
-    top = _Table(
-        src,
-        "",
-        doc,
-        required=("id", "name", "name_en", "source", "source_en", "tasks", *_SECTIONS),
-        optional=("notes", "baseline", "baseline_day", "campaign", *_OPTIONAL_SECTIONS),
-    )
-    baseline = top.date("baseline") if top.has("baseline") else None
-    tasks = _tasks(top, baseline)
-    by_id = {t.id: t for t in tasks}
-    idle = _idle(_Table(src, "idle", doc["idle"], required=_field_names(IdleRules)))
-    return RuleSet(
-        id=top.identifier("id"),
-        name=top.string("name"),
-        name_en=top.string("name_en"),
-        source=top.string("source"),
-        source_en=top.string("source_en"),
-        notes=top.string("notes", default=""),
-        baseline=baseline,
-        tasks=tasks,
-        award=_award(_Table(src, "award", doc["award"], required=_field_names(Award)), by_id),
-        suspension=_suspension(
-            _Table(src, "suspension", doc["suspension"], required=("on_missed", "exempt_project_kinds"),
-                   optional=("exempt_synonyms",))
+    # pydantic is imported here, on the first load, not with the package: importing it and
+    # building the schema's classes takes about 0.1 s.
+    from landuse.rules._schema import ZengcunFile, validate
+
+    f = validate(ZengcunFile, doc, src)
+    s, lc = f.suspension, f.landcover
+    return _make(
+        RuleSet, f, path=src,
+        tasks=tuple(
+            _make(Task, t, baseline=t.baseline if t.baseline is not None or t.measure != "stock_disposal_rate"
+                  else f.baseline)
+            for t in f.tasks
         ),
-        treatment=_treatment(
-            _Table(src, "treatment", doc["treatment"], required=_field_names(Treatment))
-        ),
-        ranking=_ranking(_Table(src, "ranking", doc["ranking"], required=("commend", "criticize"),
-                                optional=("measure", "weights"))),
-        idle=idle,
-        approvals=_approvals(
-            _Table(src, "approvals", doc["approvals"], required=("lapse_years", "approvers", "reduce_approvers"),
-                   optional=("default_kind",))
-        ),
-        landcover=_landcover(
-            _Table(
-                src,
-                "landcover",
-                doc["landcover"],
-                required=("built_up_classes", "cultivated_classes", "unchanged_max_built_share"),
-                optional=("developed_min_share", "used_before_supply_min_built_share",
-                          "survey_built_up_codes"),
-            ),
-            idle,
-        ),
-        sampling=_sampling(
-            _Table(src, "sampling", doc["sampling"], required=("per_county", "seed", "typical_cases"),
-                   optional=("typical_min_area_ha", "typical_min_idle_years"))
-        ),
-        path=src,
-        baseline_day=top.choice("baseline_day", ("disposal", "stock")) if top.has("baseline_day")
-        else "disposal",
-        supply=_supply(_Table(src, "supply", doc["supply"], required=(), optional=_field_names(SupplyRules)))
-        if top.has("supply") else SupplyRules(),
+        award=_make(Award, f.award),
+        suspension=_make(Suspension, s, exempt_synonyms=tuple(
+            (k, s.exempt_synonyms[k]) for k in s.exempt_project_kinds if k in s.exempt_synonyms)),
+        treatment=_make(Treatment, f.treatment),
+        ranking=_make(Ranking, f.ranking, weights=f.ranking.weights.pairs() if f.ranking.weights else ()),
+        idle=_make(IdleRules, f.idle),
+        approvals=_make(ApprovalRules, f.approvals),
+        landcover=_make(LandCoverRules, lc,
+                        developed_min_share=_or(lc.developed_min_share, f.idle.developed_share_min),
+                        used_before_supply_min_built_share=_or(lc.used_before_supply_min_built_share,
+                                                               lc.unchanged_max_built_share)),
+        sampling=_make(Sampling, f.sampling),
+        supply=_make(SupplyRules, f.supply),
     )
 
 
-def _supply(t: _Table) -> SupplyRules:
-    default = SupplyRules()
-    return SupplyRules(
-        measure=t.choice("measure", SUPPLY_MEASURES) if t.has("measure") else default.measure,
-        sliver_ha=t.number("sliver_ha", lo=0.0) if t.has("sliver_ha") else default.sliver_ha,
-    )
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+def _make(cls: type[Any], section: Any, **values: Any) -> Any:
+    """The dataclass ``cls`` from the validated table ``section``: fields of the same name, then ``values``.
+
+    A table's value left out (None) leaves a field with a default at its default.
+    """
+    given = vars(section)  # a pydantic model's field values
+    for name, has_default in _has_default(cls).items():
+        if name in values or name not in given:
+            continue
+        if given[name] is not None or not has_default:
+            values[name] = given[name]
+    return cls(**values)
 
 
-def _tasks(top: _Table, baseline: dt.date | None) -> tuple[Task, ...]:
-    raw = top.data["tasks"]
-    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-        raise top.error(
-            "tasks", "应为表数组 [[tasks]]", "must be an array of tables [[tasks]]", raw
-        )
-    if not raw:
-        raise top.error("tasks", "至少需要一项任务", "needs at least one task", raw)
-    tasks: list[Task] = []
-    seen: dict[str, int] = {}
-    for number, item in enumerate(raw, start=1):
-        task_id = item.get("id")
-        key = f"tasks.{task_id}" if isinstance(task_id, str) and _ID.match(task_id) else ""
-        if not key or task_id in seen:
-            key = f"tasks[{number}]"
-        t = _Table(
-            top.src,
-            key,
-            item,
-            required=("id", "measure", "deadline", "target", "label", "label_en"),
-            optional=("window", "baseline", "milestone"),
-        )
-        task_id = t.identifier("id")
-        if task_id in seen:
-            raise t.error(
-                "id",
-                f"任务编号重复（第 {seen[task_id]} 项任务已用）",
-                f"duplicate task id (already used by task number {seen[task_id]})",
-                task_id,
-            )
-        seen[task_id] = number
-        tasks.append(_task(t, task_id, baseline))
-    return tuple(tasks)
-
-
-def _task(t: _Table, task_id: str, default_baseline: dt.date | None) -> Task:
-    measure = t.choice("measure", MEASURES)
-    deadline = t.date("deadline")
-    window: tuple[dt.date, dt.date] | None = None
-    if measure == "idle_disposal_rate":
-        if t.has("window"):
-            raise t.error(
-                "window",
-                "闲置土地处置率以闲置土地任务清单为准，不按批准日期划定范围；请删除此键",
-                "an idle_disposal_rate task takes no approval window "
-                "(the idle layer is the task list); remove the key",
-                t.data["window"],
-            )
-    else:
-        if not t.has("window"):
-            raise t.error(
-                "window",
-                f"缺少此键：{measure} 任务需要批准日期范围 [起, 止]",
-                f"missing key: a {measure} task needs an approval window [start, end]",
-            )
-        window = t.window("window")
-        if window[1] > deadline:
-            raise t.error(
-                "window",
-                f"批准日期范围的截止日期晚于考核日期 deadline = {deadline.isoformat()}",
-                f"the window ends after the deadline {deadline.isoformat()}",
-                list(window),
-            )
-    baseline: dt.date | None = None
-    if t.has("baseline"):
-        if measure != "stock_disposal_rate":
-            raise t.error(
-                "baseline",
-                "只有 stock_disposal_rate 任务才有基期",
-                "only a stock_disposal_rate task takes a baseline",
-                t.data["baseline"],
-            )
-        baseline = t.date("baseline")
-    elif measure == "stock_disposal_rate":
-        if default_baseline is None:
-            raise t.error(
-                "baseline",
-                "批而未供处置率任务需要基期 T0：在此任务或文件顶部写 baseline = 2018-01-01",
-                "a stock_disposal_rate task needs a baseline T0: set baseline = 2018-01-01 "
-                "in this task or at the top of the file",
-            )
-        baseline = default_baseline
-    if baseline is not None and window is not None:
-        if baseline > deadline:
-            raise t.error(
-                "baseline",
-                f"基期晚于考核日期 deadline = {deadline.isoformat()}",
-                f"the baseline is after the deadline {deadline.isoformat()}",
-                baseline,
-            )
-        if window[1] > baseline:
-            raise t.error(
-                "window",
-                f"存量的批准日期范围应在基期 {baseline.isoformat()} 之前截止",
-                f"the stock's approval window must end by the baseline {baseline.isoformat()}",
-                list(window),
-            )
-    return Task(
-        id=task_id,
-        measure=measure,  # type: ignore[arg-type]  # checked against MEASURES
-        deadline=deadline,
-        target=t.share("target"),
-        window=window,
-        baseline=baseline,
-        milestone=t.boolean("milestone", default=False),
-        label=t.string("label"),
-        label_en=t.string("label_en"),
-    )
-
-
-def _award(t: _Table, tasks: Mapping[str, Task]) -> Award:
-    deciding = t.strings("deciding")
-    for task_id in deciding:
-        if task_id not in tasks:
-            raise t.error(
-                "deciding",
-                f"未知的任务 {task_id!r}；已有任务：{', '.join(tasks)}",
-                f"unknown task {task_id!r}; the tasks are: {', '.join(tasks)}",
-                list(deciding),
-            )
-        if tasks[task_id].milestone:
-            raise t.error(
-                "deciding",
-                f"任务 {task_id} 是节点任务（milestone = true），不能决定奖惩",
-                f"task {task_id} is a milestone (milestone = true) and cannot be deciding",
-                list(deciding),
-            )
-    loose = [i for i, task in tasks.items() if not task.milestone and i not in deciding]
-    if loose:
-        raise t.error(
-            "deciding",
-            f"任务 {', '.join(loose)} 既不是节点任务也不决定奖惩；"
-            "请列入 deciding，或在该任务中写 milestone = true",
-            f"task {', '.join(loose)} is neither a milestone nor deciding; "
-            "list it here or set milestone = true in the task",
-            list(deciding),
-        )
-    return Award(
-        deciding=deciding,
-        met_multiplier=t.multiplier("met_multiplier"),
-        missed_multiplier=t.multiplier("missed_multiplier"),
-        plan_year_offset=t.integer("plan_year_offset", lo=0),
-    )
-
-
-def _suspension(t: _Table) -> Suspension:
-    kinds = t.strings("exempt_project_kinds", allow_empty=True)
-    synonyms: list[tuple[str, tuple[str, ...]]] = []
-    if t.has("exempt_synonyms"):
-        table = _Table(t.src, t.sub("exempt_synonyms"), t.data["exempt_synonyms"], required=(),
-                       optional=kinds)
-        seen: dict[str, str] = {}
-        for category in kinds:
-            if not table.has(category):
-                continue
-            names = table.strings(category)
-            for name in names:
-                if name in seen or name in kinds:
-                    raise table.error(
-                        category,
-                        f"名称 {name!r} 已属于类别 {seen.get(name, name)!r}",
-                        f"name {name!r} already belongs to category {seen.get(name, name)!r}",
-                        list(names),
-                    )
-                seen[name] = category
-            synonyms.append((category, names))
-    return Suspension(
-        on_missed=t.boolean("on_missed"),
-        exempt_project_kinds=kinds,
-        exempt_synonyms=tuple(synonyms),
-    )
-
-
-def _treatment(t: _Table) -> Treatment:
-    labels = {n: t.string(n) for n in _field_names(Treatment) if n != "little_stock_quantile"}
-    return Treatment(little_stock_quantile=t.share("little_stock_quantile"), **labels)
-
-
-def _ranking(t: _Table) -> Ranking:
-    measure = t.choice("measure", RANKING_MEASURES) if t.has("measure") else "combined"
-    weights: list[tuple[str, float]] = []
-    if t.has("weights"):
-        names = RANKING_MEASURES[1:4]
-        w = _Table(t.src, t.sub("weights"), t.data["weights"], required=(), optional=names)
-        weights = [(n, w.number(n, lo=0.0)) for n in names if w.has(n)]
-    if measure == "weighted" and not any(v > 0 for _, v in weights):
-        raise t.error("weights", "measure = \"weighted\" 需要至少一个正权重，如 "
-                      "weights = { idle_disposal = 0.5, supply_rate = 0.5 }",
-                      "measure = \"weighted\" needs at least one positive weight, e.g. "
-                      "weights = { idle_disposal = 0.5, supply_rate = 0.5 }")
-    if weights and measure != "weighted":
-        raise t.error("weights", "只有 measure = \"weighted\" 才用权重", "weights are for measure = \"weighted\" only",
-                      t.data["weights"])
-    return Ranking(commend=t.integer("commend"), criticize=t.integer("criticize"), measure=measure,
-                   weights=tuple(weights))
-
-
-def _idle(t: _Table) -> IdleRules:
-    enterprise = t.strings("enterprise_causes")
-    government = t.strings("government_causes")
-    both = sorted(set(enterprise) & set(government))
-    if both:
-        raise t.error(
-            "government_causes",
-            f"{', '.join(both)} 同时列为企业原因和政府原因",
-            f"{', '.join(both)} listed as both an enterprise and a government cause",
-            list(government),
-        )
-    fee_after = t.number("fee_after_years", lo=0.0)
-    recover_after = t.number("recover_after_years", lo=0.0)
-    if recover_after < fee_after:
-        raise t.error(
-            "recover_after_years",
-            f"无偿收回的年限应不短于征缴闲置费的年限 fee_after_years = {fee_after:g}",
-            f"must not be shorter than fee_after_years = {fee_after:g}",
-            t.data["recover_after_years"],
-        )
-    return IdleRules(
-        disposal_methods=t.strings("disposal_methods"),
-        not_started_years=t.number("not_started_years", positive=True),
-        developed_share_min=t.share("developed_share_min"),
-        investment_share_min=t.share("investment_share_min"),
-        fee_rate=t.share("fee_rate"),
-        fee_after_years=fee_after,
-        recover_after_years=recover_after,
-        enterprise_causes=enterprise,
-        government_causes=government,
-    )
-
-
-def _approvals(t: _Table) -> ApprovalRules:
-    approvers = t.strings("approvers")
-    reduce = t.strings("reduce_approvers", allow_empty=True)
-    extra = [a for a in reduce if a not in approvers]
-    if extra:
-        raise t.error(
-            "reduce_approvers",
-            f"{', '.join(extra)} 不在 approvers 之中",
-            f"{', '.join(extra)} not among the approvers",
-            list(reduce),
-        )
-    return ApprovalRules(
-        lapse_years=t.number("lapse_years", positive=True),
-        approvers=approvers,
-        reduce_approvers=reduce,
-        default_kind=t.choice("default_kind", APPROVAL_KINDS) if t.has("default_kind")
-        else APPROVAL_KINDS[0],
-    )
-
-
-def _landcover(t: _Table, idle: IdleRules) -> LandCoverRules:
-    built = t.integers("built_up_classes")
-    cultivated = t.integers("cultivated_classes")
-    both = sorted(set(built) & set(cultivated))
-    if both:
-        raise t.error(
-            "cultivated_classes",
-            f"类别 {both} 同时列为建设用地和耕地",
-            f"classes {both} listed as both built-up and cultivated",
-            list(cultivated),
-        )
-    developed = (
-        t.share("developed_min_share") if t.has("developed_min_share") else idle.developed_share_min
-    )
-    unchanged = t.share("unchanged_max_built_share")
-    used = (
-        t.share("used_before_supply_min_built_share")
-        if t.has("used_before_supply_min_built_share")
-        else unchanged
-    )
-    if used < unchanged:
-        raise t.error(
-            "used_before_supply_min_built_share",
-            f"不应低于 unchanged_max_built_share = {unchanged:g}（地类未变的批次不能算未供先用）",
-            f"must not be below unchanged_max_built_share = {unchanged:g} "
-            "(a batch whose land class is unchanged is not in use)",
-            t.data["used_before_supply_min_built_share"],
-        )
-    return LandCoverRules(
-        built_up_classes=built,
-        cultivated_classes=cultivated,
-        unchanged_max_built_share=unchanged,
-        developed_min_share=developed,
-        used_before_supply_min_built_share=used,
-        survey_built_up_codes=_survey_codes(t),
-    )
-
-
-def _survey_codes(t: _Table) -> tuple[str, ...]:
-    """The survey's built-up DLBM prefixes (``survey_built_up_codes``, 2 to 4 digits each; [] or none: unused)."""
-    if not t.has("survey_built_up_codes"):
-        return ()
-    codes = t.strings("survey_built_up_codes", allow_empty=True)
-    bad = [c for c in codes if not re.fullmatch(r"\d{2,4}", c)]
-    if bad:
-        raise t.error("survey_built_up_codes", f"地类编码前缀应为 2–4 位数字：{', '.join(bad)}",
-                      f"land-class code prefixes must be 2 to 4 digits: {', '.join(bad)}", list(codes))
-    return codes
-
-
-def _sampling(t: _Table) -> Sampling:
-    return Sampling(
-        per_county=t.integer("per_county"),
-        seed=t.integer("seed"),
-        typical_cases=t.integer("typical_cases"),
-        typical_min_area_ha=t.number("typical_min_area_ha", lo=0.0) if t.has("typical_min_area_ha") else None,
-        typical_min_idle_years=(t.number("typical_min_idle_years", lo=0.0)
-                                if t.has("typical_min_idle_years") else None),
-    )
+@functools.cache
+def _has_default(cls: type[Any]) -> dict[str, bool]:
+    missing = dataclasses.MISSING
+    return {f.name: f.default is not missing or f.default_factory is not missing for f in dataclasses.fields(cls)}
 
 
 # --- writing ----------------------------------------------------------------
