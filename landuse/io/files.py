@@ -1029,8 +1029,8 @@ def write_csv(frame: pd.DataFrame, target: str | os.PathLike, *, overwrite: bool
     ``\\n`` line ends. A slice of :data:`CSV_ROWS` rows at a time (bounded
     memory on a national ledger); text is quoted only in a slice where a cell
     holds a comma, a quote or a line end. A frame with values only pandas
-    prints right (times of day, categories, mixed objects) or with a single
-    column (an empty row would read as no row) is written by pandas.
+    prints right (times of day, categories, mixed objects) is written by
+    pandas, its text quoted.
 
     Raises
     ------
@@ -1039,6 +1039,8 @@ def write_csv(frame: pd.DataFrame, target: str | os.PathLike, *, overwrite: bool
     OutputWriteError
         When the file cannot be written (read-only folder, full disk...).
     """
+    import csv
+
     with atomic_path(target, overwrite=overwrite) as tmp:
         with open(tmp, "wb") as out:
             out.write("\ufeff".encode())  # the BOM: Excel reads UTF-8
@@ -1048,7 +1050,9 @@ def write_csv(frame: pd.DataFrame, target: str | os.PathLike, *, overwrite: bool
                 out.write(piece)
             else:
                 return Path(target)
-        formula_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        # Text quoted: Python 3.11's csv leaves a carriage return in a cell unquoted.
+        formula_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n",
+                                   quoting=csv.QUOTE_NONNUMERIC)
     return Path(target)
 
 
@@ -1089,10 +1093,13 @@ def _arrow_csv(frame: pd.DataFrame) -> Iterator[object]:
     None (then nothing more) when pandas must write the frame.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    if frame.shape[1] < 2:  # pandas writes an empty single cell as "", Arrow as an empty line
+    if not frame.shape[1]:
         yield None
         return
+    # One column: an empty cell would make an empty line, read back as no row at all.
+    single = frame.shape[1] == 1
     names = [str(c) for c in frame.columns]
     for lo in range(0, max(len(frame), 1), CSV_ROWS):
         part = frame.iloc[lo:lo + CSV_ROWS]
@@ -1102,15 +1109,17 @@ def _arrow_csv(frame: pd.DataFrame) -> Iterator[object]:
         if any(c is None for c in columns):
             yield None
             return
-        yield _arrow_csv_text(pa.Table.from_arrays(columns, names=names), header=lo == 0)
+        if single:  # every cell quoted, the empty ones as ""
+            columns = [pc.fill_null(columns[0].cast(pa.string()), "")]
+        yield _arrow_csv_text(pa.Table.from_arrays(columns, names=names), header=lo == 0, quote=single)
 
 
-def _arrow_csv_text(table: object, *, header: bool) -> object:
-    """``table`` as CSV text by pyarrow: unquoted, or text quoted if a cell needs it."""
+def _arrow_csv_text(table: object, *, header: bool, quote: bool = False) -> object:
+    """``table`` as CSV text by pyarrow: unquoted, or text quoted if a cell needs it or ``quote``."""
     import pyarrow as pa
     import pyarrow.csv
 
-    for style in ("none", "needed"):
+    for style in ("needed",) if quote else ("none", "needed"):
         sink = pa.BufferOutputStream()
         options = pyarrow.csv.WriteOptions(include_header=header, quoting_style=style, quoting_header=style)
         try:
