@@ -458,6 +458,9 @@ def test_a_single_column_keeps_its_empty_cells(tmp_path):
 def test_write_csv_leaves_what_arrow_cannot_print_to_pandas(tmp_path):
     times = pd.DataFrame({"a": [1, 2], "t": pd.to_datetime(["2018-01-01 10:30", "2018-01-02 00:00"])})
     mixed = pd.DataFrame({"a": [1, 2], "m": ["x\ry", 1.5]})
+    single = pd.DataFrame({"a": [1, 2], "f": np.array([0.1, 2.0], dtype="float32")})
+    path = write_csv(single, tmp_path / "single.csv")
+    assert _read_back(path, dtype=str)["f"].tolist() == ["0.1", "2.0"]  # not 0.10000000149011612
     path = write_csv(times, tmp_path / "times.csv")
     assert _read_back(path, dtype=str)["t"].tolist() == ["2018-01-01 10:30:00", "2018-01-02 00:00:00"]
     path = write_csv(mixed, tmp_path / "mixed.csv")

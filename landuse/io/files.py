@@ -1142,6 +1142,8 @@ def _arrow_column(values: pd.Series) -> object:
     if pd.api.types.is_integer_dtype(dtype):
         return pa.array(values.to_numpy(dtype="object", na_value=None) if values.hasnans else values.to_numpy())
     if pd.api.types.is_float_dtype(dtype):
+        if getattr(dtype, "numpy_dtype", dtype) != np.float64:
+            return None  # float32 and such: pandas prints their own shortest repr
         # pandas prints floats with numpy's shortest repr (1.0, 0.1, 1e-05). Arrow's cast
         # prints the same digits between 1e-4 and 1e10 (checked on every decade), but whole
         # numbers without their ".0"; outside that range numpy prints the few values.
