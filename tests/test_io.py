@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import warnings
 import zipfile
 from pathlib import Path
@@ -15,11 +16,10 @@ import pyogrio
 import pytest
 from conftest import EPSG, square
 
-from landuse import LayerReadError, OutputExistsError
+from landuse import LayerReadError, OutputExistsError, OutputWriteError
 from landuse.io.files import (
     _shapefile_encoding,
     atomic_path,
-    csv_bytes,
     discover,
     opened,
     read_layer,
@@ -382,13 +382,34 @@ def _pandas_csv(frame: pd.DataFrame) -> bytes:
     return ("\ufeff" + frame.to_csv(index=False, lineterminator="\n")).encode("utf-8")
 
 
-def test_csv_bytes_writes_what_pandas_writes():
-    floats = [0.1, 1.0, -0.0, 0.0, 1e-05, 1e-4, 3.448499873570654e-05, 1234567890.5, 9999999999.0,
-              1e10, 12345678901234.5, 1.2345678901234568e17, np.inf, -np.inf, np.nan, 2.0 / 3]
-    n = len(floats)
+def _read_back(data: bytes | Path, **kwargs: object) -> pd.DataFrame:
+    import io
+
+    data = data.read_bytes() if isinstance(data, Path) else data
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", **kwargs)
+
+
+def _same_cells(ours: Path, frame: pd.DataFrame) -> None:
+    """The file reads back, as text and as numbers, as what pandas writes of ``frame``."""
+    theirs = _pandas_csv(frame)
+    pd.testing.assert_frame_equal(_read_back(ours, dtype=str, keep_default_na=False),
+                                  _read_back(theirs, dtype=str, keep_default_na=False))
+    pd.testing.assert_frame_equal(_read_back(ours), _read_back(theirs))
+
+
+FLOATS = [0.1, 1.0, -0.0, 0.0, 1e-05, 1e-4, 3.448499873570654e-05, 1234567890.5, 9999999999.0,
+          1e10, 12345678901234.5, 1.2345678901234568e17, np.inf, -np.inf, np.nan, 2.0 / 3]
+#: What pandas (numpy's shortest repr) writes of FLOATS: a float read back is the float written.
+FLOAT_TEXT = ["0.1", "1.0", "-0.0", "0.0", "1e-05", "0.0001", "3.448499873570654e-05", "1234567890.5",
+              "9999999999.0", "10000000000.0", "12345678901234.5", "1.2345678901234568e+17", "inf", "-inf",
+              "", "0.6666666666666666"]
+
+
+def test_write_csv_writes_the_cells_pandas_writes(tmp_path):
+    n = len(FLOATS)
     frame = pd.DataFrame({
         "批次编号": pd.array(["a", 'q"u', "x,y", "a\nb", "中文", "", None, "r\rs"] * 2, dtype="string"),
-        "area": floats,
+        "area": FLOATS,
         "count": np.arange(n),
         "nullable": pd.array([1, None] * (n // 2), dtype="Int64"),
         "flag": [True, False] * (n // 2),
@@ -396,16 +417,56 @@ def test_csv_bytes_writes_what_pandas_writes():
         "day": pd.to_datetime(["2018-12-31", None] * (n // 2)),
         "text": ["是", np.nan] * (n // 2),
     })
-    assert csv_bytes(frame) == _pandas_csv(frame)
-    assert csv_bytes(frame.iloc[:0]) == _pandas_csv(frame.iloc[:0])
+    path = write_csv(frame, tmp_path / "t.csv")
+    text = _read_back(path, dtype=str, keep_default_na=False)
+    assert text["area"].tolist() == FLOAT_TEXT
+    assert text["批次编号"].tolist()[:8] == ["a", 'q"u', "x,y", "a\nb", "中文", "", "", "r\rs"]
+    assert text["nullable"].tolist()[:2] == ["1", ""]
+    assert text["flag"].tolist()[:2] == ["True", "False"]
+    assert text["maybe"].tolist()[:2] == ["True", ""]
+    assert text["day"].tolist()[:2] == ["2018-12-31", ""]
+    floats = _read_back(path)["area"].to_numpy()
+    assert floats.tobytes() == np.array(FLOATS).tobytes()  # bit for bit, -0.0 and NaN included
+    # Python 3.11's csv (pandas) leaves a carriage return unquoted: compare the rest with it.
+    frame["批次编号"] = frame["批次编号"].replace("r\rs", "rs")
+    _same_cells(write_csv(frame, tmp_path / "t.csv"), frame)
+    empty = write_csv(frame.iloc[:0], tmp_path / "e.csv")
+    assert empty.read_bytes() == _pandas_csv(frame.iloc[:0])  # the header alone
 
 
-def test_csv_bytes_leaves_what_it_cannot_print_to_pandas(tmp_path):
+def test_write_csv_quotes_text_only_when_a_cell_needs_it(tmp_path):
+    plain = pd.DataFrame({"县区": ["驿城区", "遂平县"], "面积": [1.5, 2.0], "宗数": [3, 4]})
+    path = write_csv(plain, tmp_path / "plain.csv")
+    assert path.read_bytes() == "\ufeff县区,面积,宗数\n驿城区,1.5,3\n遂平县,2.0,4\n".encode()
+    comma = plain.assign(县区=["驿城区,西区", "遂平县"])
+    path = write_csv(comma, tmp_path / "comma.csv")
+    # pyarrow's "needed" quoting: every text cell (floats are written as text), never a number
+    assert path.read_bytes() == '\ufeff"县区","面积","宗数"\n"驿城区,西区","1.5",3\n"遂平县","2.0",4\n'.encode()
+    _same_cells(path, comma)
+
+
+def test_a_single_column_keeps_its_empty_cells(tmp_path):
+    frame = pd.DataFrame({"备注": ["a", None, "", "b"]})
+    path = write_csv(frame, tmp_path / "t.csv")
+    assert path.read_bytes() == '\ufeff"备注"\n"a"\n""\n""\n"b"\n'.encode()
+    assert _read_back(path, dtype=str, keep_default_na=False)["备注"].tolist() == ["a", "", "", "b"]
+    numbers = pd.DataFrame({"ha": [1.5, np.nan, 2.0]})
+    back = _read_back(write_csv(numbers, tmp_path / "n.csv"))
+    pd.testing.assert_frame_equal(back, numbers)
+
+
+def test_write_csv_leaves_what_arrow_cannot_print_to_pandas(tmp_path):
     times = pd.DataFrame({"a": [1, 2], "t": pd.to_datetime(["2018-01-01 10:30", "2018-01-02 00:00"])})
-    mixed = pd.DataFrame({"a": [1, 2], "m": ["x", 1.5]})
-    for frame in (times, mixed, pd.DataFrame({"a": ["only"]})):
-        assert csv_bytes(frame) is None
-        assert write_csv(frame, tmp_path / "t.csv").read_bytes() == _pandas_csv(frame)
+    mixed = pd.DataFrame({"a": [1, 2], "m": ["x\ry", 1.5]})
+    single = pd.DataFrame({"a": [1, 2], "f": np.array([0.1, 2.0], dtype="float32")})
+    path = write_csv(single, tmp_path / "single.csv")
+    assert _read_back(path, dtype=str)["f"].tolist() == ["0.1", "2.0"]  # not 0.10000000149011612
+    path = write_csv(times, tmp_path / "times.csv")
+    assert _read_back(path, dtype=str)["t"].tolist() == ["2018-01-01 10:30:00", "2018-01-02 00:00:00"]
+    path = write_csv(mixed, tmp_path / "mixed.csv")
+    # pandas quotes the text, so that a carriage return stays inside its cell
+    assert path.read_bytes() == '\ufeff"a","m"\n1,"x\ry"\n2,1.5\n'.encode()
+    assert _read_back(path, dtype=str)["m"].tolist() == ["x\ry", "1.5"]
 
 
 def test_csv_is_written_a_slice_of_rows_at_a_time(tmp_path, monkeypatch):
@@ -414,6 +475,29 @@ def test_csv_is_written_a_slice_of_rows_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(landuse.io.files, "CSV_ROWS", 3)
     frame = pd.DataFrame({"id": [f"B{i}" for i in range(10)], "ha": np.arange(10) / 4})
     assert write_csv(frame, tmp_path / "a.csv").read_bytes() == _pandas_csv(frame)
+    # A comma in the third slice: that slice's text is quoted, the cells are the same.
+    frame.loc[7, "id"] = "B7,a"
+    path = write_csv(frame, tmp_path / "b.csv")
+    assert path.read_bytes().decode("utf-8-sig").splitlines()[6:9] == ['B5,1.25', '"B6","1.5"', '"B7,a","1.75"']
+    _same_cells(path, frame)
     # A value only pandas prints (a number among text) in the third slice: pandas writes it all.
     frame["note"] = ["x"] * 7 + [1.5, "y", "z"]
-    assert write_csv(frame, tmp_path / "b.csv").read_bytes() == _pandas_csv(frame)
+    path = write_csv(frame, tmp_path / "c.csv")
+    assert path.read_bytes().decode("utf-8-sig").splitlines()[:2] == ['"id","ha","note"', '"B0",0.0,"x"']
+    _same_cells(path, frame)
+
+
+def test_a_full_disk_while_writing_a_csv_leaves_the_previous_file(tmp_path, monkeypatch):
+    import landuse.io.files
+
+    target = tmp_path / "t.csv"
+    target.write_text("old")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(landuse.io.files, "_arrow_csv_text", full)
+    with pytest.raises(OutputWriteError, match="磁盘空间不足"):
+        write_csv(pd.DataFrame({"a": ["x"], "b": [1]}), target)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]  # no temporary file left
