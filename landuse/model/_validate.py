@@ -229,6 +229,90 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         layers["idle"] = idle
 
 
+@dataclasses.dataclass(frozen=True)
+class _Cuts:
+    """Cuts of parcels to outlines, looked up by the identity of the (parcel, outline) pair.
+
+    The parcels and outlines are held, so no other object can take their identities
+    while the cuts are kept.
+    """
+
+    parcels: np.ndarray
+    outlines: np.ndarray
+    inside: np.ndarray
+    parts: np.ndarray
+    index: pd.Index
+    outline_ids: np.ndarray
+
+    @classmethod
+    def of(cls, parcels: np.ndarray, outlines: np.ndarray, inside: np.ndarray, parts: np.ndarray) -> _Cuts:
+        ids = _identities(parcels)
+        first = ~pd.Index(ids).duplicated()
+        return cls(parcels[first], outlines[first], inside[first], parts[first], pd.Index(ids[first]),
+                   _identities(outlines[first]))
+
+    def find(self, parcels: np.ndarray, outlines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each pair is among the kept ones (-1 where not), and whether it is."""
+        at = self.index.get_indexer(_identities(parcels))
+        found = at >= 0
+        found[found] = self.outline_ids[at[found]] == _identities(outlines[found])
+        return at, found
+
+
+#: The last cuts :func:`inside_parts` was asked to keep.
+_kept: _Cuts | None = None
+
+
+def _identities(geoms: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(id, geoms), dtype=np.uint64, count=len(geoms))
+
+
+def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each outline covers its parcel, and the part of the parcel inside it.
+
+    ``parts[k]`` is ``parcels[k]`` itself where ``outlines[k]`` covers it, else
+    ``shapely.intersection(parcels[k], outlines[k])`` (not yet reduced to its
+    polygonal part). The load-time overflow check and
+    :func:`landuse.analysis.supply.link_supplies` cut the same parcels to the same
+    outlines: with ``keep`` the cuts are kept (one set, the last), and a later call
+    takes the pairs it finds there -- the same shapely objects, hence the same
+    result -- instead of asking GEOS again.
+
+    Parameters
+    ----------
+    parcels, outlines : numpy.ndarray
+        Geometries, pairwise (neither missing).
+    keep : bool, default False
+        Keep these cuts for the next call (replacing the ones kept before).
+
+    Returns
+    -------
+    inside : numpy.ndarray of bool
+    parts : numpy.ndarray of geometries
+    """
+    global _kept
+    parcels = np.asarray(parcels, dtype=object)
+    outlines = np.asarray(outlines, dtype=object)
+    inside = np.zeros(len(parcels), dtype=bool)
+    parts = parcels.copy()
+    todo = np.ones(len(parcels), dtype=bool)
+    kept = _kept
+    if kept is not None and len(parcels):
+        at, found = kept.find(parcels, outlines)
+        inside[found] = kept.inside[at[found]]
+        parts[found] = kept.parts[at[found]]
+        todo = ~found
+    rows = np.flatnonzero(todo)
+    if len(rows):
+        inside[rows] = covered(outlines[rows], parcels[rows])
+        cut = rows[~inside[rows]]
+        parts[cut] = parallel(shapely.intersection, parcels[cut], outlines[cut])
+    if keep:
+        _kept = _Cuts.of(parcels, outlines, inside, parts)
+    return inside, parts
+
+
 def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     batches = layers["batches"]
     if batches.empty:
@@ -248,11 +332,10 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         drawn = (own.geometry.notna() & ~own.geometry.is_empty).to_numpy()
         pos = positions(own["batch_id"], batches["batch_id"])
         parcels, outlines = own.geometry.to_numpy()[drawn], batches.geometry.to_numpy()[pos[drawn]]
-        # A parcel its batch covers counts whole; only a spill-over needs cutting.
-        spill = ~covered(outlines, parcels)
-        parcels = parcels.copy()
-        parcels[spill] = parallel(shapely.intersection, parcels[spill], outlines[spill])
-        inside = shapely.area(parcels) / 10_000
+        # A parcel its batch covers counts whole; only a spill-over needs cutting. The cuts
+        # are kept for the supply links, which make the same ones (inside_parts).
+        _, parts = inside_parts(parcels, outlines, keep=True)
+        inside = shapely.area(parts) / 10_000
         measured = np.bincount(pos[drawn], weights=inside, minlength=len(batches))
         tabular = np.bincount(pos[~drawn], weights=own["area_ha"].to_numpy()[~drawn],
                               minlength=len(batches))
