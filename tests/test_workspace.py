@@ -601,6 +601,20 @@ def test_duplicate_ids(make_workspace, layers, layer, id_field):
     assert_accounted(ws, layer, len(layers[layer]))
 
 
+def test_each_duplicate_names_the_first_row_of_its_id(make_workspace, layers):
+    # Rows n+1 and n+2 repeat row 1's id, row n+3 repeats row 2's: three rows left out,
+    # each naming the row its id first appeared on.
+    rows = layers["batches"]
+    n = len(rows)
+    rows += [dict(rows[0]), dict(rows[0]), dict(rows[1])]
+    ws = load_workspace(make_workspace(layers))
+    found = sorted(problems_of(ws, layer="batches", field="batch_id", severity="error"), key=lambda p: p.row)
+    assert [(p.row, p.feature_id) for p in found] == [
+        (n + 1, str(rows[0]["batch_id"])), (n + 2, str(rows[0]["batch_id"])), (n + 3, str(rows[1]["batch_id"]))]
+    assert [f"first on row {first}" in p.message_en for p, first in zip(found, (1, 1, 2), strict=True)] == [True] * 3
+    assert len(ws.batches) == n
+
+
 def test_duplicate_quota_rows(make_workspace, layers):
     layers["quotas"].append(dict(layers["quotas"][1]))
     ws = load_workspace(make_workspace(layers))
