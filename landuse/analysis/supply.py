@@ -132,6 +132,10 @@ class SupplyLinks:
         return total.rename("supplied_ha")
 
 
+#: Batches per vectorised union call (small enough to share among threads).
+_UNION_BLOCK = 500
+
+
 def _union_areas(pieces: gpd.GeoDataFrame) -> pd.Series:
     """Area (ha) of the union of each batch's pieces."""
     if pieces.empty:
@@ -155,10 +159,6 @@ def _union_areas(pieces: gpd.GeoDataFrame) -> pd.Series:
     for (rows, _), area in zip(blocks, done, strict=True):
         areas[rows] = area
     return pd.Series(areas / M2_PER_HA, index=uniques)
-
-
-#: Batches per vectorised union call (small enough to share among threads).
-_UNION_BLOCK = 500
 
 
 def link_supplies(
