@@ -824,3 +824,23 @@ def test_the_land_cover_raster_can_be_left_out():
     ws = load_workspace(landcover=False)
     assert ws.landcover is None
     assert len(ws.batches) == len(load_workspace().batches)
+
+
+def test_rows_missing_part_of_their_key_are_never_duplicates():
+    import pandas as pd
+
+    from landuse.model import _validate
+
+    quotas = pd.DataFrame({
+        "county_code": pd.array(["411702", "411702", None, None, "411721", "411721"], dtype="string"),
+        "year": pd.array([2018, 2018, 2018, 2018, None, None], dtype="Int64"),
+        "source_row": [1, 2, 3, 4, 5, 6],
+    })
+    layers = {name: pd.DataFrame() for name in ("counties", "batches", "supplies", "idle")}
+    layers["quotas"] = quotas
+    problems: list = []
+    _validate._duplicates(layers, problems)
+    # Only row 2 repeats a whole key (411702, 2018); rows 3-6 each lack a part of theirs.
+    assert [(p.row, p.message_en) for p in problems] == [
+        (2, "duplicate id 411702、2018 (first on row 1); this row is left out")]
+    assert layers["quotas"]["source_row"].tolist() == [1, 3, 4, 5, 6]

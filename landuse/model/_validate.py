@@ -84,7 +84,8 @@ def _key_codes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
     if len(cols) == 1:
         encoded = arrow_text(frame[cols[0]]).dictionary_encode()
         return np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return frame.groupby(cols, sort=False, dropna=True).ngroup().to_numpy(dtype=np.int64)
+    # ngroup leaves NaN for a row with a part of its key missing.
+    return frame.groupby(cols, sort=False, dropna=True).ngroup().fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _locate(features: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Series:
