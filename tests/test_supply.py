@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from _ws import A, B, batch, build, counties, sq, supply
@@ -194,3 +195,51 @@ def test_overlap_found_by_the_quick_test_and_by_the_exact_one_alike(monkeypatch,
     sure = mod._surely_overlapping(geoms, [0, 2, 4], [1, 3, 5]) if sample == 2 else None
     if sure is not None:
         assert sure.tolist() == [True, False, False]
+
+
+def test_union_of_batches_with_different_numbers_of_parcels():
+    # B1 (4 ha) has two 1 ha parcels overlapping by 0.5 ha: 1.5 ha. B2 (4 ha, x 300..500) has
+    # three: P3 and P4 side by side (2 ha) and P5 over both halves (x 350..450, y 0..100):
+    # still 2 ha. B3 has one parcel, 1 ha. The unions are grouped by number of parcels.
+    ws = build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200)), batch("B2", A, "2014-01-01", sq(300, 0, 200)),
+                 batch("B3", A, "2014-01-01", sq(600, 0, 200))],
+        supplies=[supply("P1", "B1", "2018-03-01", sq(0, 0)), supply("P2", "B1", "2018-04-01", sq(50, 0)),
+                  supply("P3", "B2", "2018-03-01", sq(300, 0)), supply("P4", "B2", "2018-03-01", sq(400, 0)),
+                  supply("P5", "B2", "2018-03-01", sq(350, 0)), supply("P6", "B3", "2018-03-01", sq(600, 0))],
+    )
+    led, _ = ledger_at(ws)
+    assert led.at["B1", f"S@{T}"] == pytest.approx(1.5)
+    assert led.at["B2", f"S@{T}"] == pytest.approx(2.0)
+    assert led.at["B3", f"S@{T}"] == pytest.approx(1.0)
+    # Before P2 is supplied, B1 has P1 alone.
+    led, _ = ledger_at(ws, "2018-03-31")
+    assert led.at["B1", "S@2018-03-31"] == pytest.approx(1.0)
+
+
+def test_cuts_kept_by_the_overflow_check_are_taken_only_for_the_same_pair():
+    import shapely
+
+    from landuse.model import _validate
+
+    # A 100 m parcel sticking 30 m out of a 200 m outline: 0.7 ha inside.
+    parcel, outline, other = sq(130, 0), sq(0, 0, 200), sq(0, 0, 150)
+    parcels = np.array([parcel, sq(0, 0)], dtype=object)
+    inside, parts = _validate.inside_parts(parcels, np.array([outline, outline], dtype=object), keep=True)
+    assert inside.tolist() == [False, True]
+    assert shapely.area(parts) / 10_000 == pytest.approx([0.7, 1.0])
+    # The same parcel and outline objects: the kept part itself, no new cut.
+    again_inside, again = _validate.inside_parts(np.array([parcel], dtype=object),
+                                                 np.array([outline], dtype=object))
+    assert again[0] is parts[0]
+    assert not again_inside[0]
+    # The same parcel in another outline (x 0..150): cut anew, 0.2 ha inside.
+    _, fresh = _validate.inside_parts(np.array([parcel], dtype=object), np.array([other], dtype=object))
+    assert fresh[0] is not parts[0]
+    assert shapely.area(fresh[0]) / 10_000 == pytest.approx(0.2)
+    # An equal but distinct parcel object is cut anew, to the same area.
+    copy = shapely.from_wkb(shapely.to_wkb(parcel))
+    _, fresh = _validate.inside_parts(np.array([copy], dtype=object), np.array([outline], dtype=object))
+    assert fresh[0] is not parts[0]
+    assert shapely.area(fresh[0]) / 10_000 == pytest.approx(0.7)

@@ -601,6 +601,20 @@ def test_duplicate_ids(make_workspace, layers, layer, id_field):
     assert_accounted(ws, layer, len(layers[layer]))
 
 
+def test_each_duplicate_names_the_first_row_of_its_id(make_workspace, layers):
+    # Rows n+1 and n+2 repeat row 1's id, row n+3 repeats row 2's: three rows left out,
+    # each naming the row its id first appeared on.
+    rows = layers["batches"]
+    n = len(rows)
+    rows += [dict(rows[0]), dict(rows[0]), dict(rows[1])]
+    ws = load_workspace(make_workspace(layers))
+    found = sorted(problems_of(ws, layer="batches", field="batch_id", severity="error"), key=lambda p: p.row)
+    assert [(p.row, p.feature_id) for p in found] == [
+        (n + 1, str(rows[0]["batch_id"])), (n + 2, str(rows[0]["batch_id"])), (n + 3, str(rows[1]["batch_id"]))]
+    assert [f"first on row {first}" in p.message_en for p, first in zip(found, (1, 1, 2), strict=True)] == [True] * 3
+    assert len(ws.batches) == n
+
+
 def test_duplicate_quota_rows(make_workspace, layers):
     layers["quotas"].append(dict(layers["quotas"][1]))
     ws = load_workspace(make_workspace(layers))
@@ -810,3 +824,23 @@ def test_the_land_cover_raster_can_be_left_out():
     ws = load_workspace(landcover=False)
     assert ws.landcover is None
     assert len(ws.batches) == len(load_workspace().batches)
+
+
+def test_rows_missing_part_of_their_key_are_never_duplicates():
+    import pandas as pd
+
+    from landuse.model import _validate
+
+    quotas = pd.DataFrame({
+        "county_code": pd.array(["411702", "411702", None, None, "411721", "411721"], dtype="string"),
+        "year": pd.array([2018, 2018, 2018, 2018, None, None], dtype="Int64"),
+        "source_row": [1, 2, 3, 4, 5, 6],
+    })
+    layers = {name: pd.DataFrame() for name in ("counties", "batches", "supplies", "idle")}
+    layers["quotas"] = quotas
+    problems: list = []
+    _validate._duplicates(layers, problems)
+    # Only row 2 repeats a whole key (411702, 2018); rows 3-6 each lack a part of theirs.
+    assert [(p.row, p.message_en) for p in problems] == [
+        (2, "duplicate id 411702、2018 (first on row 1); this row is left out")]
+    assert layers["quotas"]["source_row"].tolist() == [1, 3, 4, 5, 6]

@@ -209,33 +209,40 @@ def parcel_status(
     sup["invested_share"] = invested.round(4)
     sup["years_since_start"] = years.round(2)
     sup["suspected_idle"] = not_started | under
-    reason = pd.Series(pd.NA, index=sup.index, dtype="string")
-    reason_en = pd.Series(pd.NA, index=sup.index, dtype="string")
-    reason[not_started] = "超过约定动工日期满" + _fmt(years[not_started], "{:.1f}") + "年未动工开发"
-    reason_en[not_started] = "not started " + _fmt(years[not_started], "{:.1f}") + " years after the agreed start"
+    # Texts are filled in numpy object arrays and made Arrow text once: assigning by mask into
+    # an Arrow-backed Series rebuilds the column each time.
+    reason = np.full(len(sup), None, dtype=object)
+    reason_en = np.full(len(sup), None, dtype=object)
+
+    def put(target: np.ndarray, mask: pd.Series, text: pd.Series) -> None:
+        target[mask.to_numpy(dtype=bool)] = text.to_numpy(dtype=object, na_value=None)
+
+    put(reason, not_started, "超过约定动工日期满" + _fmt(years[not_started], "{:.1f}") + "年未动工开发")
+    put(reason_en, not_started, "not started " + _fmt(years[not_started], "{:.1f}") + " years after the agreed start")
     under_dev = under & low_developed
     # The thresholds come from the rule set (Order 53: one third, 25 %), never from here.
     # Measured values and thresholds to one decimal: 33.04 % is "33.0% 不足 33.3%", not "33% 不足 33%".
     dev_min, inv_min = f"{ir.developed_share_min:.1%}", f"{ir.investment_share_min:.1%}"
-    reason[under_dev] = ("已动工但开发面积占比 " + _fmt(developed[under_dev], "{:.1%}") + f" 不足 {dev_min}")
-    reason_en[under_dev] = ("started, but only " + _fmt(developed[under_dev], "{:.1%}")
-                            + f" of the area developed (under {dev_min})")
+    put(reason, under_dev, "已动工但开发面积占比 " + _fmt(developed[under_dev], "{:.1%}") + f" 不足 {dev_min}")
+    put(reason_en, under_dev, "started, but only " + _fmt(developed[under_dev], "{:.1%}")
+        + f" of the area developed (under {dev_min})")
     under_inv = under & ~low_developed & low_invested
-    reason[under_inv] = "已动工但已投资额占比 " + _fmt(invested[under_inv], "{:.1%}") + f" 不足 {inv_min}"
-    reason_en[under_inv] = ("started, but only " + _fmt(invested[under_inv], "{:.1%}")
-                            + f" of the investment made (under {inv_min})")
-    sup["idle_reason"] = reason
-    sup["idle_reason_en"] = reason_en
+    put(reason, under_inv, "已动工但已投资额占比 " + _fmt(invested[under_inv], "{:.1%}") + f" 不足 {inv_min}")
+    put(reason_en, under_inv, "started, but only " + _fmt(invested[under_inv], "{:.1%}")
+        + f" of the investment made (under {inv_min})")
+    sup["idle_reason"] = pd.Series(reason, index=sup.index, dtype="string")
+    sup["idle_reason_en"] = pd.Series(reason_en, index=sup.index, dtype="string")
     listed = member(sup["parcel_id"],
         workspace.idle.loc[~disposed_mask(workspace.idle, rules, t), "parcel_id"].dropna()
     )
-    status = pd.Series("正常使用", index=sup.index, dtype="string")
+    status = np.full(len(sup), "正常使用", dtype=object)
     overdue_completion = sup["agreed_completion"].notna() & (sup["agreed_completion"] < t) & (
         sup["actual_completion"].isna() | (sup["actual_completion"] > t)
     )
-    status[overdue_completion] = "逾期竣工"
-    status[~started & sup["agreed_start"].notna() & (sup["agreed_start"] < t)] = "逾期开工"
-    status[sup["suspected_idle"]] = "疑似闲置"
+    status[overdue_completion.to_numpy(dtype=bool)] = "逾期竣工"
+    status[(~started & sup["agreed_start"].notna() & (sup["agreed_start"] < t)).to_numpy(dtype=bool)] = "逾期开工"
+    status[sup["suspected_idle"].to_numpy(dtype=bool)] = "疑似闲置"
     status[listed] = "闲置土地"
+    status = pd.Series(status, index=sup.index, dtype="string")
     sup["status"] = status
     return sup

@@ -539,18 +539,30 @@ def _place_problems(problems: list[Problem], layers: dict[str, pd.DataFrame], co
     if not any(p.row is not None and p.feature_id is not None and (p.county_code is None or p.source is None)
                for p in problems):
         return problems
+    # Only the rows with such a problem are looked up (a handful among a province's rows).
+    rows_of: dict[str, list[int]] = {}
+    for p in problems:
+        if p.row is not None and p.feature_id is not None and (p.county_code is None or p.source is None):
+            rows_of.setdefault(p.layer, []).append(int(p.row))
+    wanted = {name: np.unique(np.asarray(rows, dtype="int64")) for name, rows in rows_of.items()}
     where: dict[str, dict[int, str]] = {}
     for name, written in codes.items():
+        rows = wanted.get(name)
+        if rows is None:
+            continue
         known = written.dropna()
+        known = known[np.isin(known.index.astype("int64"), rows)]
         table = dict(zip(known.index.astype("int64").tolist(), known.astype(str).tolist(), strict=True))
         frame = layers[name]
         if "county_code" in frame.columns and "source_row" in frame.columns:
             used = frame[["source_row", "county_code"]].dropna()
+            used = used[np.isin(used["source_row"].astype("int64").to_numpy(), rows)]
             table.update(zip(used["source_row"].astype("int64").tolist(), used["county_code"].astype(str).tolist(),
                              strict=True))
         where[name] = table
     revoked = layers["revocations"]
-    if not revoked.empty:
+    if not revoked.empty and "revocations" in wanted:
+        revoked = revoked[np.isin(revoked["source_row"].astype("int64").to_numpy(), wanted["revocations"])]
         batch_county = layers["batches"].dropna(subset=["county_code"]).drop_duplicates("batch_id")
         batch_county = batch_county.set_index("batch_id")["county_code"]
         found = revoked["batch_id"].map(batch_county).dropna()
