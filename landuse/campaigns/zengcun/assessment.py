@@ -853,20 +853,26 @@ def _arrow_text(values: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(values.fill_null("").cast(pa.large_string())), index=index)
 
 
+def _problems_table(assessment: Assessment) -> pd.DataFrame:
+    return assessment.problems[["layer", "feature_id", "field", "severity", "message", "message_en",
+                                "row", "source"]]
+
+
+#: Each CSV table (no geometry) from the assessment, built when it is asked for.
+_TABLES: dict[str, Callable[[Assessment], pd.DataFrame]] = {
+    "counties": lambda a: _plain(a.counties),
+    "batches": lambda a: _plain(a.batches),
+    "idle": lambda a: _plain(a.idle),
+    "candidates": lambda a: _plain(a.candidates),
+    "supplies": lambda a: _plain(a.supplies),
+    "reconciliation": lambda a: _plain(reconciliation_table(a)),
+    "problems": _problems_table,
+}
+
+
 def tables(assessment: Assessment) -> dict[str, pd.DataFrame]:
     """Return the assessment's tables as written to CSV (no geometry)."""
-    counties = _plain(assessment.counties)
-    problems = assessment.problems[["layer", "feature_id", "field", "severity", "message", "message_en",
-                                    "row", "source"]]
-    return {
-        "counties": counties,
-        "batches": _plain(assessment.batches),
-        "idle": _plain(assessment.idle),
-        "candidates": _plain(assessment.candidates),
-        "supplies": _plain(assessment.supplies),
-        "reconciliation": _plain(reconciliation_table(assessment)),
-        "problems": problems,
-    }
+    return {name: build(assessment) for name, build in _TABLES.items()}
 
 
 #: The CSV files :func:`save_assessment` writes, in order.
@@ -899,8 +905,9 @@ def save_assessment(assessment: Assessment, out_dir: str | os.PathLike, *, overw
     existing file is an error and nothing is written.
     """
     out = Path(out_dir)
-    frames = tables(assessment)
     with output_set(out, TABLE_FILES, overwrite=overwrite) as stage:
         for name in TABLE_FILES:
-            write_csv(frames[name.removesuffix(".csv")], stage / name)
+            # One table at a time: at national size the plain copies of all seven at once
+            # cost more than a GiB of the peak.
+            write_csv(_TABLES[name.removesuffix(".csv")](assessment), stage / name)
     return [out / name for name in TABLE_FILES]
