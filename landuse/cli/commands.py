@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -329,6 +328,8 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
 
 def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
     """A campaign's county table with the city total under it."""
+    from landuse.cli.quota import cell_text
+
     t = settings.t
     pending = "" if result.summary.get("data_complete", True) else t("\n数据有错误，结论待定", "\ndata errors: undetermined")
     red = getattr(rules, "red_line", None)
@@ -360,13 +361,7 @@ def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
             return t("无任务", "no task") if col in ("violation_ratio", "red_line_exceeded") else "—"
         if col == "red_line_exceeded":
             return f"[red]{t('超过', 'crossed')}[/]" if bool(value) else f"[green]{t('未超过', 'below')}[/]"
-        if isinstance(value, bool | np.bool_):
-            return t("是", "yes") if value else t("否", "no")
-        if col.endswith(("_ratio", "_rate")):
-            return format_rate(float(value))  # type: ignore[arg-type]
-        if col.endswith(("_ha", "_mu", "_wan")):
-            return f"{float(value):,.2f}"  # type: ignore[arg-type]
-        return str(value)
+        return cell_text(col, value, t)
 
     for code, row in frame.iterrows():
         table.add_row(str(code), *(cell(c, row[c], code) for c in frame.columns))

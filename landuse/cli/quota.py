@@ -95,6 +95,15 @@ def _value_text(col: str, value: object, campaign: Any, settings: Settings) -> s
         return "—"
     if col == campaign.status and isinstance(value, str):
         return t(*campaign.status_labels.get(value, _OUTCOME_WORDS.get(value, (value, value))))
+    return cell_text(col, value, t)
+
+
+def cell_text(col: str, value: object, t: Any) -> str:
+    """A campaign table's cell as the terminal shows it: yes/no, a rate, an area, or the text.
+
+    ``t(zh, en)`` picks the language; the column's name says what a number is
+    (``*_ratio``/``*_rate``: a rate; ``*_ha``/``*_mu``/``*_wan``: an amount).
+    """
     if isinstance(value, bool | np.bool_):
         return t("是", "yes") if value else t("否", "no")
     if col.endswith(("_ratio", "_rate")):
