@@ -148,6 +148,10 @@ def test_cli_assess_on_the_sample(tmp_path):
                              catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "驻马店市2020年耕地保护考核" in res.stdout
+    # The terminal says the status in words (平舆 and 汝南 below the red line), the CSV keeps the keys.
+    assert res.stdout.count("低于保护红线") == 1 + 2  # the column header and the two counties
+    assert "below_redline" not in res.stdout
+    assert "below_target" not in res.stdout
     table = pd.read_csv(out / "counties.csv", dtype={"county_code": str}, encoding="utf-8-sig").set_index(
         "county_code")
     assert set(COLUMNS) <= set(table.columns)

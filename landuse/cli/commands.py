@@ -344,19 +344,19 @@ def _campaign_table(result: Any, rules: Any, settings: Settings) -> Table:
 
     complete = result.counties.get("data_complete")
     pending_units = set() if complete is None else set(result.counties.index[~complete.astype(bool)])
-    if pending_units:
-        import importlib
+    import importlib
 
-        from landuse.campaigns import CAMPAIGNS
+    from landuse.campaigns import CAMPAIGNS
 
-        plugin = importlib.import_module(CAMPAIGNS[result.campaign]).CAMPAIGN
-        verdicts = {*plugin.verdicts, *([plugin.status] if plugin.status else [])}
-    else:
-        verdicts = set()
+    plugin = importlib.import_module(CAMPAIGNS[result.campaign]).CAMPAIGN
+    verdicts = {*plugin.verdicts, *([plugin.status] if plugin.status else [])} if pending_units else set()
 
     def cell(col: str, value: object, code: object = None) -> str:
         if code in pending_units and col in verdicts:
             return t("待定", "undetermined")
+        if plugin.status and col == plugin.status and isinstance(value, str):
+            # The status column's keys (met, below_target...) in the analyst's words.
+            return t(*plugin.status_labels.get(value, (value, value)))
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             return t("无任务", "no task") if col in ("violation_ratio", "red_line_exceeded") else "—"
         if col == "red_line_exceeded":
