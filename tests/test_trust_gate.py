@@ -359,3 +359,38 @@ def test_a_failed_set_into_a_new_folder_leaves_no_folder(tmp_path):
     with pytest.raises(OutputWriteError, match="磁盘空间不足"):
         write_set()
     assert not out.exists()
+
+
+def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_path):
+    # A run killed (SIGKILL) while writing leaves its hidden staging folder; the next run on
+    # this machine removes it. A folder of a run still going, or of another machine, stays.
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import os, time
+        from landuse.io.files import output_set
+        with output_set({str(tmp_path)!r}, ["a.txt"]) as stage:
+            (stage / "a.txt").write_text("half")
+            print("ready", flush=True)
+            time.sleep(60)
+    """)
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1
+    assert left[0].startswith(f".landuse-staging-{landuse.io.files._host()}-{proc.pid}-")
+    # Another machine's staging folder, and one of a live process (this test's parent).
+    (tmp_path / ".landuse-staging-otherhost-1-abc").mkdir()
+    (tmp_path / f".landuse-staging-{landuse.io.files._host()}-{os.getppid()}-abc").mkdir()
+
+    with output_set(tmp_path, ["a.txt"]) as stage:
+        (stage / "a.txt").write_text("whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+        ".landuse-staging-otherhost-1-abc", f".landuse-staging-{landuse.io.files._host()}-{os.getppid()}-abc",
+        "a.txt"])
+    assert (tmp_path / "a.txt").read_text() == "whole"

@@ -913,11 +913,13 @@ def output_set(folder: str | os.PathLike, names: Iterable[str], *, overwrite: bo
     """Write a set of outputs as a set: yield a staging folder, move its files into ``folder``.
 
     The block writes the files called ``names`` into the staging folder (a
-    hidden ``.landuse-staging-*`` folder inside ``folder``, so the final
-    moves are renames on one disk). Only when the block has finished are
+    hidden ``.landuse-staging-<host>-<pid>-*`` folder inside ``folder``, so the
+    final moves are renames on one disk). Only when the block has finished are
     they moved into place, each replacing its previous version; a failure
     while moving puts the previous versions back. A failed or killed run
-    thus leaves the previous set whole, never a mixture of two runs.
+    thus leaves the previous set whole, never a mixture of two runs; the
+    staging folder a killed run left behind is removed by the next run on the
+    same machine (its process is gone), never one of a run still going.
 
     Raises
     ------
@@ -933,7 +935,8 @@ def output_set(folder: str | os.PathLike, names: Iterable[str], *, overwrite: bo
     made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".landuse-staging-", dir=out))
+        _sweep_stages(out)
+        stage = Path(tempfile.mkdtemp(prefix=f"{_STAGE_PREFIX}{_host()}-{os.getpid()}-", dir=out))
     except OSError as err:
         raise write_error(err, out) from err
     done = False
@@ -951,6 +954,44 @@ def output_set(folder: str | os.PathLike, names: Iterable[str], *, overwrite: bo
         if made and not done:  # a folder this run made and filled with nothing
             with contextlib.suppress(OSError):
                 out.rmdir()
+
+
+_STAGE_PREFIX = ".landuse-staging-"
+
+
+def _host() -> str:
+    """This machine's name as a file name may hold it (no '-', which separates the parts)."""
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host"
+
+
+def _sweep_stages(out: Path) -> None:
+    """Remove staging folders that runs killed on this machine left in ``out``.
+
+    Only ``.landuse-staging-<this host>-<pid>-*`` folders whose process is gone:
+    a folder of another machine (a shared drive) or of a run still going stays.
+    """
+    mine = f"{_STAGE_PREFIX}{_host()}-"
+    with contextlib.suppress(OSError):
+        for entry in out.iterdir():
+            if not entry.name.startswith(mine) or not entry.is_dir():
+                continue
+            pid = entry.name[len(mine):].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill(pid, 0) would stop the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by another user
+        return True
+    return True
 
 
 def _commit(stage: Path, out: Path, names: list[str]) -> None:
