@@ -23,32 +23,11 @@ from conftest import EPSG, square
 from pyproj import Transformer
 
 from landuse.output import _layer_encoding as enc
+from tests._encoding import decode
 
 STYLES = [{"color": "#333333", "weight": 1.0, "fillColor": "#57b45a", "fillOpacity": 0.5, "className": "lu-a"},
           {"color": "#aa0000", "weight": 2.0, "fillColor": "#f07a5a", "fillOpacity": 0.5, "className": "lu-b"}]
 SCRIPT = "<script>alert(1)</script>"
-
-
-def decode(data: dict) -> list[list[list[list[tuple[float, float]]]]]:
-    """Each feature's polygons, each polygon's rings, each ring's (lon, lat), as the plug-in reads them."""
-    unit = 10.0 ** -data["k"]
-    steps, rings_of, points_of = iter(data["x"]), iter(data["q"]), iter(data["r"])
-    features = []
-    for i in range(data["n"]):
-        polygons = []
-        for _ in range(data["f"][i]):
-            rings = []
-            for _ in range(next(rings_of)):
-                x, y = data["o"]
-                ring = []
-                for _ in range(next(points_of)):
-                    x += next(steps)
-                    y += next(steps)
-                    ring.append((x * unit, y * unit))
-                rings.append(ring)
-            polygons.append(rings)
-        features.append(polygons)
-    return features
 
 
 def encoded(geoms: list[Any], **kw: Any) -> tuple[dict, list[str], str, str]:

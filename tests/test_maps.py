@@ -15,6 +15,7 @@ from xstatic.pkg import leaflet
 from landuse import CRSError, OutputExistsError, SchemaError, load_workspace
 from landuse.campaigns.zengcun.assessment import Assessment, assess
 from landuse.output.maps import MapStats, map_html, map_outcomes, render_map, save_map
+from tests._encoding import decode
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -48,24 +49,9 @@ def layer_data(m, key: str) -> dict:
     per field, "" for none) or ``h`` the popup itself.
     """
     d, s = layer_payload(m, key)
-    unit = 10.0 ** -d["k"]
-    steps = iter(d["x"])
-    rings_of = iter(d["q"])
-    points_of = iter(d["r"])
     features = []
-    for i in range(d["n"]):
-        polygons = []
-        for _ in range(d["f"][i]):
-            rings = []
-            for _ in range(next(rings_of)):
-                x, y = d["o"]
-                ring = []
-                for _ in range(next(points_of)):
-                    x += next(steps)
-                    y += next(steps)
-                    ring.append([x * unit, y * unit])
-                rings.append([*ring, ring[0]])
-            polygons.append(rings)
+    for i, shapes in enumerate(decode(d)):
+        polygons = [[[*map(list, ring), list(ring[0])] for ring in rings] for rings in shapes]
         props = {"c": d["c"][i], "t": " · ".join(t for t in (s[col[i]] for col in d["t"]) if t)}
         if "h" in d:
             props["h"] = s[d["h"][i]]
