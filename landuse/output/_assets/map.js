@@ -22,12 +22,8 @@ var landuse = (function () {
   function read(id) {
     return JSON.parse(document.getElementById(id).textContent);
   }
-  function pane(map, name, z, quiet) {
-    var el = map.getPane(name) || map.createPane(name);
-    el.style.zIndex = z;
-    if (quiet) { el.style.pointerEvents = "none"; }
-    return name;
-  }
+  // The map pane of that name at z-index z (made once), from the plug-in.
+  var pane = L.LandUseLayer.pane;
   // On the canvas, a layer (re)added is drawn last: bring those above it back to the front.
   function restack(layer) {
     if (!api.canvas) { return; }

@@ -299,6 +299,7 @@
 
   LandUseLayer.decode = decode;
   LandUseLayer.escapeHtml = escapeHtml;
+  LandUseLayer.pane = pane;
   L.LandUseLayer = LandUseLayer;
   L.landUseLayer = function (data, options) { return new LandUseLayer(data, options); };
   return LandUseLayer;
