@@ -844,3 +844,34 @@ def test_rows_missing_part_of_their_key_are_never_duplicates():
     assert [(p.row, p.message_en) for p in problems] == [
         (2, "duplicate id 411702、2018 (first on row 1); this row is left out")]
     assert layers["quotas"]["source_row"].tolist() == [1, 3, 4, 5, 6]
+
+
+def test_release_hands_the_raw_layers_over_and_changes_nothing_else():
+    # load_workspace hands its raw layers over (release=True) so that a national workspace is
+    # not held twice; the workspace is the same as without, and the caller's list is emptied.
+    import weakref
+
+    from landuse.io.files import RawLayer
+    from landuse.model.workspace import normalise_layers
+    from tests._ws import A, batch, counties, sq, supply
+
+    def raws() -> list[RawLayer]:
+        layers = {"counties": counties(A), "batches": [batch("P1", A, "2015-03-01", sq(0, 0, 200), approved_ha=4.0)],
+                  "supplies": [supply("S1", "P1", "2016-01-01", sq(0, 0))]}
+        out = []
+        for name, rows in layers.items():
+            frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=4547)
+            out.append(RawLayer(name, frame, f"{name}.gpkg", np.arange(1, len(frame) + 1)))
+        return out
+
+    kept = normalise_layers(raws(), source="t")
+    handed = raws()
+    frames = [weakref.ref(r.frame) for r in handed]
+    released = normalise_layers(handed, source="t", release=True)
+    assert handed == []
+    assert all(ref() is None for ref in frames)  # no raw frame outlives the call
+    pd.testing.assert_frame_equal(released.batches, kept.batches)
+    pd.testing.assert_frame_equal(released.supplies, kept.supplies)
+    assert released.counts == kept.counts == {"counties": ("counties.gpkg", None, 1), "batches": ("batches.gpkg", None, 1),
+                                              "supplies": ("supplies.gpkg", None, 1)}
+    assert float(released.batches.loc[0, "approved_ha"]) == 4.0

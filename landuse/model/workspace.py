@@ -284,7 +284,7 @@ def load_workspace(
         elif landcover:
             problems.append(_NO_RASTER_IN_DATABASE)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
-                                assume_crs=crs, progress=progress, required=required)
+                                assume_crs=crs, progress=progress, required=required, release=True)
     if layers:
         raise WorkspaceError(
             "--layer 只用于数据库工作区；文件请按图层名命名（批次、供地… 或 batches、supplies…）",
@@ -344,7 +344,7 @@ def load_workspace(
                 problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None,
                                         sources.landcover.name))
         ws = normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
-                              assume_crs=crs, progress=progress, required=required)
+                              assume_crs=crs, progress=progress, required=required, release=True)
     except BaseException:
         if keeper is not None:
             keeper.cleanup()
@@ -408,7 +408,7 @@ def workspace_from_postgis(
     else:
         problems.append(_NO_RASTER_IN_DATABASE)
     return normalise_layers(raws, landcover=raster, problems=problems, source=shown,
-                            assume_crs=crs, progress=progress)
+                            assume_crs=crs, progress=progress, release=True)
 
 
 
@@ -470,16 +470,22 @@ def normalise_layers(
     assume_crs: str | int | CRS | None = None,
     progress: ProgressFn | None = None,
     required: tuple[str, ...] | None = None,
+    release: bool = False,
 ) -> Workspace:
     """Normalise raw layers (as read by :mod:`landuse.io.files`) into a :class:`Workspace`.
 
     This is where every reader meets: files, GeoPackages and PostGIS all
     come through here, so they share one set of aliases, checks and problems.
+    With ``release`` the caller hands ``raws`` over: the list is emptied and
+    each raw frame let go as soon as its layer is normalised, so that a
+    national workspace does not hold every layer twice.
     """
     problems = list(problems or [])
     by_layer = {raw.layer: raw for raw in raws}
     for raw in raws:
         problems.extend(raw.problems)
+    sources = {raw.layer: raw.source for raw in raws}
+    counts = {raw.layer: (raw.source, raw.promised, len(raw.frame)) for raw in raws}
     needed = _required(required)
     for name, spec in LAYERS.items():
         if name in needed and name not in by_layer and not any(
@@ -496,10 +502,12 @@ def normalise_layers(
     work_crs = _choose_crs(by_layer, assume_crs)
     source_crs = {raw.layer: raw.frame.crs for raw in raws if _geometry_name(raw.frame)}
     misplaced = _place_layers(by_layer, work_crs, assume_crs, problems)
+    if release:
+        raws.clear()
     layers: dict[str, pd.DataFrame] = {}
     codes: dict[str, pd.Series] = {}
     for name in LAYERS:
-        raw = by_layer.get(name)
+        raw = by_layer.pop(name, None) if release else by_layer.get(name)
         if raw is None and name not in CORE_LAYERS:
             continue  # an absent campaign layer stays out of the workspace
         if progress:
@@ -508,21 +516,23 @@ def normalise_layers(
             if name in CORE_LAYERS:
                 layers[name] = empty_layer(name, work_crs)
             continue
-        frame, layer_problems, codes[name] = _normalise_layer(raw, work_crs, assume_crs, misplaced.get(name))
+        moved = misplaced.pop(name, None) if release else misplaced.get(name)
+        frame, layer_problems, codes[name] = _normalise_layer(raw, work_crs, assume_crs, moved)
+        raw = moved = None  # with release, the last reference to the raw frame
         layers[name] = frame
         problems.extend(layer_problems)
     if progress:
         progress("validate")
     layers, cross = _validate.cross_check(layers)
     problems.extend(cross)
-    problems = _place_problems(problems, layers, codes, {raw.layer: raw.source for raw in raws})
+    problems = _place_problems(problems, layers, codes, sources)
     return Workspace(
         counties=layers["counties"], batches=layers["batches"], supplies=layers["supplies"],
         idle=layers["idle"], revocations=layers["revocations"], quotas=layers["quotas"],
         resumptions=layers["resumptions"], crs=work_crs, landcover=landcover, problems=problems, source=source,
-        sources={raw.layer: raw.source for raw in raws},
+        sources=sources,
         source_crs=source_crs,
-        counts={raw.layer: (raw.source, raw.promised, len(raw.frame)) for raw in raws},
+        counts=counts,
         layers={name: frame for name, frame in layers.items() if name not in CORE_LAYERS},
         required=tuple(n for n in LAYERS if n in needed),
     )
