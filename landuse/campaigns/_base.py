@@ -23,7 +23,7 @@ import pandas as pd
 from landuse.model.schema import LAYERS, Problem
 
 __all__ = ["Campaign", "CampaignResult", "Ledger", "MapLayer", "UnitQuota", "apply_gate", "find_unit", "gate_error",
-           "unit_quota"]
+           "run_on", "unit_quota"]
 
 #: The title of the column saying whether a unit's data was complete.
 DATA_COMPLETE = ("数据完整", "data complete")
@@ -167,6 +167,28 @@ def _affected(excluded: Iterable[Any], counties: pd.DataFrame, codes: pd.Index) 
         parent = counties.set_index(counties["county_code"].astype("string"))["parent_code"].astype("string")
         hit |= {str(c) for c, up in parent.dropna().items() if up in hit}
     return np.asarray(codes.astype(str).isin(hit), dtype=bool)
+
+
+def run_on(campaign: Campaign, rules: Any, as_of: dt.date | None, *, workspace: Any = None,
+           crs: str | None = None, landcover: bool = True, loaded: Any = None) -> tuple[Any, CampaignResult, list[Any]]:
+    """Run ``campaign`` on a workspace: ``loaded`` (e.g. a 增存挂钩 run's), or one loaded from ``workspace``.
+
+    The workspace must hold the counties and the campaign's required layers
+    (``Workspace.require`` says which are missing, in both languages). Returns
+    the workspace, the result, and the problems: the workspace's, then the campaign's.
+    """
+    from landuse.model.workspace import load_workspace
+
+    needed = ("counties", *campaign.required)
+    if loaded is None:
+        ws = load_workspace(workspace, crs=crs, required=needed, landcover=landcover)
+    else:
+        ws = loaded
+        if not all(layer in ws.sources for layer in campaign.required):
+            ws.required = needed
+    ws.require()
+    result = campaign.run(ws, rules, as_of)
+    return ws, result, [*ws.problems, *result.problems]
 
 
 def apply_gate(campaign: Campaign, result: CampaignResult, problems: Iterable[Any],

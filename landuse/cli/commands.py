@@ -234,11 +234,10 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     from pathlib import Path
 
     from landuse.campaigns import CAMPAIGNS
-    from landuse.campaigns._base import apply_gate, gate_error
+    from landuse.campaigns._base import apply_gate, gate_error, run_on
     from landuse.campaigns.zengcun.assessment import _plain
     from landuse.io.files import write_csv
     from landuse.model.schema import problems_frame
-    from landuse.model.workspace import load_workspace
 
     every = [load_ruleset(name) for name in rules_names]
     zengcun = [r for r in every if getattr(r, "campaign", "zengcun") == "zengcun"]
@@ -269,14 +268,8 @@ def run_campaign(settings: Settings, workspace: str | None, crs: str | None, rul
     if zengcun:
         assessment = run_assessment(settings, workspace, crs, rules_names[every.index(zengcun[0])], as_of,
                                     raster=raster, accept_errors=accept_errors)
-        ws = assessment.workspace
-        if "changes" not in ws.sources:
-            ws.required = ("counties", *campaign.required)
-    else:
-        ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required), landcover=raster)
-    ws.require()
-    result = campaign.run(ws, rules, as_of)
-    problems = [*ws.problems, *result.problems]
+    ws, result, problems = run_on(campaign, rules, as_of, workspace=workspace, crs=crs, landcover=raster,
+                                  loaded=assessment.workspace if assessment is not None else None)
     result = apply_gate(campaign, result, problems, ws.counties)
     refusal = None if accept_errors else gate_error(result, ws.counties)
     if refusal is not None:
@@ -407,19 +400,12 @@ def measure_campaign(settings: Settings, workspace: str | None, crs: str | None,
     out) is refused, as the 增存挂钩 report refuses one.
     """
     from landuse._errors import DataIncompleteError
-    from landuse.model.workspace import load_workspace
+    from landuse.campaigns._base import run_on
 
     campaign = _campaign_of(rules)
     _configure_logging(settings)
-    if assessment is not None:
-        ws = assessment.workspace
-        if not all(layer in ws.sources for layer in campaign.required):
-            ws.required = ("counties", *campaign.required)
-    else:
-        ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required), landcover=raster)
-    ws.require()
-    result = campaign.run(ws, rules, as_of)
-    problems = [*ws.problems, *result.problems]
+    _ws, result, problems = run_on(campaign, rules, as_of, workspace=workspace, crs=crs, landcover=raster,
+                                   loaded=assessment.workspace if assessment is not None else None)
     errors = sum(p.severity == "error" for p in problems)
     if not result.summary.get("data_complete", True):
         if not accept_errors:

@@ -17,10 +17,9 @@ import pandas as pd
 from rich.table import Table
 
 from landuse.campaigns import CAMPAIGNS
-from landuse.campaigns._base import apply_gate, gate_error, unit_quota
+from landuse.campaigns._base import apply_gate, gate_error, run_on, unit_quota
 from landuse.cli.app import Settings, _configure_logging, stdout_console
 from landuse.model.units import format_area, format_rate
-from landuse.model.workspace import load_workspace
 
 __all__ = ["campaign_quota"]
 
@@ -37,10 +36,8 @@ def campaign_quota(settings: Settings, county: str, workspace: str | None, crs: 
     """
     campaign = importlib.import_module(CAMPAIGNS[rules.campaign]).CAMPAIGN
     _configure_logging(settings)
-    ws = load_workspace(workspace, crs=crs, required=("counties", *campaign.required), landcover=raster)
-    ws.require()
-    result = campaign.run(ws, rules, as_of)
-    result = apply_gate(campaign, result, [*ws.problems, *result.problems], ws.counties)
+    ws, result, problems = run_on(campaign, rules, as_of, workspace=workspace, crs=crs, landcover=raster)
+    result = apply_gate(campaign, result, problems, ws.counties)
     refusal = None if accept_errors else gate_error(result, ws.counties)
     if refusal is not None:
         raise refusal
