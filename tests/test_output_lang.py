@@ -22,3 +22,10 @@ def test_words_picks_the_language() -> None:
     assert _lang.words({"zh": "县", "en": "county"}, "en") == "county"
     assert figures._t("zh") is figures._TEXT["zh"]
     assert report._words("en") is report._TEXT["en"]
+
+
+def test_pair_word_picks_and_formats() -> None:
+    table = {"as_of": ("截至 {date}", "as of {date}"), "legend": ("图例", "Legend")}
+    assert _lang.pair_word(table, "as_of", "zh", date="2018-12-31") == "截至 2018-12-31"
+    assert _lang.pair_word(table, "as_of", "en", date="2018-12-31") == "as of 2018-12-31"
+    assert _lang.pair_word(table, "legend", "en") == "Legend"

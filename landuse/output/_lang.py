@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from landuse._errors import SchemaError
 
-__all__ = ["LANGS", "check_lang", "words"]
+__all__ = ["LANGS", "check_lang", "pair_word", "words"]
 
 #: The languages of reports, maps, ledgers and figures.
 LANGS = ("zh", "en")
@@ -36,3 +36,9 @@ def words(table: Mapping[str, V], lang: str) -> V:
     """Return ``table[lang]`` after :func:`check_lang`."""
     check_lang(lang)
     return table[lang]
+
+
+def pair_word(table: Mapping[str, tuple[str, str]], key: str, lang: str, **kw: object) -> str:
+    """``table[key]`` — a ``(中文, English)`` pair — in ``lang``, formatted with ``kw`` if given."""
+    text = table[key][0 if lang == "zh" else 1]
+    return text.format(**kw) if kw else text

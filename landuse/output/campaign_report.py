@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 
 from landuse.io.files import formula_safe, write_bytes, write_csv, write_text
-from landuse.output._lang import check_lang
+from landuse.output._lang import check_lang, pair_word
 from landuse.output.maps import _e
 
 if TYPE_CHECKING:
@@ -143,8 +143,7 @@ _MAP_LOADER = (
 
 
 def _w(key: str, lang: str, **kw: object) -> str:
-    text = _WORDS[key][0 if lang == "zh" else 1]
-    return text.format(**kw) if kw else text
+    return pair_word(_WORDS, key, lang, **kw)
 
 
 

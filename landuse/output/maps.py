@@ -67,7 +67,7 @@ from landuse.io.files import write_text
 from landuse.model.crs import geometries_to_gcj02, measuring_crs
 from landuse.model.units import format_area, format_rate
 from landuse.output import _layer_encoding as enc
-from landuse.output._lang import check_lang
+from landuse.output._lang import check_lang, pair_word
 
 if TYPE_CHECKING:
     import folium
@@ -226,8 +226,7 @@ _KIND_WORDS = {"lapse": ("失效", "lapse"), "withdraw": ("撤回", "withdraw"),
 
 
 def _w(key: str, lang: str, **kw: object) -> str:
-    text = _WORDS[key][0 if lang == "zh" else 1]
-    return text.format(**kw) if kw else text
+    return pair_word(_WORDS, key, lang, **kw)
 
 
 def _e(value: object) -> str:
