@@ -196,6 +196,18 @@ class Assessment:
             raise SchemaError(f"找不到县区 “{key}”：可选 {names}", f"no county '{key}'; choose one of: {names}")
         return hit.iloc[0]
 
+    def links(self) -> supply.SupplyLinks:
+        """The supply parcels' pieces inside their batches up to the as-of date.
+
+        Those :func:`assess` linked, or (an Assessment built without them) linked on
+        first use and kept, so that the unsupplied parts and the reconciliation share one.
+        """
+        links = self.extra.get("links")
+        if links is None:
+            links = supply.link_supplies(self.workspace.batches, self.workspace.supplies, until=self.as_of)
+            self.extra["links"] = links
+        return links
+
     def unsupplied_parts(self) -> gpd.GeoSeries:
         """Each batch's outline less the parcels supplied by the as-of date (by ``batch_id``).
 
@@ -204,11 +216,7 @@ class Assessment:
         """
         parts = self.extra.get("unsupplied_parts")
         if parts is None:
-            links = self.extra.get("links")
-            if links is None:
-                links = supply.link_supplies(self.workspace.batches, self.workspace.supplies,
-                                             until=self.as_of)
-            parts = approvals.unsupplied_parts(self.workspace.batches, links, self.as_of)
+            parts = approvals.unsupplied_parts(self.workspace.batches, self.links(), self.as_of)
             self.extra["unsupplied_parts"] = parts
         return parts
 
@@ -885,11 +893,7 @@ def reconciliation_table(assessment: Assessment) -> pd.DataFrame:
     :func:`landuse.analysis.supply.reconciliation`), tolerance ``rules.supply.sliver_ha``."""
     table = assessment.extra.get("reconciliation")
     if table is None:
-        links = assessment.extra.get("links")
-        if links is None:
-            links = supply.link_supplies(assessment.workspace.batches, assessment.workspace.supplies,
-                                         until=assessment.as_of)
-        table = supply.reconciliation(assessment.workspace, links, assessment.as_of,
+        table = supply.reconciliation(assessment.workspace, assessment.links(), assessment.as_of,
                                       assessment.rules.supply.sliver_ha)
         assessment.extra["reconciliation"] = table
     return table
