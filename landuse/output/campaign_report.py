@@ -38,7 +38,6 @@ zhumadian-2019-weipian``).
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import logging
 import os
@@ -54,7 +53,7 @@ import shapely
 
 from landuse.io.files import formula_safe, write_bytes, write_csv, write_text
 from landuse.output._lang import check_lang, pair_word
-from landuse.output.maps import _e
+from landuse.output.maps import _e, map_frame
 
 if TYPE_CHECKING:
     import folium
@@ -132,15 +131,6 @@ tr.city td { font-weight:700; background:#eef2f6; }
 """
 
 # The page loads the map once it is laid out (as the 增存挂钩 report does).
-_MAP_LOADER = (
-    "<script>(function () {"
-    "var f = document.getElementById('lu-map');"
-    "function go() { void f.getBoundingClientRect().height; f.srcdoc = f.dataset.srcdoc; }"
-    "if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', go); }"
-    " else { go(); }"
-    "})();</script>"
-)
-
 
 def _w(key: str, lang: str, **kw: object) -> str:
     return pair_word(_WORDS, key, lang, **kw)
@@ -727,11 +717,7 @@ def campaign_report_html(
 
 def _map_frame(map_html: str, key: str, lang: str) -> str:
     """The map page in an iframe the page fills in once laid out (a map of no size cannot fit)."""
-    frame_id = f"lu-map-{key}"
-    loader = _MAP_LOADER.replace("'lu-map'", f"'{frame_id}'")
-    return (f'<div class="mapbox"><iframe id="{frame_id}" title="{_e(_w("map", lang))}" '
-            'sandbox="allow-scripts allow-popups" '
-            f'data-srcdoc="{html.escape(map_html, quote=True)}"></iframe></div>{loader}')
+    return map_frame(map_html, _w("map", lang), f"lu-map-{key}")
 
 
 def append_campaign(page: str, result: CampaignResult, campaign: Campaign, rules: Any, *, lang: str = "zh",

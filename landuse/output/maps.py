@@ -1662,3 +1662,21 @@ def render_map(assessment: Assessment | gpd.GeoDataFrame, path: str | os.PathLik
     m = map_outcomes(assessment, **options)
     save_map(m, path, overwrite=overwrite)
     return m.landuse_stats  # type: ignore[no-any-return]
+
+
+def map_frame(map_html: str, title: str, frame_id: str = "lu-map") -> str:
+    """A map page set in a report page: an iframe the page fills in once it is laid out.
+
+    A Leaflet map that starts in a frame of no size yet cannot fit its bounds, so the
+    page's own script moves ``data-srcdoc`` into ``srcdoc`` after layout. ``title``
+    is plain text (escaped here); the map page is sandboxed (scripts and popups only).
+    """
+    return (f'<div class="mapbox"><iframe id="{frame_id}" title="{_e(title)}" '
+            'sandbox="allow-scripts allow-popups" '
+            f'data-srcdoc="{html.escape(map_html, quote=True)}"></iframe></div>'
+            "<script>(function () {"
+            f"var f = document.getElementById('{frame_id}');"
+            "function go() { void f.getBoundingClientRect().height; f.srcdoc = f.dataset.srcdoc; }"
+            "if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', go); }"
+            " else { go(); }"
+            "})();</script>")

@@ -554,16 +554,6 @@ def _css() -> str:
     return (resources.files("landuse.output") / "_assets" / "report.css").read_text(encoding="utf-8")
 
 
-_MAP_LOADER = (
-    "<script>(function () {"
-    "var f = document.getElementById('lu-map');"
-    "function go() { void f.getBoundingClientRect().height; f.srcdoc = f.dataset.srcdoc; }"
-    "if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', go); }"
-    " else { go(); }"
-    "})();</script>"
-)
-
-
 def _cards(a: Assessment, h: dict[str, object], lang: str) -> str:
     w = _words(lang)
     sep = "、" if lang == "zh" else ", "
@@ -1115,11 +1105,9 @@ def report_html(
     if map_html is not None:
         # The map page goes in only once this page is laid out: a Leaflet map that starts in a
         # frame of no size yet cannot fit its bounds.
-        body = (
-            f'<div class="mapbox"><iframe id="lu-map" title="{_e(w["map"])}" '
-            f'sandbox="allow-scripts allow-popups" '
-            f'data-srcdoc="{html.escape(map_html, quote=True)}"></iframe></div>{_MAP_LOADER}'
-        )
+        from landuse.output.maps import map_frame
+
+        body = map_frame(map_html, w["map"])
         if outcome_png is not None:
             image = f'<img class="figure" alt="{_e(w["map"])}" src="{_png_uri(outcome_png)}">'
             body += f'<div class="print-only">{image}</div><noscript>{image}</noscript>'
