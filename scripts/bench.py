@@ -430,29 +430,23 @@ def worker(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     kind = args.worker
-    if kind == "assess":
-        result = work_assess(args.data, args.out, raster=False, extras=False)
-    elif kind == "full":
-        result = work_assess(args.data, args.out, raster=True, extras=True)
-    elif kind == "dask":
-        result = work_assess(args.data, args.out, raster=False, extras=False, engine="dask")
-    elif kind == "zonal":
-        result = work_zonal(args.data)
-    elif kind == "naive":
-        result = work_naive(args.data)
-    elif kind == "floor":
-        result = work_floor(args.data)
-    elif kind == "duckdb":
-        result = work_duckdb(args.data)
-    elif kind == "sedonadb":
-        result = work_sedonadb(args.data)
-    elif kind == "survey":
-        result = work_survey(args.data)
-    elif kind == "ledgers":
-        result = work_ledgers(args.data)
-    else:
+    d, out = args.data, args.out
+    workers: dict[str, Callable[[], dict[str, object]]] = {
+        "assess": lambda: work_assess(d, out, raster=False, extras=False),
+        "full": lambda: work_assess(d, out, raster=True, extras=True),
+        "dask": lambda: work_assess(d, out, raster=False, extras=False, engine="dask"),
+        "zonal": lambda: work_zonal(d),
+        "naive": lambda: work_naive(d),
+        "floor": lambda: work_floor(d),
+        "duckdb": lambda: work_duckdb(d),
+        "sedonadb": lambda: work_sedonadb(d),
+        "survey": lambda: work_survey(d),
+        "ledgers": lambda: work_ledgers(d),
+    }
+    if kind not in workers:
         msg = f"unknown worker {kind}"
         raise SystemExit(msg)
+    result = workers[kind]()
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
