@@ -176,3 +176,28 @@ def take_away(outlines: np.ndarray, owner: np.ndarray, parts: np.ndarray) -> np.
         now = rank == r
         values[owner[now]] = parallel(shapely.difference, values[owner[now]], parts[now])
     return values
+
+
+_libc: Any = None
+
+
+def trim_heap() -> None:
+    """Hand the C heap's free memory back to the system (glibc's ``malloc_trim``).
+
+    GEOS shapes are made and dropped by the million on several threads, each with
+    its own malloc arena; what is freed stays counted in the process's resident
+    memory until trimmed. Called between the large steps of a national run; a
+    no-op where the C library is not glibc.
+    """
+    global _libc
+    if _libc is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _libc = lib if hasattr(lib, "malloc_trim") else False
+        except OSError:
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)

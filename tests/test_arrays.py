@@ -78,3 +78,15 @@ def test_take_away_removes_each_outlines_own_parts():
     assert shapely.area(left).tolist() == pytest.approx([4_000.0, 10_000.0])
     assert shapely.bounds(left[0]).tolist() == pytest.approx([50, 0, 90, 100])
     assert outlines[0].area == 10_000.0  # the input is left alone
+
+
+def test_trim_heap_reaches_glibc_on_linux():
+    import sys
+
+    from landuse import _arrays
+
+    _arrays.trim_heap()
+    _arrays.trim_heap()  # the library is looked up once, then called again
+    if sys.platform.startswith("linux"):
+        assert _arrays._libc is not False
+        assert _arrays._libc.malloc_trim(0) in (0, 1)

@@ -243,3 +243,104 @@ def test_cuts_kept_by_the_overflow_check_are_taken_only_for_the_same_pair():
     _, fresh = _validate.inside_parts(np.array([copy], dtype=object), np.array([outline], dtype=object))
     assert fresh[0] is not parts[0]
     assert shapely.area(fresh[0]) / 10_000 == pytest.approx(0.7)
+
+
+def _spill_workspace():
+    # B1 is 200 m × 200 m; P1 (1 ha) sticks 30 m out of its right edge: 0.7 ha inside;
+    # P2 lies inside (1 ha); P3 names no batch and lies inside B1 (linked by location).
+    return build(
+        counties=counties(A),
+        batches=[batch("B1", A, "2014-01-01", sq(0, 0, 200))],
+        supplies=[supply("P1", "B1", "2018-03-01", sq(130, 0)), supply("P2", "B1", "2018-04-01", sq(0, 100)),
+                  supply("P3", None, "2018-05-01", sq(0, 0, 50))],
+    )
+
+
+def test_the_supply_links_take_the_cuts_made_ahead_while_the_checks_ran():
+    import shapely
+
+    from landuse.model import _validate
+
+    ws = _spill_workspace()
+    ahead = _validate._kept
+    assert isinstance(ahead, _validate._CutAhead)
+    # Only the drawn parcels naming a batch are cut ahead: P1 and P2, not P3.
+    assert len(ahead.parcels) == 2
+    cuts = ahead.result()
+    links = link_supplies(ws.batches, ws.supplies)
+    pieces = links.pieces.set_index("parcel_id")
+    assert pieces["piece_ha"].to_dict() == pytest.approx({"P1": 0.7, "P2": 1.0, "P3": 0.25})
+    assert pieces["inside"].to_dict() == {"P1": False, "P2": True, "P3": True}
+    # P1's piece is the very cut made ahead, not a second one.
+    assert pieces.geometry["P1"] is cuts.parts[0]
+    assert shapely.area(cuts.parts[0]) / 10_000 == pytest.approx(0.7)
+    # Handed over: the next links cut anew, to the same areas.
+    assert _validate._kept is None
+    again = link_supplies(ws.batches, ws.supplies).pieces.set_index("parcel_id")
+    assert again.geometry["P1"] is not cuts.parts[0]
+    assert again["piece_ha"].to_dict() == pytest.approx({"P1": 0.7, "P2": 1.0, "P3": 0.25})
+
+
+def test_the_overflow_check_does_not_wait_for_cuts_still_being_made(monkeypatch):
+    import threading
+
+    import shapely
+
+    from landuse.model import _validate
+
+    gate = threading.Event()
+    real = _validate._cut
+
+    def slow(parcels, outlines):
+        if threading.current_thread().name == "landuse-cut-ahead":
+            assert gate.wait(30)
+        return real(parcels, outlines)
+
+    monkeypatch.setattr(_validate, "_cut", slow)
+    parcel, outline = sq(130, 0), sq(0, 0, 200)
+    parcels, outlines = np.array([parcel], dtype=object), np.array([outline], dtype=object)
+    ahead = _validate._CutAhead(parcels, outlines)
+    monkeypatch.setattr(_validate, "_kept", ahead)
+    # The background chunk is held: the check finds nothing done and cuts the pair itself.
+    rows, found = ahead.find(parcels, outlines)
+    assert not found.any()
+    inside, parts = _validate.inside_parts(parcels, outlines, keep=True)
+    assert not inside[0]
+    assert shapely.area(parts[0]) / 10_000 == pytest.approx(0.7)
+    assert _validate._kept is ahead  # still being made, for the links
+    gate.set()
+    assert ahead.result() is ahead
+    rows, found = ahead.find(parcels, outlines)
+    assert found.tolist() == [True]
+    assert rows.tolist() == [0]
+    # The links take the finished cut.
+    inside, parts = _validate.inside_parts(parcels, outlines)
+    assert parts[0] is ahead.parts[0]
+    assert shapely.area(parts[0]) / 10_000 == pytest.approx(0.7)
+
+
+def test_a_fault_in_the_cuts_made_ahead_reaches_the_links(monkeypatch):
+    import shapely
+
+    from landuse.model import _validate
+
+    def broken(parcels, outlines):
+        raise shapely.errors.GEOSException("TopologyException: side location conflict")
+
+    monkeypatch.setattr(_validate, "_cut", broken)
+    parcels = np.array([sq(130, 0)], dtype=object)
+    outlines = np.array([sq(0, 0, 200)], dtype=object)
+    monkeypatch.setattr(_validate, "_kept", _validate._CutAhead(parcels, outlines))
+    with pytest.raises(shapely.errors.GEOSException, match="side location conflict"):
+        _validate.inside_parts(parcels, outlines)
+
+
+def test_a_check_alone_cuts_nothing_ahead(monkeypatch):
+    from landuse import load_workspace
+    from landuse.model import _validate
+
+    monkeypatch.setattr(_validate, "_kept", None)
+    load_workspace(landcover=False, cut_ahead=False)
+    assert _validate._kept is None or not isinstance(_validate._kept, _validate._CutAhead)
+    load_workspace(landcover=False)
+    assert isinstance(_validate._kept, _validate._CutAhead)

@@ -355,8 +355,12 @@ _STEP_WORDS = {
 }
 
 
-def load(settings: Settings, workspace: str | None, crs: str | None, *, landcover: bool = True) -> Workspace:
-    """Load ``workspace`` (the bundled sample when None), logging progress to stderr."""
+def load(settings: Settings, workspace: str | None, crs: str | None, *, landcover: bool = True,
+         cut_ahead: bool = True) -> Workspace:
+    """Load ``workspace`` (the bundled sample when None), logging progress to stderr.
+
+    ``cut_ahead=False`` for commands that only check or describe the layers (no supply links).
+    """
     _configure_logging(settings)
 
     def progress(step: str) -> None:
@@ -374,7 +378,7 @@ def load(settings: Settings, workspace: str | None, crs: str | None, *, landcove
         LOG.info(settings.t(f"土地覆盖栅格：{settings.landcover_file}", f"land cover: {settings.landcover_file}"))
     return load_workspace(workspace, crs=crs, progress=progress, landcover=landcover,
                           landcover_file=settings.landcover_file, layers=settings.layers or None,
-                          encoding=settings.encoding)
+                          encoding=settings.encoding, cut_ahead=cut_ahead)
 
 
 def stdout_console() -> Console:
@@ -438,7 +442,7 @@ def check(settings: Settings, workspace: str | None, crs: str | None, fmt: str) 
     $ landuse check 批次.gpkg --crs EPSG:4490 --lang en
     $ landuse check 数据.zip --format csv > 问题清单.csv
     """
-    ws = load(settings, workspace, crs)
+    ws = load(settings, workspace, crs, cut_ahead=False)
     problems = sorted(ws.problems, key=lambda p: p.severity != "error")  # errors first, stable
     if fmt == "csv":
         frame = problems_frame(problems)
@@ -494,7 +498,7 @@ def info(settings: Settings, workspace: str | None, crs: str | None) -> None:
     $ landuse info 驻马店数据/ --lang en
     $ landuse info 批次.shp所在文件夹/ --crs EPSG:4547
     """
-    ws = load(settings, workspace, crs)
+    ws = load(settings, workspace, crs, cut_ahead=False)
     out = stdout_console()
     t = settings.t
     out.print(t(f"工作区：{ws.source}", f"workspace: {ws.source}"))

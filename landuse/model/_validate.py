@@ -9,6 +9,7 @@ a warning keeps it.
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import geopandas as gpd
 import numpy as np
@@ -289,12 +290,143 @@ class _Cuts:
         return at, found
 
 
-#: The last cuts :func:`inside_parts` was asked to keep.
-_kept: _Cuts | None = None
+#: The cuts kept for the next :func:`inside_parts`: the last ones it was asked to keep, or
+#: those :func:`cut_ahead` is making in the background.
+_kept: _Cuts | _CutAhead | None = None
+
+#: Pairs a background chunk cuts at a time: ~0.1 s of GEOS, so a finished run stops it soon.
+_AHEAD_CHUNK = 4_096
 
 
 def _identities(geoms: np.ndarray) -> np.ndarray:
     return np.fromiter(map(id, geoms), dtype=np.uint64, count=len(geoms))
+
+
+def _cut(parcels: np.ndarray, outlines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``inside`` and ``parts`` of :func:`inside_parts`, asking GEOS for every pair."""
+    inside = covered(outlines, parcels)
+    parts = parcels.copy()
+    cut = np.flatnonzero(~inside)
+    # An intersection costs some 20 µs, so a few thousand are worth sharing among threads
+    # (parallel() waits for 20 000 cheap calls).
+    slices = np.array_split(cut, max(1, min(4 * threads(), len(cut) // 2_000)))
+    done = parallel_map(lambda rows: shapely.intersection(parcels[rows], outlines[rows]), slices,
+                        cost=len(cut))
+    if len(cut):
+        parts[cut] = np.concatenate(done)
+    return inside, parts
+
+
+class _CutAhead:
+    """Parcels being cut to their outlines by a background thread, chunk by chunk.
+
+    The checks that follow the normalising of the layers are Python work on one
+    core; GEOS releases the interpreter lock, so the cuts the supply links will
+    need are made on the other core meanwhile. :meth:`find` looks among the
+    chunks done so far without waiting (the overflow check, mid-way); whoever
+    asks for :meth:`result` cuts the chunks not yet taken itself, then waits for
+    the one in hand. The thread stops after its chunk when the program's main
+    thread has ended (a run that never links does not wait for cuts nobody reads).
+    """
+
+    def __init__(self, parcels: np.ndarray, outlines: np.ndarray) -> None:
+        self.parcels, self.outlines = parcels, outlines
+        self.inside = np.zeros(len(parcels), dtype=bool)
+        self.parts = parcels.copy()
+        self._lock = threading.Lock()
+        self._next = 0
+        self._left = len(parcels)
+        self._chunks_done = np.zeros(-(-len(parcels) // _AHEAD_CHUNK), dtype=bool)
+        self._finished = threading.Event()
+        self._indexed = threading.Event()
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name="landuse-cut-ahead", daemon=True).start()
+
+    def _index(self) -> None:
+        # Sorted identities, not a hash index: at national size (3 million pairs) a hash
+        # table would cost a hundred MB more at the peak.
+        ids = _identities(self.parcels)
+        self._order = np.argsort(ids, kind="stable")  # one object in two rows: found at its first
+        self._sorted = ids[self._order]
+        self._indexed.set()
+
+    def _take(self) -> tuple[int, int] | None:
+        with self._lock:
+            if self._next >= len(self.parcels) or self._error is not None:
+                return None
+            lo = self._next
+            self._next = min(len(self.parcels), lo + _AHEAD_CHUNK)
+            return lo, self._next
+
+    def _work(self, lo: int, hi: int) -> None:
+        try:
+            inside, parts = _cut(self.parcels[lo:hi], self.outlines[lo:hi])
+            self.inside[lo:hi], self.parts[lo:hi] = inside, parts
+        except BaseException as err:  # handed to the reader in result()
+            self._error = err
+            self._finished.set()
+            raise
+        with self._lock:
+            self._chunks_done[lo // _AHEAD_CHUNK] = True
+            self._left -= hi - lo
+            if self._left == 0:
+                self._finished.set()
+
+    def _run(self) -> None:
+        try:
+            self._index()
+            while threading.main_thread().is_alive() and (span := self._take()) is not None:
+                self._work(*span)
+        except BaseException as err:
+            self._error = err
+            self._indexed.set()
+            self._finished.set()
+
+    def find(self, parcels: np.ndarray, outlines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`_Cuts.find`, among the chunks cut so far (no waiting for the rest)."""
+        self._indexed.wait()
+        if self._error is not None:
+            raise self._error
+        wanted = _identities(parcels)
+        if len(self._sorted) == 0:
+            return np.full(len(wanted), -1), np.zeros(len(wanted), dtype=bool)
+        at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
+        found = self._sorted[at] == wanted
+        rows = np.where(found, self._order[at], -1)
+        found[found] = _identities(self.outlines[rows[found]]) == _identities(outlines[found])
+        with self._lock:
+            found[found] = self._chunks_done[rows[found] // _AHEAD_CHUNK]
+        return rows, found
+
+    def result(self) -> _CutAhead:
+        """These cuts, once every chunk is done (cutting the untaken ones here)."""
+        while (span := self._take()) is not None:
+            self._work(*span)
+        self._finished.wait()
+        if self._error is not None:
+            raise self._error
+        return self
+
+
+def cut_ahead(supplies: pd.DataFrame, batches: pd.DataFrame) -> None:
+    """Start cutting each drawn supply parcel to the batch it names, in the background.
+
+    The next :func:`inside_parts` (the overflow check, then
+    :func:`landuse.analysis.supply.link_supplies`) takes these cuts for the pairs it
+    finds among them: the same shapely objects, hence the same results.
+    """
+    global _kept
+    if supplies.empty or batches.empty or "batch_id" not in supplies or "batch_id" not in batches:
+        return
+    geoms = supplies.geometry.to_numpy()
+    pos = positions(supplies["batch_id"], batches["batch_id"])
+    drawn = (pos >= 0) & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    outlines = batches.geometry.to_numpy()[pos[drawn]]
+    drawn[drawn] = ~(shapely.is_missing(outlines) | shapely.is_empty(outlines))
+    if not drawn.any():
+        return
+    _kept = _CutAhead(np.asarray(geoms[drawn], dtype=object),
+                      np.asarray(batches.geometry.to_numpy()[pos[drawn]], dtype=object))
 
 
 def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = False
@@ -305,16 +437,18 @@ def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = Fals
     ``shapely.intersection(parcels[k], outlines[k])`` (not yet reduced to its
     polygonal part). The load-time overflow check and
     :func:`landuse.analysis.supply.link_supplies` cut the same parcels to the same
-    outlines: with ``keep`` the cuts are kept (one set, the last), and a later call
-    takes the pairs it finds there -- the same shapely objects, hence the same
-    result -- instead of asking GEOS again.
+    outlines, and :func:`cut_ahead` may have cut them in the background: a call
+    takes the pairs it finds among the kept cuts -- the same shapely objects, hence
+    the same result -- instead of asking GEOS again. With ``keep`` the cuts stay
+    kept for the next call (this call's added to them); without, the kept cuts are
+    handed over and let go.
 
     Parameters
     ----------
     parcels, outlines : numpy.ndarray
         Geometries, pairwise (neither missing).
     keep : bool, default False
-        Keep these cuts for the next call (replacing the ones kept before).
+        Keep these cuts for the next call.
 
     Returns
     -------
@@ -328,6 +462,9 @@ def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = Fals
     parts = parcels.copy()
     todo = np.ones(len(parcels), dtype=bool)
     kept = _kept
+    ahead = isinstance(kept, _CutAhead)
+    if ahead and not keep:
+        kept = kept.result()  # the supply links: every cut is wanted now
     if kept is not None and len(parcels):
         at, found = kept.find(parcels, outlines)
         inside[found] = kept.inside[at[found]]
@@ -335,17 +472,21 @@ def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = Fals
         todo = ~found
     rows = np.flatnonzero(todo)
     if len(rows):
-        inside[rows] = covered(outlines[rows], parcels[rows])
-        cut = rows[~inside[rows]]
-        # An intersection costs some 20 µs, so a few thousand are worth sharing among threads
-        # (parallel() waits for 20 000 cheap calls).
-        slices = np.array_split(cut, max(1, min(4 * threads(), len(cut) // 2_000)))
-        done = parallel_map(lambda rows: shapely.intersection(parcels[rows], outlines[rows]), slices,
-                            cost=len(cut))
-        if len(cut):
-            parts[cut] = np.concatenate(done)
-    if keep:
-        _kept = _Cuts.of(parcels, outlines, inside, parts)
+        inside[rows], parts[rows] = _cut(parcels[rows], outlines[rows])
+    if keep and ahead:
+        pass  # what is being cut ahead holds these pairs too
+    elif keep:
+        if kept is None:
+            _kept = _Cuts.of(parcels, outlines, inside, parts)
+        elif len(rows):
+            _kept = _Cuts.of(np.concatenate([kept.parcels, parcels[rows]]),
+                             np.concatenate([kept.outlines, outlines[rows]]),
+                             np.concatenate([kept.inside, inside[rows]]),
+                             np.concatenate([kept.parts, parts[rows]]))
+        else:
+            _kept = kept
+    elif len(parcels):
+        _kept = None
     return inside, parts
 
 

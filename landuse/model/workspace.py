@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from landuse._arrays import parallel
+from landuse._arrays import parallel, trim_heap
 from landuse._errors import CRSError, LayerReadError, WorkspaceError
 from landuse.io.files import LandCover, RawLayer, discover, extract, open_landcover, read_layer
 from landuse.model import _validate
@@ -226,6 +226,7 @@ def load_workspace(
     landcover_file: str | os.PathLike | None = None,
     layers: Sequence[str] | dict[str, str] | None = None,
     required: tuple[str, ...] | None = None,
+    cut_ahead: bool = True,
 ) -> Workspace:
     """Load and normalise a workspace.
 
@@ -256,6 +257,10 @@ def load_workspace(
         :data:`~landuse.model.schema.LAYERS` marks required (counties, batches,
         supplies); a 卫片执法 run needs only ``("counties", "changes")``, a 耕地保护
         run ``("counties", "survey")`` (``counties`` is always required).
+    cut_ahead : bool, default True
+        Cut the drawn supply parcels to their batches in a background thread
+        while the checks run, for an assessment to take (False when only the
+        checks are wanted, as ``landuse check`` does).
 
     Returns
     -------
@@ -284,7 +289,8 @@ def load_workspace(
         elif landcover:
             problems.append(_NO_RASTER_IN_DATABASE)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
-                                assume_crs=crs, progress=progress, required=required, release=True)
+                                assume_crs=crs, progress=progress, required=required, release=True,
+                                cut_ahead=cut_ahead)
     if layers:
         raise WorkspaceError(
             "--layer 只用于数据库工作区；文件请按图层名命名（批次、供地… 或 batches、supplies…）",
@@ -344,7 +350,8 @@ def load_workspace(
                 problems.append(Problem("landcover", None, None, "error", err.zh, err.en, None,
                                         sources.landcover.name))
         ws = normalise_layers(raws, landcover=raster, problems=problems, source=str(path),
-                              assume_crs=crs, progress=progress, required=required, release=True)
+                              assume_crs=crs, progress=progress, required=required, release=True,
+                                cut_ahead=cut_ahead)
     except BaseException:
         if keeper is not None:
             keeper.cleanup()
@@ -471,6 +478,7 @@ def normalise_layers(
     progress: ProgressFn | None = None,
     required: tuple[str, ...] | None = None,
     release: bool = False,
+    cut_ahead: bool = True,
 ) -> Workspace:
     """Normalise raw layers (as read by :mod:`landuse.io.files`) into a :class:`Workspace`.
 
@@ -478,7 +486,10 @@ def normalise_layers(
     come through here, so they share one set of aliases, checks and problems.
     With ``release`` the caller hands ``raws`` over: the list is emptied and
     each raw frame let go as soon as its layer is normalised, so that a
-    national workspace does not hold every layer twice.
+    national workspace does not hold every layer twice. With ``cut_ahead`` (the
+    default) the drawn supply parcels are cut to the batches they name in a
+    background thread while the checks run, for the supply links to take (an
+    assessment needs them; ``landuse check`` does not).
     """
     problems = list(problems or [])
     by_layer = {raw.layer: raw for raw in raws}
@@ -521,8 +532,13 @@ def normalise_layers(
         raw = moved = None  # with release, the last reference to the raw frame
         layers[name] = frame
         problems.extend(layer_problems)
+        if name == "supplies" and cut_ahead:
+            # The checks below are Python on one core; the cuts the overflow check and the
+            # supply links need are GEOS, made on the other core meanwhile.
+            _validate.cut_ahead(frame, layers["batches"])
     if progress:
         progress("validate")
+    trim_heap()  # the raw frames let go (release): hand their memory back before the checks
     layers, cross = _validate.cross_check(layers)
     problems.extend(cross)
     problems = _place_problems(problems, layers, codes, sources)

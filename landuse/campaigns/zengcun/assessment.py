@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import shapely
 
 from landuse import verdict
-from landuse._arrays import member, positions, reindexed
+from landuse._arrays import member, positions, reindexed, trim_heap
 from landuse._errors import DataIncompleteError, RuleSetError, SchemaError
 from landuse.analysis import approvals, idle, supply
 from landuse.campaigns._base import gate_message
@@ -402,6 +402,7 @@ def assess(
     ledger, supply_problems = supply.batch_ledger(workspace, links, dates, measure=rules.supply.measure,
                                                   sliver_ha=rules.supply.sliver_ha, area_scale=scale)
 
+    trim_heap()  # the links' temporaries: at national size a GiB the heap would keep
     step("tasks")
     results = []
     codes = pd.Index(workspace.counties["county_code"], name="county_code")
@@ -913,5 +914,6 @@ def save_assessment(assessment: Assessment, out_dir: str | os.PathLike, *, overw
         for name in TABLE_FILES:
             # One table at a time: at national size the plain copies of all seven at once
             # cost more than a GiB of the peak.
+            trim_heap()
             write_csv(_TABLES[name.removesuffix(".csv")](assessment), stage / name)
     return [out / name for name in TABLE_FILES]
