@@ -303,11 +303,24 @@ def test_the_overflow_check_does_not_wait_for_cuts_still_being_made(monkeypatch)
     monkeypatch.setattr(_validate, "_kept", ahead)
     # The background chunk is held: the check finds nothing done and cuts the pair itself.
     rows, found = ahead.find(parcels, outlines)
+    assert rows.tolist() == [0]
     assert not found.any()
     inside, parts = _validate.inside_parts(parcels, outlines, keep=True)
     assert not inside[0]
     assert shapely.area(parts[0]) / 10_000 == pytest.approx(0.7)
     assert _validate._kept is ahead  # still being made, for the links
+    # ... and offered to it: the background will not cut the pair again.
+    rows, found = ahead.find(parcels, outlines)
+    assert found.tolist() == [True]
+    assert ahead.parts[0] is parts[0]
+    # The same parcel in another outline (x 0..150) is not that pair: cut anew, 0.2 ha.
+    other = np.array([sq(0, 0, 150)], dtype=object)
+    rows, found = ahead.find(parcels, other)
+    assert rows.tolist() == [-1]
+    assert not found.any()
+    _, elsewhere = _validate.inside_parts(parcels, other, keep=True)
+    assert shapely.area(elsewhere[0]) / 10_000 == pytest.approx(0.2)
+    assert ahead.parts[0] is parts[0]
     gate.set()
     assert ahead.result() is ahead
     rows, found = ahead.find(parcels, outlines)

@@ -336,7 +336,7 @@ class _CutAhead:
         self._lock = threading.Lock()
         self._next = 0
         self._left = len(parcels)
-        self._chunks_done = np.zeros(-(-len(parcels) // _AHEAD_CHUNK), dtype=bool)
+        self._done = np.zeros(len(parcels), dtype=bool)
         self._finished = threading.Event()
         self._indexed = threading.Event()
         self._error: BaseException | None = None
@@ -359,15 +359,17 @@ class _CutAhead:
             return lo, self._next
 
     def _work(self, lo: int, hi: int) -> None:
+        with self._lock:
+            rows = lo + np.flatnonzero(~self._done[lo:hi])  # the overflow check may have cut some
         try:
-            inside, parts = _cut(self.parcels[lo:hi], self.outlines[lo:hi])
-            self.inside[lo:hi], self.parts[lo:hi] = inside, parts
+            inside, parts = _cut(self.parcels[rows], self.outlines[rows])
         except BaseException as err:  # handed to the reader in result()
             self._error = err
             self._finished.set()
             raise
         with self._lock:
-            self._chunks_done[lo // _AHEAD_CHUNK] = True
+            self.inside[rows], self.parts[rows] = inside, parts
+            self._done[rows] = True
             self._left -= hi - lo
             if self._left == 0:
                 self._finished.set()
@@ -383,7 +385,7 @@ class _CutAhead:
             self._finished.set()
 
     def find(self, parcels: np.ndarray, outlines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """As :meth:`_Cuts.find`, among the chunks cut so far (no waiting for the rest)."""
+        """As :meth:`_Cuts.find`, among the pairs cut so far (no waiting for the rest)."""
         self._indexed.wait()
         if self._error is not None:
             raise self._error
@@ -393,10 +395,21 @@ class _CutAhead:
         at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
         found = self._sorted[at] == wanted
         rows = np.where(found, self._order[at], -1)
-        found[found] = _identities(self.outlines[rows[found]]) == _identities(outlines[found])
+        other = _identities(self.outlines[rows[found]]) != _identities(outlines[found])
+        rows[np.flatnonzero(found)[other]] = -1  # the same parcel in another outline
+        found = rows >= 0
         with self._lock:
-            found[found] = self._chunks_done[rows[found] // _AHEAD_CHUNK]
+            found[found] = self._done[rows[found]]
         return rows, found
+
+    def offer(self, rows: np.ndarray, inside: np.ndarray, parts: np.ndarray) -> None:
+        """Take cuts made elsewhere for these rows (-1: none), so they are not made twice."""
+        mine = rows >= 0
+        with self._lock:
+            fresh = mine.copy()
+            fresh[mine] = ~self._done[rows[mine]]
+            self.inside[rows[fresh]], self.parts[rows[fresh]] = inside[fresh], parts[fresh]
+            self._done[rows[fresh]] = True
 
     def result(self) -> _CutAhead:
         """These cuts, once every chunk is done (cutting the untaken ones here)."""
@@ -465,6 +478,7 @@ def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = Fals
     ahead = isinstance(kept, _CutAhead)
     if ahead and not keep:
         kept = kept.result()  # the supply links: every cut is wanted now
+    at = np.full(len(parcels), -1)
     if kept is not None and len(parcels):
         at, found = kept.find(parcels, outlines)
         inside[found] = kept.inside[at[found]]
@@ -474,7 +488,7 @@ def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = Fals
     if len(rows):
         inside[rows], parts[rows] = _cut(parcels[rows], outlines[rows])
     if keep and ahead:
-        pass  # what is being cut ahead holds these pairs too
+        kept.offer(at[rows], inside[rows], parts[rows])  # the background skips these
     elif keep:
         if kept is None:
             _kept = _Cuts.of(parcels, outlines, inside, parts)
