@@ -260,6 +260,32 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         layers["idle"] = idle
 
 
+def _pair_rows(order: np.ndarray, ids: np.ndarray, held: np.ndarray, parcels: np.ndarray,
+               outlines: np.ndarray) -> np.ndarray:
+    """Row of each (parcel, outline) pair among the held parcels (-1 where not held).
+
+    ``order`` sorts the held parcels' identities into ``ids`` (stably: a parcel object
+    in two rows is found at its first); a parcel held under another outline than the
+    one asked for is not that pair. Sorted identities, not a hash index: at national
+    size (3 million pairs) a hash table would cost a hundred MB more at the peak.
+    """
+    wanted = _identities(parcels)
+    if len(ids) == 0:
+        return np.full(len(wanted), -1)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    found = ids[at] == wanted
+    rows = np.where(found, order[at], -1)
+    other = _identities(held[rows[found]]) != _identities(outlines[found])
+    rows[np.flatnonzero(found)[other]] = -1
+    return rows
+
+
+def _sorted_identities(parcels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids = _identities(parcels)
+    order = np.argsort(ids, kind="stable")
+    return order, ids[order]
+
+
 @dataclasses.dataclass(frozen=True)
 class _Cuts:
     """Cuts of parcels to outlines, looked up by the identity of the (parcel, outline) pair.
@@ -272,22 +298,17 @@ class _Cuts:
     outlines: np.ndarray
     inside: np.ndarray
     parts: np.ndarray
-    index: pd.Index
-    outline_ids: np.ndarray
+    order: np.ndarray
+    ids: np.ndarray
 
     @classmethod
     def of(cls, parcels: np.ndarray, outlines: np.ndarray, inside: np.ndarray, parts: np.ndarray) -> _Cuts:
-        ids = _identities(parcels)
-        first = ~pd.Index(ids).duplicated()
-        return cls(parcels[first], outlines[first], inside[first], parts[first], pd.Index(ids[first]),
-                   _identities(outlines[first]))
+        return cls(parcels, outlines, inside, parts, *_sorted_identities(parcels))
 
     def find(self, parcels: np.ndarray, outlines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where each pair is among the kept ones (-1 where not), and whether it is."""
-        at = self.index.get_indexer(_identities(parcels))
-        found = at >= 0
-        found[found] = self.outline_ids[at[found]] == _identities(outlines[found])
-        return at, found
+        rows = _pair_rows(self.order, self.ids, self.outlines, parcels, outlines)
+        return rows, rows >= 0
 
 
 #: The cuts kept for the next :func:`inside_parts`: the last ones it was asked to keep, or
@@ -343,11 +364,7 @@ class _CutAhead:
         threading.Thread(target=self._run, name="landuse-cut-ahead", daemon=True).start()
 
     def _index(self) -> None:
-        # Sorted identities, not a hash index: at national size (3 million pairs) a hash
-        # table would cost a hundred MB more at the peak.
-        ids = _identities(self.parcels)
-        self._order = np.argsort(ids, kind="stable")  # one object in two rows: found at its first
-        self._sorted = ids[self._order]
+        self._order, self._sorted = _sorted_identities(self.parcels)
         self._indexed.set()
 
     def _take(self) -> tuple[int, int] | None:
@@ -389,14 +406,7 @@ class _CutAhead:
         self._indexed.wait()
         if self._error is not None:
             raise self._error
-        wanted = _identities(parcels)
-        if len(self._sorted) == 0:
-            return np.full(len(wanted), -1), np.zeros(len(wanted), dtype=bool)
-        at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
-        found = self._sorted[at] == wanted
-        rows = np.where(found, self._order[at], -1)
-        other = _identities(self.outlines[rows[found]]) != _identities(outlines[found])
-        rows[np.flatnonzero(found)[other]] = -1  # the same parcel in another outline
+        rows = _pair_rows(self._order, self._sorted, self.outlines, parcels, outlines)
         found = rows >= 0
         with self._lock:
             found[found] = self._done[rows[found]]
@@ -433,13 +443,11 @@ def cut_ahead(supplies: pd.DataFrame, batches: pd.DataFrame) -> None:
         return
     geoms = supplies.geometry.to_numpy()
     pos = positions(supplies["batch_id"], batches["batch_id"])
-    drawn = (pos >= 0) & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    outlines = batches.geometry.to_numpy()[pos[drawn]]
-    drawn[drawn] = ~(shapely.is_missing(outlines) | shapely.is_empty(outlines))
-    if not drawn.any():
-        return
-    _kept = _CutAhead(np.asarray(geoms[drawn], dtype=object),
-                      np.asarray(batches.geometry.to_numpy()[pos[drawn]], dtype=object))
+    outlines = batches.geometry.to_numpy()[np.maximum(pos, 0)]
+    drawn = ((pos >= 0) & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+             & ~(shapely.is_missing(outlines) | shapely.is_empty(outlines)))
+    if drawn.any():
+        _kept = _CutAhead(np.asarray(geoms[drawn], dtype=object), np.asarray(outlines[drawn], dtype=object))
 
 
 def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = False
@@ -453,8 +461,8 @@ def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = Fals
     outlines, and :func:`cut_ahead` may have cut them in the background: a call
     takes the pairs it finds among the kept cuts -- the same shapely objects, hence
     the same result -- instead of asking GEOS again. With ``keep`` the cuts stay
-    kept for the next call (this call's added to them); without, the kept cuts are
-    handed over and let go.
+    kept for the next call (one set, the last, or added to those being cut ahead);
+    without, the kept cuts are handed over and let go.
 
     Parameters
     ----------
@@ -490,15 +498,7 @@ def inside_parts(parcels: np.ndarray, outlines: np.ndarray, *, keep: bool = Fals
     if keep and ahead:
         kept.offer(at[rows], inside[rows], parts[rows])  # the background skips these
     elif keep:
-        if kept is None:
-            _kept = _Cuts.of(parcels, outlines, inside, parts)
-        elif len(rows):
-            _kept = _Cuts.of(np.concatenate([kept.parcels, parcels[rows]]),
-                             np.concatenate([kept.outlines, outlines[rows]]),
-                             np.concatenate([kept.inside, inside[rows]]),
-                             np.concatenate([kept.parts, parts[rows]]))
-        else:
-            _kept = kept
+        _kept = _Cuts.of(parcels, outlines, inside, parts)
     elif len(parcels):
         _kept = None
     return inside, parts
