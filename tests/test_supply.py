@@ -357,3 +357,84 @@ def test_a_check_alone_cuts_nothing_ahead(monkeypatch):
     assert _validate._kept is None or not isinstance(_validate._kept, _validate._CutAhead)
     load_workspace(landcover=False)
     assert isinstance(_validate._kept, _validate._CutAhead)
+
+
+_LOAD_AND_END = """
+import threading, time
+from landuse.model import _validate
+_validate._AHEAD_CHUNK = 1
+real, run = _validate._cut, _validate._CutAhead._run
+
+def slow(parcels, outlines):
+    out = real(parcels, outlines)
+    if threading.current_thread().name == "landuse-cut-ahead":
+        time.sleep(0.05)
+        print("chunk", flush=True)
+    return out
+
+def watched(self):
+    run(self)
+    print("ahead ended", int(self._done.sum()), len(self.parcels), flush=True)
+
+_validate._cut, _validate._CutAhead._run = slow, watched
+from landuse import load_workspace
+load_workspace(landcover=False)
+print("main done", flush=True)
+"""
+
+
+def test_a_script_that_loads_a_workspace_and_ends_exits_cleanly():
+    # The cuts made ahead ran in a daemon thread: a script that loaded and ended tore GEOS
+    # down under the chunk in hand and crashed (exit status 139, about one run in two on a
+    # province). The interpreter now waits for that chunk, and no further one starts.
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _LOAD_AND_END], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert "main done" in lines
+    after = lines[lines.index("main done") + 1:]
+    assert after[-1].startswith("ahead ended")
+    assert after.count("chunk") <= 1  # the chunk in hand, if any
+    _, done, total = after[-1].split()[1:]
+    assert 0 < int(done) < int(total)  # stopped early: the sample has more drawn parcels
+
+
+def test_a_newer_load_stops_the_cuts_of_the_one_before(monkeypatch):
+    import threading
+
+    from landuse import load_workspace
+    from landuse.model import _validate
+
+    real = _validate._cut
+    gate = threading.Event()
+    chunks = []
+
+    def held(parcels, outlines):
+        if threading.current_thread().name == "landuse-cut-ahead":
+            assert gate.wait(30)
+            chunks.append(len(parcels))
+        return real(parcels, outlines)
+
+    monkeypatch.setattr(_validate, "_cut", held)
+    monkeypatch.setattr(_validate, "_AHEAD_CHUNK", 1)
+    load_workspace(landcover=False)
+    first = _validate._kept
+    assert isinstance(first, _validate._CutAhead)
+    monkeypatch.setattr(_validate, "_cut", real)
+    ws = load_workspace(landcover=False)
+    assert _validate._kept is not first
+    gate.set()
+    first.thread.join(30)
+    assert not first.thread.is_alive()
+    assert len(chunks) == 1  # the chunk it held, no more
+    assert not first._done.all()
+    # The newer load's cuts are its own, and its links take every one of them.
+    second = _validate._kept
+    assert isinstance(second, _validate._CutAhead)
+    assert second is not first
+    link_supplies(ws.batches, ws.supplies)
+    assert second._done.all()
+    assert _validate._kept is None

@@ -347,7 +347,12 @@ class _CutAhead:
     chunks done so far without waiting (the overflow check, mid-way); whoever
     asks for :meth:`result` cuts the chunks not yet taken itself, then waits for
     the one in hand. The thread stops after its chunk when the program's main
-    thread has ended (a run that never links does not wait for cuts nobody reads).
+    thread has ended (a run that never links does not wait for cuts nobody reads),
+    or when :meth:`stop` is called (a newer load's cuts replace these).
+
+    The thread is not a daemon: at exit the interpreter waits for the chunk in
+    hand (a tenth of a second) instead of tearing GEOS down under it, which
+    crashed a script that loaded a workspace and ended (exit status 139).
     """
 
     def __init__(self, parcels: np.ndarray, outlines: np.ndarray) -> None:
@@ -361,7 +366,9 @@ class _CutAhead:
         self._finished = threading.Event()
         self._indexed = threading.Event()
         self._error: BaseException | None = None
-        threading.Thread(target=self._run, name="landuse-cut-ahead", daemon=True).start()
+        self._stopped = False
+        self.thread = threading.Thread(target=self._run, name="landuse-cut-ahead", daemon=False)
+        self.thread.start()
 
     def _index(self) -> None:
         self._order, self._sorted = _sorted_identities(self.parcels)
@@ -394,12 +401,17 @@ class _CutAhead:
     def _run(self) -> None:
         try:
             self._index()
-            while threading.main_thread().is_alive() and (span := self._take()) is not None:
+            while (threading.main_thread().is_alive() and not self._stopped
+                   and (span := self._take()) is not None):
                 self._work(*span)
         except BaseException as err:
             self._error = err
             self._indexed.set()
             self._finished.set()
+
+    def stop(self) -> None:
+        """Let the thread end after its chunk (:meth:`result` still cuts the rest itself)."""
+        self._stopped = True
 
     def find(self, parcels: np.ndarray, outlines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """As :meth:`_Cuts.find`, among the pairs cut so far (no waiting for the rest)."""
@@ -439,6 +451,9 @@ def cut_ahead(supplies: pd.DataFrame, batches: pd.DataFrame) -> None:
     finds among them: the same shapely objects, hence the same results.
     """
     global _kept
+    if isinstance(_kept, _CutAhead):
+        _kept.stop()  # an earlier load's cuts: this load's links will not read them
+        _kept = None
     if supplies.empty or batches.empty or "batch_id" not in supplies or "batch_id" not in batches:
         return
     geoms = supplies.geometry.to_numpy()
