@@ -74,6 +74,15 @@ def batches_dates_unreadable(tmp: Path) -> Path:
 
 
 @case
+def batches_zone_date_unreadable(tmp: Path) -> Path:
+    """批次: 411702-2011-002, coded 驿城区 (411702) but lying in the functional zone carved
+    from it (驻马店示范区, 411790), has 批准日期 "不详"."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.assign(批准日期=f["批准日期"].where(f["批次编号"] != "411702-2011-002", "不详")))
+    return ws
+
+
+@case
 def batches_old_dates(tmp: Path) -> Path:
     """批次: batch 1 dated 1899-12-31 (the Excel epoch), batch 2 dated 1948-12-31."""
     ws = copy(tmp)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,9 @@ from landuse.cli import cli
 from landuse.io.files import output_set, write_csv
 from landuse.model.workspace import sample_workspace
 from landuse.rules.model import load_ruleset
+
+sys.path.insert(0, str(Path(__file__).parent))
+import damaged as damaged_copies
 
 RULES = load_ruleset("zhumadian-2018")
 AS_OF = "2018-12-31"
@@ -92,6 +96,26 @@ def test_a_batch_dated_2099_is_refused_in_one_message_and_nothing_is_written(run
     assert english.exit_code == 1
     assert "error: data incomplete, no verdict given: approval batches: 1 rows excluded" in english.stderr
     assert "Affected: 411721 西平县" in english.stderr
+
+
+def test_a_row_coded_to_a_county_leaves_its_functional_zone_undetermined_too(run, tmp_path, clean):
+    # 411702-2011-002 is coded 驿城区 (411702) but lies in 驻马店示范区 (411790), the zone carved
+    # from it, where it counts. Its unreadable date kept it out: the zone lost a batch, so the
+    # zone's verdict is as unsure as the county's (it was given with confidence before).
+    ws = damaged_copies.batches_zone_date_unreadable(tmp_path)
+    out = tmp_path / "out"
+    refused = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out))
+    assert refused.exit_code == 1
+    assert "受影响：驿城区（411702）、驻马店示范区（411790）。" in refused.stderr
+    assert not out.exists()
+    result = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out), "--accept-errors")
+    assert result.exit_code == 0, result.output
+    got = counties_csv(out).set_index("county_code")
+    assert sorted(got.index[got["data_complete"] == "false"]) == ["411702", "411790"]
+    assert set(got.loc[["411702", "411790"], "outcome"]) == {"undetermined"}
+    assert (got.loc[["411702", "411790"], "plan_next_ha"] == "").all()
+    others = got.drop(index=["411702", "411790"])
+    assert (others["outcome"] == clean.drop(index=["411702", "411790"])["outcome"]).all()
 
 
 def test_the_late_batch_is_an_error_naming_row_and_field(tmp_path):

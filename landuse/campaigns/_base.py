@@ -151,7 +151,7 @@ class Campaign:
         return ("counties", *self.required, *self.optional)
 
 
-def _affected(excluded: Iterable[Any], counties: pd.DataFrame, codes: pd.Index) -> np.ndarray:
+def affected_units(excluded: Iterable[Any], counties: pd.DataFrame, codes: pd.Index) -> np.ndarray:
     """Which units the excluded rows touch: every unit when one row has no county.
 
     A county's functional zones are touched with it: a row placed in a county by
@@ -222,7 +222,7 @@ def apply_gate(campaign: Campaign, result: CampaignResult, problems: Iterable[An
     layers = set(campaign.layers)
     excluded = [p for p in problems if p.severity == "error" and p.layer in layers]
     table = result.counties.copy()
-    hit = _affected(excluded, counties, table.index)
+    hit = affected_units(excluded, counties, table.index)
     complete = ~hit
     if "data_complete" in table.columns:
         complete &= table["data_complete"].astype("boolean").fillna(False).to_numpy(dtype=bool)

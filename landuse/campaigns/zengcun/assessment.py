@@ -29,7 +29,7 @@ from landuse import verdict
 from landuse._arrays import member, positions, reindexed, trim_heap
 from landuse._errors import DataIncompleteError, RuleSetError, SchemaError
 from landuse.analysis import approvals, idle, supply
-from landuse.campaigns._base import gate_message
+from landuse.campaigns._base import affected_units, gate_message
 from landuse.campaigns.zengcun.linkage import judge_counties
 from landuse.io.files import output_set, write_csv
 from landuse.model.schema import LAYERS, Problem, problems_frame
@@ -470,7 +470,9 @@ def assess(
     stock = _stock(workspace, ledger, ledger_idle, t)
     combined = _combined(results)
     excluded = [p for p in workspace.problems if p.severity == "error" and p.layer in layers]
-    undetermined = _affected(excluded, codes)
+    # A county's functional zones with it: an excluded row placed in the county by its code
+    # may lie in one of them (the zone would lose a row and still give a verdict).
+    undetermined = codes[affected_units(excluded, workspace.counties, codes)]
     counties = judge_counties(results, rules, t, counties=workspace.counties, plan_base=plan_base,
                              stock_ha=stock, combined=combined, reached_now=now_reached,
                              rank_by=_ranking_rate(results, rules, combined),
@@ -558,15 +560,6 @@ def _without_late_dates(workspace: Workspace, last: dt.date, layers: Iterable[st
     if not problems:
         return workspace
     return dataclasses.replace(workspace, **frames, problems=[*workspace.problems, *problems])
-
-
-def _affected(excluded: list[Problem], codes: pd.Index) -> pd.Index:
-    """The counties the excluded rows belong to: every county when one cannot be placed."""
-    if not excluded:
-        return codes[:0]
-    if any(p.county_code is None for p in excluded):
-        return codes
-    return codes[codes.isin({p.county_code for p in excluded})]
 
 
 def _survey_shares(workspace: Workspace, rules: RuleSet, t: dt.date, parts: Callable[[], gpd.GeoSeries]
