@@ -85,6 +85,7 @@ class SupplyLinks:
     overlapping: set[str] = field(default_factory=set)
     _unions: pd.Series | None = field(default=None, repr=False, compare=False)
     _keys: tuple[np.ndarray, pd.Index, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _partial: dict[pd.Timestamp, pd.Series] = field(default_factory=dict, repr=False, compare=False)
 
     def _batch_codes(self) -> tuple[np.ndarray, pd.Index, np.ndarray]:
         """Each piece's batch as a code, the batch ids, and which pieces are in overlapping batches."""
@@ -118,8 +119,9 @@ class SupplyLinks:
             all_count = np.bincount(codes[tangled], minlength=len(uniques))
             now_count = np.bincount(codes[now], minlength=len(uniques))
             complete = (now_count == all_count) & (now_count > 0)
-            partial = self.pieces[now & ~complete[codes]]
-            total = pd.concat([total, reindexed(self._full_unions(), uniques[complete]), _union_areas(partial)])
+            if t not in self._partial:  # the ledger's dates, then the as-of day again (drawn only)
+                self._partial[t] = _union_areas(self.pieces[now & ~complete[codes]])
+            total = pd.concat([total, reindexed(self._full_unions(), uniques[complete]), self._partial[t]])
         tab = self.tabular[self.tabular["supply_date"] <= t]
         if not tab.empty and not drawn_only:
             extra = tab.groupby("batch_id")["piece_ha"].sum()
