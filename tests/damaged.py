@@ -56,6 +56,35 @@ def _idle(ws: Path) -> pd.DataFrame:
     return pd.read_excel(ws / "闲置土地.xlsx", header=None, dtype=object)
 
 
+def _shapefile(ws: Path, stem: str, edit: Callable) -> None:
+    """Rewrite ``stem``.shp (GBK, as the sample's) after ``edit(frame) -> frame``."""
+    path = ws / f"{stem}.shp"
+    frame = edit(pyogrio.read_dataframe(path, encoding="GBK"))
+    for p in ws.glob(f"{stem}.*"):
+        p.unlink()
+    pyogrio.write_dataframe(frame, path, encoding="GBK")
+
+
+def _idle_rows(ws: Path, edit: Callable) -> None:
+    """Rewrite the idle ledger's data rows after ``edit(table) -> table`` (title rows kept)."""
+    raw = _idle(ws)
+    table = raw.iloc[3:].copy()
+    table.columns = raw.iloc[2].tolist()
+    table = edit(table)
+    width = table.shape[1]
+    head = pd.DataFrame(raw.iloc[:2, :width].to_numpy())
+    out = pd.concat([head, pd.DataFrame([list(table.columns)]), pd.DataFrame(table.to_numpy())],
+                    ignore_index=True)
+    out.to_excel(ws / "闲置土地.xlsx", header=False, index=False)
+
+
+def _csv(ws: Path, name: str, edit: Callable) -> None:
+    """Rewrite ``name`` (a ledger CSV of the sample, UTF-8) after ``edit(frame) -> frame``."""
+    path = ws / name
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    edit(frame).to_csv(path, index=False, encoding="utf-8")
+
+
 # --- fields and values ------------------------------------------------------------------------
 @case
 def batches_no_date_field(tmp: Path) -> Path:
@@ -148,6 +177,43 @@ def counties_missing_one(tmp: Path) -> Path:
     for p in ws.glob("县区.*"):
         p.unlink()
     pyogrio.write_dataframe(frame[frame["XZQDM"] != "411721"], path, encoding="GBK")
+    return ws
+
+
+@case
+def batches_county_typo(tmp: Path) -> Path:
+    """批次: 411724-2017-003 (正阳县, lying there) coded 411742, a county that does not exist."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.assign(行政区代码=f["行政区代码"].mask(f["批次编号"] == "411724-2017-003", "411742")))
+    return ws
+
+
+@case
+def supplies_county_typo(tmp: Path) -> Path:
+    """供地: 4117232018B00000002 (平舆县, lying there) coded 411732, a county that does not exist."""
+    ws = copy(tmp)
+    _shapefile(ws, "供地", lambda f: f.assign(XZQDM=f["XZQDM"].mask(f["DZJGH"] == "4117232018B00000002", "411732")))
+    return ws
+
+
+@case
+def idle_county_typo(tmp: Path) -> Path:
+    """闲置土地: the third row's 行政区代码 typed 411072 (no such county; the ledger has no geometry)."""
+    ws = copy(tmp)
+
+    def edit(t: pd.DataFrame) -> pd.DataFrame:
+        t.loc[t.index[2], "行政区代码"] = "411072"
+        return t
+
+    _idle_rows(ws, edit)
+    return ws
+
+
+@case
+def counties_code_typo(tmp: Path) -> Path:
+    """县区: 正阳县's code typed 411742 in the counties layer; its features keep 411724."""
+    ws = copy(tmp)
+    _shapefile(ws, "县区", lambda f: f.assign(XZQDM=f["XZQDM"].replace("411724", "411742")))
     return ws
 
 

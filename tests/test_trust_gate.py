@@ -418,3 +418,32 @@ def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_path)
         ".landuse-staging-otherhost-1-abc", f".landuse-staging-{landuse.io.files._host()}-{os.getppid()}-abc",
         "a.txt"])
     assert (tmp_path / "a.txt").read_text() == "whole"
+
+
+# --- rows of a county no unit has: the gate, not a confident verdict ----------------------------
+@pytest.mark.parametrize(("case", "affected", "marked"), [
+    # The row lies in 正阳县 / 平舆县: that county is the one that lost it (the verdict flipped
+    # from penalty to award, and from award to penalty, with exit 0 before).
+    ("batches_county_typo", "受影响：正阳县（411724）。", ["411724"]),
+    ("supplies_county_typo", "受影响：平舆县（411723）。", ["411723"]),
+    # The idle ledger has no geometry: the row may be any county's.
+    ("idle_county_typo", "受影响：全部 11 个县区。", None),
+    # The counties layer itself wrong: 正阳县's rows belong to no unit, a stray unit 411742 has none.
+    ("counties_code_typo", "受影响：全部 11 个县区。", None),
+    ("counties_missing_one", "受影响：全部 10 个县区。", None),
+])
+def test_a_row_of_a_county_no_unit_has_stops_the_verdicts(run, tmp_path, clean, case, affected, marked):
+    ws = damaged_copies.CASES[case](tmp_path)
+    out = tmp_path / "out"
+    refused = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out))
+    assert refused.exit_code == 1
+    assert affected in refused.stderr
+    assert not out.exists()
+    result = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out), "--accept-errors")
+    assert result.exit_code == 0, result.output
+    got = counties_csv(out).set_index("county_code")
+    undetermined = sorted(got.index[got["data_complete"] == "false"])
+    assert undetermined == (marked if marked is not None else sorted(got.index))
+    assert set(got.loc[undetermined, "outcome"]) == {"undetermined"}
+    if marked is not None:  # the other counties keep their clean verdicts
+        assert (got.drop(index=marked)["outcome"] == clean.drop(index=marked)["outcome"]).all()

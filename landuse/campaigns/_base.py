@@ -152,7 +152,8 @@ class Campaign:
 
 
 def affected_units(excluded: Iterable[Any], counties: pd.DataFrame, codes: pd.Index) -> np.ndarray:
-    """Which units the excluded rows touch: every unit when one row has no county.
+    """Which units the excluded rows touch: every unit when one row has no county, or one
+    that is not a unit's.
 
     A county's functional zones are touched with it: a row placed in a county by
     its code may lie in one of the county's zones.
@@ -160,9 +161,11 @@ def affected_units(excluded: Iterable[Any], counties: pd.DataFrame, codes: pd.In
     excluded = list(excluded)
     if not excluded:
         return np.zeros(len(codes), dtype=bool)
-    if any(p.county_code is None for p in excluded):
+    hit = {str(p.county_code) for p in excluded if p.county_code is not None}
+    # A row of a county no unit has (a code typed wrong, a county missing from the counties
+    # layer) is one nobody can place: it may belong to any unit.
+    if any(p.county_code is None for p in excluded) or not hit <= set(codes.astype(str)):
         return np.ones(len(codes), dtype=bool)
-    hit = {str(p.county_code) for p in excluded}
     if "parent_code" in counties.columns:
         parent = counties.set_index(counties["county_code"].astype("string"))["parent_code"].astype("string")
         hit |= {str(c) for c, up in parent.dropna().items() if up in hit}

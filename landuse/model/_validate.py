@@ -175,7 +175,10 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                                "或更正代码",
                                f"county_code {filled[i]} is not in the counties layer; the row is left out "
                                "(add the county to the counties layer, or correct the code)")
-            problems.append(dataclasses.replace(problem, county_code=str(filled[i])))
+            # The county the row is lost to is the one it lies in (its code is a typing error);
+            # placed nowhere, its code (no unit's: the gate then marks every unit).
+            where = filled[i] if pd.isna(located[i]) else located[i]
+            problems.append(dataclasses.replace(problem, county_code=str(where)))
         lost = filled.isna() | unknown
         for i in frame.index[lost & ~unknown]:
             problems.append(_problem(layer, frame, i, "county_code", "error",
