@@ -78,11 +78,11 @@ def _idle_rows(ws: Path, edit: Callable) -> None:
     out.to_excel(ws / "闲置土地.xlsx", header=False, index=False)
 
 
-def _csv(ws: Path, name: str, edit: Callable) -> None:
-    """Rewrite ``name`` (a ledger CSV of the sample, UTF-8) after ``edit(frame) -> frame``."""
+def _csv(ws: Path, name: str, edit: Callable, encoding: str = "utf-8-sig") -> None:
+    """Rewrite ``name`` (a ledger CSV of the sample) after ``edit(frame) -> frame``, in its encoding."""
     path = ws / name
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    edit(frame).to_csv(path, index=False, encoding="utf-8")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+    edit(frame).to_csv(path, index=False, encoding=encoding)
 
 
 # --- fields and values ------------------------------------------------------------------------
@@ -214,6 +214,33 @@ def counties_code_typo(tmp: Path) -> Path:
     """县区: 正阳县's code typed 411742 in the counties layer; its features keep 411724."""
     ws = copy(tmp)
     _shapefile(ws, "县区", lambda f: f.assign(XZQDM=f["XZQDM"].replace("411724", "411742")))
+    return ws
+
+
+@case
+def idle_area_decimal_comma(tmp: Path) -> Path:
+    """闲置土地: XZ411721-2017-003's 闲置面积(亩) typed "38,40" (38.40 with a decimal comma)."""
+    ws = copy(tmp)
+
+    def edit(t: pd.DataFrame) -> pd.DataFrame:
+        t.loc[t["闲置编号"] == "XZ411721-2017-003", "闲置面积(亩)"] = "38,40"
+        return t
+
+    _idle_rows(ws, edit)
+    return ws
+
+
+@case
+def quotas_decimal_comma(tmp: Path) -> Path:
+    """计划指标.csv (GBK): 411724's 2019 plan typed "113,19"; another county's "1,131.90" (grouped)."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[(f["行政区代码"] == "411724") & (f["年度"] == "2019"), "因素法计划指标"] = "113,19"
+        f.loc[(f["行政区代码"] == "411721") & (f["年度"] == "2019"), "因素法计划指标"] = "1,131.90"
+        return f
+
+    _csv(ws, "计划指标.csv", edit, encoding="gbk")
     return ws
 
 

@@ -356,3 +356,22 @@ def test_every_damaged_copy_is_accounted_for(tmp_path):
             continue
         ws = load_workspace(make(tmp_path / name))
         accounted(ws)
+
+
+# --- numbers with commas ------------------------------------------------------------------------------
+def test_a_decimal_comma_is_no_number_and_a_grouped_one_is_read(tmp_path):
+    # "38,40" was read as 3 840 亩 (every comma stripped), flipping 西平县 to a penalty with exit 0.
+    ws = load_workspace(damaged.idle_area_decimal_comma(tmp_path / "idle"))
+    bad = [p for p in problems(ws, "idle") if p.feature_id == "XZ411721-2017-003"]
+    assert {(p.severity, p.field) for p in bad} == {("warning", "area_ha"), ("error", "area_ha")}
+    assert any("“38,40” 不是数字" in p.message for p in bad)
+    assert "XZ411721-2017-003" not in set(ws.idle["idle_id"])
+    accounted(ws)
+    ws = load_workspace(damaged.quotas_decimal_comma(tmp_path / "quotas"))
+    (p,) = problems(ws, "quotas", "error")
+    assert (p.field, p.county_code) == ("plan_base_ha", "411724")
+    assert "“113,19” 不是数字" in p.message
+    plan = ws.quotas.set_index(["county_code", "year"])["plan_base_ha"]
+    assert plan[("411721", 2019)] == pytest.approx(1131.90)
+    assert ("411724", 2019) not in plan.index
+    accounted(ws)

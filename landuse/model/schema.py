@@ -776,10 +776,19 @@ def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd
 def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return pd.to_numeric(values, errors="coerce").astype("float64"), pd.Series(False, index=values.index)
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    text = values.astype("string").str.strip().str.replace("，", ",", regex=False)
     text = text.where(text != "")
-    out = pd.to_numeric(text, errors="coerce").astype("float64")
+    # A comma is read only as a thousands separator (1,234.5); "38,40" may be 38.40 or 3840,
+    # so it is no number (the row's error says so) rather than a guess.
+    grouped = text.str.fullmatch(_GROUPED).fillna(False)
+    text = text.mask(grouped, text.str.replace(",", "", regex=False))
+    out = pd.to_numeric(text.where(~text.str.contains(",", regex=False).fillna(False)), errors="coerce")
+    out = out.astype("float64")
     return out, text.notna() & out.isna()
+
+
+#: A number with its thousands grouped by commas: 1,234 or -12,345,678.9.
+_GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
 
 
 def _text(values: pd.Series) -> pd.Series:
