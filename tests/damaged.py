@@ -244,6 +244,50 @@ def quotas_decimal_comma(tmp: Path) -> Path:
     return ws
 
 
+@case
+def idle_disposal_field_renamed(tmp: Path) -> Path:
+    """闲置土地: the field 处置方式 renamed 处置情况 (not an alias): every dated disposal lacks its method."""
+    ws = copy(tmp)
+    _idle_rows(ws, lambda t: t.rename(columns={"处置方式": "处置情况"}))
+    return ws
+
+
+@case
+def counties_zone_without_parent(tmp: Path) -> Path:
+    """县区: 驻马店示范区 (功能区 411790) with its 所属县区代码 (SSXZQDM) emptied."""
+    ws = copy(tmp)
+    _shapefile(ws, "县区", lambda f: f.assign(SSXZQDM=f["SSXZQDM"].mask(f["XZQDM"] == "411790", None)))
+    return ws
+
+
+@case
+def supplies_away_from_their_batch(tmp: Path) -> Path:
+    """供地: 4117232018B00000002 naming 411723-2017-003, a batch of its county 平舆县 it lies far from;
+    and 4117212013B00000006 (no batch id) without its outline."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[f["DZJGH"] == "4117232018B00000002", "PCBH"] = "411723-2017-003"
+        f.loc[f["DZJGH"] == "4117212013B00000006", "geometry"] = None
+        return f
+
+    _shapefile(ws, "供地", edit)
+    return ws
+
+
+@case
+def revocations_batch_typo(tmp: Path) -> Path:
+    """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[f.index[4], "批次编号"] = "411728-2011-010"
+        return f
+
+    _csv(ws, "失效撤回核减.csv", edit)
+    return ws
+
+
 # --- CRS ----------------------------------------------------------------------------------------
 @case
 def supplies_no_prj(tmp: Path) -> Path:

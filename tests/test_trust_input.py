@@ -375,3 +375,47 @@ def test_a_decimal_comma_is_no_number_and_a_grouped_one_is_read(tmp_path):
     assert plan[("411721", 2019)] == pytest.approx(1131.90)
     assert ("411724", 2019) not in plan.index
     accounted(ws)
+
+
+# --- a disposal half filled or unreadable ---------------------------------------------------------------
+def test_a_missing_disposal_field_leaves_every_dated_disposal_out(tmp_path, clean):
+    ws = load_workspace(damaged.idle_disposal_field_renamed(tmp_path))
+    found = problems(ws, "idle", "error")
+    dated = clean.idle["disposal_date"].notna()
+    assert sorted(p.feature_id for p in found) == sorted(clean.idle.loc[dated, "idle_id"])
+    assert {p.field for p in found} == {"disposal"}
+    assert all("有处置日期但没有处置方式" in p.message for p in found)
+    assert len(ws.idle) == (~dated).sum()
+    accounted(ws)
+
+
+# --- rows that counted nowhere, silently ---------------------------------------------------------------
+def test_a_zone_without_its_parent_is_an_error_of_the_layer(tmp_path):
+    # 411790 without its parent was judged as a county of its own (an award on no task) and
+    # 驿城区's rates moved, with no problem at all.
+    ws = load_workspace(damaged.counties_zone_without_parent(tmp_path))
+    (p,) = problems(ws, "counties", "error")
+    assert (p.feature_id, p.field, p.county_code, p.row) == (None, "parent_code", None, 11)
+    assert p.message.startswith("功能区 411790（驻马店示范区）：功能区没有所属县区代码")
+    accounted(ws)
+
+
+def test_a_parcel_away_from_its_batch_and_one_linked_to_none_are_errors(tmp_path, clean):
+    ws = load_workspace(damaged.supplies_away_from_their_batch(tmp_path))
+    found = sorted((p.feature_id, p.field, p.county_code) for p in problems(ws, "supplies", "error"))
+    assert found == [("4117212013B00000006", "batch_id", "411721"), ("4117232018B00000002", "batch_id", "411723")]
+    away = next(p for p in problems(ws, "supplies", "error") if p.feature_id == "4117232018B00000002")
+    assert "所填批次 411723-2017-003 的图形相距甚远" in away.message
+    assert len(ws.supplies) == len(clean.supplies) - 2
+    accounted(ws)
+
+
+def test_a_revocation_of_no_batch_is_an_error(tmp_path, clean):
+    # It counted for no batch, with a warning: 汝南县's batch kept an area it had lost, and
+    # 遂平县 (411728) went from an award to a penalty with exit 0.
+    ws = load_workspace(damaged.revocations_batch_typo(tmp_path))
+    (p,) = problems(ws, "revocations", "error")
+    assert (p.field, p.row) == ("batch_id", 6)
+    assert "411728-2011-010 在批次图层中不存在" in p.message
+    assert len(ws.revocations) == len(clean.revocations) - 1
+    accounted(ws)

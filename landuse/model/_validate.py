@@ -27,7 +27,7 @@ from landuse._arrays import (
     take_away,
     threads,
 )
-from landuse.model.schema import LAYERS, Problem, _feature_id
+from landuse.model.schema import DISPOSAL_METHODS, LAYERS, Problem, _feature_id
 
 #: A batch whose linked supply and revocation areas exceed its approved area by more
 #: than this share is reported (attribute areas may overlap, hence the margin).
@@ -40,6 +40,11 @@ def _problem(layer: str, frame: pd.DataFrame, i: object, fld: str | None, severi
     row = frame.at[i, "source_row"]
     fid = _feature_id(frame.at[i, spec.id_field], row) if spec.id_field else f"#{row}"
     return Problem(layer, fid, fld, severity, zh, en, int(row))  # type: ignore[arg-type]
+
+
+def _code(value: object) -> str | None:
+    """A county code as a problem carries it (None when missing)."""
+    return None if pd.isna(value) else str(value)
 
 
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -131,6 +136,29 @@ def _into_zone(code: pd.Series, zone: pd.Series, parents: pd.Series) -> pd.Serie
 
 def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     counties = layers["counties"]
+    if "unit_kind" in counties and "parent_code" in counties:
+        # A functional zone is carved from a county: without it, the zone's features would be
+        # counted for whichever outline comes first, and the zone judged as a county.
+        orphan = ((counties["unit_kind"] == "功能区").fillna(False) & counties["parent_code"].isna()).to_numpy()
+        known = set(counties["county_code"].dropna())
+        stray = ((counties["unit_kind"] == "功能区").fillna(False) & counties["parent_code"].notna()
+                 & ~member(counties["parent_code"], known)).to_numpy()
+        for i in counties.index[orphan | stray]:
+            parent = counties.at[i, "parent_code"]
+            zh = ("功能区没有所属县区代码" if orphan[counties.index.get_loc(i)]
+                  else f"功能区的所属县区代码 {parent} 不在县区图层中")
+            en = ("the functional zone has no parent county code" if orphan[counties.index.get_loc(i)]
+                  else f"the functional zone's parent county code {parent} is not in the counties layer")
+            # Of the whole layer (no feature): any unit may have features counted wrongly.
+            name = counties.at[i, "county_name"] if "county_name" in counties else None
+            zone = f"{counties.at[i, 'county_code']}" + (f"（{name}）" if pd.notna(name) else "")
+            problems.append(Problem(
+                "counties", None, "parent_code", "error",
+                f"功能区 {zone}：{zh}，无法确定哪些要素计入该功能区、哪些计入县区；"
+                "请补上所属县区代码（所属县区代码/SSXZQDM）",
+                f"functional zone {zone}: {en}; which features count for the zone and which for the "
+                "county cannot be told (add the parent county code: parent_code / SSXZQDM)",
+                int(counties.at[i, "source_row"])))
     known = set(counties["county_code"].dropna())
     batch_county = layers["batches"].set_index("batch_id")["county_code"]
     parents = _zone_parents(counties)
@@ -215,6 +243,36 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 f"batch_id {supplies.at[i, 'batch_id']} matches no batch; the parcel counts towards no "
                 "batch's supplied area (correct the batch id)",
             ))
+        # A parcel drawn wholly away from the batch it names adds nothing to it: its batch id
+        # or its outline is wrong, and the batch's county loses a supply either way. Boxes
+        # apart are surely apart; a parcel whose box touches its batch's is left to the cut.
+        geoms = supplies.geometry.to_numpy()
+        pos = positions(supplies["batch_id"], batches.index)
+        drawn = named.to_numpy() & (pos >= 0) & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        outlines = np.full(len(supplies), None, dtype=object)
+        outlines[pos >= 0] = batches.geometry.to_numpy()[pos[pos >= 0]]
+        drawn &= ~(shapely.is_missing(outlines) | shapely.is_empty(outlines))
+        away = np.zeros(len(supplies), dtype=bool)
+        if drawn.any():
+            a, b = shapely.bounds(geoms[drawn]), shapely.bounds(outlines[drawn])
+            away[drawn] = ((a[:, 0] > b[:, 2]) | (a[:, 2] < b[:, 0]) | (a[:, 1] > b[:, 3]) | (a[:, 3] < b[:, 1]))
+        for i in supplies.index[away]:
+            problems.append(dataclasses.replace(_problem(
+                "supplies", supplies, i, "batch_id", "error",
+                f"供地图形与所填批次 {supplies.at[i, 'batch_id']} 的图形相距甚远、毫不相交：批次编号或图形有误，"
+                "该宗供地未参与计算（请更正）",
+                f"the parcel lies wholly away from the batch it names ({supplies.at[i, 'batch_id']}): the "
+                "batch id or the outline is wrong; the parcel is left out (correct it)",
+            ), county_code=_code(supplies.at[i, "county_code"])))
+        # Neither drawn nor naming a batch: it can be linked to none.
+        lost = ~named.to_numpy() & (shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        for i in supplies.index[lost]:
+            problems.append(dataclasses.replace(_problem(
+                "supplies", supplies, i, "batch_id", "error",
+                "既没有批次编号也没有图形，无法确定属于哪个批次，该宗供地未参与计算（请补上批次编号或图形）",
+                "neither a batch id nor an outline: the parcel can be linked to no batch and is left "
+                "out (add the batch id or the outline)",
+            ), county_code=_code(supplies.at[i, "county_code"])))
         approval = _lookup(supplies["batch_id"], batches["approval_date"])
         early = named & ~unknown & (supplies["supply_date"] < approval)
         for i in supplies.index[early]:
@@ -226,15 +284,19 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             ))
         # The id is kept as written: the parcel names a batch, just not one that exists, so
         # it is neither linked by id nor by location (DESIGN "Definitions").
-        layers["supplies"] = supplies
+        layers["supplies"] = supplies[~(away | lost)].reset_index(drop=True)
     revocations = layers["revocations"]
     if not revocations.empty:
+        # A revocation is of a batch under assessment: one that names none is a typing error,
+        # and the batch it is of keeps an area it should have lost.
         unknown = ~member(revocations["batch_id"], batches.index)
         for i in revocations.index[unknown]:
-            problems.append(_problem("revocations", revocations, i, "batch_id", "warning",
-                                     f"批次编号 {revocations.at[i, 'batch_id']} 在批次图层中不存在，该记录不计入任何批次",
-                                     f"batch_id {revocations.at[i, 'batch_id']} matches no batch; "
-                                     "the row counts for no batch"))
+            problems.append(_problem("revocations", revocations, i, "batch_id", "error",
+                                     f"批次编号 {revocations.at[i, 'batch_id']} 在批次图层中不存在，该记录未参与计算"
+                                     "（请更正批次编号）",
+                                     f"batch_id {revocations.at[i, 'batch_id']} matches no batch; the row is "
+                                     "left out (correct the batch id)"))
+        layers["revocations"] = revocations[~unknown].reset_index(drop=True)
     idle = layers["idle"]
     if not idle.empty:
         linked = idle["parcel_id"].notna()
@@ -250,16 +312,27 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             if borrow.any():
                 idle.loc[borrow, "geometry"] = reindexed(parcels.geometry, idle.loc[borrow, "parcel_id"]).to_numpy()
                 idle.loc[borrow, "geom_ha"] = idle.loc[borrow, "geometry"].area / 10_000
-        odd = idle["disposal"].notna() & idle["disposal_date"].isna()
-        for i in idle.index[odd]:
-            problems.append(_problem("idle", idle, i, "disposal_date", "warning",
-                                     "有处置方式但没有处置日期，不计为已处置",
-                                     "a disposal without a disposal_date; not counted as disposed"))
-        odd = idle["disposal"].isna() & idle["disposal_date"].notna()
-        for i in idle.index[odd]:
-            problems.append(_problem("idle", idle, i, "disposal", "warning",
-                                     "有处置日期但没有处置方式，不计为已处置",
-                                     "a disposal_date without a disposal method; not counted as disposed"))
+        # Whether a parcel was disposed of by the day of a task decides the idle disposal rate:
+        # a disposal half filled (a method without its date, a date without its method: "empty
+        # while undisposed") is not guessed. A method the rule set does not count is counted
+        # as undisposed by definition (the assessment names it).
+        method = idle["disposal"]
+        dated = idle["disposal_date"].notna()
+        undated = (method.notna() & ~dated).to_numpy()
+        bare = (dated & method.isna()).to_numpy()
+        methods = "、".join(DISPOSAL_METHODS)
+        for i in idle.index[undated]:
+            problems.append(_problem("idle", idle, i, "disposal_date", "error",
+                                     "有处置方式但没有处置日期，无法判断何时处置，该行未参与计算；请补上处置日期",
+                                     "a disposal method without a disposal_date: when it was disposed of "
+                                     "cannot be told; the row is left out (add the date)"))
+        for i in idle.index[bare]:
+            problems.append(_problem("idle", idle, i, "disposal", "error",
+                                     f"有处置日期但没有处置方式，无法判断是否计为已处置，该行未参与计算；"
+                                     f"请填写处置方式（{methods}）",
+                                     "a disposal_date without a disposal method: whether it counts as "
+                                     "disposed cannot be told; the row is left out (fill in the method)"))
+        idle = idle[~(undated | bare)].reset_index(drop=True)
         layers["idle"] = idle
 
 
