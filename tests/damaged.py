@@ -288,6 +288,21 @@ def revocations_batch_typo(tmp: Path) -> Path:
     return ws
 
 
+@case
+def areas_unit_slips(tmp: Path) -> Path:
+    """批次: 411702-2013-005's 批准面积 15.215 公顷 typed in 亩 (228.225); 闲置土地: XZ411721-2017-003's
+    闲置面积(亩) typed in 平方米 (25600 for 38.4 亩)."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.assign(批准面积=f["批准面积"].mask(f["批次编号"] == "411702-2013-005", 228.225)))
+
+    def edit(t: pd.DataFrame) -> pd.DataFrame:
+        t.loc[t["闲置编号"] == "XZ411721-2017-003", "闲置面积(亩)"] = 25600
+        return t
+
+    _idle_rows(ws, edit)
+    return ws
+
+
 # --- CRS ----------------------------------------------------------------------------------------
 @case
 def supplies_no_prj(tmp: Path) -> Path:

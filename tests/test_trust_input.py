@@ -419,3 +419,17 @@ def test_a_revocation_of_no_batch_is_an_error(tmp_path, clean):
     assert "411728-2011-010 在批次图层中不存在" in p.message
     assert len(ws.revocations) == len(clean.revocations) - 1
     accounted(ws)
+
+
+def test_an_area_ten_times_off_is_an_error_not_a_warning(tmp_path, clean):
+    # 亩 typed as 公顷 was a warning ("相差 1400%"): 驿城区 lost its award and rank 1 with exit 0.
+    ws = load_workspace(damaged.areas_unit_slips(tmp_path))
+    (b,) = problems(ws, "batches", "error")
+    assert (b.feature_id, b.field, b.county_code) == ("411702-2013-005", "approved_ha", "411702")
+    assert "是图形面积 15.2150 公顷的 15 倍" in b.message
+    assert "411702-2013-005" not in set(ws.batches["batch_id"])
+    (i,) = problems(ws, "idle", "error")
+    assert (i.feature_id, i.field, i.county_code) == ("XZ411721-2017-003", "area_ha", "411721")
+    assert "闲置面积 1706.6667 公顷远大于其所在宗地（4117212013B00000004）的面积 3.7348 公顷" in i.message
+    assert len(ws.idle) == len(clean.idle) - 1
+    accounted(ws)

@@ -27,7 +27,7 @@ from landuse._arrays import (
     take_away,
     threads,
 )
-from landuse.model.schema import DISPOSAL_METHODS, LAYERS, Problem, _feature_id
+from landuse.model.schema import AREA_SLIP, DISPOSAL_METHODS, LAYERS, Problem, _feature_id
 
 #: A batch whose linked supply and revocation areas exceed its approved area by more
 #: than this share is reported (attribute areas may overlap, hence the margin).
@@ -306,12 +306,29 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             problems.append(_problem("idle", idle, i, "parcel_id", "warning",
                                      f"电子监管号 {idle.at[i, 'parcel_id']} 在供地图层中不存在",
                                      f"parcel_id {idle.at[i, 'parcel_id']} matches no supply parcel"))
+        excess = np.zeros(len(idle), dtype=bool)
         if parcels is not None:
             # An idle ledger without geometry takes its parcel's, for maps and zonal statistics.
             borrow = idle.geometry.isna() & linked & ~unknown
             if borrow.any():
                 idle.loc[borrow, "geometry"] = reindexed(parcels.geometry, idle.loc[borrow, "parcel_id"]).to_numpy()
                 idle.loc[borrow, "geom_ha"] = idle.loc[borrow, "geometry"].area / 10_000
+            # The idle land is (part of) its parcel: ten times the parcel, by its attribute or its
+            # outline, is a slip (亩 typed as 公顷 is 15 times), not a measurement.
+            attribute = reindexed(parcels["area_ha"], idle["parcel_id"]).to_numpy(dtype=float, na_value=np.nan)
+            drawn = reindexed(parcels.geometry.area, idle["parcel_id"]).to_numpy(dtype=float, na_value=np.nan)
+            parcel_ha = np.fmax(attribute, drawn / 10_000)
+            excess = (linked & ~unknown).to_numpy() & (idle["area_ha"].to_numpy(dtype=float)
+                                                       >= parcel_ha * AREA_SLIP)
+        for i in idle.index[excess]:
+            problems.append(_problem(
+                "idle", idle, i, "area_ha", "error",
+                f"闲置面积 {idle.at[i, 'area_ha']:.4f} 公顷远大于其所在宗地（{idle.at[i, 'parcel_id']}）的面积 "
+                f"{parcel_ha[idle.index.get_loc(i)]:.4f} 公顷，疑为单位或数字录入错误，该行未参与计算；请核对后更正",
+                f"idle area {idle.at[i, 'area_ha']:.4f} ha is far more than its parcel's "
+                f"({idle.at[i, 'parcel_id']}), {parcel_ha[idle.index.get_loc(i)]:.4f} ha: a unit or a digit "
+                "was probably typed wrong; the row is left out",
+            ))
         # Whether a parcel was disposed of by the day of a task decides the idle disposal rate:
         # a disposal half filled (a method without its date, a date without its method: "empty
         # while undisposed") is not guessed. A method the rule set does not count is counted
@@ -332,7 +349,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                                      f"请填写处置方式（{methods}）",
                                      "a disposal_date without a disposal method: whether it counts as "
                                      "disposed cannot be told; the row is left out (fill in the method)"))
-        idle = idle[~(undated | bare)].reset_index(drop=True)
+        idle = idle[~(undated | bare | excess)].reset_index(drop=True)
         layers["idle"] = idle
 
 

@@ -799,6 +799,11 @@ def _text(values: pd.Series) -> pd.Series:
     return text.where(text != "")
 
 
+#: Relative difference between an attribute area and its geometry's area that is reported.
+AREA_TOLERANCE = 0.05
+#: Attribute and geometry areas this many times apart are a slip (an error), not a discrepancy.
+AREA_SLIP = 10.0
+
 #: No date in a land ledger is earlier (the People's Republic's land records begin in 1949);
 #: an earlier one is a slip, most often Excel's zero date 1899-12-30/31.
 EARLIEST_DATE = pd.Timestamp("1949-01-01")

@@ -32,6 +32,8 @@ from landuse.io.files import LandCover, RawLayer, discover, extract, open_landco
 from landuse.model import _validate
 from landuse.model.crs import measuring_crs
 from landuse.model.schema import (
+    AREA_SLIP,
+    AREA_TOLERANCE,
     CORE_LAYERS,
     LAYERS,
     Problem,
@@ -54,8 +56,6 @@ __all__ = [
     "workspace_from_postgis",
 ]
 
-#: Relative difference between an attribute area and its geometry's area that is reported.
-AREA_TOLERANCE = 0.05
 #: The layers every workspace has as attributes; other (campaign) layers live in ``Workspace.layers``.
 _REQUIRED = tuple(name for name, spec in LAYERS.items() if spec.required)
 
@@ -944,7 +944,21 @@ def _reconcile_areas(out: gpd.GeoDataFrame, raw: RawLayer, rows: pd.Series) -> t
     errors |= neither
     both = attr.notna() & geom.notna() & (geom > 0)
     diff = (attr - geom).abs() / geom
-    differ = both & (diff > AREA_TOLERANCE)
+    # Ten times or more apart: a unit slipped (亩 typed as 公顷 is 15 times, m² 10 000 times) or
+    # a digit; which of the two is right cannot be told, and the rates rest on the attribute.
+    ratio = np.maximum(attr / geom, geom / attr)
+    slipped = both & (ratio >= AREA_SLIP)
+    for i in out.index[slipped]:
+        problems.append(_row_problem(
+            raw, out, rows, i, area_field, "error",
+            f"属性面积 {attr[i]:.4f} 公顷是图形面积 {geom[i]:.4f} 公顷的 {attr[i] / geom[i]:.4g} 倍，疑为单位"
+            "（亩、公顷、平方米）或数字录入错误，该行未参与计算；请核对后更正",
+            f"attribute area {attr[i]:.4f} ha is {attr[i] / geom[i]:.4g} times the geometry area "
+            f"{geom[i]:.4f} ha: a unit (mu, ha, m²) or a digit was probably typed wrong; the row is "
+            "left out (check and correct it)",
+        ))
+    errors |= slipped
+    differ = both & (diff > AREA_TOLERANCE) & ~slipped
     for i in out.index[differ]:
         problems.append(_row_problem(
             raw, out, rows, i, area_field, "warning",
