@@ -122,7 +122,9 @@ def test_county_areas(make_workspace, layers):
     layers["supplies"][1]["county_code"] = "411799"  # a code no county has: an error, left out
     ws = load_workspace(make_workspace(layers))
     (unknown,) = [p for p in ws.problems if p.layer == "supplies" and p.severity == "error"]
-    assert (unknown.severity, unknown.row, unknown.county_code) == ("error", 2, "411799")
+    # The problem is of the county the parcel lies in (411702): that county lost the row.
+    assert (unknown.severity, unknown.row, unknown.county_code) == ("error", 2, "411702")
+    assert "行政区代码 411799 不在县区图层中" in unknown.message
     table = county_areas(ws)
     assert table["county_code"].tolist() == ["411702", "411721"]
     assert table["batches"].tolist() == [1, 1]

@@ -360,8 +360,13 @@ def test_a_check_alone_cuts_nothing_ahead(monkeypatch):
 
 
 _LOAD_AND_END = """
-import threading, time
+import sys, threading, time
 from landuse.model import _validate
+
+def say(line):  # one write a line: print() writes the text and the newline apart, and the
+    sys.stdout.write(line + "\\n")  # two threads' lines interleaved
+    sys.stdout.flush()
+
 _validate._AHEAD_CHUNK = 1
 real, run = _validate._cut, _validate._CutAhead._run
 
@@ -369,17 +374,17 @@ def slow(parcels, outlines):
     out = real(parcels, outlines)
     if threading.current_thread().name == "landuse-cut-ahead":
         time.sleep(0.05)
-        print("chunk", flush=True)
+        say("chunk")
     return out
 
 def watched(self):
     run(self)
-    print("ahead ended", int(self._done.sum()), len(self.parcels), flush=True)
+    say(f"ahead ended {int(self._done.sum())} {len(self.parcels)}")
 
 _validate._cut, _validate._CutAhead._run = slow, watched
 from landuse import load_workspace
 load_workspace(landcover=False)
-print("main done", flush=True)
+say("main done")
 """
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -223,7 +224,7 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             every_supply = frame[frame["parcel_id"].notna()]
 
 
-def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+def _links(layers: dict[str, pd.DataFrame], problems: list[Problem], known: Sequence[Problem]) -> None:
     batches = layers["batches"].set_index("batch_id")
     supplies = layers["supplies"]
     if not supplies.empty:
@@ -289,7 +290,16 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     if not revocations.empty:
         # A revocation is of a batch under assessment: one that names none is a typing error,
         # and the batch it is of keeps an area it should have lost.
-        unknown = ~member(revocations["batch_id"], batches.index)
+        # (A batch left out by an error of its own is named by that error: its revocation counts
+        # nowhere, which that error already says.)
+        left_out = {p.feature_id for p in known if p.layer == "batches" and p.severity == "error"}
+        of_left_out = member(revocations["batch_id"], left_out)
+        for i in revocations.index[of_left_out]:
+            problems.append(_problem("revocations", revocations, i, "batch_id", "warning",
+                                     f"批次编号 {revocations.at[i, 'batch_id']} 的批次因错误未参与计算，该记录也不计入",
+                                     f"the batch {revocations.at[i, 'batch_id']} is left out for an error of its "
+                                     "own; the row counts for no batch either"))
+        unknown = ~member(revocations["batch_id"], batches.index) & ~of_left_out
         for i in revocations.index[unknown]:
             problems.append(_problem("revocations", revocations, i, "batch_id", "error",
                                      f"批次编号 {revocations.at[i, 'batch_id']} 在批次图层中不存在，该记录未参与计算"
@@ -663,7 +673,8 @@ def _overflow(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         ))
 
 
-def cross_check(layers: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def cross_check(layers: dict[str, pd.DataFrame], earlier: Sequence[Problem] = ()
+                ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Check layers against each other; return the kept rows and the problems.
 
     Checks duplicate ids, fills a missing county code from the county that
@@ -671,13 +682,14 @@ def cross_check(layers: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame
     parcel, from its supply), and reports features outside every county,
     supplies naming no existing batch or dated before its approval,
     revocations of unknown batches, and batches whose supplies and
-    revocations exceed the approved area.
+    revocations exceed the approved area. ``earlier``: the problems of each layer's
+    own checks (a batch they left out is not "unknown" to its revocations).
     """
     layers = {k: v.copy() for k, v in layers.items()}
     problems: list[Problem] = []
     _duplicates(layers, problems)
     _counties(layers, problems)
-    _links(layers, problems)
+    _links(layers, problems, [*earlier, *problems])
     _overflow(layers, problems)
     layers["counties"] = layers["counties"].sort_values("county_code").reset_index(drop=True)
     return layers, problems

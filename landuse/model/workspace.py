@@ -539,7 +539,7 @@ def normalise_layers(
     if progress:
         progress("validate")
     trim_heap()  # the raw frames let go (release): hand their memory back before the checks
-    layers, cross = _validate.cross_check(layers)
+    layers, cross = _validate.cross_check(layers, problems)
     problems.extend(cross)
     problems = _place_problems(problems, layers, codes, sources)
     return Workspace(
@@ -947,7 +947,7 @@ def _reconcile_areas(out: gpd.GeoDataFrame, raw: RawLayer, rows: pd.Series) -> t
     # Ten times or more apart: a unit slipped (亩 typed as 公顷 is 15 times, m² 10 000 times) or
     # a digit; which of the two is right cannot be told, and the rates rest on the attribute.
     ratio = np.maximum(attr / geom, geom / attr)
-    slipped = both & (ratio >= AREA_SLIP)
+    slipped = both & (attr > 0) & (ratio >= AREA_SLIP)  # 0 and below: an error of their own
     for i in out.index[slipped]:
         problems.append(_row_problem(
             raw, out, rows, i, area_field, "error",
