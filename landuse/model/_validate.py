@@ -48,6 +48,18 @@ def _code(value: object) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
+def _named_pairs(supplies: pd.DataFrame, batch_ids: pd.Index | pd.Series, batch_geoms: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each supply's geometry, the outline of the batch it names (None where none), whether
+    the supply is drawn, and whether both are."""
+    geoms = supplies.geometry.to_numpy()
+    pos = positions(supplies["batch_id"], batch_ids)
+    outlines = np.full(len(supplies), None, dtype=object)
+    outlines[pos >= 0] = batch_geoms[pos[pos >= 0]]
+    has_geom = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return geoms, outlines, has_geom, has_geom & ~(shapely.is_missing(outlines) | shapely.is_empty(outlines))
+
+
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """Return ``keys.map(table)`` in ``table``'s dtype.
 
@@ -137,30 +149,29 @@ def _into_zone(code: pd.Series, zone: pd.Series, parents: pd.Series) -> pd.Serie
 
 def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     counties = layers["counties"]
+    known = set(counties["county_code"].dropna())
     if "unit_kind" in counties and "parent_code" in counties:
         # A functional zone is carved from a county: without it, the zone's features would be
         # counted for whichever outline comes first, and the zone judged as a county.
-        orphan = ((counties["unit_kind"] == "功能区").fillna(False) & counties["parent_code"].isna()).to_numpy()
-        known = set(counties["county_code"].dropna())
-        stray = ((counties["unit_kind"] == "功能区").fillna(False) & counties["parent_code"].notna()
-                 & ~member(counties["parent_code"], known)).to_numpy()
-        for i in counties.index[orphan | stray]:
-            parent = counties.at[i, "parent_code"]
-            zh = ("功能区没有所属县区代码" if orphan[counties.index.get_loc(i)]
-                  else f"功能区的所属县区代码 {parent} 不在县区图层中")
-            en = ("the functional zone has no parent county code" if orphan[counties.index.get_loc(i)]
+        zone = (counties["unit_kind"] == "功能区").fillna(False).to_numpy()
+        orphan = zone & counties["parent_code"].isna().to_numpy()
+        stray = zone & ~orphan & ~member(counties["parent_code"], known)
+        for k in np.flatnonzero(orphan | stray):
+            row = counties.iloc[k]
+            parent = row["parent_code"]
+            zh = "功能区没有所属县区代码" if orphan[k] else f"功能区的所属县区代码 {parent} 不在县区图层中"
+            en = ("the functional zone has no parent county code" if orphan[k]
                   else f"the functional zone's parent county code {parent} is not in the counties layer")
+            name = row["county_name"] if "county_name" in counties else None
+            unit = f"{row['county_code']}" + (f"（{name}）" if pd.notna(name) else "")
             # Of the whole layer (no feature): any unit may have features counted wrongly.
-            name = counties.at[i, "county_name"] if "county_name" in counties else None
-            zone = f"{counties.at[i, 'county_code']}" + (f"（{name}）" if pd.notna(name) else "")
             problems.append(Problem(
                 "counties", None, "parent_code", "error",
-                f"功能区 {zone}：{zh}，无法确定哪些要素计入该功能区、哪些计入县区；"
+                f"功能区 {unit}：{zh}，无法确定哪些要素计入该功能区、哪些计入县区；"
                 "请补上所属县区代码（所属县区代码/SSXZQDM）",
-                f"functional zone {zone}: {en}; which features count for the zone and which for the "
+                f"functional zone {unit}: {en}; which features count for the zone and which for the "
                 "county cannot be told (add the parent county code: parent_code / SSXZQDM)",
-                int(counties.at[i, "source_row"])))
-    known = set(counties["county_code"].dropna())
+                int(row["source_row"])))
     batch_county = layers["batches"].set_index("batch_id")["county_code"]
     parents = _zone_parents(counties)
     # A feature inside a functional zone counts for the zone, not its parent: zones are
@@ -247,12 +258,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem], known: Sequ
         # A parcel drawn wholly away from the batch it names adds nothing to it: its batch id
         # or its outline is wrong, and the batch's county loses a supply either way. Boxes
         # apart are surely apart; a parcel whose box touches its batch's is left to the cut.
-        geoms = supplies.geometry.to_numpy()
-        pos = positions(supplies["batch_id"], batches.index)
-        drawn = named.to_numpy() & (pos >= 0) & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        outlines = np.full(len(supplies), None, dtype=object)
-        outlines[pos >= 0] = batches.geometry.to_numpy()[pos[pos >= 0]]
-        drawn &= ~(shapely.is_missing(outlines) | shapely.is_empty(outlines))
+        geoms, outlines, has_geom, drawn = _named_pairs(supplies, batches.index, batches.geometry.to_numpy())
         away = np.zeros(len(supplies), dtype=bool)
         if drawn.any():
             a, b = shapely.bounds(geoms[drawn]), shapely.bounds(outlines[drawn])
@@ -266,7 +272,7 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem], known: Sequ
                 "batch id or the outline is wrong; the parcel is left out (correct it)",
             ), county_code=_code(supplies.at[i, "county_code"])))
         # Neither drawn nor naming a batch: it can be linked to none.
-        lost = ~named.to_numpy() & (shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        lost = ~named.to_numpy() & ~has_geom
         for i in supplies.index[lost]:
             problems.append(dataclasses.replace(_problem(
                 "supplies", supplies, i, "batch_id", "error",
@@ -559,11 +565,7 @@ def cut_ahead(supplies: pd.DataFrame, batches: pd.DataFrame) -> None:
         _kept = None
     if supplies.empty or batches.empty or "batch_id" not in supplies or "batch_id" not in batches:
         return
-    geoms = supplies.geometry.to_numpy()
-    pos = positions(supplies["batch_id"], batches["batch_id"])
-    outlines = batches.geometry.to_numpy()[np.maximum(pos, 0)]
-    drawn = ((pos >= 0) & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-             & ~(shapely.is_missing(outlines) | shapely.is_empty(outlines)))
+    geoms, outlines, _, drawn = _named_pairs(supplies, batches["batch_id"], batches.geometry.to_numpy())
     if drawn.any():
         _kept = _CutAhead(np.asarray(geoms[drawn], dtype=object), np.asarray(outlines[drawn], dtype=object))
 

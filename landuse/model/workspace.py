@@ -290,7 +290,7 @@ def load_workspace(
             problems.append(_NO_RASTER_IN_DATABASE)
         return normalise_layers(raws, landcover=raster if landcover else None, problems=problems, source=shown,
                                 assume_crs=crs, progress=progress, required=required, release=True,
-                              cut_ahead=cut_ahead)
+                                cut_ahead=cut_ahead)
     if layers:
         raise WorkspaceError(
             "--layer 只用于数据库工作区；文件请按图层名命名（批次、供地… 或 batches、supplies…）",
