@@ -552,6 +552,18 @@ class _CutAhead:
         return self
 
 
+def _stop_at_exit() -> None:
+    if isinstance(_kept, _CutAhead):
+        _kept.stop()
+
+
+# Stop the cuts as the interpreter begins to shut down, before it joins the thread pools
+# (the hook concurrent.futures itself uses): only the chunk in hand is finished. Without it,
+# chunks went on starting while the pools were joined. (Only the current cuts: an earlier
+# load's were stopped when it was replaced.)
+getattr(threading, "_register_atexit", lambda f: None)(_stop_at_exit)
+
+
 def cut_ahead(supplies: pd.DataFrame, batches: pd.DataFrame) -> None:
     """Start cutting each drawn supply parcel to the batch it names, in the background.
 
