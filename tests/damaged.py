@@ -276,6 +276,25 @@ def supplies_away_from_their_batch(tmp: Path) -> Path:
 
 
 @case
+def supplies_naming_another_countys_batch(tmp: Path) -> Path:
+    """供地: two parcels of 西平县 (411721) naming batches of 平舆县 (411723): 4117212013B00000001
+    drawn far from 411723-2017-003, and 4117212013B00000002 naming 411723-2009-001 with its
+    供地日期 unreadable (2013-13-16)."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[f["DZJGH"] == "4117212013B00000001", "PCBH"] = "411723-2017-003"
+        two = f["DZJGH"] == "4117212013B00000002"
+        f.loc[two, "PCBH"] = "411723-2009-001"
+        f["GDRQ"] = f["GDRQ"].astype(str)
+        f.loc[two, "GDRQ"] = "20131316"
+        return f
+
+    _shapefile(ws, "供地", edit)
+    return ws
+
+
+@case
 def revocations_batch_typo(tmp: Path) -> Path:
     """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
     ws = copy(tmp)

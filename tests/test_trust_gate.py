@@ -118,6 +118,26 @@ def test_a_row_coded_to_a_county_leaves_its_functional_zone_undetermined_too(run
     assert (others["outcome"] == clean.drop(index=["411702", "411790"])["outcome"]).all()
 
 
+def test_a_supply_left_out_leaves_the_county_of_the_batch_it_names_undetermined_too(run, tmp_path, clean):
+    # Two 西平县 parcels name 平舆县 batches; one is drawn far from its batch, the other has an
+    # unreadable date. Both were left out with 西平县 marked, and 平舆县, whose batches lost
+    # them, was given a confident verdict.
+    ws = damaged_copies.supplies_naming_another_countys_batch(tmp_path)
+    out = tmp_path / "out"
+    refused = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out))
+    assert refused.exit_code == 1
+    assert "供地 2 行被排除" in refused.stderr
+    assert "受影响：西平县（411721）、平舆县（411723）。" in refused.stderr
+    assert not out.exists()
+    result = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out), "--accept-errors")
+    assert result.exit_code == 0, result.output
+    got = counties_csv(out).set_index("county_code")
+    assert sorted(got.index[got["data_complete"] == "false"]) == ["411721", "411723"]
+    assert set(got.loc[["411721", "411723"], "outcome"]) == {"undetermined"}
+    assert (got.drop(index=["411721", "411723"])["outcome"]
+            == clean.drop(index=["411721", "411723"])["outcome"]).all()
+
+
 def test_the_late_batch_is_an_error_naming_row_and_field(tmp_path):
     ws, batch = damaged(tmp_path, LATE_BATCH_COUNTY, "批准日期", "2099-05-01")
     a = assess(load_workspace(ws), RULES, AS_OF, raster=False)

@@ -410,6 +410,21 @@ def test_a_parcel_away_from_its_batch_and_one_linked_to_none_are_errors(tmp_path
     accounted(ws)
 
 
+def test_a_supply_left_out_names_the_county_of_the_batch_it_names(tmp_path, clean):
+    ws = load_workspace(damaged.supplies_naming_another_countys_batch(tmp_path))
+    found = sorted((p.feature_id, p.field, p.county_code, p.also_county, p.row)
+                   for p in problems(ws, "supplies", "error"))
+    assert found == [("4117212013B00000001", "batch_id", "411721", "411723", 106),
+                     ("4117212013B00000002", "supply_date", "411721", "411723", 107)]
+    assert len(ws.supplies) == len(clean.supplies) - 2
+    accounted(ws)
+
+
+def test_a_supply_left_out_naming_its_own_countys_batch_names_no_second_county(tmp_path):
+    ws = load_workspace(damaged.supplies_away_from_their_batch(tmp_path))
+    assert [p.also_county for p in problems(ws, "supplies", "error")] == [None, None]
+
+
 def test_a_revocation_of_no_batch_is_an_error(tmp_path, clean):
     # It counted for no batch, with a warning: 汝南县's batch kept an area it had lost, and
     # 遂平县 (411728) went from an award to a penalty with exit 0.

@@ -156,12 +156,15 @@ def affected_units(excluded: Iterable[Any], counties: pd.DataFrame, codes: pd.In
     that is not a unit's.
 
     A county's functional zones are touched with it: a row placed in a county by
-    its code may lie in one of the county's zones.
+    its code may lie in one of the county's zones. A row that bears on a second
+    county (``Problem.also_county``: a supply naming another county's batch)
+    touches that one too.
     """
     excluded = list(excluded)
     if not excluded:
         return np.zeros(len(codes), dtype=bool)
     hit = {str(p.county_code) for p in excluded if p.county_code is not None}
+    hit |= {str(p.also_county) for p in excluded if getattr(p, "also_county", None) is not None}
     # A row of a county no unit has (a code typed wrong, a county missing from the counties
     # layer) is one nobody can place: it may belong to any unit.
     if any(p.county_code is None for p in excluded) or not hit <= set(codes.astype(str)):

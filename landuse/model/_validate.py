@@ -263,14 +263,16 @@ def _links(layers: dict[str, pd.DataFrame], problems: list[Problem], known: Sequ
         if drawn.any():
             a, b = shapely.bounds(geoms[drawn]), shapely.bounds(outlines[drawn])
             away[drawn] = ((a[:, 0] > b[:, 2]) | (a[:, 2] < b[:, 0]) | (a[:, 1] > b[:, 3]) | (a[:, 3] < b[:, 1]))
+        batch_county = batches["county_code"]
         for i in supplies.index[away]:
+            own, other = _code(supplies.at[i, "county_code"]), _code(batch_county.get(supplies.at[i, "batch_id"]))
             problems.append(dataclasses.replace(_problem(
                 "supplies", supplies, i, "batch_id", "error",
                 f"供地图形与所填批次 {supplies.at[i, 'batch_id']} 的图形相距甚远、毫不相交：批次编号或图形有误，"
                 "该宗供地未参与计算（请更正）",
                 f"the parcel lies wholly away from the batch it names ({supplies.at[i, 'batch_id']}): the "
                 "batch id or the outline is wrong; the parcel is left out (correct it)",
-            ), county_code=_code(supplies.at[i, "county_code"])))
+            ), county_code=own, also_county=None if other == own else other))
         # Neither drawn nor naming a batch: it can be linked to none.
         lost = ~named.to_numpy() & ~has_geom
         for i in supplies.index[lost]:

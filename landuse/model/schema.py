@@ -67,6 +67,10 @@ class Problem:
     county_code : str or None
         The county the row belongs to, when known: an error leaves that
         county's verdict undetermined (every county's when None).
+    also_county : str or None
+        A second county an error leaves undetermined: the county of the batch a
+        supply names, when that is not the supply's own (the batch loses the
+        supply, the parcel's true batch may be the supply's county's).
     """
 
     layer: str
@@ -78,6 +82,7 @@ class Problem:
     row: int | None = None
     source: str | None = None
     county_code: str | None = None
+    also_county: str | None = None
 
     def text(self, lang: str = "zh") -> str:
         """Return the message in ``lang``."""

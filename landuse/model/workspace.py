@@ -516,7 +516,7 @@ def normalise_layers(
     if release:
         raws.clear()
     layers: dict[str, pd.DataFrame] = {}
-    codes: dict[str, pd.Series] = {}
+    codes: dict[str, pd.Series | pd.DataFrame] = {}
     for name in LAYERS:
         raw = by_layer.pop(name, None) if release else by_layer.get(name)
         if raw is None and name not in CORE_LAYERS:
@@ -562,6 +562,7 @@ def _place_problems(problems: list[Problem], layers: dict[str, pd.DataFrame], co
     else as written; a revocation's is its batch's. A row whose county is
     unknown, and a problem of a whole layer, keep None.
     """
+    problems = _also_batch_county(problems, layers, codes.get("supplies"))
     if not any(p.row is not None and p.feature_id is not None and (p.county_code is None or p.source is None)
                for p in problems):
         return problems
@@ -576,6 +577,8 @@ def _place_problems(problems: list[Problem], layers: dict[str, pd.DataFrame], co
         rows = wanted.get(name)
         if rows is None:
             continue
+        if isinstance(written, pd.DataFrame):
+            written = written["county_code"]
         known = written.dropna()
         known = known[np.isin(known.index.astype("int64"), rows)]
         table = dict(zip(known.index.astype("int64").tolist(), known.astype(str).tolist(), strict=True))
@@ -601,6 +604,34 @@ def _place_problems(problems: list[Problem], layers: dict[str, pd.DataFrame], co
             p = dataclasses.replace(p, county_code=p.county_code or where.get(p.layer, {}).get(int(p.row)),
                                     source=p.source or sources.get(p.layer))
         out.append(p)
+    return out
+
+
+def _also_batch_county(problems: list[Problem], layers: dict[str, pd.DataFrame],
+                       written: pd.Series | pd.DataFrame | None) -> list[Problem]:
+    """Give a supply row left out by an error the county of the batch it names, when another.
+
+    The batch loses the supply as much as the supply's own county may (the parcel's
+    true batch, if the id is wrong): both verdicts are then undetermined.
+    """
+    if not isinstance(written, pd.DataFrame):
+        return problems
+    lost = [k for k, p in enumerate(problems)
+            if p.layer == "supplies" and p.severity == "error" and p.row is not None and p.also_county is None]
+    if not lost:
+        return problems
+    named = written["batch_id"].dropna()
+    batches = layers["batches"].dropna(subset=["batch_id", "county_code"]).drop_duplicates("batch_id")
+    county = named.map(batches.set_index("batch_id")["county_code"]).dropna().astype(str)
+    if county.empty:
+        return problems
+    table = dict(zip(county.index.astype("int64").tolist(), county.tolist(), strict=True))
+    out = list(problems)
+    for k in lost:
+        p = out[k]
+        other = table.get(int(p.row))  # type: ignore[arg-type]
+        if other is not None and other != (None if p.county_code is None else str(p.county_code)):
+            out[k] = dataclasses.replace(p, also_county=other)
     return out
 
 
@@ -749,8 +780,11 @@ def _choose_crs(by_layer: dict[str, RawLayer], assume: str | int | CRS | None) -
 
 
 def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object, misplaced: Problem | None = None
-                     ) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
-    """Normalise one layer: (kept rows, problems, county code as written by source row)."""
+                     ) -> tuple[pd.DataFrame, list[Problem], pd.Series | pd.DataFrame]:
+    """Normalise one layer: (kept rows, problems, county code as written by source row).
+
+    For supplies, the codes come with the batch id each row names (a frame of both).
+    """
     spec = LAYERS[raw.layer]
     problems: list[Problem] = []
     frame = raw.frame
@@ -792,6 +826,10 @@ def _normalise_layer(raw: RawLayer, work_crs: CRS, assume_crs: object, misplaced
     attrs["source_row"] = rows.astype("int64")
     written = (pd.Series(attrs["county_code"].to_numpy(), index=rows.to_numpy())
                if "county_code" in attrs.columns else pd.Series(dtype="string"))
+    if raw.layer == "supplies":
+        # The batch a supply names, as read: a supply row left out is lost to that batch's county too.
+        written = pd.DataFrame({"county_code": written, "batch_id": attrs["batch_id"].to_numpy()},
+                               index=rows.to_numpy())
     if spec.id_field:
         no_id = attrs[spec.id_field].isna()
         for i in no_id[no_id].index:
