@@ -295,6 +295,24 @@ def supplies_naming_another_countys_batch(tmp: Path) -> Path:
 
 
 @case
+def supplies_next_to_their_batch(tmp: Path) -> Path:
+    """供地: 4117212013B00000003 (6.4364 ha in 411721-2012-003) redrawn as a 100 m square in the
+    top-left corner of its batch's box, where the tilted batch is not: it reaches no part of it."""
+    ws = copy(tmp)
+    batches = pyogrio.read_dataframe(ws / "批次.gpkg")
+    x0, _, _, y1 = batches.loc[batches["批次编号"] == "411721-2012-003", "geometry"].iloc[0].bounds
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        one = f["DZJGH"] == "4117212013B00000003"
+        f.loc[one, "geometry"] = shapely.box(x0, y1 - 100, x0 + 100, y1)
+        f.loc[one, "GDMJ"] = 1.0
+        return f
+
+    _shapefile(ws, "供地", edit)
+    return ws
+
+
+@case
 def revocations_batch_typo(tmp: Path) -> Path:
     """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
     ws = copy(tmp)

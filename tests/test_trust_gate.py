@@ -138,6 +138,30 @@ def test_a_supply_left_out_leaves_the_county_of_the_batch_it_names_undetermined_
             == clean.drop(index=["411721", "411723"])["outcome"]).all()
 
 
+def test_a_parcel_next_to_the_batch_it_names_is_named_not_silently_dropped(tmp_path):
+    # A parcel whose box overlaps its batch's but which reaches no part of it added nothing to
+    # the batch, and nothing said so. It stays a warning: the gap may be a drawing slip, and
+    # the parcel was read; the analyst sees the batch lose it.
+    ws = damaged_copies.supplies_next_to_their_batch(tmp_path)
+    a = assess(load_workspace(ws), RULES, AS_OF, raster=False)
+    p = a.problems
+    (hit,) = p[p["message"].str.contains("不相交")].to_dict("records")
+    # The square's lower right corner (x0 + 100, y1 - 100) to the batch's top edge, through its
+    # corners (503063.58, 3687010.07) and (503265.41, 3687072.88): 3.39 m.
+    (ax, ay), (bx, by) = (503063.58, 3687010.07), (503265.41, 3687072.88)
+    px, py = 503063.58 + 100, 3687144.75 - 100
+    gap = abs((bx - ax) * (py - ay) - (by - ay) * (px - ax)) / ((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5
+    assert f"{gap:.1f}" == "3.4"
+    assert (hit["feature_id"], hit["severity"], hit["row"], hit["county_code"]) == (
+        "4117212013B00000003", "warning", 108, "411721")
+    assert hit["message"] == ("供地图形与所填批次 411721-2012-003 的图形不相交（相距 3.4 米）：该宗供地不计入"
+                              "该批次的供地面积，请核对批次编号或图形")
+    batch = a.batches.set_index("batch_id").loc["411721-2012-003"]
+    assert batch["supplied_ha"] == pytest.approx(18.2081 - 6.4364, abs=1e-3)  # the parcel's 6.4364 ha lost
+    clean = assess(load_workspace(), RULES, AS_OF, raster=False)
+    assert not clean.problems["message"].str.contains("不相交").any()
+
+
 def test_the_late_batch_is_an_error_naming_row_and_field(tmp_path):
     ws, batch = damaged(tmp_path, LATE_BATCH_COUNTY, "批准日期", "2099-05-01")
     a = assess(load_workspace(ws), RULES, AS_OF, raster=False)

@@ -48,6 +48,7 @@ __all__ = [
     "ellipsoidal_factor",
     "link_supplies",
     "reconciliation",
+    "stray_supplies",
 ]
 
 #: Hectares below which a difference is rounding, not a problem.
@@ -390,6 +391,60 @@ def batch_ledger(
                 int(row),
             ))
     return ledger, problems
+
+
+def stray_supplies(workspace: Workspace, links: SupplyLinks, until: dt.date | str | None = None
+                   ) -> list[Problem]:
+    """A warning for each drawn parcel that names a batch its outline does not reach.
+
+    Such a parcel adds nothing to the batch it names (only its part inside counts):
+    the batch id or the outline is wrong. A parcel wholly away from the batch's box
+    is an error at load (:mod:`landuse.model._validate`); this names the rest, found
+    by the cut itself: parcels next to their batch, or sharing only an edge with it.
+
+    Parameters
+    ----------
+    workspace : Workspace
+    links : SupplyLinks
+        From :func:`link_supplies` with the same ``until``.
+    until : date, optional
+        Only parcels dated on or before it are looked at (as the links were made).
+
+    Returns
+    -------
+    list of Problem
+        Warnings on the supplies layer, with the distance between parcel and batch.
+    """
+    sup, batches = workspace.supplies, workspace.batches
+    geoms = sup.geometry.to_numpy()
+    named = (member(sup["batch_id"], batches["batch_id"])
+             & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if until is not None:
+        named &= (sup["supply_date"] <= _ts(until)).fillna(False).to_numpy()
+    # Ids are unique and a named parcel is linked to its batch alone: one piece each, or none.
+    by_id = links.pieces["linked_by"].to_numpy() == "batch_id"
+    if by_id.sum() == named.sum():
+        return []
+    stray = named & ~member(sup["parcel_id"], links.pieces["parcel_id"][by_id])
+    if not stray.any():
+        return []
+    lost = sup[stray]
+    outlines = reindexed(batches.set_index("batch_id").geometry, lost["batch_id"]).to_numpy()
+    apart = shapely.distance(lost.geometry.to_numpy(), outlines)
+    problems = []
+    for (_, row), metres in zip(lost.iterrows(), apart, strict=True):
+        how = (f"相距 {metres:.1f} 米" if metres > 0 else "仅边界相接")
+        how_en = (f"{metres:.1f} m apart" if metres > 0 else "they only touch")
+        problems.append(Problem(
+            "supplies", str(row["parcel_id"]), "batch_id", "warning",
+            f"供地图形与所填批次 {row['batch_id']} 的图形不相交（{how}）：该宗供地不计入该批次的供地面积，"
+            "请核对批次编号或图形",
+            f"the parcel does not reach the batch it names ({row['batch_id']}; {how_en}): it adds nothing "
+            "to the batch's supplied area; check the batch id or the outline",
+            int(row["source_row"]), workspace.sources.get("supplies"),
+            None if pd.isna(row["county_code"]) else str(row["county_code"]),
+        ))
+    return problems
 
 
 def ellipsoidal_factor(geometries: gpd.GeoSeries, crs: object) -> np.ndarray:

@@ -482,7 +482,8 @@ def assess(
         crs=workspace.crs)
 
     batches = _batch_detail(workspace, ledger, rules, t, links)
-    problems = problems_frame([*workspace.problems, *supply_problems, *_no_quota(counties, year),
+    strays = supply.stray_supplies(workspace, links, until=max(dates)) if rules.supply.measure == "geometry" else []
+    problems = problems_frame([*workspace.problems, *supply_problems, *strays, *_no_quota(counties, year),
                                *_uncounted_disposals(workspace, rules)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,
