@@ -38,6 +38,7 @@ zhumadian-2019-weipian``).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import logging
 import os
@@ -53,7 +54,7 @@ import shapely
 
 from landuse.io.files import formula_safe, write_bytes, write_csv, write_text
 from landuse.output._lang import check_lang, pair_word
-from landuse.output.maps import _e, map_frame
+from landuse.output.maps import map_frame
 
 if TYPE_CHECKING:
     import folium
@@ -220,6 +221,11 @@ def _layer_key(name: str, taken: set[str]) -> str:
     return key
 
 
+def _e(value: object) -> str:
+    """Escape one value for HTML (quotes too: values may land in attributes)."""
+    return html.escape(str(value), quote=True)
+
+
 def _plane_crs(layers: Sequence[MapLayer]) -> Any:
     """The projected CRS the layers are drawn from: the first projected one (else None)."""
     for layer in layers:
@@ -237,12 +243,12 @@ def _map_layers(result: CampaignResult, lang: str) -> tuple[list[Any], gpd.GeoDa
     vocabulary = _vocabulary(result)
     prepared = []
     for layer in result.layers:
-        frame = maps._plane(layer.frame, layer.name, crs)
+        frame = maps.to_plane(layer.frame, layer.name, crs)
         crs = crs if crs is not None else frame.crs
-        drawable = maps._drawable(frame)
-        frame = frame[drawable].reset_index(drop=True)
+        shown = maps.drawable(frame)
+        frame = frame[shown].reset_index(drop=True)
         area = float(np.median(shapely.area(frame.geometry.to_numpy()))) if len(frame) else 0.0
-        prepared.append((layer, frame, int((~drawable).sum()), area))
+        prepared.append((layer, frame, int((~shown).sum()), area))
     # Large features (the units) under small ones (parcels): the drawing order follows size.
     prepared.sort(key=lambda p: -p[3])
     taken: set[str] = set()
@@ -264,9 +270,9 @@ def _map_layers(result: CampaignResult, lang: str) -> tuple[list[Any], gpd.GeoDa
         for v in known:
             colour = layer.styles[v][2]
             colour = colour if _COLOUR.match(str(colour)) else _OTHER_COLOUR
-            styles.append(maps._path_style(own, colour, _UNIT_EDGE if unit else colour,
+            styles.append(maps.path_style(own, colour, _UNIT_EDGE if unit else colour,
                                            weight=1.4 if unit else 1.2, fill_opacity=0.55 if unit else 0.8))
-        styles.append(maps._path_style(own, _OTHER_COLOUR, "#555555", weight=1.0,
+        styles.append(maps.path_style(own, _OTHER_COLOUR, "#555555", weight=1.0,
                                        fill_opacity=0.55 if unit else 0.8))
         lookup = pd.Series(np.arange(len(known)), index=pd.Index(known, dtype=object))
         classes = lookup.reindex(values.to_numpy()).fillna(len(known)).to_numpy(dtype=int)
@@ -287,7 +293,7 @@ def _map_layers(result: CampaignResult, lang: str) -> tuple[list[Any], gpd.GeoDa
         if (classes == len(known)).any():
             legend.append(("其他" if lang == "zh" else "other", styles[-1]))
         name = _e(layer.label if lang == "zh" else layer.label_en)
-        out.append(maps._Layer(key, name, gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=crs),
+        out.append(maps.DrawnLayer(key, name, gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=crs),
                                classes, styles, fields, columns, tips, tolerance_m=1.0, digits=5, show=True,
                                z=405 + 5 * z if not unit else 402, legend=legend))
     bounds = [x.frame.total_bounds for x in out]
@@ -337,32 +343,16 @@ def campaign_map(
     """
     from landuse.output import maps
 
-    maps._validate(lang, basemap, max_html_mb)
-    tiles = maps._tiles(basemap, tianditu_key, lang)
+    check_lang(lang)
     layers, extent, missing = _map_layers(result, lang)
-    src = maps._Source(extent, [], title, result.as_of, no_geometry=missing)
-    gcj02 = basemap == "gaode"
-    budget = int(max_html_mb * maps._BYTES_PER_MB)
+    src = maps.MapSource(extent, [], title, result.as_of, no_geometry=missing)
     name = _e(title[0 if lang == "zh" else 1])
     sub = _w("as_of", lang, date=result.as_of)
     if not result.summary.get("data_complete", True):
         sub += "（数据不完整，结论待定）" if lang == "zh" else " (data incomplete: undetermined)"
-    title_html, title_text = f"<b>{name}</b><span>{_e(sub)}</span>", f"{name} · {_e(sub)}"
-    js, css = maps._assets()
-    page = len(js.encode()) + len(css.encode()) + len((title_html + title_text).encode()) + maps._PAGE_BYTES
-    overhead = page + len(maps._legend(layers, src, lang).encode()) + maps._NOTE_BYTES * len(layers)
-    total = maps._fit(layers, overhead, budget, gcj02)
-    while True:
-        legend = maps._legend(layers, src, lang)
-        m = maps._assemble(layers, src, tiles, lang, legend, title_html, title_text, gcj02, overlays)
-        size = len(maps.map_html(m).encode("utf-8"))
-        if size <= budget or total >= size or total > budget:
-            break
-        overhead += size - total
-        total = maps._fit(layers, overhead, budget, gcj02)
-    m.landuse_stats = maps.MapStats(  # type: ignore[attr-defined]
-        bytes=size, budget_bytes=budget, layers={x.key: maps._layer_stats(x, src) for x in layers})
-    return m
+    return maps.draw_layers(layers, src, (f"<b>{name}</b><span>{_e(sub)}</span>", f"{name} · {_e(sub)}"),
+                            lang=lang, basemap=basemap, tianditu_key=tianditu_key, max_html_mb=max_html_mb,
+                            overlays=overlays)
 
 
 # --- tables ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Folium maps of an :class:`~landuse.campaigns.zengcun.assessment.Assessment`: the outcome map.
 
-Over 800 lines because the layers, the size budget and the page assembly share one private model (``_Layer``); the encoding itself is in ``_layer_encoding``.
+Over 800 lines because the layers, the size budget and the page assembly share one private model (``DrawnLayer``); the encoding itself is in ``_layer_encoding``.
 
 The outcome map colours each county by its award or penalty and lays the
 assessment's parcels over it: the unsupplied part of each approval batch
@@ -76,12 +76,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASEMAPS",
+    "DrawnLayer",
     "LayerStats",
+    "MapSource",
     "MapStats",
+    "draw_layers",
+    "drawable",
     "map_html",
     "map_outcomes",
+    "path_style",
     "render_map",
     "save_map",
+    "to_plane",
 ]
 
 log = logging.getLogger(__name__)
@@ -283,8 +289,24 @@ def _ramp(n: int, light: str = _YEAR_LIGHT, dark: str = _YEAR_DARK) -> list[str]
     return ["#{:02x}{:02x}{:02x}".format(*np.rint(a + (b - a) * s).astype(int)) for s in steps]
 
 
-def _path_style(key: str, fill: str, edge: str, *, weight: float = 1.0, fill_opacity: float = 0.75,
+def path_style(key: str, fill: str, edge: str, *, weight: float = 1.0, fill_opacity: float = 0.75,
                 dash: str | None = None, opacity: float = 1.0) -> dict[str, Any]:
+    """A Leaflet path style for one class of ``key``'s layer (its CSS class ``lu-<key>``).
+
+    Parameters
+    ----------
+    key : str
+        The layer's key.
+    fill, edge : str
+        Fill and outline colours (``#rrggbb``).
+    weight, fill_opacity, dash, opacity
+        Outline width in pixels, fill opacity, SVG dash pattern, outline opacity.
+
+    Returns
+    -------
+    dict
+        Leaflet's path options.
+    """
     style: dict[str, Any] = {"className": f"lu-{key.replace('_', '-')}", "color": edge, "weight": weight,
                              "opacity": opacity, "fillColor": fill, "fillOpacity": fill_opacity}
     if dash:
@@ -489,8 +511,24 @@ class _TaskInfo:
 
 
 @dataclass
-class _Source:
-    """The parts of an assessment the map reads, on one projected plane."""
+class MapSource:
+    """The parts of an assessment the map reads, on one projected plane.
+
+    Attributes
+    ----------
+    counties : geopandas.GeoDataFrame
+        The units: their extent is the map's.
+    tasks : list
+        The tasks the units' popups report (empty for a campaign map).
+    title : (str, str)
+        Chinese and English.
+    as_of : date or None
+    rules : RuleSet, optional
+    overlays : dict of str to GeoDataFrame
+        The assessment's layers by key.
+    no_geometry : dict of str to int
+        Rows of each layer that could not be drawn, for the legend.
+    """
 
     counties: gpd.GeoDataFrame
     tasks: list[_TaskInfo]
@@ -501,7 +539,7 @@ class _Source:
     no_geometry: dict[str, int] = field(default_factory=dict)
 
 
-def _plane(frame: gpd.GeoDataFrame, name: str, crs: Any = None) -> gpd.GeoDataFrame:
+def to_plane(frame: gpd.GeoDataFrame, name: str, crs: Any = None) -> gpd.GeoDataFrame:
     """Return ``frame`` on a projected plane (``crs`` when given), refusing a missing CRS."""
     if frame.crs is None:
         raise CRSError(f"图层 {name} 没有坐标系，无法制图：请先为它设置坐标系（如 EPSG:4547）",
@@ -514,7 +552,8 @@ def _plane(frame: gpd.GeoDataFrame, name: str, crs: Any = None) -> gpd.GeoDataFr
     return frame.to_crs(measuring_crs(frame.crs, tuple(frame.total_bounds)))
 
 
-def _drawable(frame: gpd.GeoDataFrame) -> np.ndarray:
+def drawable(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Which rows of ``frame`` have a geometry to draw (present and not empty)."""
     geoms = frame.geometry.to_numpy()
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
@@ -530,25 +569,25 @@ def _tasks_from_columns(counties: pd.DataFrame) -> list[_TaskInfo]:
     return out
 
 
-def _source(assessment: Assessment | gpd.GeoDataFrame) -> _Source:
+def _source(assessment: Assessment | gpd.GeoDataFrame) -> MapSource:
     if isinstance(assessment, gpd.GeoDataFrame):
-        counties = _plane(assessment, "counties")
-        return _Source(counties, _tasks_from_columns(counties), ("县区考核结果", "County outcomes"), None)
+        counties = to_plane(assessment, "counties")
+        return MapSource(counties, _tasks_from_columns(counties), ("县区考核结果", "County outcomes"), None)
     rules = assessment.rules
-    counties = _plane(assessment.counties, "counties")
+    counties = to_plane(assessment.counties, "counties")
     deciding = set(rules.award.deciding)
     tasks = [_TaskInfo(t.id, t.label, t.label_en, t.target, bool(t.milestone), t.id in deciding)
              for t in rules.tasks]
-    src = _Source(counties, tasks, (rules.name, rules.name_en), assessment.as_of, rules)
+    src = MapSource(counties, tasks, (rules.name, rules.name_en), assessment.as_of, rules)
     crs = counties.crs
     frames = {name: getattr(assessment, name, None) for name in ("batches", "supplies", "idle", "candidates")}
-    frames = {k: _plane(v, k, crs) for k, v in frames.items() if v is not None and len(v)}
+    frames = {k: to_plane(v, k, crs) for k, v in frames.items() if v is not None and len(v)}
     parts = assessment.unsupplied_parts() if hasattr(assessment, "unsupplied_parts") else None
     _overlays(src, frames, pd.Timestamp(assessment.as_of), parts)
     return src
 
 
-def _overlays(src: _Source, frames: dict[str, gpd.GeoDataFrame], as_of: pd.Timestamp,
+def _overlays(src: MapSource, frames: dict[str, gpd.GeoDataFrame], as_of: pd.Timestamp,
               parts: gpd.GeoSeries | None) -> None:
     """Split the assessment's frames into the map's overlay layers."""
     if "batches" in frames:
@@ -572,7 +611,7 @@ def _overlays(src: _Source, frames: dict[str, gpd.GeoDataFrame], as_of: pd.Times
                           ("reduce", "reduce"), ("used_before_supply", "used_before_supply")):
             src.overlays[key] = cands[(cands["kind"] == kind).fillna(False).to_numpy()]
     for key, frame in list(src.overlays.items()):
-        ok = _drawable(frame)
+        ok = drawable(frame)
         if not ok.all():
             src.no_geometry[key] = int((~ok).sum())
         src.overlays[key] = frame[ok]
@@ -592,14 +631,14 @@ def _unsupplied(batches: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None, as
         if "approval_date" in b:
             keep &= (b["approval_date"] <= as_of).fillna(False).to_numpy()
         b = b[keep]
-    b = b[_drawable(b)].copy()
+    b = b[drawable(b)].copy()
     if b.empty:
         return b
     if parts is not None:
         geoms = parts.reindex(b["batch_id"]).to_numpy()
         b["geometry"] = np.where(shapely.is_missing(geoms), b.geometry.to_numpy(), geoms)
     elif supplies is not None and len(supplies):
-        s = supplies[_drawable(supplies)]
+        s = supplies[drawable(supplies)]
         if "supply_date" in s:
             s = s[(s["supply_date"] <= as_of).fillna(False).to_numpy()]
         named = s[s["batch_id"].isin(b["batch_id"]).fillna(False).to_numpy()][["batch_id", "geometry"]]
@@ -614,7 +653,7 @@ def _unsupplied(batches: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None, as
             geoms[has] = shapely.difference(geoms[has], cut.reindex(b.loc[has, "batch_id"]).to_numpy())
             b["geometry"] = geoms
     b = gpd.GeoDataFrame(b, geometry="geometry", crs=batches.crs)
-    return b[_drawable(b) & (shapely.area(b.geometry.to_numpy()) >= 1.0)]
+    return b[drawable(b) & (shapely.area(b.geometry.to_numpy()) >= 1.0)]
 
 
 def _idle_geometry(idle: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
@@ -623,10 +662,10 @@ def _idle_geometry(idle: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None) ->
     idle["located"] = pd.Series(pd.NA, index=idle.index, dtype="object")
     if supplies is None or "parcel_id" not in idle or "parcel_id" not in supplies:
         return idle
-    missing = ~_drawable(idle)
+    missing = ~drawable(idle)
     if not missing.any():
         return idle
-    outline = supplies[_drawable(supplies)].drop_duplicates("parcel_id").set_index("parcel_id").geometry
+    outline = supplies[drawable(supplies)].drop_duplicates("parcel_id").set_index("parcel_id").geometry
     found = idle.loc[missing, "parcel_id"].map(outline)
     has = found.notna()
     idx = found.index[has.to_numpy()]
@@ -637,8 +676,14 @@ def _idle_geometry(idle: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame | None) ->
 
 # --- layers ----------------------------------------------------------------------------------
 @dataclass
-class _Layer:
-    """One overlay, ready to encode: projected rows and escaped texts."""
+class DrawnLayer:
+    """One overlay, ready to encode: projected rows and escaped texts.
+
+    ``classes[i]`` is row ``i``'s style in ``styles``; ``fields`` and ``values``
+    make its popup table, ``tips`` its tooltip (all escaped HTML). The budget
+    loop of :func:`draw_layers` thins it (``level``, ``keep``) when the page
+    would be over its size.
+    """
 
     key: str
     name: str
@@ -777,9 +822,9 @@ def _outcome_word(kind: str, lang: str) -> str:
         kind, "")
 
 
-def _county_layer(src: _Source, lang: str) -> _Layer:
+def _county_layer(src: MapSource, lang: str) -> DrawnLayer:
     c = src.counties
-    ok = _drawable(c)
+    ok = drawable(c)
     no_geom = int((~ok).sum())
     if no_geom:
         src.no_geometry["counties"] = no_geom
@@ -788,7 +833,7 @@ def _county_layer(src: _Source, lang: str) -> _Layer:
     m_met = f"×{rules.award.met_multiplier:.2f}" if rules else ""
     m_missed = f"×{rules.award.missed_multiplier:.2f}" if rules else ""
     # Class i is outcome i; class i + len(_OUTCOMES) the same, provisional (dashed, paler).
-    styles = [_path_style("county", _COUNTY_FILL[name], _COUNTY_EDGE, weight=1.6,
+    styles = [path_style("county", _COUNTY_FILL[name], _COUNTY_EDGE, weight=1.6,
                           fill_opacity=0.32 if provisional else 0.55, dash="7 5" if provisional else None)
               for provisional in (False, True) for name in _OUTCOMES]
     final = c["outcome_final"].fillna(True).astype(bool).to_numpy() if "outcome_final" in c else (
@@ -822,7 +867,7 @@ def _county_layer(src: _Source, lang: str) -> _Layer:
         legend.append((_w("no_outcome", lang), styles[_OUTCOMES.index("none")]))
     if not final.all():
         legend.append((_w("provisional", lang), styles[len(_OUTCOMES)]))
-    return _Layer("counties", _w("counties", lang), c, classes, styles, [], [],
+    return DrawnLayer("counties", _w("counties", lang), c, classes, styles, [], [],
                   [np.array(tips, dtype=object)], tolerance_m=20.0, digits=5, show=True, z=405,
                   popups=np.array(popups, dtype=object), droppable=False, max_level=2, labels=labels,
                   legend=legend)
@@ -851,7 +896,7 @@ def _met_word(met: object, rate: object, lang: str) -> tuple[str, str]:
     return (_w("met_yes", lang), "lu-yes") if bool(met) else (_w("met_no", lang), "lu-no")
 
 
-def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str, m_missed: str,
+def _county_popup(row: pd.Series, kind: str, src: MapSource, lang: str, m_met: str, m_missed: str,
                   ranked: int) -> str:
     """The popup of one county: every task, the plan, the suspension and the rank (escaped)."""
     zh = lang == "zh"
@@ -922,7 +967,7 @@ def _county_popup(row: pd.Series, kind: str, src: _Source, lang: str, m_met: str
             f'<table class="lu-facts">{"".join(facts)}</table></div>')
 
 
-def _treatment(value: object, src: _Source, lang: str) -> str:
+def _treatment(value: object, src: MapSource, lang: str) -> str:
     if _missing(value) or not str(value):
         return ""
     if lang == "en" and src.rules is not None:
@@ -934,13 +979,13 @@ def _treatment(value: object, src: _Source, lang: str) -> str:
     return _e(value)
 
 
-def _unsupplied_layer(frame: gpd.GeoDataFrame, src: _Source, lang: str) -> _Layer:
+def _unsupplied_layer(frame: gpd.GeoDataFrame, src: MapSource, lang: str) -> DrawnLayer:
     years = frame["approval_year"] if "approval_year" in frame else frame["approval_date"].dt.year
     years = pd.array(years, dtype="Int64")
     present = sorted({int(y) for y in years.dropna()})
     colours = _ramp(len(present))
-    styles = [_path_style("unsupplied", col, "#2d0a5a", weight=0.8, fill_opacity=0.8) for col in colours]
-    styles.append(_path_style("unsupplied", "#999999", "#555555", weight=0.8, fill_opacity=0.8))
+    styles = [path_style("unsupplied", col, "#2d0a5a", weight=0.8, fill_opacity=0.8) for col in colours]
+    styles.append(path_style("unsupplied", "#999999", "#555555", weight=0.8, fill_opacity=0.8))
     lookup = pd.Series(np.arange(len(present)), index=pd.Index(present, dtype="Int64"))
     classes = lookup.reindex(years).fillna(len(present)).to_numpy(dtype=int)
     frame = frame.copy()
@@ -953,29 +998,29 @@ def _unsupplied_layer(frame: gpd.GeoDataFrame, src: _Source, lang: str) -> _Laye
     labels, values = _table(frame, "unsupplied", lang)
     tips = [_texts(frame, "batch_id"), _areas(frame, "unsupplied_ha", lang)]
     legend = [(str(y), s) for y, s in zip(present, styles, strict=False)]
-    return _Layer("unsupplied", _w("unsupplied", lang), frame, classes, styles, labels, values, tips,
+    return DrawnLayer("unsupplied", _w("unsupplied", lang), frame, classes, styles, labels, values, tips,
                   tolerance_m=2.0, digits=5, show=True, z=410, legend=legend)
 
 
-def _supplies_layer(frame: gpd.GeoDataFrame, lang: str) -> _Layer:
+def _supplies_layer(frame: gpd.GeoDataFrame, lang: str) -> DrawnLayer:
     status = frame["status"].astype("string").fillna("") if "status" in frame else pd.Series(
         "", index=frame.index)
     known = [s for s in _STATUS_COLOURS if (status == s).any()]
-    styles = [_path_style("supplies", _STATUS_COLOURS[s], "#2b2b2b", weight=0.7, fill_opacity=0.8)
+    styles = [path_style("supplies", _STATUS_COLOURS[s], "#2b2b2b", weight=0.7, fill_opacity=0.8)
               for s in known]
-    styles.append(_path_style("supplies", "#cccccc", "#2b2b2b", weight=0.7, fill_opacity=0.8))
+    styles.append(path_style("supplies", "#cccccc", "#2b2b2b", weight=0.7, fill_opacity=0.8))
     classes = pd.Series(np.arange(len(known)), index=known).reindex(status).fillna(len(known)).to_numpy(
         dtype=int)
     labels, values = _table(frame, "supplies", lang)
     tips = [_texts(frame, "parcel_id"), _formatted(status, _f_patrol, lang)]
     legend = [(s if lang == "zh" else _PATROL_EN.get(s, s), st) for s, st in zip(known, styles, strict=False)]
-    return _Layer("supplies", _w("supplies", lang), frame, classes, styles, labels, values, tips,
+    return DrawnLayer("supplies", _w("supplies", lang), frame, classes, styles, labels, values, tips,
                   tolerance_m=2.0, digits=5, show=False, z=415, max_level=2, legend=legend)
 
 
-def _idle_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool) -> _Layer:
+def _idle_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool) -> DrawnLayer:
     colours = _IDLE_STYLE[key]
-    styles = [_path_style(key, colours["fillColor"], colours["color"], weight=1.2, fill_opacity=0.85)]
+    styles = [path_style(key, colours["fillColor"], colours["color"], weight=1.2, fill_opacity=0.85)]
     classes = np.zeros(len(frame), dtype=int)
     frame = frame.copy()
     if "located" in frame:
@@ -985,20 +1030,20 @@ def _idle_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool
     labels, values = _table(frame, group, lang)
     first = "parcel_id" if key == "suspected" else "idle_id"
     tips = [_texts(frame, first), _words(_w(key, lang), len(frame)), _areas(frame, "area_ha", lang)]
-    return _Layer(key, _w(key, lang), frame, classes, styles, labels, values, tips,
+    return DrawnLayer(key, _w(key, lang), frame, classes, styles, labels, values, tips,
                   tolerance_m=2.0, digits=5, show=show, z=z, legend=[(_w(key, lang), styles[0])],
                   group="idle_group")
 
 
-def _candidate_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool) -> _Layer:
+def _candidate_layer(key: str, frame: gpd.GeoDataFrame, lang: str, z: int, show: bool) -> DrawnLayer:
     st = _CANDIDATE_STYLE[key]
-    styles = [_path_style(key, st["color"], st["color"], weight=2.2, fill_opacity=0.12, dash=st["dashArray"])]
+    styles = [path_style(key, st["color"], st["color"], weight=2.2, fill_opacity=0.12, dash=st["dashArray"])]
     classes = np.zeros(len(frame), dtype=int)
     labels, values = _table(frame, "candidates", lang)
     batch, parcel = _texts(frame, "batch_id"), _texts(frame, "parcel_id")
     ids = np.where(batch != "", batch, parcel)
     tips = [_words(_w(key, lang), len(frame)), ids, _areas(frame, "area_ha", lang)]
-    return _Layer(key, _w(key, lang), frame, classes, styles, labels, values, tips,
+    return DrawnLayer(key, _w(key, lang), frame, classes, styles, labels, values, tips,
                   tolerance_m=2.0, digits=5, show=show, z=z, legend=[(_w(key, lang), styles[0])],
                   group="candidates_group")
 
@@ -1007,7 +1052,7 @@ _ORDER = ["counties", "unsupplied", "idle_undisposed", "suspected", "idle_dispos
           "withdraw", "reduce", "used_before_supply"]
 
 
-def _layers(src: _Source, lang: str) -> list[_Layer]:
+def _layers(src: MapSource, lang: str) -> list[DrawnLayer]:
     out = [_county_layer(src, lang)]
     ov = src.overlays
     if len(ov.get("unsupplied", ())):
@@ -1033,18 +1078,18 @@ def _to_display(geoms: np.ndarray, crs: Any, gcj02: bool) -> np.ndarray:
     return geometries_to_gcj02(out) if gcj02 else out
 
 
-def _shapes(layer: _Layer, gcj02: bool) -> enc.Shapes:
+def _shapes(layer: DrawnLayer, gcj02: bool) -> enc.Shapes:
     """Every feature's outline at the layer's level, as the page carries it."""
     return enc.outlines(layer.frame.geometry.to_numpy(), layer.frame.crs, layer.tolerance, layer.digits,
                      gcj02)
 
 
-def _texts_of(layer: _Layer) -> enc.Texts:
+def _texts_of(layer: DrawnLayer) -> enc.Texts:
     """The string table of the layer's kept features (most used first: short ids) and their ids."""
     return enc.string_table(layer.columns, layer.keep)
 
 
-def _data_json(layer: _Layer, ints: Callable[[np.ndarray], str]) -> str:
+def _data_json(layer: DrawnLayer, ints: Callable[[np.ndarray], str]) -> str:
     """The layer's data JSON (its spec, kept features' classes, text ids and outlines).
 
     ``ints`` writes an array of integers: as JSON, or as a stand-in of its length.
@@ -1059,7 +1104,7 @@ def _data_json(layer: _Layer, ints: Callable[[np.ndarray], str]) -> str:
                           popups=layer.popups is not None, digits=layer.digits, ints=ints)
 
 
-def _estimate(layer: _Layer) -> int:
+def _estimate(layer: DrawnLayer) -> int:
     """The bytes :func:`_payload` would write for the layer (at most; without writing them)."""
     assert layer.texts is not None
 
@@ -1072,7 +1117,7 @@ def _estimate(layer: _Layer) -> int:
     return len(data.encode("utf-8")) + texts
 
 
-def _payload(layer: _Layer) -> None:
+def _payload(layer: DrawnLayer) -> None:
     """Write the layer's JSON for the page: its spec, its kept features' texts and outlines."""
     assert layer.texts is not None
     # The texts apart: read only when a tooltip or popup first opens (and the rest stays ASCII,
@@ -1082,7 +1127,7 @@ def _payload(layer: _Layer) -> None:
     layer.bytes = sum(len(p.encode("utf-8")) for p in layer.payload)
 
 
-def _encode(layer: _Layer, gcj02: bool, *, shapes: bool = True, texts: bool = True) -> None:
+def _encode(layer: DrawnLayer, gcj02: bool, *, shapes: bool = True, texts: bool = True) -> None:
     """Encode the layer at its level with the features it keeps (outlines, texts, or both anew)."""
     if shapes:
         layer.shapes = _shapes(layer, gcj02)
@@ -1096,11 +1141,11 @@ def _encode(layer: _Layer, gcj02: bool, *, shapes: bool = True, texts: bool = Tr
     layer.bytes = _estimate(layer)
 
 
-def _layer_bytes(layer: _Layer) -> int:
+def _layer_bytes(layer: DrawnLayer) -> int:
     return layer.bytes
 
 
-def _drop(layer: _Layer, excess: int) -> None:
+def _drop(layer: DrawnLayer, excess: int) -> None:
     """Leave out the layer's smallest features, just enough to free ``excess`` bytes.
 
     What leaving out the first k of them frees: their outlines, ids and class, and the texts
@@ -1123,7 +1168,7 @@ def _drop(layer: _Layer, excess: int) -> None:
     layer.keep[kept[order[:n]]] = False
 
 
-def _simplifying_pays(layer: _Layer, gcj02: bool) -> bool:
+def _simplifying_pays(layer: DrawnLayer, gcj02: bool) -> bool:
     """Whether simplifying the layer a level harder would save a fair share of its bytes.
 
     Judged on a sample of its features. Parcels drawn as a few corners lose
@@ -1140,7 +1185,7 @@ def _simplifying_pays(layer: _Layer, gcj02: bool) -> bool:
     return saved >= _PAYS * layer.bytes
 
 
-def _fit(layers: list[_Layer], overhead: int, budget: int, gcj02: bool) -> int:
+def _fit(layers: list[DrawnLayer], overhead: int, budget: int, gcj02: bool) -> int:
     """Thin the largest layer until the page fits ``budget`` bytes; return the page's size.
 
     The largest layer is simplified harder first (tolerance ×4 a step, up
@@ -1371,7 +1416,7 @@ def _validate(lang: str, basemap: str | None, max_html_mb: float) -> None:
 
 
 # --- legend and title ------------------------------------------------------------------------
-def _legend(layers: list[_Layer], src: _Source, lang: str) -> str:
+def _legend(layers: list[DrawnLayer], src: MapSource, lang: str) -> str:
     """The legend's HTML: one block per layer (or group of layers), then notes (escaped)."""
     parts = [f"<button type=\"button\">{_w('legend', lang)}</button><div>"]
     group = None
@@ -1406,7 +1451,7 @@ def _legend(layers: list[_Layer], src: _Source, lang: str) -> str:
     return "".join(parts)
 
 
-def _title(src: _Source, lang: str) -> tuple[str, str]:
+def _title(src: MapSource, lang: str) -> tuple[str, str]:
     """The title as HTML and as plain text (both escaped)."""
     name = _e(src.title[0 if lang == "zh" else 1])
     c = src.counties
@@ -1498,13 +1543,43 @@ def map_outcomes(
     False
     """
     _validate(lang, basemap, max_html_mb)
-    tiles = _tiles(basemap, tianditu_key, lang)
     src = _source(assessment)
-    layers = _layers(src, lang)
+    return draw_layers(_layers(src, lang), src, _title(src, lang), lang=lang, basemap=basemap,
+                       tianditu_key=tianditu_key, max_html_mb=max_html_mb, overlays=overlays)
+
+
+def draw_layers(layers: list[DrawnLayer], src: MapSource, title: tuple[str, str], *, lang: str = "zh",
+                basemap: str | None = None, tianditu_key: str | None = None, max_html_mb: float = 10.0,
+                overlays: Sequence[tuple[str, gpd.GeoDataFrame]] = ()) -> folium.Map:
+    """The page of ``layers`` over ``src``'s extent, thinned to ``max_html_mb``.
+
+    What every landuse map shares, whichever layers it draws (:func:`map_outcomes`,
+    :func:`landuse.output.campaign_report.campaign_map`): the offline page with its own
+    script and style, the base map asked for, the legend, the layer switcher, and the
+    byte budget met by thinning the largest layers first.
+
+    Parameters
+    ----------
+    layers : list of DrawnLayer
+        Drawn bottom to top by their ``z``; empty ones are left out.
+    src : MapSource
+        The extent (its ``counties``), the as-of date, the rows drawn nowhere.
+    title : (str, str)
+        The title as HTML (escaped already) and as the page's plain title.
+    lang, basemap, tianditu_key, max_html_mb, overlays
+        As for :func:`map_outcomes`.
+
+    Returns
+    -------
+    folium.Map
+        With a ``landuse_stats`` attribute (:class:`MapStats`).
+    """
+    _validate(lang, basemap, max_html_mb)
+    tiles = _tiles(basemap, tianditu_key, lang)
     gcj02 = basemap == "gaode"
     budget = int(max_html_mb * _BYTES_PER_MB)
     js, css = _assets()
-    title_html, title_text = _title(src, lang)
+    title_html, title_text = title
     page = len(js.encode()) + len(css.encode()) + len((title_html + title_text).encode()) + _PAGE_BYTES
     layers = [x for x in layers if len(x.frame)]
     # Thinning adds a note per thinned layer to the legend: allow for them up front.
@@ -1525,20 +1600,20 @@ def map_outcomes(
     return m
 
 
-def _layer_stats(layer: _Layer, src: _Source) -> LayerStats:
+def _layer_stats(layer: DrawnLayer, src: MapSource) -> LayerStats:
     return LayerStats(layer.key, layer.name, int(layer.keep.sum()), len(layer.keep),
                       src.no_geometry.get(layer.key, 0), layer.tolerance, layer.tolerance_m,
                       _layer_bytes(layer))
 
 
-def _assemble(layers: list[_Layer], src: _Source, tiles: list[dict[str, Any]], lang: str, legend: str,
+def _assemble(layers: list[DrawnLayer], src: MapSource, tiles: list[dict[str, Any]], lang: str, legend: str,
               title_html: str, title_text: str, gcj02: bool,
               overlays: Sequence[tuple[str, gpd.GeoDataFrame]] = ()) -> folium.Map:
     import folium
 
     el = _elements()
     crs = src.counties.crs
-    drawn = src.counties[_drawable(src.counties)]
+    drawn = src.counties[drawable(src.counties)]
     minx, miny, maxx, maxy = _to_display(
         np.array([shapely.box(*drawn.total_bounds)]), crs, gcj02)[0].bounds if len(drawn) else (
         73.0, 18.0, 135.0, 54.0)
