@@ -313,6 +313,19 @@ def supplies_next_to_their_batch(tmp: Path) -> Path:
 
 
 @case
+def idle_area_infinite(tmp: Path) -> Path:
+    """闲置土地.xlsx: XZ411725-2017-007's 闲置面积(亩) (a disposed row without 电子监管号) typed "inf"."""
+    ws = copy(tmp)
+
+    def edit(t: pd.DataFrame) -> pd.DataFrame:
+        t.loc[t["闲置编号"] == "XZ411725-2017-007", "闲置面积(亩)"] = "inf"
+        return t
+
+    _idle_rows(ws, edit)
+    return ws
+
+
+@case
 def revocations_batch_typo(tmp: Path) -> Path:
     """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
     ws = copy(tmp)
@@ -427,6 +440,22 @@ def supplies_cpg_says_utf8(tmp: Path) -> Path:
     """供地.cpg says UTF-8; the .dbf is GBK."""
     ws = copy(tmp)
     (ws / "供地.cpg").write_text("UTF-8")
+    return ws
+
+
+@case
+def counties_cpg_says_latin1(tmp: Path) -> Path:
+    """县区.cpg says ISO-8859-1; the .dbf is GBK (功能区 read as ¹¦ÄÜÇø: the zone judged a county)."""
+    ws = copy(tmp)
+    (ws / "县区.cpg").write_text("ISO-8859-1")
+    return ws
+
+
+@case
+def supplies_cpg_says_1252(tmp: Path) -> Path:
+    """供地.cpg says 1252, as ArcMap writes it; the .dbf is GBK (the read failed: invalid UTF-8)."""
+    ws = copy(tmp)
+    (ws / "供地.cpg").write_text("1252")
     return ws
 
 

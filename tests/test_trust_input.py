@@ -188,6 +188,21 @@ def test_cpg_says_gbk_but_dbf_is_utf8(tmp_path, clean):
     pd.testing.assert_frame_equal(attrs(ws.counties), attrs(clean.counties))
 
 
+@pytest.mark.parametrize(("make", "layer", "named"), [
+    (damaged.counties_cpg_says_latin1, "counties", "ISO-8859-1"),
+    (damaged.supplies_cpg_says_1252, "supplies", "1252"),
+])
+def test_a_cpg_naming_a_western_code_page_over_gbk_text(tmp_path, clean, make, layer, named):
+    # Read as named, 功能区 came out as ¹¦ÄÜÇø (the zone judged as a county, with an award for no
+    # task), and 1252 failed with "internal error: Invalid UTF8".
+    ws = load_workspace(make(tmp_path))
+    p = only(ws, layer)
+    assert (p.severity, p.feature_id) == ("warning", None)
+    stem = {"counties": "县区", "supplies": "供地"}[layer]
+    assert f"{stem}.cpg 写明编码为 {named}，但 .dbf 的内容是 GBK：已按 GBK 读取" in p.message
+    pd.testing.assert_frame_equal(attrs(getattr(ws, layer)), attrs(getattr(clean, layer)))
+
+
 def test_encoding_option_overrides_the_cpg(tmp_path):
     path = damaged.supplies_cpg_says_utf8(tmp_path)
     ws = load_workspace(path, encoding="GBK")
@@ -423,6 +438,19 @@ def test_a_supply_left_out_names_the_county_of_the_batch_it_names(tmp_path, clea
 def test_a_supply_left_out_naming_its_own_countys_batch_names_no_second_county(tmp_path):
     ws = load_workspace(damaged.supplies_away_from_their_batch(tmp_path))
     assert [p.also_county for p in problems(ws, "supplies", "error")] == [None, None]
+
+
+def test_an_infinite_area_is_no_number(tmp_path, clean):
+    # "inf" was read as a number: 确山县's idle rate became inf/inf, read as "no task" (met),
+    # and its penalty an award with exit 0.
+    ws = load_workspace(damaged.idle_area_infinite(tmp_path))
+    (p,) = problems(ws, "idle", "error")
+    assert (p.feature_id, p.field, p.county_code) == ("XZ411725-2017-007", "area_ha", "411725")
+    assert p.message == "既没有几何图形也没有面积，该行未参与计算"
+    (w,) = [w for w in problems(ws, "idle", "warning") if w.feature_id == "XZ411725-2017-007"]
+    assert w.message == "闲置面积（area_ha）的值 “inf” 不是数字"
+    assert len(ws.idle) == len(clean.idle) - 1
+    accounted(ws)
 
 
 def test_a_revocation_of_no_batch_is_an_error(tmp_path, clean):

@@ -13,6 +13,7 @@ into place, so a failure never leaves a half-written file.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import functools
@@ -145,6 +146,22 @@ def _guess_dbf_encoding(dbf: Path) -> str | None:
     return "GB18030"
 
 
+def _decodes(dbf: Path, encoding: str) -> bool:
+    """Whether the text of a .dbf (its first 2 MB) is valid ``encoding`` throughout."""
+    with open(dbf, "rb") as f:
+        head = f.read(32)
+        if len(head) < 32:
+            return False
+        header_len = int.from_bytes(head[8:10], "little")
+        f.seek(header_len)
+        sample = f.read(2_000_000)
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @functools.cache
 def _cut_names() -> dict[bytes, str]:
     """Map the first 10 UTF-8 bytes of each long non-ASCII alias to the alias.
@@ -225,9 +242,13 @@ def _shapefile_encoding(path: Path) -> tuple[str | None, str | None]:
     dbf = _sidecar(path, ".dbf")
     if cpg.exists():
         named = _encoding_name(cpg.read_text(encoding="ascii", errors="ignore"))
-        if named in {"UTF-8", "GB18030"} and dbf.exists():
+        if dbf.exists():
             content = _guess_dbf_encoding(dbf)
-            if content is not None and content != named:
+            # A .cpg naming a Western code page (ISO-8859-1, 1252, as ArcMap writes) over
+            # text that is GBK or UTF-8 to the last byte: the .cpg is wrong. Read as named, 功能区
+            # came out as ¹¦ÄÜÇø (a zone judged a county), or the read failed.
+            if content is not None and content != named and (
+                    named in {"UTF-8", "GB18030"} or _decodes(dbf, content)):
                 return content, f"cpg-wrong:{named}"
         return named, "cpg"
     return (_guess_dbf_encoding(dbf) if dbf.exists() else None), "guess"

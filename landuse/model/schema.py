@@ -779,8 +779,11 @@ def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd
 
 
 def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    # An infinite value ("inf", 1E+400) is no number: it made a rate inf/inf, read as "no task".
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return pd.to_numeric(values, errors="coerce").astype("float64"), pd.Series(False, index=values.index)
+        out = pd.to_numeric(values, errors="coerce").astype("float64")
+        infinite = pd.Series(np.isinf(out.to_numpy()), index=values.index)
+        return out.mask(infinite), infinite
     text = values.astype("string").str.strip().str.replace("，", ",", regex=False)
     text = text.where(text != "")
     # A comma is read only as a thousands separator (1,234.5); "38,40" may be 38.40 or 3840,
@@ -789,6 +792,7 @@ def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = text.mask(grouped, text.str.replace(",", "", regex=False))
     out = pd.to_numeric(text.where(~text.str.contains(",", regex=False).fillna(False)), errors="coerce")
     out = out.astype("float64")
+    out = out.mask(np.isinf(out.to_numpy()))
     return out, text.notna() & out.isna()
 
 
