@@ -316,7 +316,8 @@ def rank_counties(rate: pd.Series, rules: Any = None, *, commend: int | None = N
                   criticize: int | None = None) -> pd.DataFrame:
     """Rank units by a rate, highest first, ties by code; the top commended, the bottom criticised.
 
-    Units with no rate (NaN) are not ranked. The top ``commend`` (default
+    Units with no rate (NaN) are not ranked; rates equal to 1e-9 (the
+    slack of :data:`RATE_EPS`) are a tie. The top ``commend`` (default
     ``rules.ranking.commend``, else 0) are commended; the bottom ``criticize``
     (``rules.ranking.criticize``) criticised, never the same unit twice.
 
@@ -336,7 +337,8 @@ def rank_counties(rate: pd.Series, rules: Any = None, *, commend: int | None = N
         commend = ranking.commend if ranking is not None else 0
     if criticize is None:
         criticize = ranking.criticize if ranking is not None else 0
-    ranked = rate.dropna()
+    # Rates equal but for floating point (0.1 + 0.2 against 0.3) are a tie, broken by code.
+    ranked = (rate.dropna().astype("float64") / RATE_EPS).round()
     order = sorted(ranked.index, key=lambda code: (-ranked[code], str(code)))
     out = pd.DataFrame({"rank": pd.Series(pd.NA, index=rate.index, dtype="Int64"),
                         "ranking": pd.Series(pd.NA, index=rate.index, dtype="string")})

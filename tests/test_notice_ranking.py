@@ -77,6 +77,17 @@ def test_ties_go_by_county_code_across_the_commend_line():
     assert labels == ["commend", "commend", "commend", None, "criticize", "criticize", "criticize"]
 
 
+def test_rates_equal_but_for_floating_point_are_a_tie():
+    # 0.1 + 0.2 disposed of 1.0 is 0.30000000000000004: it ranked ahead of the lower code's 0.3
+    # (commended in its place); equal rates go by code.
+    rates = {"411702": 0.3, "411721": (0.1 + 0.2) / 1.0, "411722": 0.9, "411723": 0.8,
+             "411724": 0.1, "411725": 0.05, "411726": 0.01}
+    assert rates["411721"] > rates["411702"]
+    order, labels, _ = _ranked(rates)
+    assert order == ["411722", "411723", "411702", "411721", "411724", "411725", "411726"]
+    assert labels == ["commend", "commend", "commend", None, "criticize", "criticize", "criticize"]
+
+
 def test_all_tied_go_by_code():
     rates = {code: 0.4 for code in reversed(CODES[:6])}
     order, labels, _ = _ranked(rates)
