@@ -75,6 +75,11 @@ def test_quota_shows_gaps_days_and_project_kind(run):
     assert "重大民生项目：可以申请" in result.stdout
     ordinary = run("quota", "411726", "--project-kind", "商业开发", "--no-raster", "--lang", "en")
     assert "商业开发: suspended" in ordinary.stdout
+    # Before the deadline nothing is missed yet: it may apply, and is told what is coming.
+    early = run("quota", "411726", "--project-kind", "商业开发", "--no-raster", "--as-of", "2018-10-31")
+    assert early.exit_code == 0, early.output
+    assert "如到截止日仍未完成，新增建设用地申请将暂停受理" in early.stdout
+    assert "商业开发：可以申请（如到截止日仍未完成，将暂停受理）" in early.stdout
 
 
 def test_candidates_sample_is_reproducible(run, tmp_path):

@@ -244,17 +244,20 @@ def two_counties():
 def test_exempt_project_kinds_on_each_side(two_counties, rules, exempt, day):
     result = assess(two_counties, rules, day, raster=False)
     behind = result.quota(B, project_kind="一般工业项目")
+    final = day == "2018-12-31"
     assert behind.outcome == "penalty"
-    assert behind.suspended
-    assert behind.project_allowed is False
+    # Before the deadline nothing is missed yet: applications are taken, the suspension pending.
+    assert behind.suspended is final
+    assert behind.suspension_pending is not final
+    assert behind.project_allowed is not final
     assert behind.exempt_project_kinds == exempt
     for kind in exempt:
         assert result.quota(B, project_kind=kind).project_allowed is True, kind
     ahead = result.quota(A, project_kind="一般工业项目")
     assert ahead.outcome == "award"
     assert not ahead.suspended
+    assert not ahead.suspension_pending
     assert ahead.project_allowed is True
-    final = day == "2018-12-31"
     assert behind.outcome_final is final
     row = result.counties.set_index("county_code")
     assert bool(row.at[B, "suspended"]) is final

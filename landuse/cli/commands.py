@@ -812,15 +812,14 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
         f"; next year's plan {format_area(q.plan_next_ha, lang='en')} (factor method "
         f"{format_area(q.plan_base_ha, lang='en')})")
     out.print(t(f"结果{basis}：{outcome}{plan}", f"outcome{basis}: {outcome}{plan}"))
+    exempt = "、".join(q.exempt_project_kinds)
     if q.suspended:
-        exempt = "、".join(q.exempt_project_kinds)
-        if q.outcome_final:
-            out.print(t(f"新增建设用地申请暂停受理（{exempt}除外），整改完成并经确认后恢复",
-                        f"new construction land applications suspended (except {exempt}) until rectified"))
-        else:
-            out.print(t(f"如到截止日仍未完成，新增建设用地申请将暂停受理（{exempt}除外）",
-                        f"if still short at the deadline, new construction land applications will be "
-                        f"suspended (except {exempt})"))
+        out.print(t(f"新增建设用地申请暂停受理（{exempt}除外），整改完成并经确认后恢复",
+                    f"new construction land applications suspended (except {exempt}) until rectified"))
+    elif q.suspension_pending:
+        out.print(t(f"如到截止日仍未完成，新增建设用地申请将暂停受理（{exempt}除外）",
+                    f"if still short at the deadline, new construction land applications will be "
+                    f"suspended (except {exempt})"))
     if q.may_resume:
         out.print(t("未完成的任务现已完成：可申请恢复受理（整改任务完成并经申请确认后，可恢复受理新增建设用地申请）",
                     "the tasks missed are now reached: may apply for resumption of new construction land "
@@ -830,6 +829,8 @@ def quota_command(settings: Settings, county: str, workspace: str | None, rules_
                     f"applications resumed on {q.resumed_on} (confirmed)"))
     if q.project_kind is not None:
         verdict = t("可以申请", "may apply") if q.project_allowed else t("暂停受理", "suspended")
+        if q.project_allowed and q.suspension_pending and q.exempt_category is None:
+            verdict += t("（如到截止日仍未完成，将暂停受理）", " (to be suspended if still short at the deadline)")
         cat = q.exempt_category
         note_zh = f"（属{cat}，不受暂停限制）" if cat and cat != q.project_kind else ""
         note_en = f" (counts as {cat}, exempt from suspension)" if cat and cat != q.project_kind else ""

@@ -80,9 +80,11 @@ def deciding_layers(rules: RuleSet) -> tuple[str, ...]:
 class CountyQuota:
     """One county's tasks, gaps and prospects (see :meth:`Assessment.quota`).
 
-    ``suspended`` is true when the county has missed a deciding task, or
-    would miss one if it stayed as it is when the deadline comes;
-    ``project_allowed`` says whether ``project_kind`` may still apply;
+    ``suspended`` is true when the county has missed a deciding task (its
+    deadline passed) and no resumption was confirmed; ``suspension_pending``
+    when it has not yet, but would if it stayed as it is when the deadline
+    comes (applications are still taken meanwhile);
+    ``project_allowed`` says whether ``project_kind`` may apply now;
     ``exempt_category`` is the rule set's exempt category it falls under
     (省以上重点项目 for 国家重点项目), or None. ``may_resume``: suspended, and every
     deciding task it missed is reached as of the date (可申请恢复受理);
@@ -105,6 +107,7 @@ class CountyQuota:
     exempt_category: str | None = None
     may_resume: bool = False
     resumed_on: dt.date | None = None
+    suspension_pending: bool = False
 
 
 @dataclass(eq=False)
@@ -260,8 +263,11 @@ class Assessment:
             })
         exempt = self.rules.suspension.exempt_project_kinds
         resumed = "resumed_on" in row and not pd.isna(row["resumed_on"])
-        suspended = (bool(row["suspended"]) or (row["outcome"] == "penalty" and self.rules.suspension.on_missed)
-                     ) and not resumed
+        # Suspended once a deadline has passed with a deciding task missed (the counties table's
+        # verdict, a confirmed resumption taken in); before, applications are still taken.
+        suspended = bool(row["suspended"]) and not resumed
+        pending = (not suspended and not resumed and not bool(row["outcome_final"])
+                   and row["outcome"] == "penalty" and self.rules.suspension.on_missed)
         category = self.rules.suspension.exempt_category(project_kind)
         allowed = None if project_kind is None else (not suspended or category is not None)
         return CountyQuota(
@@ -272,6 +278,7 @@ class Assessment:
             project_kind=project_kind, project_allowed=allowed, exempt_category=category,
             may_resume=bool(row.get("may_resume", False)),
             resumed_on=None if not resumed else pd.Timestamp(row["resumed_on"]).date(),
+            suspension_pending=bool(pending),
         )
 
     def __repr__(self) -> str:
