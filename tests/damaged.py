@@ -326,6 +326,27 @@ def idle_area_infinite(tmp: Path) -> Path:
 
 
 @case
+def batches_code_of_another_county(tmp: Path) -> Path:
+    """批次: 411724-2017-003 (drawn in 正阳县) coded 411725 (确山县, a unit that exists)."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.assign(行政区代码=f["行政区代码"].mask(f["批次编号"] == "411724-2017-003", "411725")))
+    return ws
+
+
+@case
+def idle_code_of_another_county(tmp: Path) -> Path:
+    """闲置土地.xlsx: XZ411721-2016-004 (parcel 4117212013B00000010, 西平县's) coded 411727."""
+    ws = copy(tmp)
+
+    def edit(t: pd.DataFrame) -> pd.DataFrame:
+        t.loc[t["闲置编号"] == "XZ411721-2016-004", "行政区代码"] = "411727"
+        return t
+
+    _idle_rows(ws, edit)
+    return ws
+
+
+@case
 def revocations_batch_typo(tmp: Path) -> Path:
     """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
     ws = copy(tmp)

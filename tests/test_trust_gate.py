@@ -464,6 +464,28 @@ def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_path)
     assert (tmp_path / "a.txt").read_text() == "whole"
 
 
+# --- rows coded to one unit and lying in another -------------------------------------------------
+@pytest.mark.parametrize(("case", "affected", "marked"), [
+    # 正阳县's batch coded 确山县 went with the code: 正阳县 turned from a penalty to an award
+    # (a warning, "以属性为准"); an idle row coded 汝南县 whose parcel is 西平县's moved 西平县's
+    # task there, silently (西平县 from an award to a penalty).
+    ("batches_code_of_another_county", "受影响：正阳县（411724）、确山县（411725）。", ["411724", "411725"]),
+    ("idle_code_of_another_county", "受影响：西平县（411721）、汝南县（411727）。", ["411721", "411727"]),
+])
+def test_a_row_coded_to_one_unit_and_lying_in_another_stops_both(run, tmp_path, clean, case, affected, marked):
+    ws = damaged_copies.CASES[case](tmp_path)
+    out = tmp_path / "out"
+    refused = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out))
+    assert refused.exit_code == 1
+    assert affected in refused.stderr
+    assert not out.exists()
+    result = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out), "--accept-errors")
+    assert result.exit_code == 0, result.output
+    got = counties_csv(out).set_index("county_code")
+    assert sorted(got.index[got["data_complete"] == "false"]) == marked
+    assert (got.drop(index=marked)["outcome"] == clean.drop(index=marked)["outcome"]).all()
+
+
 # --- rows of a county no unit has: the gate, not a confident verdict ----------------------------
 @pytest.mark.parametrize(("case", "affected", "marked"), [
     # The row lies in 正阳县 / 平舆县: that county is the one that lost it (the verdict flipped

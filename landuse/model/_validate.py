@@ -191,14 +191,30 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             problems.append(_problem(layer, frame, i, "geometry", "warning",
                                      "图形位于所有县区之外（代表点不在任何县区内）",
                                      "the feature lies outside every county (its representative point is in none)"))
-        differ = given.notna() & located.notna() & (given != located)
-        for i in frame.index[differ]:
+        differ = (given.notna() & located.notna() & (given != located)).to_numpy(dtype=bool)
+        # A feature astride a border may have its point across it: the code is kept. One that
+        # lies wholly outside the county it is coded to is a slip of the code or of the outline,
+        # and moves a row between two units' verdicts: left out, both undetermined.
+        elsewhere = np.zeros(len(frame), dtype=bool)
+        if differ.any():
+            outline = reindexed(counties.drop_duplicates("county_code").set_index("county_code").geometry,
+                                given[differ]).to_numpy()
+            elsewhere[differ] = ~shapely.intersects(frame.geometry.to_numpy()[differ], outline)
+        for i in frame.index[differ & ~elsewhere]:
             problems.append(_problem(
                 layer, frame, i, "county_code", "warning",
                 f"行政区代码 {given[i]} 与图形所在县区 {located[i]} 不一致，以属性为准",
                 f"county_code {given[i]} differs from the county the feature lies in ({located[i]}); "
                 "the attribute is kept",
             ))
+        for i in frame.index[elsewhere]:
+            problems.append(dataclasses.replace(_problem(
+                layer, frame, i, "county_code", "error",
+                f"行政区代码为 {given[i]}，图形却整个位于县区 {located[i]} 内、与 {given[i]} 毫不相交：代码或图形有误，"
+                "该行未参与计算（请更正）",
+                f"county_code {given[i]}, but the feature lies wholly in {located[i]}, nowhere in {given[i]}: "
+                "the code or the outline is wrong; the row is left out (correct it)",
+            ), county_code=str(given[i]), also_county=str(located[i])))
         filled = given.fillna(located)
         if layer == "supplies":
             via_batch = _lookup(frame["batch_id"], batch_county).astype("string")
@@ -208,6 +224,19 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             via_parcel = _lookup(frame["parcel_id"], supplies.set_index("parcel_id")["county_code"])
             via_parcel = via_parcel.astype("string")
             filled = _into_zone(filled, via_parcel, parents).fillna(via_parcel)
+            # A ledger row coded to one unit whose parcel is another's: which unit's task it
+            # is cannot be told (a typed code moved an idle parcel, and a verdict, silently).
+            astray = (given.notna() & located.isna() & via_parcel.notna() & (filled != via_parcel)).fillna(False)
+            for i in frame.index[astray]:
+                problems.append(dataclasses.replace(_problem(
+                    layer, frame, i, "county_code", "error",
+                    f"行政区代码为 {filled[i]}，但其宗地 {frame.at[i, 'parcel_id']} 属于县区 {via_parcel[i]}："
+                    "无法确定计入哪个县区，该行未参与计算（请更正行政区代码或电子监管号）",
+                    f"county_code {filled[i]}, but its parcel {frame.at[i, 'parcel_id']} is in {via_parcel[i]}: "
+                    "which unit it counts for cannot be told; the row is left out (correct the code or the "
+                    "parcel id)",
+                ), county_code=str(filled[i]), also_county=str(via_parcel[i])))
+            elsewhere |= astray.to_numpy(dtype=bool)
         unknown = filled.notna() & ~member(filled, known) & bool(known)
         for i in frame.index[unknown]:
             problem = _problem(layer, frame, i, "county_code", "error",
@@ -219,8 +248,8 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             # placed nowhere, its code (no unit's: the gate then marks every unit).
             where = filled[i] if pd.isna(located[i]) else located[i]
             problems.append(dataclasses.replace(problem, county_code=str(where)))
-        lost = filled.isna() | unknown
-        for i in frame.index[lost & ~unknown]:
+        lost = filled.isna() | unknown | elsewhere
+        for i in frame.index[lost & ~unknown & ~elsewhere]:
             problems.append(_problem(layer, frame, i, "county_code", "error",
                                      "无法确定所属县区（没有行政区代码，图形也不在任何县区内），该行未参与计算",
                                      "no county: no county_code and no geometry inside a county; "
