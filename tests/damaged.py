@@ -261,6 +261,22 @@ def counties_zone_without_parent(tmp: Path) -> Path:
 
 
 @case
+def counties_zone_kind_blank(tmp: Path) -> Path:
+    """县区: 驻马店示范区 (411790, parent 411702) with its 单位类型 (DWLX) emptied."""
+    ws = copy(tmp)
+    _shapefile(ws, "县区", lambda f: f.assign(DWLX=f["DWLX"].mask(f["XZQDM"] == "411790", None)))
+    return ws
+
+
+@case
+def counties_zone_parent_typo(tmp: Path) -> Path:
+    """县区: 驻马店示范区 (411790)'s 所属县区代码 411702 typed 411721 (西平县, far from it)."""
+    ws = copy(tmp)
+    _shapefile(ws, "县区", lambda f: f.assign(SSXZQDM=f["SSXZQDM"].mask(f["XZQDM"] == "411790", "411721")))
+    return ws
+
+
+@case
 def supplies_away_from_their_batch(tmp: Path) -> Path:
     """供地: 4117232018B00000002 naming 411723-2017-003, a batch of its county 平舆县 it lies far from;
     and 4117212013B00000006 (no batch id) without its outline."""

@@ -497,6 +497,9 @@ def test_a_row_coded_to_one_unit_and_lying_in_another_stops_both(run, tmp_path, 
     # The counties layer itself wrong: 正阳县's rows belong to no unit, a stray unit 411742 has none.
     ("counties_code_typo", "受影响：全部 11 个县区。", None),
     ("counties_missing_one", "受影响：全部 10 个县区。", None),
+    # A zone of no kind, or far from its parent: which unit a feature counts for is unsure.
+    ("counties_zone_kind_blank", "受影响：全部 11 个县区。", None),
+    ("counties_zone_parent_typo", "受影响：全部 11 个县区。", None),
 ])
 def test_a_row_of_a_county_no_unit_has_stops_the_verdicts(run, tmp_path, clean, case, affected, marked):
     ws = damaged_copies.CASES[case](tmp_path)

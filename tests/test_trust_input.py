@@ -415,6 +415,20 @@ def test_a_zone_without_its_parent_is_an_error_of_the_layer(tmp_path):
     accounted(ws)
 
 
+@pytest.mark.parametrize(("make", "field", "says"), [
+    # Kindless, the zone was judged as a county with every feature taken by its parent: an
+    # award on no task. With its parent typed as 西平县 the same, and 驿城区's rates wrong.
+    (damaged.counties_zone_kind_blank, "unit_kind", "填有所属县区代码 411702，单位类型却为空"),
+    (damaged.counties_zone_parent_typo, "parent_code", "功能区与其所属县区 411721 的图形相距甚远"),
+])
+def test_a_zone_of_no_kind_or_far_from_its_parent_is_an_error_of_the_layer(tmp_path, make, field, says):
+    ws = load_workspace(make(tmp_path))
+    (p,) = problems(ws, "counties", "error")
+    assert (p.feature_id, p.field, p.county_code, p.row) == (None, field, None, 11)
+    assert p.message.startswith(f"功能区 411790（驻马店示范区）：{says}")
+    accounted(ws)
+
+
 def test_a_parcel_away_from_its_batch_and_one_linked_to_none_are_errors(tmp_path, clean):
     ws = load_workspace(damaged.supplies_away_from_their_batch(tmp_path))
     found = sorted((p.feature_id, p.field, p.county_code) for p in problems(ws, "supplies", "error"))

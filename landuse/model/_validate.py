@@ -30,6 +30,10 @@ from landuse._arrays import (
 )
 from landuse.model.schema import AREA_SLIP, DISPOSAL_METHODS, LAYERS, Problem, _feature_id
 
+#: A functional zone lies within this many metres of the county it is carved from (its
+#: parent's outline holds it, or borders it with gaps of digitising at most).
+ZONE_REACH_M = 100.0
+
 #: A batch whose linked supply and revocation areas exceed its approved area by more
 #: than this share is reported (attribute areas may overlap, hence the margin).
 OVERFLOW_TOLERANCE = 0.01
@@ -156,21 +160,48 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         zone = (counties["unit_kind"] == "功能区").fillna(False).to_numpy()
         orphan = zone & counties["parent_code"].isna().to_numpy()
         stray = zone & ~orphan & ~member(counties["parent_code"], known)
-        for k in np.flatnonzero(orphan | stray):
+        # A unit carved from another unit of the layer, of no kind a zone has (单位类型 blank or
+        # mistyped): judged as a county, it had all its features taken by its parent.
+        kindless = ~zone & member(counties["parent_code"], known)
+        # A zone nowhere near the county it names as its parent (a typed code): its features
+        # counted for the zone, the parent's rest judged wrongly.
+        apart = np.zeros(len(counties), dtype=bool)
+        placed = zone & ~orphan & ~stray
+        if placed.any():
+            outline = counties.drop_duplicates("county_code").set_index("county_code").geometry
+            parents_at = reindexed(outline, counties["parent_code"][placed]).to_numpy()
+            own = counties.geometry.to_numpy()[placed]
+            drawn = ~(shapely.is_missing(own) | shapely.is_missing(parents_at))
+            apart[np.flatnonzero(placed)[drawn]] = ~shapely.dwithin(own[drawn], parents_at[drawn], ZONE_REACH_M)
+        for k in np.flatnonzero(orphan | stray | kindless | apart):
             row = counties.iloc[k]
             parent = row["parent_code"]
-            zh = "功能区没有所属县区代码" if orphan[k] else f"功能区的所属县区代码 {parent} 不在县区图层中"
-            en = ("the functional zone has no parent county code" if orphan[k]
-                  else f"the functional zone's parent county code {parent} is not in the counties layer")
             name = row["county_name"] if "county_name" in counties else None
             unit = f"{row['county_code']}" + (f"（{name}）" if pd.notna(name) else "")
+            field_ = "parent_code"
+            if orphan[k] or stray[k]:
+                zh = "功能区没有所属县区代码" if orphan[k] else f"功能区的所属县区代码 {parent} 不在县区图层中"
+                en = ("the functional zone has no parent county code" if orphan[k]
+                      else f"the functional zone's parent county code {parent} is not in the counties layer")
+                mend = ("请补上所属县区代码（所属县区代码/SSXZQDM）", "add the parent county code: parent_code / SSXZQDM")
+            elif kindless[k]:
+                kind = row["unit_kind"]
+                field_ = "unit_kind"
+                zh = (f"填有所属县区代码 {parent}，单位类型却" + ("为空" if pd.isna(kind) else f"为 {kind}"))
+                en = (f"it has parent county code {parent} but its kind is "
+                      + ("empty" if pd.isna(kind) else str(kind)))
+                mend = ("请把单位类型（单位类型/DWLX）填为“功能区”，或清空所属县区代码",
+                        "set its kind (unit_kind / DWLX) to 功能区, or clear the parent code")
+            else:
+                zh = f"功能区与其所属县区 {parent} 的图形相距甚远，所属县区代码疑有误"
+                en = f"the functional zone lies far from its parent county {parent}: the parent code looks wrong"
+                mend = ("请更正所属县区代码（所属县区代码/SSXZQDM）", "correct the parent county code: parent_code / SSXZQDM")
             # Of the whole layer (no feature): any unit may have features counted wrongly.
             problems.append(Problem(
-                "counties", None, "parent_code", "error",
-                f"功能区 {unit}：{zh}，无法确定哪些要素计入该功能区、哪些计入县区；"
-                "请补上所属县区代码（所属县区代码/SSXZQDM）",
+                "counties", None, field_, "error",
+                f"功能区 {unit}：{zh}，无法确定哪些要素计入该功能区、哪些计入县区；{mend[0]}",
                 f"functional zone {unit}: {en}; which features count for the zone and which for the "
-                "county cannot be told (add the parent county code: parent_code / SSXZQDM)",
+                f"county cannot be told ({mend[1]})",
                 int(row["source_row"])))
     batch_county = layers["batches"].set_index("batch_id")["county_code"]
     parents = _zone_parents(counties)
