@@ -363,6 +363,20 @@ def idle_code_of_another_county(tmp: Path) -> Path:
 
 
 @case
+def batches_exported_twice(tmp: Path) -> Path:
+    """批次: 411723-2015-001 (平舆县) exported a second time, as 411723-2015-010, at the end."""
+    ws = copy(tmp)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        again = f[f["批次编号"] == "411723-2015-001"].copy()
+        again["批次编号"] = "411723-2015-010"
+        return pd.concat([f, again], ignore_index=True)
+
+    _batches(ws, edit)
+    return ws
+
+
+@case
 def revocations_batch_typo(tmp: Path) -> Path:
     """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
     ws = copy(tmp)

@@ -467,6 +467,17 @@ def test_an_infinite_area_is_no_number(tmp_path, clean):
     accounted(ws)
 
 
+def test_a_batch_exported_twice_under_a_new_id_is_an_error(tmp_path, clean):
+    # The copy counted its 平舆县 area twice, as approved and as unsupplied: an award turned
+    # into a penalty with no problem at all.
+    ws = load_workspace(damaged.batches_exported_twice(tmp_path))
+    (p,) = problems(ws, "batches", "error")
+    assert (p.feature_id, p.field, p.county_code, p.row) == ("411723-2015-010", "batch_id", "411723", 397)
+    assert p.message.startswith("与第 158 行的批次 411723-2015-001 图形相同、批准日期相同")
+    assert len(ws.batches) == len(clean.batches)
+    accounted(ws)
+
+
 def test_a_revocation_of_no_batch_is_an_error(tmp_path, clean):
     # It counted for no batch, with a warning: 汝南县's batch kept an area it had lost, and
     # 遂平县 (411728) went from an award to a penalty with exit 0.
