@@ -377,6 +377,20 @@ def batches_exported_twice(tmp: Path) -> Path:
 
 
 @case
+def idle_listed_twice(tmp: Path) -> Path:
+    """闲置土地.xlsx: XZ411721-2016-004 listed again at the end as XZ411721-2016-099."""
+    ws = copy(tmp)
+
+    def edit(t: pd.DataFrame) -> pd.DataFrame:
+        again = t[t["闲置编号"] == "XZ411721-2016-004"].copy()
+        again["闲置编号"] = "XZ411721-2016-099"
+        return pd.concat([t, again])
+
+    _idle_rows(ws, edit)
+    return ws
+
+
+@case
 def revocations_batch_typo(tmp: Path) -> Path:
     """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
     ws = copy(tmp)

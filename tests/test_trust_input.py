@@ -478,6 +478,16 @@ def test_a_batch_exported_twice_under_a_new_id_is_an_error(tmp_path, clean):
     accounted(ws)
 
 
+def test_an_idle_parcel_listed_twice_under_a_new_id_is_an_error(tmp_path, clean):
+    # The copy counted its area twice in 西平县's idle disposal rate, silently.
+    ws = load_workspace(damaged.idle_listed_twice(tmp_path))
+    (p,) = problems(ws, "idle", "error")
+    assert (p.feature_id, p.field, p.county_code, p.row) == ("XZ411721-2016-099", "idle_id", "411721", 76)
+    assert p.message.startswith("与第 17 行的 XZ411721-2016-004 为同一宗地、同一面积、同一认定日期")
+    assert len(ws.idle) == len(clean.idle)
+    accounted(ws)
+
+
 def test_a_revocation_of_no_batch_is_an_error(tmp_path, clean):
     # It counted for no batch, with a warning: 汝南县's batch kept an area it had lost, and
     # 遂平县 (411728) went from an award to a penalty with exit 0.

@@ -99,6 +99,37 @@ def _duplicates(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
             ))
         layers[layer] = frame[~dup].reset_index(drop=True)
     _copied_batches(layers, problems)
+    _copied_idle(layers, problems)
+
+
+def _copied_idle(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    """An idle parcel listed twice under two ids: one parcel, one area, one day of finding.
+
+    The ledger is the task list: a copy counts its area twice in the idle disposal rate.
+    The later row is left out.
+    """
+    idle = layers["idle"]
+    cols = ["parcel_id", "area_ha", "identified_date"]
+    if len(idle) < 2 or not all(c in idle for c in cols):
+        return
+    key = idle[cols]
+    whole = key.notna().all(axis=1).to_numpy()
+    copied = whole & key.duplicated(keep="first").to_numpy()
+    if not copied.any():
+        return
+    first = key[whole].drop_duplicates(keep="first")
+    first = pd.Series(first.index, index=pd.MultiIndex.from_frame(first))
+    for k in np.flatnonzero(copied):
+        i = idle.index[k]
+        j = first[tuple(key.loc[i])]
+        problems.append(_problem(
+            "idle", idle, i, "idle_id", "error",
+            f"与第 {idle.at[j, 'source_row']} 行的 {idle.at[j, 'idle_id']} 为同一宗地、同一面积、同一认定日期："
+            "疑为重复登记，该行未参与计算（请删去重复的一行）",
+            f"the same parcel, area and day of finding as {idle.at[j, 'idle_id']} (row "
+            f"{idle.at[j, 'source_row']}): listed twice; this row is left out (delete the copy)",
+        ))
+    layers["idle"] = idle[~copied].reset_index(drop=True)
 
 
 def _copied_batches(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
