@@ -391,6 +391,14 @@ def idle_listed_twice(tmp: Path) -> Path:
 
 
 @case
+def batches_approval_year_typo(tmp: Path) -> Path:
+    """批次: 411724-2017-003 (豫政土〔2017〕170号, approved 2017-12-02) dated 2018-12-02."""
+    ws = copy(tmp)
+    _batches(ws, lambda f: f.assign(批准日期=f["批准日期"].mask(f["批次编号"] == "411724-2017-003", "2018-12-02")))
+    return ws
+
+
+@case
 def revocations_batch_typo(tmp: Path) -> Path:
     """失效撤回核减.csv: the fifth row's 批次编号 411728-2011-001 typed 411728-2011-010 (no such batch)."""
     ws = copy(tmp)

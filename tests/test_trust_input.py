@@ -488,6 +488,15 @@ def test_an_idle_parcel_listed_twice_under_a_new_id_is_an_error(tmp_path, clean)
     accounted(ws)
 
 
+def test_an_approval_date_in_another_year_than_its_number_is_named(tmp_path):
+    # The year typed wrong moved the batch out of the 2013—2017 window (正阳县 from a penalty to
+    # an award), silently. A warning: the date may be right and the number's year the slip.
+    ws = load_workspace(damaged.batches_approval_year_typo(tmp_path))
+    (p,) = problems(ws, "batches")
+    assert (p.severity, p.feature_id, p.field, p.row) == ("warning", "411724-2017-003", "approval_date", 206)
+    assert p.message.startswith("批准日期 2018-12-02 与批准文号 豫政土〔2017〕170号 的年份 2017 不一致")
+
+
 def test_a_revocation_of_no_batch_is_an_error(tmp_path, clean):
     # It counted for no batch, with a warning: 汝南县's batch kept an area it had lost, and
     # 遂平县 (411728) went from an award to a penalty with exit 0.

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import shapely
 
 from landuse._arrays import (
@@ -169,6 +170,32 @@ def _copied_batches(layers: dict[str, pd.DataFrame], problems: list[Problem]) ->
                     "left out (delete the copy, or correct the outline)",
                 ), county_code=_code(batches.at[i, "county_code"])))
     layers["batches"] = batches[~copied].reset_index(drop=True)
+
+
+def _approval_years(batches: pd.DataFrame, problems: list[Problem]) -> None:
+    """Warn where the year of the 批准文号 (豫政土〔2017〕170号) is not the 批准日期's.
+
+    A document is numbered in the year it is issued: a year typed wrong in the date
+    moves the batch between task windows (2017-12-02 typed 2018-12-02 left the
+    2013—2017 window, and a penalty became an award).
+    """
+    if batches.empty or batches["approval_no"].isna().all():
+        return
+    found = pc.extract_regex(arrow_text(batches["approval_no"]), pattern=r"[〔\[（(【](?P<y>\d{4})[〕\]）)】]")
+    year = np.asarray(pc.cast(pc.struct_field(found, "y"), "float64").to_numpy(zero_copy_only=False),
+                      dtype="float64")
+    dated = batches["approval_date"].dt.year.to_numpy(dtype="float64", na_value=np.nan)
+    for k in np.flatnonzero(np.isfinite(year) & np.isfinite(dated) & (year != dated)):
+        i = batches.index[k]
+        day = batches.at[i, "approval_date"]
+        problems.append(_problem(
+            "batches", batches, i, "approval_date", "warning",
+            f"批准日期 {day:%Y-%m-%d} 与批准文号 {batches.at[i, 'approval_no']} 的年份 {int(year[k])} 不一致："
+            "请核对批准日期（它决定批次计入哪个年度区间）",
+            f"approval_date {day:%Y-%m-%d} is not in the year of its approval number "
+            f"{batches.at[i, 'approval_no']} ({int(year[k])}): check the date (it decides which window "
+            "the batch counts in)",
+        ))
 
 
 def _key_codes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
@@ -837,6 +864,7 @@ def cross_check(layers: dict[str, pd.DataFrame], earlier: Sequence[Problem] = ()
     layers = {k: v.copy() for k, v in layers.items()}
     problems: list[Problem] = []
     _duplicates(layers, problems)
+    _approval_years(layers["batches"], problems)
     _counties(layers, problems)
     _links(layers, problems, [*earlier, *problems])
     _overflow(layers, problems)
