@@ -118,26 +118,6 @@ def test_a_row_coded_to_a_county_leaves_its_functional_zone_undetermined_too(run
     assert (others["outcome"] == clean.drop(index=["411702", "411790"])["outcome"]).all()
 
 
-def test_a_supply_left_out_leaves_the_county_of_the_batch_it_names_undetermined_too(run, tmp_path, clean):
-    # Two 西平县 parcels name 平舆县 batches; one is drawn far from its batch, the other has an
-    # unreadable date. Both were left out with 西平县 marked, and 平舆县, whose batches lost
-    # them, was given a confident verdict.
-    ws = damaged_copies.supplies_naming_another_countys_batch(tmp_path)
-    out = tmp_path / "out"
-    refused = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out))
-    assert refused.exit_code == 1
-    assert "供地 2 行被排除" in refused.stderr
-    assert "受影响：西平县（411721）、平舆县（411723）。" in refused.stderr
-    assert not out.exists()
-    result = run("assess", str(ws), "--as-of", AS_OF, "--no-raster", "--out", str(out), "--accept-errors")
-    assert result.exit_code == 0, result.output
-    got = counties_csv(out).set_index("county_code")
-    assert sorted(got.index[got["data_complete"] == "false"]) == ["411721", "411723"]
-    assert set(got.loc[["411721", "411723"], "outcome"]) == {"undetermined"}
-    assert (got.drop(index=["411721", "411723"])["outcome"]
-            == clean.drop(index=["411721", "411723"])["outcome"]).all()
-
-
 def test_a_parcel_next_to_the_batch_it_names_is_named_not_silently_dropped(tmp_path):
     # A parcel whose box overlaps its batch's but which reaches no part of it added nothing to
     # the batch, and nothing said so. It stays a warning: the gap may be a drawing slip, and
@@ -471,6 +451,10 @@ def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_path)
     # task there, silently (西平县 from an award to a penalty).
     ("batches_code_of_another_county", "受影响：正阳县（411724）、确山县（411725）。", ["411724", "411725"]),
     ("idle_code_of_another_county", "受影响：西平县（411721）、汝南县（411727）。", ["411721", "411727"]),
+    # Two 西平县 parcels naming 平舆县 batches left out (one far from its batch, one with an
+    # unreadable date): 平舆县, whose batches lost them, was given a confident verdict.
+    ("supplies_naming_another_countys_batch", "受影响：西平县（411721）、平舆县（411723）。",
+     ["411721", "411723"]),
 ])
 def test_a_row_coded_to_one_unit_and_lying_in_another_stops_both(run, tmp_path, clean, case, affected, marked):
     ws = damaged_copies.CASES[case](tmp_path)
