@@ -429,6 +429,13 @@ def test_a_zone_of_no_kind_or_far_from_its_parent_is_an_error_of_the_layer(tmp_p
     accounted(ws)
 
 
+def test_counties_that_name_themselves_as_parent_are_no_zones_and_no_error(tmp_path):
+    # Some exports fill 所属县区代码 with the county's own code: that is no zone without a kind.
+    ws = damaged.copy(tmp_path)
+    damaged._shapefile(ws, "县区", lambda f: f.assign(SSXZQDM=f["SSXZQDM"].where(f["DWLX"] == "功能区", f["XZQDM"])))
+    assert problems(load_workspace(ws), "counties") == []
+
+
 def test_a_parcel_away_from_its_batch_and_one_linked_to_none_are_errors(tmp_path, clean):
     ws = load_workspace(damaged.supplies_away_from_their_batch(tmp_path))
     found = sorted((p.feature_id, p.field, p.county_code) for p in problems(ws, "supplies", "error"))

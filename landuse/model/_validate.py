@@ -260,7 +260,8 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         stray = zone & ~orphan & ~member(counties["parent_code"], known)
         # A unit carved from another unit of the layer, of no kind a zone has (单位类型 blank or
         # mistyped): judged as a county, it had all its features taken by its parent.
-        kindless = ~zone & member(counties["parent_code"], known)
+        kindless = (~zone & member(counties["parent_code"], known)
+                    & (counties["parent_code"] != counties["county_code"]).fillna(True).to_numpy())
         # A zone nowhere near the county it names as its parent (a typed code): its features
         # counted for the zone, the parent's rest judged wrongly.
         apart = np.zeros(len(counties), dtype=bool)
