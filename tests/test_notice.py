@@ -152,6 +152,25 @@ def test_confirmed_resumption_ends_the_suspension():
     assert str(q.resumed_on) == "2019-06-01"
 
 
+@pytest.mark.parametrize(("confirmed", "as_of", "named"), [
+    ("2019-02-01", "2019-03-01", True),    # confirmed while B is still 0 % supplied
+    ("2019-02-01", "2019-06-30", False),   # ... and reached since (1 ha supplied 2019-05-15)
+    ("2019-06-01", "2019-06-30", False),   # confirmed once reached
+])
+def test_a_resumption_confirmed_while_still_short_is_taken_and_named(confirmed, as_of, named):
+    # §1.3 "整改任务完成并经申请确认后，可恢复受理": the record is the city's word, so it ends the
+    # suspension; where the data says the tasks are still short, a warning says so.
+    a = assess(_resumption_ws([{"county_code": B, "date": confirmed}]), RULES, as_of, raster=False)
+    assert not a.counties.set_index("county_code").at[B, "suspended"]
+    found = a.problems[a.problems["layer"] == "resumptions"]
+    if named:
+        (row,) = found.to_dict("records")
+        assert (row["severity"], row["field"], row["county_code"]) == ("warning", "date", B)
+        assert f"（{B}）已于 2019-02-01 确认恢复受理，但按数据，其未完成的任务至今仍未达标" in row["message"]
+    else:
+        assert found.empty
+
+
 # --- 6. functional zones ----------------------------------------------------------------------
 Z = "411790"
 

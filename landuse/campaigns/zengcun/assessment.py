@@ -30,7 +30,7 @@ from landuse._arrays import member, positions, reindexed, trim_heap
 from landuse._errors import DataIncompleteError, RuleSetError, SchemaError
 from landuse.analysis import approvals, idle, supply
 from landuse.campaigns._base import affected_units, gate_message
-from landuse.campaigns.zengcun.linkage import judge_counties
+from landuse.campaigns.zengcun.linkage import judge_counties, resumed_while_short
 from landuse.io.files import output_set, write_csv
 from landuse.model.schema import LAYERS, Problem, problems_frame
 from landuse.model.units import MU_PER_HA
@@ -491,6 +491,7 @@ def assess(
     batches = _batch_detail(workspace, ledger, rules, t, links)
     strays = supply.stray_supplies(workspace, links, until=max(dates)) if rules.supply.measure == "geometry" else []
     problems = problems_frame([*workspace.problems, *supply_problems, *strays, *_no_quota(counties, year),
+                               *resumed_while_short(counties, rules, now_reached),
                                *_uncounted_disposals(workspace, rules)])
     return Assessment(rules, t, workspace, counties, results, batches, parcels, ledger_idle,
                       candidates, problems,

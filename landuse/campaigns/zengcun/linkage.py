@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from landuse import verdict
+from landuse.model.schema import Problem
 from landuse.rules.model import RuleSet
 
-__all__ = ["judge_counties"]
+__all__ = ["judge_counties", "resumed_while_short"]
 
 
 def judge_counties(
@@ -157,3 +158,45 @@ def _fixed(met: pd.DataFrame, reached_now: pd.DataFrame | None, codes: pd.Index)
         reached = now[tid] if tid in now.columns else pd.Series(False, index=codes)
         unfixed |= missed_by_task[tid] & ~reached
     return missed_by_task.any(axis=1) & ~unfixed
+
+
+def resumed_while_short(counties: pd.DataFrame, rules: RuleSet, reached_now: pd.DataFrame | None
+                        ) -> list[Problem]:
+    """A warning for each county whose resumption is confirmed while the data says it is still short.
+
+    §1.3 resumes applications "整改任务完成并经申请确认后": a confirmed resumption
+    (the ``resumptions`` table) is taken as the city's word and ends the suspension,
+    but a county that has not reached, as of the date, every deciding task it missed
+    is named, so the record or the data can be checked.
+
+    Parameters
+    ----------
+    counties : pandas.DataFrame
+        As :func:`judge_counties` returns it.
+    rules : RuleSet
+    reached_now : pandas.DataFrame, optional
+        As for :func:`judge_counties`.
+
+    Returns
+    -------
+    list of Problem
+        Warnings on the ``resumptions`` layer, one per such county.
+    """
+    if "resumed_on" not in counties or counties["resumed_on"].isna().all():
+        return []
+    c = counties.set_index("county_code")
+    codes = pd.Index(c.index, name="county_code")
+    met = pd.DataFrame({tid: c[f"{tid}_met"] for tid in rules.award.deciding if f"{tid}_met" in c}, index=codes)
+    fixed = _fixed(met, reached_now, codes)
+    out = []
+    for code in c.index[c["resumed_on"].notna().to_numpy() & ~fixed.to_numpy(dtype=bool)]:
+        day = pd.Timestamp(c.at[code, "resumed_on"])
+        name = c.at[code, "county_name"]
+        out.append(Problem(
+            "resumptions", None, "date", "warning",
+            f"{name}（{code}）已于 {day:%Y-%m-%d} 确认恢复受理，但按数据，其未完成的任务至今仍未达标：请核对恢复受理记录或数据",
+            f"{code} {name}: resumption confirmed on {day:%Y-%m-%d}, yet by the data the tasks it missed are "
+            "still short: check the resumption record or the data",
+            county_code=str(code),
+        ))
+    return out
