@@ -128,3 +128,13 @@ def test_the_clean_sample_is_complete(run, tmp_path):
     counties = pd.read_csv(tmp_path / "counties.csv", encoding="utf-8-sig", dtype=str)
     assert set(counties["data_complete"]) == {"true"}
     assert list(counties.columns).index("data_complete") == list(counties.columns).index("outcome_final") + 1
+
+
+def test_the_table_says_so_when_the_rule_set_ranks_nobody(run):
+    # mnr-2018 has no disposal task: nobody has a combined disposal rate, so nobody is ranked.
+    national = run("assess", "--rules", "mnr-2018", "--no-raster")
+    assert national.exit_code == 0, national.output
+    assert "无排名：各县区均无综合处置率" in national.stdout
+    assert "排名依据" not in national.stdout
+    city = run("assess", "--no-raster")
+    assert "排名依据：综合处置率" in city.stdout

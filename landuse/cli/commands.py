@@ -522,7 +522,11 @@ def county_table(a: Assessment, settings: Settings) -> Table:
     if len(a.undetermined):
         title += t(f"\n数据不完整：{len(a.undetermined)} 个县区待定", f"\ndata incomplete: "
                    f"{len(a.undetermined)} counties undetermined")
-    table = Table(title=title, caption=t(f"排名依据：{by}；{basis}", f"ranked by: {by}; {basis}"))
+    ranked = a.counties["rank"].notna().any() if "rank" in a.counties else False
+    # A rule set whose ranking rate nobody has (mnr-2018: no disposal task) ranks no county.
+    order = (t(f"排名依据：{by}", f"ranked by: {by}") if ranked
+             else t(f"无排名：各县区均无{by}", f"no ranking: no county has a {by}"))
+    table = Table(title=title, caption=t(f"{order}；{basis}", f"{order}; {basis}"))
     table.add_column(t("代码", "code"))
     table.add_column(t("县区", "county"))
     for res in a.tasks:
