@@ -318,3 +318,28 @@ def test_a_shapefile_workspace_with_english_names(cli_run, tmp_path: Path) -> No
         "county_code")
     assert table.loc[A, COLUMNS].tolist() == pytest.approx([4.0, 1.0, 0.25, True, 1.0, 0.0, 0.0])
     assert table.loc[B, COLUMNS].tolist() == pytest.approx([4.0, 2.0, 0.5, True, 0.0, 2.0, 2.0])
+
+
+# --- farmland measured from the land survey ---------------------------------------------------
+def test_farmland_from_the_survey_takes_one_year_and_the_surveys_own_areas():
+    from tests._ws import A, B, counties, sq
+    from tests._ws import build as build_ws
+    from tests.test_campaign_farmland import dltb
+
+    def ch(cid, geom, legality="违法", **kw):
+        return {"change_id": cid, "round": 2019, "county_code": A, "legality": legality, "geometry": geom, **kw}
+
+    rules = load_ruleset("zhumadian-2019-weipian")
+    # The same 1 ha of 0101 in the 2017 and the 2019 survey: the farmland before the round is
+    # the 2017 one, once (it counted 2 ha, and the red line was crossed: 2/11 = 18 %).
+    ws = build_ws(counties=counties(A, B), changes=[ch("a1", sq(0, 0)), ch("a2", sq(300, 0), "合法", farmland_ha=9.0)],
+                  survey=[dltb(A, sq(0, 0), year=2017), dltb(A, sq(0, 0), "0702", year=2019)])
+    row = run(ws, rules).counties.loc[A]
+    assert (row["F_ha"], row["I_ha"]) == (pytest.approx(10.0), pytest.approx(1.0))
+    assert row["violation_ratio"] == pytest.approx(0.1)
+    assert not row["red_line_exceeded"]
+    # A 1 ha polygon delivered as TBMJ 10 000 − KCMJ 400 m² = 0.96 ha: the change takes 0.96 ha
+    # (as the 耕地保护 campaign counts it), not its plane area.
+    ws = build_ws(counties=counties(A, B), changes=[ch("a1", sq(0, 0))],
+                  survey=[dltb(A, sq(0, 0), "0103", TBDLMJ=None, TBMJ=10_000.0, KCMJ=400.0, year=2018)])
+    assert run(ws, rules).counties.loc[A, "I_ha"] == pytest.approx(0.96)

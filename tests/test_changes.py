@@ -200,6 +200,22 @@ def test_only_the_round_counts_and_a_change_without_a_round_is_taken_with_a_warn
     assert [(p.field, p.severity) for p in m.problems] == [("round", "warning")]
 
 
+def test_a_round_written_with_its_year_word_is_that_round_and_an_unreadable_one_is_an_error() -> None:
+    # "2018年度" was no number, emptied with a warning, then taken as the rule set's round: a
+    # 2018 change counted in 2019 (F 11, I 6 instead of F 6, I 1).
+    ws = build([
+        {**change("a1", A, sq(0, 0), "违法", farmland_ha=5.0), "round": "2018年度"},
+        {**change("a2", A, sq(200, 0), farmland_ha=5.0), "round": "2019年度"},
+        {**change("a3", A, sq(400, 0), "违法", farmland_ha=1.0), "round": "2019年"},
+        {**change("a4", A, sq(600, 0), "违法", farmland_ha=7.0), "round": "二〇一九"},
+    ])
+    (bad,) = [p for p in ws.problems if p.severity == "error"]
+    assert (bad.feature_id, bad.field) == ("a4", "round")
+    m = measure(ws)
+    assert m.units.at[A, "F_ha"] == pytest.approx(6.0)
+    assert m.units.at[A, "I_ha"] == pytest.approx(1.0)
+
+
 def test_a_change_without_a_county_code_counts_where_it_lies() -> None:
     ws = build([change("x1", None, sq(10_500, 500), "违法", farmland_ha=2.0),
                 change("x2", None, sq(50_000, 0), "违法", farmland_ha=2.0)])

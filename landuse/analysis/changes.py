@@ -157,7 +157,7 @@ def change_measures(
     frame = _unique(frame, source, problems)
     frame["county_code"] = _units_of(frame, counties, source, problems)
     frame = frame[frame["county_code"].notna()]
-    frame = _farmland(frame, workspace, source, farmland_codes, cultivated_classes)
+    frame = _farmland(frame, workspace, source, farmland_codes, cultivated_classes, round)
     frame = _judge(frame, as_of, source, problems)
     units = _per_unit(frame, counties, deduct_per_ha)
     totals = _totals(frame, deduct_per_ha)
@@ -235,7 +235,7 @@ def _units_of(frame: pd.DataFrame, counties: gpd.GeoDataFrame, source: str | Non
 
 
 def _farmland(frame: pd.DataFrame, workspace: Workspace, source: str | None, codes: Sequence[str],
-              cultivated: Sequence[int]) -> pd.DataFrame:
+              cultivated: Sequence[int], round_: int) -> pd.DataFrame:
     """Fill ``farmland_ha`` where empty: from the survey's farmland, else from the raster."""
     frame = frame.copy()
     frame["farmland_source"] = pd.Series("attribute", index=frame.index, dtype="string")
@@ -250,7 +250,7 @@ def _farmland(frame: pd.DataFrame, workspace: Workspace, source: str | None, cod
     measurable = todo & has_geom
     if measurable.any() and survey is not None and len(survey) and isinstance(survey, gpd.GeoDataFrame):
         frame.loc[frame.index[measurable], "farmland_ha"] = _from_survey(
-            frame.geometry.to_numpy()[measurable], survey, codes, workspace, source)
+            frame.geometry.to_numpy()[measurable], survey, codes, workspace, source, round_)
         frame.loc[frame.index[measurable], "farmland_source"] = "survey"
     elif measurable.any() and workspace.landcover is not None:
         from landuse.analysis.landcover import class_shares
@@ -284,8 +284,17 @@ def _farmland(frame: pd.DataFrame, workspace: Workspace, source: str | None, cod
 
 
 def _from_survey(geoms: np.ndarray, survey: gpd.GeoDataFrame, codes: Sequence[str], workspace: Workspace,
-                 source: str | None) -> np.ndarray:
-    """Hectares of each geometry covered by the survey's farmland polygons."""
+                 source: str | None, round_: int) -> np.ndarray:
+    """Hectares of each geometry covered by the survey's farmland polygons.
+
+    One survey year serves: the latest before the round (a survey of year Y is the
+    land at the end of Y, before the round's changes), else the earliest there is;
+    every year at once would count the same farmland once a year. A part gets its
+    polygon's delivered area (``TBDLMJ``, else ``TBMJ − KCMJ``) times the share of
+    the polygon's plane area it covers: the survey's own areas, not re-measured.
+    """
+    from landuse.analysis.survey import delivered_ha
+
     column = next((c for c in _SURVEY_CODE_COLUMNS if c in survey.columns), None)
     if column is None:
         raise WorkspaceError(
@@ -293,19 +302,29 @@ def _from_survey(geoms: np.ndarray, survey: gpd.GeoDataFrame, codes: Sequence[st
             "the land-survey layer (survey) has no land-class code (DLBM); the farmland of the change "
             "polygons cannot be measured",
         )
+    years = survey["year"] if "year" in survey.columns else pd.Series(pd.NA, index=survey.index)
+    if years.notna().any():
+        known = years.dropna().astype("int64")
+        before = known[known < round_]
+        survey = survey[(years == (before.max() if len(before) else known.min())).fillna(False).to_numpy(dtype=bool)]
     codes_text = survey[column].astype("string").str.strip()
     farm = survey[codes_text.isin(list(codes)).fillna(False).to_numpy(dtype=bool)]
     if farm.crs is not None and not farm.crs.equals(workspace.crs):
         farm = farm.to_crs(workspace.crs)
     parts = farm.geometry.to_numpy()
-    parts = parts[~shapely.is_missing(parts) & ~shapely.is_empty(parts)]
+    drawn = ~shapely.is_missing(parts) & ~shapely.is_empty(parts)
+    parts = parts[drawn]
+    delivered = delivered_ha(pd.DataFrame(farm).assign(geom_ha=shapely.area(farm.geometry.to_numpy()) / M2_PER_HA)
+                             ).to_numpy(dtype="float64")[drawn]
     out = np.zeros(len(geoms))
     if len(parts) == 0:
         return out
     # Boxes first, then the exact overlap of each candidate pair (tobler's area_interpolate pattern).
     gi, fi = shapely.STRtree(parts).query(geoms, predicate="intersects")
-    areas = shapely.area(shapely.intersection(geoms[gi], parts[fi]))
-    return np.bincount(gi, weights=areas, minlength=len(geoms)) / M2_PER_HA
+    inside = shapely.area(shapely.intersection(geoms[gi], parts[fi]))
+    whole = shapely.area(parts[fi])
+    share = np.minimum(np.divide(inside, whole, out=np.zeros_like(inside), where=whole > 0), 1.0)
+    return np.bincount(gi, weights=delivered[fi] * share, minlength=len(geoms))
 
 
 def _judge(frame: pd.DataFrame, as_of: dt.date, source: str | None, problems: list[Problem]) -> pd.DataFrame:

@@ -981,11 +981,17 @@ def coerce_layer(
                            f"is before {first}; treated as empty")
                     frame[fs.name] = frame[fs.name].mask(early)
         elif fs.kind in ("area", "number", "year"):
+            if fs.kind == "year" and not pd.api.types.is_numeric_dtype(col.dtype):
+                # 监测年度 and 调查年度 are written "2018", "2018年" or "2018年度": all the year 2018.
+                col = col.astype("string").str.replace(r"\s*年度?\s*$", "", regex=True)
             values, bad = _numbers(col)
-            sev = "error" if fs.required else "warning"
+            # A 监测年度 that cannot be read is no round: taken as the rule set's (as an empty
+            # one is), a 2018 change ("2018年度") counted in the 2019 round.
+            strict = fs.required or fs.name == "round"
+            sev = "error" if strict else "warning"
             if not whole(bad, fs, "不是数字", "values are not numbers"):
                 report(bad, fs, sev, "不是数字", "is not a number")
-                if fs.required:
+                if strict:
                     errors |= bad
             if fs.kind == "area":
                 values = values * factors.get(fs.name, 1.0)
