@@ -217,6 +217,21 @@ def test_assess_as_of_an_earlier_date_counts_less_rectified(cli_run, tmp_path: P
     assert counties.set_index("county_code").loc["411727", "violation_ratio"] == pytest.approx(0.3425, abs=5e-5)
 
 
+def test_a_change_coded_to_a_county_it_does_not_touch_leaves_both_undetermined(cli_run, tmp_path: Path) -> None:
+    # 41170220190029 (驿城区) coded 西平县: the code won, 西平县 crossed the red line with exit 0.
+    (tmp_path / "ws").mkdir()
+    ws = damaged_sample(tmp_path / "ws", 29, 行政区代码="411721")
+    out = tmp_path / "out"
+    result = cli_run("assess", str(ws), "--rules", RULES, "--out", str(out), "--accept-errors")
+    assert result.exit_code == 0, result.output
+    problems = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
+    (bad,) = problems[problems["severity"] == "error"].to_dict("records")
+    assert (bad["layer"], bad["field"], bad["row"]) == ("changes", "county_code", 29)
+    assert bad["message"].startswith("行政区代码为 411721，图斑却整个位于 411702 内")
+    counties = pd.read_csv(out / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
+    assert sorted(counties.loc[~counties["data_complete"], "county_code"]) == ["411702", "411721", "411790"]
+
+
 def test_an_unknown_legality_in_the_sample_is_named_with_its_row(cli_run, tmp_path: Path) -> None:
     (tmp_path / "ws").mkdir()
     ws = damaged_sample(tmp_path / "ws", 5, 合法性="待核实")
@@ -237,10 +252,13 @@ def test_an_unknown_legality_in_the_sample_is_named_with_its_row(cli_run, tmp_pa
     assert bad[["layer", "field", "row"]].values.tolist() == [["changes", "legality", 5]]
     assert "待核实" in bad["message"].iloc[0]
     assert "结论待定" in result.stdout
-    counties = pd.read_csv(out / "counties.csv", encoding="utf-8-sig")
-    assert set(counties["data_complete"]) == {False}
-    # The row has no county the gate can place: every unit's verdict is undetermined (待定).
-    assert counties["red_line_exceeded"].isna().all()
+    counties = pd.read_csv(out / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
+    # The row is 驿城区's (411702): its verdict is undetermined (待定), with the zone carved from it
+    # (411790), where the row may lie; the other units keep theirs (every unit's were blanked).
+    undetermined = counties.loc[~counties["data_complete"], "county_code"].tolist()
+    assert sorted(undetermined) == ["411702", "411790"]
+    assert counties.loc[~counties["data_complete"], "red_line_exceeded"].isna().all()
+    assert counties.loc[counties["data_complete"], "red_line_exceeded"].notna().all()
     assert "待定" in result.stdout
 
 

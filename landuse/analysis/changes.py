@@ -25,6 +25,7 @@ a survey, the land-cover raster's cultivated share × the change's area.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -219,11 +220,30 @@ def _units_of(frame: pd.DataFrame, counties: gpd.GeoDataFrame, source: str | Non
     unit = named.where(named.notna(), located).mask(zone_wins, located)
     unknown = unit.notna() & ~unit.isin(known).fillna(False)
     for i in frame.index[unknown.to_numpy(dtype=bool)]:
-        problems.append(_problem(
+        # Lost to the county it lies in (its code a typing error); placed nowhere, to every unit.
+        problems.append(dataclasses.replace(_problem(
             frame, i, "county_code", "error",
             f"行政区代码 {unit[i]} 不在县区图层中，该图斑未参与计算", f"county_code {unit[i]} is not in the "
             "counties layer; the change is left out", source,
-        ))
+        ), county_code=None if pd.isna(located[i]) else str(located[i])))
+    # A change coded to a unit it does not touch (lying wholly in another) moved between two
+    # units' verdicts: left out, both undetermined. Astride a border, the code is kept.
+    elsewhere = np.zeros(len(frame), dtype=bool)
+    differ = (unit.notna() & ~unknown & located.notna() & (unit != located)).to_numpy(dtype=bool)
+    if differ.any() and isinstance(frame, gpd.GeoDataFrame):
+        outline = counties.drop_duplicates("county_code").set_index("county_code").geometry
+        named_outline = outline.reindex(unit[differ].to_numpy()).to_numpy()
+        elsewhere[differ] = ~shapely.is_missing(named_outline) & ~shapely.intersects(
+            frame.geometry.to_numpy()[differ], named_outline)
+    for i in frame.index[elsewhere]:
+        problems.append(dataclasses.replace(_problem(
+            frame, i, "county_code", "error",
+            f"行政区代码为 {unit[i]}，图斑却整个位于 {located[i]} 内、与 {unit[i]} 毫不相交：代码或图形有误，"
+            "该图斑未参与计算（请更正）",
+            f"county_code {unit[i]}, but the change lies wholly in {located[i]}, nowhere in {unit[i]}: the "
+            "code or the outline is wrong; the change is left out (correct it)", source,
+        ), county_code=str(unit[i]), also_county=str(located[i])))
+    unknown |= pd.Series(elsewhere, index=frame.index)
     lost = unit.isna()
     for i in frame.index[lost.to_numpy(dtype=bool)]:
         problems.append(_problem(

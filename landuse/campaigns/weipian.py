@@ -26,7 +26,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from landuse import verdict
 from landuse.analysis.changes import _AREA_EPS, change_measures
-from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
+from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer, affected_units
 from landuse.model.units import MU_PER_HA
 from landuse.rules._schema import (
     Count,
@@ -276,11 +276,12 @@ def run(workspace: Any, rules: WeipianRules, as_of: dt.date | None = None) -> Ca
     city = exceeded(judge(pd.DataFrame({"F_ha": [m.totals["F_ha"] or 0.0], "I_ha": [m.totals["I_ha"] or 0.0]},
                                        index=pd.Index(["city"], name="county_code")), rules, when))
     totals = {**m.totals, "red_line_exceeded": None if pd.isna(city.iloc[0]) else bool(city.iloc[0])}
-    # The gate: an error that keeps change polygons (or counties) out of the measures leaves every
-    # unit's verdict undetermined, for the rows cannot be placed in a unit.
-    complete = not any(p.severity == "error" and p.layer in ("changes", "counties")
-                       for p in [*workspace.problems, *m.problems])
-    units["data_complete"] = complete
+    # The gate: an error that keeps change polygons (or counties) out of the measures leaves the
+    # verdict of the unit the row belongs to undetermined; every unit's, when it cannot be placed.
+    excluded = [p for p in [*workspace.problems, *m.problems]
+                if p.severity == "error" and p.layer in ("changes", "counties")]
+    units["data_complete"] = ~affected_units(excluded, workspace.counties, units.index)
+    complete = bool(units["data_complete"].all())
     zones = bool((units["unit_kind"] == "功能区").any())
     head = ["county_name", "unit_kind"] if zones else ["county_name"]
     counties = units[[*head, *COLUMNS]]
