@@ -167,6 +167,15 @@ def test_rectification_spellings_are_normalised(written: str, read: str) -> None
     assert ws.layer("changes")["rectified"].tolist() == [read]
 
 
+@pytest.mark.parametrize("written", ["合法性存疑", "疑似合法", "疑似违法", "待定"])
+def test_a_legality_in_doubt_is_unknown_and_an_error(written: str) -> None:
+    # "合法性存疑" was read as 合法 (it contains it): 平舆县's ratio fell under the red line, exit 0.
+    ws = build([change("a1", A, sq(0, 0), written, farmland_ha=1.0), change("a2", A, sq(200, 0), "违法", farmland_ha=1.0)])
+    (bad,) = [p for p in ws.problems if p.severity == "error"]
+    assert (bad.feature_id, bad.field) == ("a1", "legality")
+    assert written in bad.message
+
+
 def test_a_negated_legality_is_never_read_as_the_value_it_contains() -> None:
     # "不符合规划" holds 符合 (合法) but says the opposite: unknown, so an error, not 合法.
     ws = build([change("a1", A, sq(0, 0), "不符合规划", farmland_ha=1.0)])

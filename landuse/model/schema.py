@@ -747,6 +747,10 @@ def _fold(text: pd.Series) -> pd.Series:
     return folded.str.replace(r"[\s_\-]+", "", regex=True)
 
 
+#: Words that put a coded value in doubt: the value is then unknown, not the one it names.
+_DOUBT = r"疑似|存疑|待定|待查|待核|不确定|未定"
+
+
 def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd.Series, pd.Series]:
     if len(values) > 1_000:
         # A column repeats a few spellings: read each once, then spread them back.
@@ -765,6 +769,9 @@ def _enum(values: pd.Series, choices: Mapping[str, tuple[str, ...]]) -> tuple[pd
     out = _fold(text).map(lookup).astype(object).astype("string")
     # Fuller names (河南省人民政府, 中华人民共和国国务院) hold a known value inside them.
     missing = (out.isna() & text.notna()).to_numpy(dtype=bool, copy=True)
+    # A value in doubt (疑似合法, 合法性存疑, 待定) is none of the values it names.
+    doubt = text.str.contains(_DOUBT, regex=True).fillna(False).to_numpy(dtype=bool)
+    missing &= ~doubt
     if missing.any():
         for canon in choices:
             # A negated value (不合法, 非企业原因) is not the value it contains.
