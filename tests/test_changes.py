@@ -225,6 +225,30 @@ def test_a_round_written_with_its_year_word_is_that_round_and_an_unreadable_one_
     assert m.units.at[A, "I_ha"] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("year", [2109, 219, 1900])
+def test_a_round_no_round_can_have_is_an_error_not_another_round(year: int) -> None:
+    # 2109 for 2019 was dropped silently as another round's (平舆县 fell under the red line).
+    ws = build([{**change("a1", A, sq(0, 0), "违法", farmland_ha=1.0), "round": year},
+                change("a2", A, sq(200, 0), farmland_ha=3.0)])
+    m = measure(ws)
+    (bad,) = [p for p in m.problems if p.severity == "error"]
+    assert (bad.feature_id, bad.field) == ("a1", "round")
+    assert bad.message.startswith(f"监测年度 {year} 不可能是卫片执法的年度")
+
+
+def test_a_change_exported_twice_under_a_new_id_is_an_error_and_one_drawn_alike_is_not() -> None:
+    twice = {**change("a9", A, sq(0, 0), "违法", farmland_ha=1.0)}
+    ws = build([change("a1", A, sq(0, 0), "违法", farmland_ha=1.0), change("a2", A, sq(200, 0), farmland_ha=3.0),
+                twice, change("a3", A, sq(0, 0), farmland_ha=2.0)])
+    m = measure(ws)
+    (bad,) = [p for p in m.problems if p.severity == "error"]
+    assert (bad.feature_id, bad.field) == ("a9", "change_id")
+    assert bad.message.startswith("与监测图斑 a1 图形和各项属性完全相同")
+    # a3 is drawn as a1 but differs (合法, 2 ha): kept. F = 1 + 3 + 2, I = 1.
+    assert m.units.at[A, "F_ha"] == pytest.approx(6.0)
+    assert m.units.at[A, "I_ha"] == pytest.approx(1.0)
+
+
 def test_a_change_without_a_county_code_counts_where_it_lies() -> None:
     ws = build([change("x1", None, sq(10_500, 500), "违法", farmland_ha=2.0),
                 change("x2", None, sq(50_000, 0), "违法", farmland_ha=2.0)])

@@ -37,7 +37,7 @@ import shapely
 
 from landuse._errors import WorkspaceError
 from landuse.model._validate import _locate
-from landuse.model.schema import Problem, _feature_id
+from landuse.model.schema import EARLIEST_DATE, Problem, _feature_id
 from landuse.model.units import M2_PER_HA
 from landuse.model.workspace import Workspace
 
@@ -154,7 +154,7 @@ def change_measures(
             "卫片图斑, 监测图斑 or changes",
         )
     frame = workspace.layer("changes").copy()
-    frame = _this_round(frame, round, source, problems)
+    frame = _this_round(frame, round, source, problems, latest=max(round, as_of.year) + 1)
     frame = _unique(frame, source, problems)
     frame["county_code"] = _units_of(frame, counties, source, problems)
     frame = frame[frame["county_code"].notna()]
@@ -173,8 +173,22 @@ def _problem(frame: pd.DataFrame, i: object, fld: str | None, severity: str, zh:
     return Problem("changes", fid, fld, severity, zh, en, int(row), source)  # type: ignore[arg-type]
 
 
-def _this_round(frame: pd.DataFrame, round_: int, source: str | None, problems: list[Problem]) -> pd.DataFrame:
-    """Keep the round's changes; a change with no 监测年度 is taken to be of the round, once said."""
+def _this_round(frame: pd.DataFrame, round_: int, source: str | None, problems: list[Problem], *,
+                latest: int) -> pd.DataFrame:
+    """Keep the round's changes; a change with no 监测年度 is taken to be of the round, once said.
+
+    A 监测年度 no round can have (before 1949, after ``latest``: 2109 or 219 for 2019) is an
+    error: the change was dropped silently as another round's.
+    """
+    odd = ((frame["round"] < EARLIEST_DATE.year) | (frame["round"] > latest)).fillna(False)
+    for i in frame.index[odd.to_numpy(dtype=bool)]:
+        problems.append(_problem(
+            frame, i, "round", "error",
+            f"监测年度 {frame.at[i, 'round']} 不可能是卫片执法的年度（应在 {EARLIEST_DATE.year}—{latest} 之间），"
+            "疑为录入错误，该图斑未参与计算",
+            f"monitoring year {frame.at[i, 'round']} cannot be a round (it lies outside "
+            f"{EARLIEST_DATE.year}–{latest}): a typing error; the change is left out", source,
+        ))
     no_round = frame["round"].isna()
     if no_round.any():
         problems.append(Problem(
@@ -195,7 +209,39 @@ def _unique(frame: pd.DataFrame, source: str | None, problems: list[Problem]) ->
             f"监测图斑编号重复：{frame.at[i, 'change_id']} 已出现过，该行未参与计算",
             f"duplicate change_id {frame.at[i, 'change_id']}; this row is left out", source,
         ))
-    return frame[~dup]
+    frame = frame[~dup]
+    # The same polygon under a new id (exported twice): its farmland counted twice in F or I.
+    if not isinstance(frame, gpd.GeoDataFrame) or len(frame) < 2:
+        return frame
+    geoms = frame.geometry.to_numpy()
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    box = shapely.bounds(geoms)
+    # Every attribute but the id alike too: two changes drawn alike on purpose differ in some.
+    key = pd.DataFrame({"x0": box[:, 0], "y0": box[:, 1], "x1": box[:, 2], "y1": box[:, 3],
+                        "area": shapely.area(geoms)})
+    attrs = [c for c in ("round", "county_code", "area_ha", "farmland_ha", "legality", "new_construction",
+                         "rectified", "rectified_date") if c in frame.columns]
+    key = pd.concat([key, frame[attrs].astype(object).where(frame[attrs].notna(), "").reset_index(drop=True)],
+                    axis=1)
+    same = drawn & key.duplicated(keep=False).to_numpy()
+    copied = np.zeros(len(frame), dtype=bool)
+    if same.any():
+        rows = np.flatnonzero(same)
+        group = key[same].groupby(list(key.columns), sort=False).ngroup().to_numpy()
+        for g in np.unique(group):
+            members = rows[group == g]
+            for k in members[1:]:
+                if shapely.equals(geoms[k], geoms[members[0]]):
+                    copied[k] = True
+                    i, j = frame.index[k], frame.index[members[0]]
+                    problems.append(_problem(
+                        frame, i, "change_id", "error",
+                        f"与监测图斑 {frame.at[j, 'change_id']} 图形和各项属性完全相同：疑为同一图斑以新编号重复导出，"
+                        "该行未参与计算",
+                        f"the same polygon and attributes as change {frame.at[j, 'change_id']}: one change "
+                        "exported twice under two ids; this row is left out", source,
+                    ))
+    return frame[~copied]
 
 
 def _units_of(frame: pd.DataFrame, counties: gpd.GeoDataFrame, source: str | None,

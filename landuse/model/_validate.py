@@ -134,7 +134,7 @@ def _copied_idle(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> No
 
 
 def _copied_batches(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
-    """A batch exported twice under two ids: the same outline approved on the same day.
+    """A batch exported twice under two ids: the same outline, county, area and day of approval.
 
     Its area would count twice as approved and, with no supply naming the copy, twice
     as unsupplied. The later row is left out.
@@ -147,7 +147,10 @@ def _copied_batches(layers: dict[str, pd.DataFrame], problems: list[Problem]) ->
     # Box, area and day first (cheap, exact floats); the few rows that share them are compared whole.
     box = shapely.bounds(geoms)
     key = pd.DataFrame({"x0": box[:, 0], "y0": box[:, 1], "x1": box[:, 2], "y1": box[:, 3],
-                        "area": shapely.area(geoms), "day": batches["approval_date"].to_numpy()})
+                        "area": shapely.area(geoms), "day": batches["approval_date"].to_numpy(),
+                        "approved": batches["approved_ha"].to_numpy(dtype="float64", na_value=np.nan),
+                        "county": batches["county_code"].astype(object).where(batches["county_code"].notna(), "")
+                        .to_numpy()})
     same = drawn & key.duplicated(keep=False).to_numpy() & batches["approval_date"].notna().to_numpy()
     if not same.any():
         return
