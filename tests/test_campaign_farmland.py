@@ -372,3 +372,45 @@ def test_quota_of_a_county_by_hand(result):
     assert q.effects["retention_gap_mu"][2] == 30.0
     assert q.effects["overlap_ha"][2] == 0.5
     assert q.measures["farmland_mu"][2] == 60.0
+
+
+# --- damaged surveys and targets ------------------------------------------------------------
+T2020 = dt.date(2020, 6, 15)
+TARGET_A = {"county_code": A, "year": 2020, "retention_mu": 14, "redline_mu": 10, "basic_farmland_mu": 0}
+
+
+def test_a_class_code_that_lost_its_leading_zero_is_still_farmland():
+    # Through Excel 0101 became 101: every polygon was "not farmland" and A fell under its red line.
+    ws = build(counties=counties(A, B), survey=[dltb(A, sq(0, 0), "101", year=2019)], farmland_targets=[TARGET_A])
+    row = run(ws, RULES, T2020).counties.loc[A]
+    assert row["farmland_mu"] == pytest.approx(15.0)
+    assert row["retention_status"] == "met"
+
+
+def test_a_survey_year_no_survey_can_have_is_an_error_and_left_out():
+    # DLTB_2091 for DLTB_2019 was passed over silently: retention judged on the 2017 survey.
+    ws = build(counties=counties(A, B), survey=[dltb(A, sq(0, 0), year=2017), dltb(A, sq(0, 0), "0702", year=2091)],
+               farmland_targets=[TARGET_A])
+    r = run(ws, RULES, T2020)
+    (bad,) = [p for p in r.problems if p.severity == "error"]
+    assert (bad.layer, bad.field) == ("survey", "year")
+    assert bad.message.startswith("地类图斑的调查年度 2091 不可能（应不晚于 2021 年）")
+
+
+def test_two_targets_for_one_county_and_year_are_an_error():
+    ws = build(counties=counties(A, B), survey=[dltb(A, sq(0, 0), year=2019)],
+               farmland_targets=[TARGET_A, {**TARGET_A, "retention_mu": 940581}])
+    (bad,) = [p for p in ws.problems if p.severity == "error" and p.layer == "farmland_targets"]
+    assert bad.field == "county_code"
+    assert bad.message.startswith(f"编号重复：{A}、2020 已在第")
+
+
+def test_the_survey_before_approval_is_the_latest_year_whatever_it_shows():
+    # 2017: farmland; 2019: built-up over the same ground, no farmland anywhere. A batch approved
+    # in 2020 is judged on 2019 (no farmland, nothing false), not on 2017 (1 ha short).
+    ws = build(counties=counties(A, B),
+               survey=[dltb(A, sq(0, 0, 400, 100), year=2017), dltb(A, sq(0, 0, 400, 100), "0702", year=2019)],
+               batches=[{"batch_id": "P3", "county_code": A, "approval_date": "2020-01-10", "approver": "省政府",
+                         "farmland_ha": 0.0, "geometry": sq(200, 0)}])
+    ledger = next(x.frame for x in run(ws, RULES, T2020).ledgers if x.name == "false_class")
+    assert ledger.empty or "P3" not in set(ledger["batch_id"])

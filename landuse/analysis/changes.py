@@ -374,6 +374,7 @@ def _from_survey(geoms: np.ndarray, survey: gpd.GeoDataFrame, codes: Sequence[st
         before = known[known < round_]
         survey = survey[(years == (before.max() if len(before) else known.min())).fillna(False).to_numpy(dtype=bool)]
     codes_text = survey[column].astype("string").str.strip()
+    codes_text = codes_text.mask(codes_text.str.fullmatch(r"\d{3}").fillna(False), "0" + codes_text)  # 101: 0101
     farm = survey[codes_text.isin(list(codes)).fillna(False).to_numpy(dtype=bool)]
     if farm.crs is not None and not farm.crs.equals(workspace.crs):
         farm = farm.to_crs(workspace.crs)

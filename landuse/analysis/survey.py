@@ -375,16 +375,19 @@ def false_class(batches: gpd.GeoDataFrame, survey: pd.DataFrame | None, *, toler
         return _judge(out, tolerance_ha, fee_rate_wan_per_ha), problems
     farm = survey[(survey["group"] == "farmland") & survey.geometry.notna()]
     years = farm["year"] if "year" in farm else pd.Series(pd.NA, index=farm.index)
+    # The years the survey has are every polygon's, not the farmland's: a year whose survey shows
+    # no farmland at all is still the state before approval (an older one was taken instead).
+    every = survey["year"] if "year" in survey else pd.Series(pd.NA, index=survey.index)
     approval_year = out["approval_date"].dt.year
-    if years.notna().any():
-        known = np.sort(years.dropna().astype("int64").unique())
+    if every.notna().any():
+        known = np.sort(every.dropna().astype("int64").unique())
         pos = np.searchsorted(known, approval_year.fillna(0).to_numpy(dtype="int64"), side="left") - 1
         chosen = pd.array(np.where(pos >= 0, known[np.clip(pos, 0, None)], 0), dtype="Int64")
         chosen[pos < 0] = pd.NA
         out["survey_year"] = chosen
     measured = np.zeros(len(out))
-    has_survey = np.ones(len(out), dtype=bool) if years.isna().all() else out["survey_year"].notna().to_numpy()
-    for year in (pd.unique(out["survey_year"].dropna()) if years.notna().any() else [None]):
+    has_survey = np.ones(len(out), dtype=bool) if every.isna().all() else out["survey_year"].notna().to_numpy()
+    for year in (pd.unique(out["survey_year"].dropna()) if every.notna().any() else [None]):
         rows = np.flatnonzero(has_survey if year is None
                               else (out["survey_year"] == year).fillna(False).to_numpy(dtype=bool))
         part = farm if year is None else farm[years == year]

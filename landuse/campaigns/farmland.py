@@ -28,7 +28,7 @@ from landuse.analysis.survey import (
     retention,
 )
 from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
-from landuse.model.schema import LAYERS, Problem
+from landuse.model.schema import EARLIEST_DATE, LAYERS, Problem
 from landuse.model.units import MU_PER_HA
 from landuse.rules.farmland import FarmlandRules, parse_farmland_rules
 
@@ -74,6 +74,25 @@ def _survey_year(survey: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return survey[years == year]
 
 
+def _odd_survey_years(survey: pd.DataFrame, as_of: dt.date) -> list[Problem]:
+    """An error for a survey year no survey can have (after the year after ``as_of``, before 1949).
+
+    A layer named DLTB_2091 for DLTB_2019 was passed over silently, and retention judged on
+    an older survey.
+    """
+    if "year" not in survey:
+        return []
+    years = pd.Series(survey["year"].dropna().unique())
+    odd = years[(years > as_of.year + 1) | (years < EARLIEST_DATE.year)]
+    return [Problem(
+        "survey", None, "year", "error",
+        f"地类图斑的调查年度 {int(y)} 不可能（应不晚于 {as_of.year + 1} 年）：疑为图层名或年度字段录入错误，"
+        f"这 {int((survey['year'] == y).sum())} 个图斑未参与计算",
+        f"survey year {int(y)} is impossible (no later than {as_of.year + 1}): a typing error in the layer "
+        f"name or the year field; its {int((survey['year'] == y).sum())} polygons are left out",
+    ) for y in sorted(odd)]
+
+
 def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -> CampaignResult:
     """Measure and judge the 耕地保护 campaign for every assessed unit as of ``as_of``.
 
@@ -117,6 +136,11 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
     if survey is not None:
         survey, found = prepare_survey(survey, rules.classes, counties)
         problems += found
+        odd = _odd_survey_years(survey, as_of)
+        if odd:
+            problems += odd
+            year = survey["year"]
+            survey = survey[~((year > as_of.year + 1) | (year < EARLIEST_DATE.year)).fillna(False).to_numpy(dtype=bool)]
         current = _survey_year(survey, as_of)
         farm = current[current["group"] == "farmland"]
         farmland_ha = farm.groupby("county_code")["area_ha"].sum().reindex(index, fill_value=0.0)

@@ -76,10 +76,12 @@ def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
 
 def _duplicates(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     keys = {"counties": ["county_code"], "batches": ["batch_id"], "supplies": ["parcel_id"],
-            "idle": ["idle_id"], "quotas": ["county_code", "year"]}
+            "idle": ["idle_id"], "quotas": ["county_code", "year"],
+            # Two targets for one county and year: which one is judged was a sort's choice.
+            "farmland_targets": ["county_code", "year"]}
     for layer, cols in keys.items():
-        frame = layers[layer]
-        if frame.empty:
+        frame = layers.get(layer)
+        if frame is None or frame.empty or not all(c in frame.columns for c in cols):
             continue
         codes = _key_codes(frame, cols)
         # The first row of each key stays; a later one is a duplicate (a row without a key is not).
