@@ -414,3 +414,25 @@ def test_the_survey_before_approval_is_the_latest_year_whatever_it_shows():
                          "farmland_ha": 0.0, "geometry": sq(200, 0)}])
     ledger = next(x.frame for x in run(ws, RULES, T2020).ledgers if x.name == "false_class")
     assert ledger.empty or "P3" not in set(ledger["batch_id"])
+
+
+@pytest.mark.parametrize("area", [{"TBDLMJ": 1.0}, {"TBDLMJ": -10_000.0}, {"TBDLMJ": None, "TBMJ": 10_000.0, "KCMJ": 100_000.0}])
+def test_a_delivered_area_that_cannot_be_the_polygons_is_an_error_of_its_county(area):
+    # TBDLMJ typed in 公顷 (1.0 for 10 000 m²), negative, or KCMJ over TBMJ moved 遂平县 from met
+    # to below its red line, silently. The polygon is left out; its county's verdict waits.
+    ws = build(counties=counties(A, B), survey=[dltb(A, sq(0, 0), year=2019, **area), dltb(B, sq(10_000, 0), year=2019)],
+               farmland_targets=[TARGET_A])
+    r = run(ws, RULES, T2020)
+    (bad,) = [p for p in r.problems if p.severity == "error"]
+    assert (bad.layer, bad.field, bad.county_code) == ("survey", "tbdlmj_m2", A)
+    assert bad.message.startswith("1 个地类图斑的面积（TBDLMJ 或 TBMJ−KCMJ）不可能是其图形的面积")
+    assert r.counties.loc[B, "farmland_mu"] == pytest.approx(15.0)
+
+
+def test_a_survey_without_area_fields_is_measured_on_the_plane_and_says_so():
+    ws = build(counties=counties(A, B), survey=[{"DLBM": "0101", "ZLDWDM": f"{A}1010010000000", "year": 2019,
+                                                 "geometry": sq(0, 0)}], farmland_targets=[TARGET_A])
+    r = run(ws, RULES, T2020)
+    assert r.counties.loc[A, "farmland_mu"] == pytest.approx(15.0)
+    (note,) = [p for p in r.problems if p.layer == "survey"]
+    assert (note.severity, note.field) == ("warning", "tbdlmj_m2")

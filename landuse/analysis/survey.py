@@ -35,7 +35,7 @@ import shapely
 
 from landuse._errors import LayerReadError
 from landuse.model._validate import _locate
-from landuse.model.schema import Problem, rename_columns
+from landuse.model.schema import AREA_SLIP, Problem, rename_columns
 from landuse.model.units import M2_PER_HA, MU_PER_HA
 
 if TYPE_CHECKING:
@@ -166,6 +166,8 @@ def prepare_survey(survey: pd.DataFrame, classes: LandClasses, counties: gpd.Geo
             f"{int(years.isna().sum())} survey polygons have no year while the others have one: they are "
             "left out; fill the year or give one file a year (survey_2017, survey_2019)",
         ))
+    out, slips = _area_slips(out)
+    problems += slips
     lost = out["county_code"].isna()
     if lost.any():
         problems.append(Problem(
@@ -176,6 +178,44 @@ def prepare_survey(survey: pd.DataFrame, classes: LandClasses, counties: gpd.Geo
             f"{out.loc[lost, 'area_ha'].sum():.4f} ha in all; counted in no county",
         ))
     return out, problems
+
+
+def _area_slips(out: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Leave out polygons whose delivered area cannot be theirs; say so per county.
+
+    A delivered area (``TBDLMJ``, ``TBMJ − KCMJ``) of zero or less, or ten times off the
+    outline's plane area (公顷 for 平方米, ``KCMJ`` over ``TBMJ``), moved a county between
+    met and below its red line. Without any area field the plane area serves, said once.
+    """
+    problems: list[Problem] = []
+    fields = [c for c in ("tbdlmj_m2", "tbmj_m2") if c in out.columns and out[c].notna().any()]
+    if not fields and isinstance(out, gpd.GeoDataFrame) and len(out):
+        problems.append(Problem(
+            "survey", None, "tbdlmj_m2", "warning",
+            "地类图斑没有图斑地类面积（TBDLMJ）或图斑面积（TBMJ）字段：按图形的平面面积计，与调查成果的面积会有出入",
+            "the survey has no TBDLMJ or TBMJ field: plane areas of the outlines are used, which differ from "
+            "the survey's own",
+        ))
+        return out, problems
+    if not isinstance(out, gpd.GeoDataFrame) or "geom_ha" not in out.columns:
+        return out, problems
+    plane = out["geom_ha"].astype("float64")
+    area = out["area_ha"].astype("float64")
+    slip = ((area <= 0) | (area > plane * AREA_SLIP) | (area * AREA_SLIP < plane)).fillna(False)
+    slip &= plane.notna()
+    if not slip.any():
+        return out, problems
+    for code, rows in out[slip.to_numpy(dtype=bool)].groupby(out["county_code"].astype(object).fillna(""), sort=True):
+        ids = "、".join(rows["bsm"].dropna().astype(str).head(5)) if "bsm" in rows else ""
+        problems.append(Problem(
+            "survey", None, "tbdlmj_m2", "error",
+            f"{len(rows)} 个地类图斑的面积（TBDLMJ 或 TBMJ−KCMJ）不可能是其图形的面积（小于等于 0，或相差十倍以上；"
+            f"{ids}）：疑为单位或字段错误，未参与计算",
+            f"{len(rows)} survey polygons have a delivered area (TBDLMJ or TBMJ−KCMJ) that cannot be their "
+            f"outline's (zero or less, or ten times off; {ids}): a unit or field slip; left out",
+            county_code=str(code) or None,
+        ))
+    return out[~slip.to_numpy(dtype=bool)], problems
 
 
 def latest_year(survey: pd.DataFrame) -> pd.DataFrame:
