@@ -436,3 +436,15 @@ def test_a_survey_without_area_fields_is_measured_on_the_plane_and_says_so():
     assert r.counties.loc[A, "farmland_mu"] == pytest.approx(15.0)
     (note,) = [p for p in r.problems if p.layer == "survey"]
     assert (note.severity, note.field) == ("warning", "tbdlmj_m2")
+
+
+def test_a_retention_target_beyond_the_units_whole_area_is_an_error():
+    # A's 10 km square is 10 000 ha = 150 000 亩; a target of 2 000 000 亩 (亩 read as 公顷, × 15)
+    # cannot be kept: A's verdict waits, B's stands.
+    ws = build(counties=counties(A, B), survey=[dltb(A, sq(0, 0), year=2019), dltb(B, sq(10_000, 0), year=2019)],
+               farmland_targets=[{**TARGET_A, "retention_mu": 2_000_000},
+                                 {**TARGET_A, "county_code": B, "retention_mu": 14}])
+    r = run(ws, RULES, T2020)
+    (bad,) = [p for p in r.problems if p.severity == "error"]
+    assert (bad.layer, bad.field, bad.county_code) == ("farmland_targets", "retention_ha", A)
+    assert bad.message.startswith(f"{A} 的耕地保有量目标 2,000,000.00 亩超过其全部土地面积 150,000.00 亩")

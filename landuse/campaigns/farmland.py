@@ -29,7 +29,7 @@ from landuse.analysis.survey import (
 )
 from landuse.campaigns._base import Campaign, CampaignResult, Ledger, MapLayer
 from landuse.model.schema import EARLIEST_DATE, LAYERS, Problem
-from landuse.model.units import MU_PER_HA
+from landuse.model.units import M2_PER_HA, MU_PER_HA
 from landuse.rules.farmland import FarmlandRules, parse_farmland_rules
 
 __all__ = ["CAMPAIGN", "COLUMNS", "criteria", "judge", "run"]
@@ -72,6 +72,29 @@ def _survey_year(survey: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     eligible = years[years <= as_of.year]
     year = eligible.max() if not eligible.empty else years.max()
     return survey[years == year]
+
+
+def _targets_beyond_the_unit(table: pd.DataFrame, counties: pd.DataFrame) -> list[Problem]:
+    """An error for a unit whose retention target exceeds its whole area.
+
+    Targets headed without (亩) are read as 公顷: fifteen times too large, and eight units
+    fell under their red line with exit 0. No unit can keep more farmland than its land.
+    """
+    if not isinstance(counties, gpd.GeoDataFrame) or "retention_target_mu" not in table:
+        return []
+    land_mu = pd.Series(counties.geometry.area.to_numpy() / M2_PER_HA * MU_PER_HA,
+                        index=counties["county_code"].astype("string").to_numpy())
+    target = table["retention_target_mu"].astype("float64")
+    land = land_mu.reindex(table.index.astype("string")).to_numpy()
+    over = (target.to_numpy() > land) & (land > 0)
+    return [Problem(
+        "farmland_targets", str(code), "retention_ha", "error",
+        f"{code} 的耕地保有量目标 {target[code]:,.2f} 亩超过其全部土地面积 {land[k]:,.2f} 亩：疑为单位错误"
+        "（表头缺“(亩)”时按公顷读取），该县区结论待定",
+        f"{code}'s retention target {target[code]:,.2f} 亩 exceeds its whole area {land[k]:,.2f} 亩: a unit "
+        "slip (a header without (亩) is read in 公顷); its verdict is undetermined",
+        county_code=str(code),
+    ) for k, code in enumerate(table.index) if over[k]]
 
 
 def _odd_survey_years(survey: pd.DataFrame, as_of: dt.date) -> list[Problem]:
@@ -149,6 +172,7 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
     if layers.get("farmland_targets") is None:
         problems.append(_absent("farmland_targets"))
     table = retention(farmland_ha, layers.get("farmland_targets"), as_of.year)
+    problems += _targets_beyond_the_unit(table, counties)
     tasks = judge(table, rules, as_of)
     table.insert(0, "county_name", counties["county_name"].astype("string").to_numpy())
 
