@@ -448,3 +448,14 @@ def test_a_retention_target_beyond_the_units_whole_area_is_an_error():
     (bad,) = [p for p in r.problems if p.severity == "error"]
     assert (bad.layer, bad.field, bad.county_code) == ("farmland_targets", "retention_ha", A)
     assert bad.message.startswith(f"{A} 的耕地保有量目标 2,000,000.00 亩超过其全部土地面积 150,000.00 亩")
+
+
+def test_a_survey_polygon_exported_twice_is_a_duplicate_key_error():
+    ws = build(counties=counties(A, B), survey=[dltb(A, sq(0, 0), year=2019, BSM="4117020001"),
+                                                dltb(A, sq(0, 0), year=2019, BSM="4117020001"),
+                                                dltb(A, sq(200, 0), year=2017, BSM="4117020001")],
+               farmland_targets=[TARGET_A])
+    (bad,) = [p for p in ws.problems if p.layer == "survey" and p.severity == "error"]
+    assert bad.field == "bsm"
+    assert bad.message.startswith("编号重复：4117020001、2019 已在第")
+    assert run(ws, RULES, T2020).counties.loc[A, "farmland_mu"] == pytest.approx(15.0)

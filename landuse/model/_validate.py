@@ -78,7 +78,9 @@ def _duplicates(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
     keys = {"counties": ["county_code"], "batches": ["batch_id"], "supplies": ["parcel_id"],
             "idle": ["idle_id"], "quotas": ["county_code", "year"],
             # Two targets for one county and year: which one is judged was a sort's choice.
-            "farmland_targets": ["county_code", "year"]}
+            "farmland_targets": ["county_code", "year"],
+            # A survey polygon exported twice (one 标识码 in one year): its farmland counted twice.
+            "survey": ["bsm", "year"]}
     for layer, cols in keys.items():
         frame = layers.get(layer)
         if frame is None or frame.empty or not all(c in frame.columns for c in cols):
