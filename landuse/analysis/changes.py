@@ -37,7 +37,7 @@ import shapely
 
 from landuse._errors import WorkspaceError
 from landuse.model._validate import _locate
-from landuse.model.schema import EARLIEST_DATE, Problem, _feature_id
+from landuse.model.schema import EARLIEST_DATE, Problem, _feature_id, unit_kinds
 from landuse.model.units import M2_PER_HA
 from landuse.model.workspace import Workspace
 
@@ -45,8 +45,6 @@ __all__ = ["ChangeMeasures", "change_measures", "unit_kinds"]
 
 #: Tolerance (ha) of the red-line comparison I ≥ red_line × F: sums of areas carry rounding.
 _AREA_EPS = 1e-9
-#: Values of ``unit_kind`` that mark a functional zone (功能区 / 管委会) in the counties layer.
-ZONE_KINDS = ("功能区", "管委会", "zone")
 #: Columns of the land survey that may hold the land-class code (地类编码).
 _SURVEY_CODE_COLUMNS = ("dlbm", "land_class_code", "class_code", "land_class", "DLBM", "地类编码")
 
@@ -84,21 +82,6 @@ class ChangeMeasures:
     changes: gpd.GeoDataFrame
     problems: list[Problem] = field(default_factory=list)
     totals: dict[str, object] = field(default_factory=dict)
-
-
-def unit_kinds(counties: pd.DataFrame) -> pd.Series:
-    """Return each assessed unit's kind: ``县区`` or ``功能区``.
-
-    A row of the counties layer is a functional zone when its ``unit_kind``
-    says so (功能区 / 管委会) or it names a ``parent_code``.
-    """
-    kind = pd.Series("县区", index=counties.index, dtype="string")
-    zone = pd.Series(False, index=counties.index)
-    if "unit_kind" in counties.columns:
-        zone |= counties["unit_kind"].astype("string").str.strip().isin(ZONE_KINDS).fillna(False)
-    if "parent_code" in counties.columns:
-        zone |= counties["parent_code"].notna()
-    return kind.mask(zone, "功能区")
 
 
 def change_measures(

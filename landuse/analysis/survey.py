@@ -35,7 +35,7 @@ import shapely
 
 from landuse._errors import LayerReadError
 from landuse.model._validate import _locate
-from landuse.model.schema import AREA_SLIP, Problem, rename_columns
+from landuse.model.schema import AREA_SLIP, Problem, rename_columns, unit_kinds
 from landuse.model.units import M2_PER_HA, MU_PER_HA
 
 if TYPE_CHECKING:
@@ -90,7 +90,6 @@ def units_of(frame: pd.DataFrame, named: pd.Series, counties: gpd.GeoDataFrame) 
     pandas.Series
         Unit codes (string dtype) on ``frame``'s index.
     """
-    from landuse.analysis.changes import unit_kinds
 
     named = named.astype("string")
     zones = counties[(unit_kinds(counties) == "功能区").to_numpy()]

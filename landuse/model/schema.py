@@ -36,6 +36,7 @@ __all__ = [
     "problems_frame",
     "rename_columns",
     "split_year",
+    "unit_kinds",
 ]
 
 Severity = Literal["error", "warning"]
@@ -1051,3 +1052,24 @@ def _feature_id(value: object, row: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return f"#{row}"
     return str(value)
+
+
+#: Values of ``unit_kind`` that mark a functional zone (功能区 / 管委会) in the counties layer.
+ZONE_KINDS = ("功能区", "管委会", "zone")
+
+
+def unit_kinds(counties: pd.DataFrame) -> pd.Series:
+    """Return each assessed unit's kind: ``县区`` or ``功能区``.
+
+    A row of the counties layer is a functional zone when its ``unit_kind``
+    says so (功能区 / 管委会) or it names a ``parent_code`` other than its own code.
+    """
+    kind = pd.Series("县区", index=counties.index, dtype="string")
+    zone = pd.Series(False, index=counties.index)
+    if "unit_kind" in counties.columns:
+        zone |= counties["unit_kind"].astype("string").str.strip().isin(ZONE_KINDS).fillna(False)
+    if "parent_code" in counties.columns:
+        parent = counties["parent_code"].astype("string")
+        own = counties["county_code"].astype("string") if "county_code" in counties.columns else parent.where(False)
+        zone |= (parent.notna() & (parent != own).fillna(True)).astype(bool)  # not a county naming itself
+    return kind.mask(zone, "功能区")
