@@ -181,6 +181,41 @@ def take_away(outlines: np.ndarray, owner: np.ndarray, parts: np.ndarray) -> np.
 _libc: Any = None
 
 
+def copies(geoms: np.ndarray, attrs: pd.DataFrame, where: np.ndarray | None = None) -> np.ndarray:
+    """For each row, the position of the earlier row it repeats, -1 where it repeats none.
+
+    A row repeats another when both are drawn, their outlines are equal and every
+    column of ``attrs`` (on the same rows, in order) holds the same value: a feature
+    exported twice under two ids. Box, area and attributes are compared at once;
+    only the few rows that share them are compared whole (``shapely.equals``).
+    ``where`` limits the rows that may repeat or be repeated.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    first = np.full(len(geoms), -1)
+    if len(geoms) < 2:
+        return first
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if where is not None:
+        drawn &= where
+    box = shapely.bounds(geoms)
+    values = attrs.reset_index(drop=True).astype(object)
+    key = pd.concat([pd.DataFrame({"x0": box[:, 0], "y0": box[:, 1], "x1": box[:, 2], "y1": box[:, 3],
+                                   "area": shapely.area(geoms)}),
+                     values.where(values.notna(), "")], axis=1)
+    key.columns = range(key.shape[1])
+    same = drawn & key.duplicated(keep=False).to_numpy()
+    if not same.any():
+        return first
+    rows = np.flatnonzero(same)
+    group = key[same].groupby(list(key.columns), sort=False).ngroup().to_numpy()
+    for g in np.unique(group):  # the repeated rows only: a handful
+        members = rows[group == g]
+        for k in members[1:]:
+            if shapely.equals(geoms[k], geoms[members[0]]):
+                first[k] = members[0]
+    return first
+
+
 def trim_heap() -> None:
     """Hand the C heap's free memory back to the system (glibc's ``malloc_trim``).
 

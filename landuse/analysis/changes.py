@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse._arrays import copies
 from landuse._errors import WorkspaceError
 from landuse.model._validate import _locate
 from landuse.model.schema import EARLIEST_DATE, Problem, _feature_id, unit_kinds
@@ -194,36 +195,22 @@ def _unique(frame: pd.DataFrame, source: str | None, problems: list[Problem]) ->
         ))
     frame = frame[~dup]
     # The same polygon under a new id (exported twice): its farmland counted twice in F or I.
-    if not isinstance(frame, gpd.GeoDataFrame) or len(frame) < 2:
-        return frame
-    geoms = frame.geometry.to_numpy()
-    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    box = shapely.bounds(geoms)
     # Every attribute but the id alike too: two changes drawn alike on purpose differ in some.
-    key = pd.DataFrame({"x0": box[:, 0], "y0": box[:, 1], "x1": box[:, 2], "y1": box[:, 3],
-                        "area": shapely.area(geoms)})
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame
     attrs = [c for c in ("round", "county_code", "area_ha", "farmland_ha", "legality", "new_construction",
                          "rectified", "rectified_date") if c in frame.columns]
-    key = pd.concat([key, frame[attrs].astype(object).where(frame[attrs].notna(), "").reset_index(drop=True)],
-                    axis=1)
-    same = drawn & key.duplicated(keep=False).to_numpy()
-    copied = np.zeros(len(frame), dtype=bool)
-    if same.any():
-        rows = np.flatnonzero(same)
-        group = key[same].groupby(list(key.columns), sort=False).ngroup().to_numpy()
-        for g in np.unique(group):
-            members = rows[group == g]
-            for k in members[1:]:
-                if shapely.equals(geoms[k], geoms[members[0]]):
-                    copied[k] = True
-                    i, j = frame.index[k], frame.index[members[0]]
-                    problems.append(_problem(
-                        frame, i, "change_id", "error",
-                        f"与监测图斑 {frame.at[j, 'change_id']} 图形和各项属性完全相同：疑为同一图斑以新编号重复导出，"
-                        "该行未参与计算",
-                        f"the same polygon and attributes as change {frame.at[j, 'change_id']}: one change "
-                        "exported twice under two ids; this row is left out", source,
-                    ))
+    first = copies(frame.geometry.to_numpy(), frame[attrs])
+    copied = first >= 0
+    for k in np.flatnonzero(copied):
+        i, j = frame.index[k], frame.index[first[k]]
+        problems.append(_problem(
+            frame, i, "change_id", "error",
+            f"与监测图斑 {frame.at[j, 'change_id']} 图形和各项属性完全相同：疑为同一图斑以新编号重复导出，"
+            "该行未参与计算",
+            f"the same polygon and attributes as change {frame.at[j, 'change_id']}: one change "
+            "exported twice under two ids; this row is left out", source,
+        ))
     return frame[~copied]
 
 

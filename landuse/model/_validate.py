@@ -20,6 +20,7 @@ import shapely
 
 from landuse._arrays import (
     arrow_text,
+    copies,
     covered,
     member,
     parallel,
@@ -146,36 +147,19 @@ def _copied_batches(layers: dict[str, pd.DataFrame], problems: list[Problem]) ->
     batches = layers["batches"]
     if len(batches) < 2:
         return
-    geoms = batches.geometry.to_numpy()
-    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    # Box, area and day first (cheap, exact floats); the few rows that share them are compared whole.
-    box = shapely.bounds(geoms)
-    key = pd.DataFrame({"x0": box[:, 0], "y0": box[:, 1], "x1": box[:, 2], "y1": box[:, 3],
-                        "area": shapely.area(geoms), "day": batches["approval_date"].to_numpy(),
-                        "approved": batches["approved_ha"].to_numpy(dtype="float64", na_value=np.nan),
-                        "county": batches["county_code"].astype(object).where(batches["county_code"].notna(), "")
-                        .to_numpy()})
-    same = drawn & key.duplicated(keep=False).to_numpy() & batches["approval_date"].notna().to_numpy()
-    if not same.any():
-        return
-    group = key[same].groupby(list(key.columns), sort=False).ngroup().to_numpy()
-    rows = np.flatnonzero(same)
-    copied = np.zeros(len(batches), dtype=bool)
-    for g in np.unique(group):
-        members = rows[group == g]
-        first = members[0]
-        for k in members[1:]:
-            if shapely.equals(geoms[k], geoms[first]):
-                copied[k] = True
-                i, j = batches.index[k], batches.index[first]
-                problems.append(dataclasses.replace(_problem(
-                    "batches", batches, i, "batch_id", "error",
-                    f"与第 {batches.at[j, 'source_row']} 行的批次 {batches.at[j, 'batch_id']} 图形相同、批准日期相同："
-                    "疑为同一批次以新编号重复导出，该行未参与计算（请删去重复的一行，或更正图形）",
-                    f"the same outline and approval date as batch {batches.at[j, 'batch_id']} (row "
-                    f"{batches.at[j, 'source_row']}): one batch exported twice under two ids; this row is "
-                    "left out (delete the copy, or correct the outline)",
-                ), county_code=_code(batches.at[i, "county_code"])))
+    attrs = batches[["approval_date", "approved_ha", "county_code"]]
+    first = copies(batches.geometry.to_numpy(), attrs, where=batches["approval_date"].notna().to_numpy())
+    copied = first >= 0
+    for k in np.flatnonzero(copied):
+        i, j = batches.index[k], batches.index[first[k]]
+        problems.append(dataclasses.replace(_problem(
+            "batches", batches, i, "batch_id", "error",
+            f"与第 {batches.at[j, 'source_row']} 行的批次 {batches.at[j, 'batch_id']} 图形相同、批准日期相同："
+            "疑为同一批次以新编号重复导出，该行未参与计算（请删去重复的一行，或更正图形）",
+            f"the same outline and approval date as batch {batches.at[j, 'batch_id']} (row "
+            f"{batches.at[j, 'source_row']}): one batch exported twice under two ids; this row is "
+            "left out (delete the copy, or correct the outline)",
+        ), county_code=_code(batches.at[i, "county_code"])))
     layers["batches"] = batches[~copied].reset_index(drop=True)
 
 
