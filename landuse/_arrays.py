@@ -198,16 +198,14 @@ def copies(geoms: np.ndarray, attrs: pd.DataFrame, where: np.ndarray | None = No
     if where is not None:
         drawn &= where
     box = shapely.bounds(geoms)
-    values = attrs.reset_index(drop=True).astype(object)
     key = pd.concat([pd.DataFrame({"x0": box[:, 0], "y0": box[:, 1], "x1": box[:, 2], "y1": box[:, 3],
-                                   "area": shapely.area(geoms)}),
-                     values.where(values.notna(), "")], axis=1)
+                                   "area": shapely.area(geoms)}), attrs.reset_index(drop=True)], axis=1)
     key.columns = range(key.shape[1])
-    same = drawn & key.duplicated(keep=False).to_numpy()
+    same = drawn & key.duplicated(keep=False).to_numpy()  # missing values are alike here
     if not same.any():
         return first
     rows = np.flatnonzero(same)
-    group = key[same].groupby(list(key.columns), sort=False).ngroup().to_numpy()
+    group = key[same].groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
     for g in np.unique(group):  # the repeated rows only: a handful
         members = rows[group == g]
         for k in members[1:]:
