@@ -37,7 +37,7 @@ import shapely
 
 from landuse._arrays import copies
 from landuse._errors import WorkspaceError
-from landuse.model._validate import _locate
+from landuse.model._validate import _locate, _outside_coded
 from landuse.model.schema import EARLIEST_DATE, Problem, _feature_id, unit_kinds
 from landuse.model.units import M2_PER_HA
 from landuse.model.workspace import Workspace
@@ -247,10 +247,7 @@ def _units_of(frame: pd.DataFrame, counties: gpd.GeoDataFrame, source: str | Non
     elsewhere = np.zeros(len(frame), dtype=bool)
     differ = (unit.notna() & ~unknown & located.notna() & (unit != located)).to_numpy(dtype=bool)
     if differ.any() and isinstance(frame, gpd.GeoDataFrame):
-        outline = counties.drop_duplicates("county_code").set_index("county_code").geometry
-        named_outline = outline.reindex(unit[differ].to_numpy()).to_numpy()
-        elsewhere[differ] = ~shapely.is_missing(named_outline) & ~shapely.intersects(
-            frame.geometry.to_numpy()[differ], named_outline)
+        elsewhere[differ] = _outside_coded(frame.geometry.to_numpy()[differ], unit[differ], counties)
     for i in frame.index[elsewhere]:
         problems.append(dataclasses.replace(_problem(
             frame, i, "county_code", "error",

@@ -223,6 +223,14 @@ def _locate(features: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Series
     return out
 
 
+def _outside_coded(geoms: np.ndarray, codes: pd.Series, counties: pd.DataFrame) -> np.ndarray:
+    """Whether each geometry misses the outline of the unit its code names (False for a code
+    no unit has): a feature coded to a county it does not touch."""
+    outline = reindexed(counties.drop_duplicates("county_code").set_index("county_code").geometry,
+                        codes).to_numpy()
+    return ~shapely.is_missing(outline) & ~shapely.intersects(geoms, outline)
+
+
 def _zone_parents(counties: pd.DataFrame) -> pd.Series:
     """Parent county code of each functional zone (DESIGN "Assessed units"), by zone code."""
     if "unit_kind" not in counties or "parent_code" not in counties:
@@ -317,12 +325,8 @@ def _counties(layers: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         # lies wholly outside the county it is coded to is a slip of the code or of the outline,
         # and moves a row between two units' verdicts: left out, both undetermined.
         elsewhere = np.zeros(len(frame), dtype=bool)
-        if differ.any():
-            outline = reindexed(counties.drop_duplicates("county_code").set_index("county_code").geometry,
-                                given[differ]).to_numpy()
-            # (A code no unit has is the error below, of its own.)
-            elsewhere[differ] = ~shapely.is_missing(outline) & ~shapely.intersects(
-                frame.geometry.to_numpy()[differ], outline)
+        if differ.any():  # (a code no unit has is the error below, of its own)
+            elsewhere[differ] = _outside_coded(frame.geometry.to_numpy()[differ], given[differ], counties)
         for i in frame.index[differ & ~elsewhere]:
             problems.append(_problem(
                 layer, frame, i, "county_code", "warning",
