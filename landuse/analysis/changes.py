@@ -38,7 +38,7 @@ import shapely
 from landuse._arrays import copies
 from landuse._errors import WorkspaceError
 from landuse.model._validate import _locate, _outside_coded
-from landuse.model.schema import EARLIEST_DATE, Problem, _feature_id, unit_kinds
+from landuse.model.schema import EARLIEST_DATE, Problem, _feature_id, class_codes, unit_kinds
 from landuse.model.units import M2_PER_HA
 from landuse.model.workspace import Workspace
 
@@ -326,7 +326,7 @@ def _from_survey(geoms: np.ndarray, survey: gpd.GeoDataFrame, codes: Sequence[st
     polygon's delivered area (``TBDLMJ``, else ``TBMJ − KCMJ``) times the share of
     the polygon's plane area it covers: the survey's own areas, not re-measured.
     """
-    from landuse.analysis.survey import delivered_ha
+    from landuse.analysis.survey import _share_inside, delivered_ha
 
     column = next((c for c in _SURVEY_CODE_COLUMNS if c in survey.columns), None)
     if column is None:
@@ -340,25 +340,14 @@ def _from_survey(geoms: np.ndarray, survey: gpd.GeoDataFrame, codes: Sequence[st
         known = years.dropna().astype("int64")
         before = known[known < round_]
         survey = survey[(years == (before.max() if len(before) else known.min())).fillna(False).to_numpy(dtype=bool)]
-    codes_text = survey[column].astype("string").str.strip()
-    codes_text = codes_text.mask(codes_text.str.fullmatch(r"\d{3}").fillna(False), "0" + codes_text)  # 101: 0101
-    farm = survey[codes_text.isin(list(codes)).fillna(False).to_numpy(dtype=bool)]
+    farm = survey[class_codes(survey[column]).isin(list(codes)).fillna(False).to_numpy(dtype=bool)]
     if farm.crs is not None and not farm.crs.equals(workspace.crs):
         farm = farm.to_crs(workspace.crs)
     parts = farm.geometry.to_numpy()
-    drawn = ~shapely.is_missing(parts) & ~shapely.is_empty(parts)
-    parts = parts[drawn]
-    delivered = delivered_ha(pd.DataFrame(farm).assign(geom_ha=shapely.area(farm.geometry.to_numpy()) / M2_PER_HA)
-                             ).to_numpy(dtype="float64")[drawn]
-    out = np.zeros(len(geoms))
-    if len(parts) == 0:
-        return out
-    # Boxes first, then the exact overlap of each candidate pair (tobler's area_interpolate pattern).
-    gi, fi = shapely.STRtree(parts).query(geoms, predicate="intersects")
-    inside = shapely.area(shapely.intersection(geoms[gi], parts[fi]))
-    whole = shapely.area(parts[fi])
-    share = np.minimum(np.divide(inside, whole, out=np.zeros_like(inside), where=whole > 0), 1.0)
-    return np.bincount(gi, weights=delivered[fi] * share, minlength=len(geoms))
+    farm = farm[~shapely.is_missing(parts) & ~shapely.is_empty(parts)]
+    farm = farm.assign(area_ha=delivered_ha(farm.assign(geom_ha=shapely.area(farm.geometry.to_numpy()) / M2_PER_HA)))
+    gi, _, ha = _share_inside(farm, geoms)
+    return np.bincount(gi, weights=ha, minlength=len(geoms))
 
 
 def _judge(frame: pd.DataFrame, as_of: dt.date, source: str | None, problems: list[Problem]) -> pd.DataFrame:

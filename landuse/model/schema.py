@@ -30,6 +30,7 @@ __all__ = [
     "LayerSpec",
     "Problem",
     "canonical_columns",
+    "class_codes",
     "coerce_layer",
     "layer_for_name",
     "parse_dates",
@@ -1073,3 +1074,16 @@ def unit_kinds(counties: pd.DataFrame) -> pd.Series:
         own = counties["county_code"].astype("string") if "county_code" in counties.columns else parent.where(False)
         zone |= (parent.notna() & (parent != own).fillna(True)).astype(bool)  # not a county naming itself
     return kind.mask(zone, "功能区")
+
+
+def class_codes(values: object) -> pd.Series:
+    """Land-class codes (地类编码, DLBM) as the tables write them: trimmed, upper case, and a
+    三调 code that lost its leading 0 through Excel (101) given it back (0101).
+
+    Examples
+    --------
+    >>> class_codes(pd.Series([" 0101", "101", "0702", "1001k"])).tolist()
+    ['0101', '0101', '0702', '1001K']
+    """
+    text = pd.Series(values).astype("string").str.strip().str.upper()
+    return text.mask(text.str.fullmatch(r"\d{3}").fillna(False), "0" + text)

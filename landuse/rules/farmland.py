@@ -77,9 +77,9 @@ class LandClasses:
         """
         import pandas as pd
 
-        text = pd.Series(codes).astype("string").str.strip().str.upper()
-        # A 三调 code through Excel loses its leading 0 (0101 → 101): three digits are four.
-        text = text.mask(text.str.fullmatch(r"\d{3}").fillna(False), "0" + text)
+        from landuse.model.schema import class_codes
+
+        text = class_codes(codes)
         out = pd.Series("unknown", index=text.index, dtype="string")
         prefixes = sorted(((p, g) for g, ps in self.groups.items() for p in ps), key=lambda pg: len(pg[0]))
         # Shorter prefixes first, so a longer one overwrites: 0603 after 06.
