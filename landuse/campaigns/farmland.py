@@ -97,23 +97,24 @@ def _targets_beyond_the_unit(table: pd.DataFrame, counties: pd.DataFrame) -> lis
     ) for k, code in enumerate(table.index) if over[k]]
 
 
-def _odd_survey_years(survey: pd.DataFrame, as_of: dt.date) -> list[Problem]:
-    """An error for a survey year no survey can have (after the year after ``as_of``, before 1949).
+def _odd_survey_years(survey: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, list[Problem]]:
+    """Leave out the polygons of a survey year no survey can have (after the year after
+    ``as_of``, before 1949), with an error per such year.
 
     A layer named DLTB_2091 for DLTB_2019 was passed over silently, and retention judged on
     an older survey.
     """
     if "year" not in survey:
-        return []
-    years = pd.Series(survey["year"].dropna().unique())
-    odd = years[(years > as_of.year + 1) | (years < EARLIEST_DATE.year)]
-    return [Problem(
+        return survey, []
+    odd = ((survey["year"] > as_of.year + 1) | (survey["year"] < EARLIEST_DATE.year)).fillna(False)
+    counts = survey.loc[odd.to_numpy(dtype=bool), "year"].value_counts().sort_index()
+    return survey[~odd.to_numpy(dtype=bool)], [Problem(
         "survey", None, "year", "error",
         f"地类图斑的调查年度 {int(y)} 不可能（应不晚于 {as_of.year + 1} 年）：疑为图层名或年度字段录入错误，"
-        f"这 {int((survey['year'] == y).sum())} 个图斑未参与计算",
+        f"这 {int(n)} 个图斑未参与计算",
         f"survey year {int(y)} is impossible (no later than {as_of.year + 1}): a typing error in the layer "
-        f"name or the year field; its {int((survey['year'] == y).sum())} polygons are left out",
-    ) for y in sorted(odd)]
+        f"name or the year field; its {int(n)} polygons are left out",
+    ) for y, n in counts.items()]
 
 
 def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -> CampaignResult:
@@ -159,11 +160,8 @@ def run(workspace: object, rules: FarmlandRules, as_of: dt.date | None = None) -
     if survey is not None:
         survey, found = prepare_survey(survey, rules.classes, counties)
         problems += found
-        odd = _odd_survey_years(survey, as_of)
-        if odd:
-            problems += odd
-            year = survey["year"]
-            survey = survey[~((year > as_of.year + 1) | (year < EARLIEST_DATE.year)).fillna(False).to_numpy(dtype=bool)]
+        survey, odd = _odd_survey_years(survey, as_of)
+        problems += odd
         current = _survey_year(survey, as_of)
         farm = current[current["group"] == "farmland"]
         farmland_ha = farm.groupby("county_code")["area_ha"].sum().reindex(index, fill_value=0.0)

@@ -70,9 +70,10 @@ class Problem:
         The county the row belongs to, when known: an error leaves that
         county's verdict undetermined (every county's when None).
     also_county : str or None
-        A second county an error leaves undetermined: the county of the batch a
-        supply names, when that is not the supply's own (the batch loses the
-        supply, the parcel's true batch may be the supply's county's).
+        A second county an error leaves undetermined, when the row's county is
+        unsure between two: the county of the batch a supply names (when not the
+        supply's own), the county a feature coded to another lies in, the county
+        of an idle row's parcel.
     """
 
     layer: str

@@ -620,7 +620,9 @@ def _also_batch_county(problems: list[Problem], layers: dict[str, pd.DataFrame],
             if p.layer == "supplies" and p.severity == "error" and p.row is not None and p.also_county is None]
     if not lost:
         return problems
-    named = written["batch_id"].dropna()
+    # Only the rows left out are looked up (a handful among a province's rows).
+    rows = np.unique(np.asarray([problems[k].row for k in lost], dtype="int64"))
+    named = written["batch_id"][np.isin(written.index.astype("int64"), rows)].dropna()
     batches = layers["batches"].dropna(subset=["batch_id", "county_code"]).drop_duplicates("batch_id")
     county = named.map(batches.set_index("batch_id")["county_code"]).dropna().astype(str)
     if county.empty:
