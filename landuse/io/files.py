@@ -126,15 +126,23 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def _guess_dbf_encoding(dbf: Path) -> str | None:
-    """Guess a .dbf's text encoding when no .cpg names it: UTF-8, else GBK."""
+def _dbf_sample(dbf: Path) -> tuple[int, bytes] | None:
+    """A .dbf's header length and its first bytes (header and 2 MB of records); None if no header."""
     with open(dbf, "rb") as f:
         head = f.read(32)
         if len(head) < 32:
             return None
         header_len = int.from_bytes(head[8:10], "little")
         f.seek(0)
-        sample = f.read(header_len + 2_000_000)
+        return header_len, f.read(header_len + 2_000_000)
+
+
+def _guess_dbf_encoding(dbf: Path) -> str | None:
+    """Guess a .dbf's text encoding when no .cpg names it: UTF-8, else GBK."""
+    found = _dbf_sample(dbf)
+    if found is None:
+        return None
+    header_len, sample = found
     if all(b < 0x80 for b in sample):
         return None
     # Field names hold 10 bytes: a UTF-8 writer may cut a Chinese name mid-character,
@@ -147,16 +155,13 @@ def _guess_dbf_encoding(dbf: Path) -> str | None:
 
 
 def _decodes(dbf: Path, encoding: str) -> bool:
-    """Whether the text of a .dbf (its first 2 MB) is valid ``encoding`` throughout."""
-    with open(dbf, "rb") as f:
-        head = f.read(32)
-        if len(head) < 32:
-            return False
-        header_len = int.from_bytes(head[8:10], "little")
-        f.seek(header_len)
-        sample = f.read(2_000_000)
+    """Whether the records of a .dbf (their first 2 MB) are valid ``encoding`` throughout."""
+    found = _dbf_sample(dbf)
+    if found is None:
+        return False
+    header_len, sample = found
     try:
-        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        codecs.getincrementaldecoder(encoding)().decode(sample[header_len:], final=False)
     except UnicodeDecodeError:
         return False
     return True
